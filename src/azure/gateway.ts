@@ -1,0 +1,176 @@
+/**
+ * The one narrow layer that talks to Azure, through the Azure SDK clients only.
+ *
+ * - Image templates: @azure/arm-imagebuilder 5.x, Microsoft.VirtualMachineImages api-version 2025-10-01
+ *   (VirtualMachineImageTemplates_Get/CreateOrUpdate/Update/Delete/Run/Cancel/GetRunOutput/ListByResourceGroup).
+ * - Gallery image versions: @azure/arm-compute 25.x, Microsoft.Compute galleries api-version 2025-12-03
+ *   (GalleryImageVersions_ListByGalleryImage/Get/Update/Delete).
+ * - Marketplace image versions: @azure/arm-compute VirtualMachineImages_List (a bare array of versions).
+ *
+ * Long-running operations go through the SDK's own pollers (which honour `Retry-After`); retries of
+ * 429/5xx and dropped connections are the SDK pipeline's. Clients are made per subscription, lazily.
+ */
+import type { TokenCredential } from "@azure/core-auth";
+import { isRestError } from "@azure/core-rest-pipeline";
+import { ComputeManagementClient } from "@azure/arm-compute";
+import {
+  ImageBuilderClient,
+  type ImageTemplate,
+  type ImageTemplateUpdateParameters,
+  type RunOutput,
+} from "@azure/arm-imagebuilder";
+import type { CloudEndpoints } from "../cloud.ts";
+
+/** An image version as the action needs it (from GalleryImageVersion, api-version 2025-12-03). */
+export interface ImageVersionInfo {
+  /** `X.Y.Z`. */
+  name: string;
+  /** Resource ID, as Azure returned it. */
+  id: string;
+  tags: Record<string, string>;
+  excludeFromLatest: boolean;
+  /** When the version was published (UTC), if Azure reports it. */
+  publishedDate?: Date;
+  /** `publishingProfile.endOfLifeDate`, if set. */
+  endOfLifeDate?: Date;
+  /** `provisioningState`, e.g. `Succeeded`, `Creating`, `Deleting`, `Failed`. */
+  provisioningState?: string;
+  /** Target region names as Azure returns them (display names, e.g. `West Europe`). */
+  regions: string[];
+}
+
+/** Options every gateway call takes. */
+export interface CallOptions {
+  /** Aborts waiting (not the operation in Azure). */
+  abortSignal?: AbortSignal;
+}
+
+/** What the pipeline asks of Azure. Every method throws the SDK's `RestError` on failure (status code, ARM code). */
+export interface AzureGateway {
+  /** Marketplace versions of `publisher:offer:sku` in `location` (unsorted names). */
+  listMarketplaceVersions(location: string, publisher: string, offer: string, sku: string): Promise<string[]>;
+  /** All image versions of a gallery image definition (every page). */
+  listImageVersions(subscriptionId: string, resourceGroup: string, gallery: string, image: string): Promise<ImageVersionInfo[]>;
+  /** One image version, or undefined when it does not exist (404). */
+  getImageVersion(resourceGroup: string, gallery: string, image: string, version: string): Promise<ImageVersionInfo | undefined>;
+  /** Replaces the tags of an image version (PATCH, waits for the LRO). */
+  setImageVersionTags(resourceGroup: string, gallery: string, image: string, version: string, tags: Record<string, string>): Promise<void>;
+  /** Deletes an image version (DELETE, waits for the LRO). */
+  deleteImageVersion(resourceGroup: string, gallery: string, image: string, version: string): Promise<void>;
+  /** An image template, or undefined when it does not exist (404). */
+  getTemplate(resourceGroup: string, name: string, options?: CallOptions): Promise<ImageTemplate | undefined>;
+  /** All image templates of a resource group (every page). */
+  listTemplates(resourceGroup: string): Promise<ImageTemplate[]>;
+  /** Creates an image template (PUT, waits for the LRO). */
+  createTemplate(resourceGroup: string, name: string, template: ImageTemplate): Promise<ImageTemplate>;
+  /** PATCHes `distribute`/`vmProfile`/`tags`/`identity` of an image template (waits for the LRO). */
+  updateTemplate(resourceGroup: string, name: string, update: ImageTemplateUpdateParameters): Promise<ImageTemplate>;
+  /** Deletes an image template and its staging resources (DELETE, waits for the LRO). */
+  deleteTemplate(resourceGroup: string, name: string): Promise<void>;
+  /** Starts a build (POST run) and returns once Azure accepted it (202), without waiting for the build. */
+  startRun(resourceGroup: string, name: string): Promise<void>;
+  /** Asks Azure to cancel a running build (POST cancel) and returns once accepted. */
+  cancelRun(resourceGroup: string, name: string): Promise<void>;
+  /** A run output, or undefined when it does not exist (404). */
+  getRunOutput(resourceGroup: string, name: string, runOutputName: string): Promise<RunOutput | undefined>;
+}
+
+/** How LRO pollers wait between polls when Azure sends no Retry-After, in milliseconds. */
+const LRO_INTERVAL_MS = 2000;
+
+/** True when `error` is an HTTP 404 from Azure. */
+export function isNotFound(error: unknown): boolean {
+  return isRestError(error) && error.statusCode === 404;
+}
+
+async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Makes the gateway for `subscriptionId`, talking to `cloud.armEndpoint` with `credential`. */
+export function createAzureGateway(credential: TokenCredential, subscriptionId: string, cloud: CloudEndpoints): AzureGateway {
+  const clientOptions = { endpoint: cloud.armEndpoint, credentials: { scopes: [cloud.armScope] } };
+  const compute = new Map<string, ComputeManagementClient>();
+  const computeFor = (subscription: string): ComputeManagementClient => {
+    let client = compute.get(subscription.toLowerCase());
+    if (!client) {
+      client = new ComputeManagementClient(credential, subscription, clientOptions);
+      compute.set(subscription.toLowerCase(), client);
+    }
+    return client;
+  };
+  const images = new ImageBuilderClient(credential, subscriptionId, clientOptions);
+  const templates = images.virtualMachineImageTemplates;
+  const lro = { updateIntervalInMs: LRO_INTERVAL_MS };
+
+  return {
+    async listMarketplaceVersions(location, publisher, offer, sku) {
+      const versions = await computeFor(subscriptionId).virtualMachineImages.list(location, publisher, offer, sku);
+      return versions.map((version) => version.name);
+    },
+    async listImageVersions(subscription, resourceGroup, gallery, image) {
+      const result: ImageVersionInfo[] = [];
+      for await (const version of computeFor(subscription).galleryImageVersions.listByGalleryImage(resourceGroup, gallery, image)) {
+        result.push(toImageVersionInfo(version));
+      }
+      return result;
+    },
+    async getImageVersion(resourceGroup, gallery, image, version) {
+      const found = await orUndefined(computeFor(subscriptionId).galleryImageVersions.get(resourceGroup, gallery, image, version));
+      return found && toImageVersionInfo(found);
+    },
+    async setImageVersionTags(resourceGroup, gallery, image, version, tags) {
+      await computeFor(subscriptionId).galleryImageVersions.update(resourceGroup, gallery, image, version, { tags }, lro);
+    },
+    async deleteImageVersion(resourceGroup, gallery, image, version) {
+      await computeFor(subscriptionId).galleryImageVersions.delete(resourceGroup, gallery, image, version, lro);
+    },
+    getTemplate(resourceGroup, name, options) {
+      return orUndefined(templates.get(resourceGroup, name, { abortSignal: options?.abortSignal }));
+    },
+    async listTemplates(resourceGroup) {
+      const result: ImageTemplate[] = [];
+      for await (const template of templates.listByResourceGroup(resourceGroup)) result.push(template);
+      return result;
+    },
+    async createTemplate(resourceGroup, name, template) {
+      return templates.createOrUpdate(resourceGroup, name, template, lro);
+    },
+    async updateTemplate(resourceGroup, name, update) {
+      return templates.update(resourceGroup, name, update, lro);
+    },
+    async deleteTemplate(resourceGroup, name) {
+      await templates.delete(resourceGroup, name, lro);
+    },
+    async startRun(resourceGroup, name) {
+      await templates.run(resourceGroup, name, lro).submitted();
+    },
+    async cancelRun(resourceGroup, name) {
+      await templates.cancel(resourceGroup, name, lro).submitted();
+    },
+    getRunOutput(resourceGroup, name, runOutputName) {
+      return orUndefined(templates.getRunOutput(resourceGroup, name, runOutputName));
+    },
+  };
+}
+
+type SdkImageVersion = Awaited<ReturnType<ComputeManagementClient["galleryImageVersions"]["get"]>>;
+
+function toImageVersionInfo(version: SdkImageVersion): ImageVersionInfo {
+  const profile = version.publishingProfile;
+  return {
+    name: version.name ?? "",
+    id: version.id ?? "",
+    tags: { ...(version.tags ?? {}) },
+    excludeFromLatest: profile?.excludeFromLatest ?? false,
+    publishedDate: profile?.publishedDate,
+    endOfLifeDate: profile?.endOfLifeDate,
+    provisioningState: version.provisioningState,
+    regions: (profile?.targetRegions ?? []).map((region) => region.name),
+  };
+}

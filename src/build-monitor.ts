@@ -1,0 +1,103 @@
+/**
+ * Follows an Image Builder run to its end by reading the template's `lastRunStatus`
+ * (VirtualMachineImageTemplates_Get, api-version 2025-10-01) every poll interval, logging each
+ * `runSubState` change (Queued, Building, Customizing, Optimizing, Validating, Distributing) with the
+ * elapsed minutes.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ImageTemplateLastRunStatus } from "@azure/arm-imagebuilder";
+import type { AzureGateway } from "./azure/gateway.ts";
+
+/** Run states after which a run does not change any more. */
+export const TERMINAL_RUN_STATES = ["Succeeded", "PartiallySucceeded", "Failed", "Canceled"] as const;
+
+/** How a run ended. */
+export interface RunEnd {
+  /** `Succeeded`, `PartiallySucceeded`, `Failed` or `Canceled`. */
+  runState: string;
+  /** `lastRunStatus.message` (AIB's own words, e.g. the failing customizer). */
+  message: string;
+  /** Build start and end as Azure reports them (UTC). */
+  startTime?: Date;
+  endTime?: Date;
+}
+
+/** What the monitor needs to know and whom to tell. */
+export interface MonitorOptions {
+  resourceGroup: string;
+  templateName: string;
+  /** `lastRunStatus.startTime` before this run was submitted; a status with that start time is the previous run's. */
+  previousStartTime?: Date;
+  /** Seconds between two reads. */
+  pollIntervalSeconds: number;
+  /** Gives up after this many minutes (the build timeout plus a margin). */
+  maxWaitMinutes: number;
+  /** Consecutive failed reads tolerated before giving up (each read already has the SDK's retries). */
+  maxConsecutiveFailures: number;
+  log: (message: string) => void;
+  /** Told of each new phase. */
+  onPhase?: (phase: string) => void;
+  abortSignal?: AbortSignal;
+  now?: () => number;
+}
+
+/** The wait for a run ended without a terminal state (gave up, or too many failed reads). */
+export class MonitorError extends Error {
+  override name = "MonitorError";
+}
+
+/**
+ * Polls until the run this process submitted reaches a terminal `runState`.
+ * @throws MonitorError after `maxWaitMinutes`, or after `maxConsecutiveFailures` failed reads in a row.
+ * @throws the abort reason when `abortSignal` aborts.
+ */
+export async function followRun(azure: AzureGateway, options: MonitorOptions): Promise<RunEnd> {
+  const now = options.now ?? Date.now;
+  const started = now();
+  const elapsed = () => ((now() - started) / 60_000).toFixed(1);
+  let phase: string | undefined;
+  let failures = 0;
+  for (;;) {
+    let status: ImageTemplateLastRunStatus | undefined;
+    try {
+      const template = await azure.getTemplate(options.resourceGroup, options.templateName, { abortSignal: options.abortSignal });
+      if (!template) throw new MonitorError(`Image template ${options.templateName} disappeared while its build was running.`);
+      status = isThisRun(template.lastRunStatus, options.previousStartTime) ? template.lastRunStatus : undefined;
+      failures = 0;
+    } catch (error) {
+      if (options.abortSignal?.aborted || error instanceof MonitorError) throw error;
+      failures += 1;
+      options.log(`Reading the build status failed (${failures}/${options.maxConsecutiveFailures}): ${(error as Error).message}`);
+      if (failures >= options.maxConsecutiveFailures) {
+        throw new MonitorError(
+          `Gave up following the build of ${options.templateName} after ${failures} failed status reads in a row; ` +
+            `the build may still be running in Azure. Last error: ${(error as Error).message}`,
+        );
+      }
+    }
+    if (status) {
+      const current = status.runSubState ?? status.runState ?? "Unknown";
+      if (current !== phase) {
+        phase = current;
+        options.log(`Build phase: ${current} (${elapsed()} min elapsed)`);
+        options.onPhase?.(current);
+      }
+      if ((TERMINAL_RUN_STATES as readonly string[]).includes(status.runState ?? "")) {
+        return { runState: status.runState!, message: status.message ?? "", startTime: status.startTime, endTime: status.endTime };
+      }
+    }
+    if (now() - started > options.maxWaitMinutes * 60_000) {
+      throw new MonitorError(
+        `Stopped waiting for the build of ${options.templateName} after ${options.maxWaitMinutes} minutes ` +
+          `(build-timeout-minutes plus a margin); it has not ended in Azure.`,
+      );
+    }
+    await sleep(options.pollIntervalSeconds * 1000, undefined, { signal: options.abortSignal });
+  }
+}
+
+function isThisRun(status: ImageTemplateLastRunStatus | undefined, previousStartTime: Date | undefined): boolean {
+  if (!status) return false;
+  if (!previousStartTime) return true;
+  return status.startTime?.getTime() !== previousStartTime.getTime();
+}

@@ -1,0 +1,71 @@
+/**
+ * Azure clouds: which Resource Manager endpoint and Entra ID authority a run talks to.
+ *
+ * Pure. Endpoints are those of the Azure CLI's `az cloud show` for each cloud; the token audience of
+ * Resource Manager is its `activeDirectoryResourceId`.
+ */
+
+/** The named Azure clouds the `environment` input accepts. */
+export type AzureEnvironmentName = "AzureCloud" | "AzureUSGovernment" | "AzureChinaCloud";
+
+/** Where a run sends Resource Manager requests and gets its tokens. */
+export interface CloudEndpoints {
+  /** Name of the cloud, or `Custom` when `arm-endpoint` overrides it. */
+  name: AzureEnvironmentName | "Custom";
+  /** Resource Manager base URL, no trailing slash, e.g. `https://management.azure.com`. */
+  armEndpoint: string;
+  /** Entra ID authority host, no trailing slash, e.g. `https://login.microsoftonline.com`. */
+  authorityHost: string;
+  /** OAuth scope of Resource Manager tokens, e.g. `https://management.azure.com/.default`. */
+  armScope: string;
+  /** True when the authority is not a well-known Entra ID host (skip MSAL instance discovery). */
+  customAuthority: boolean;
+}
+
+/** Known clouds, by the name Azure CLI and Azure DevOps service connections use. */
+export const AZURE_CLOUDS: Record<AzureEnvironmentName, Omit<CloudEndpoints, "customAuthority">> = {
+  AzureCloud: {
+    name: "AzureCloud",
+    armEndpoint: "https://management.azure.com",
+    authorityHost: "https://login.microsoftonline.com",
+    armScope: "https://management.azure.com/.default",
+  },
+  AzureUSGovernment: {
+    name: "AzureUSGovernment",
+    armEndpoint: "https://management.usgovcloudapi.net",
+    authorityHost: "https://login.microsoftonline.us",
+    armScope: "https://management.core.usgovcloudapi.net/.default",
+  },
+  AzureChinaCloud: {
+    name: "AzureChinaCloud",
+    armEndpoint: "https://management.chinacloudapi.cn",
+    authorityHost: "https://login.chinacloudapi.cn",
+    armScope: "https://management.core.chinacloudapi.cn/.default",
+  },
+};
+
+/**
+ * Resolves the endpoints of a run: the named cloud, with `armEndpoint` / `authorityHost` overriding
+ * its Resource Manager endpoint and Entra authority (private clouds, and the local emulator).
+ * Both overrides must already be validated `https://` URLs.
+ */
+export function resolveCloud(
+  environment: AzureEnvironmentName,
+  armEndpoint?: string,
+  authorityHost?: string,
+): CloudEndpoints {
+  const base = AZURE_CLOUDS[environment];
+  const arm = armEndpoint ? trimSlash(armEndpoint) : base.armEndpoint;
+  const authority = authorityHost ? trimSlash(authorityHost) : base.authorityHost;
+  return {
+    name: armEndpoint ? "Custom" : base.name,
+    armEndpoint: arm,
+    authorityHost: authority,
+    armScope: armEndpoint ? `${arm}/.default` : base.armScope,
+    customAuthority: Boolean(authorityHost),
+  };
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, "");
+}

@@ -1,0 +1,47 @@
+/**
+ * The Host interface: everything the pipeline needs from the CI system it runs in.
+ *
+ * One adapter per CI system implements it (GitHub Actions, Azure DevOps); nothing else knows which one
+ * runs. Input names given to a host are the canonical (action.yml, kebab-case) names.
+ */
+import type { TokenCredential } from "@azure/core-auth";
+import type { InputName, Settings } from "../settings.ts";
+
+/** Where a run came from, for the image version's provenance tags. Absent parts are left out. */
+export interface Provenance {
+  /** `owner/repo` (GitHub) or `project/repo` (Azure DevOps). */
+  repository?: string;
+  /** Commit SHA. */
+  commit?: string;
+  /** URL of the workflow run / pipeline run. */
+  runUrl?: string;
+}
+
+/** The CI system a run is in. */
+export interface Host {
+  /** `github` or `azure-pipelines`. */
+  readonly kind: "github" | "azure-pipelines";
+  /** Reads an input by canonical name; '' when unset. */
+  getInput(name: InputName): string;
+  /** How the user writes an input in this host (kebab-case on GitHub, camelCase on Azure DevOps). */
+  inputLabel(name: InputName): string;
+  /** Sets an output (GitHub step output / Azure DevOps output variable). */
+  setOutput(name: string, value: string): void;
+  info(message: string): void;
+  warning(message: string): void;
+  error(message: string): void;
+  /** Runs `fn` inside a collapsible log group titled `title`. */
+  group<T>(title: string, fn: () => Promise<T>): Promise<T>;
+  /** Masks `value` in all later log output. */
+  setSecret(value: string): void;
+  /** Appends markdown to the job summary. */
+  writeSummary(markdown: string): Promise<void>;
+  /** Reports progress, 0-100 percent, with a short description of the phase. */
+  setProgress(percent: number, description: string): void;
+  /** Where this run came from. */
+  provenance(): Provenance;
+  /** The credential this host authenticates with, for validated settings. */
+  createCredential(settings: Settings): TokenCredential;
+  /** Marks the run failed with `message` (the process exit code is set by the entry point). */
+  setFailed(message: string): void;
+}

@@ -1,0 +1,68 @@
+/**
+ * The run's outputs and its job summary (markdown), from a RunReport. Pure.
+ */
+import type { RunReport } from "./pipeline.ts";
+import type { Settings } from "./settings.ts";
+
+/** Output names, exactly as action.yml (and task.json) declare them. */
+export const OUTPUT_NAMES = [
+  "image-version",
+  "image-version-id",
+  "template-name",
+  "template-reused",
+  "source-image-version",
+  "run-state",
+  "pruned-versions",
+] as const;
+
+export type OutputName = (typeof OUTPUT_NAMES)[number];
+
+/** The value of every output for a report. `pruned-versions` is a JSON array of `X.Y.Z` strings. */
+export function outputsOf(report: RunReport): Record<OutputName, string> {
+  return {
+    "image-version": report.imageVersion,
+    "image-version-id": report.imageVersionId,
+    "template-name": report.plan.name,
+    "template-reused": String(report.templateAction === "reuse"),
+    "source-image-version": report.source.exactVersion,
+    "run-state": report.runState,
+    "pruned-versions": JSON.stringify(report.prunedVersions),
+  };
+}
+
+/** Minutes between two dates, one decimal, or `—`. */
+function minutesBetween(start?: Date, end?: Date): string {
+  return start && end ? `${((end.getTime() - start.getTime()) / 60_000).toFixed(1)} min` : "—";
+}
+
+/** The job summary: a table of the version, source, template, duration, regions and retention. */
+export function summaryOf(report: RunReport, settings: Settings): string {
+  const title = report.dryRun
+    ? `## AVD image: dry run for ${settings.imageDefinition} ${report.imageVersion}`
+    : `## AVD image: ${settings.imageDefinition} ${report.imageVersion} ${report.runState === "Succeeded" ? "published" : report.runState}`;
+  const rows: [string, string][] = [
+    ["Image version", `\`${report.imageVersion}\``],
+    ["Gallery", `${settings.galleryName} / ${settings.imageDefinition}`],
+    ["Source", `${report.source.display}<br>exact: \`${report.source.exactVersion}\``],
+    ["Image template", `\`${report.plan.name}\` (${report.templateAction === "reuse" ? "reused" : report.templateAction === "recreate" ? "recreated" : "created"})`],
+    ["Build duration", minutesBetween(report.buildStart, report.buildEnd)],
+    ["Target regions", settings.targetRegions.map((r) => `${r.name} × ${r.replicaCount}`).join(", ")],
+    ["Exclude from latest", String(settings.excludeFromLatest)],
+    ["Run state", report.runState],
+    ["Pruned versions", report.prunedVersions.length ? report.prunedVersions.join(", ") : "none"],
+  ];
+  const lines = [title, "", "| | |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${v} |`), ""];
+  if (report.retention.length) {
+    lines.push(`### Retention (keep-versions: ${settings.keepVersions})`, "", "| Version | Decision | Why |", "|---|---|---|");
+    for (const verdict of report.retention) {
+      const failed = report.pruneFailures.find((f) => f.version === verdict.version.name);
+      const decision = failed ? "delete failed" : verdict.action === "delete" ? (report.dryRun ? "would delete" : "deleted") : "kept";
+      lines.push(`| ${verdict.version.name} | ${decision} | ${failed ? failed.message : verdict.reason} |`);
+    }
+    lines.push("");
+  }
+  if (report.collectedTemplates.length) {
+    lines.push(`Older image templates ${report.dryRun ? "to delete" : "deleted"}: ${report.collectedTemplates.map((t) => `\`${t}\``).join(", ")}`, "");
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,400 @@
+/**
+ * Inputs → one typed, validated `Settings`, the same for the GitHub Action and the Azure DevOps task.
+ *
+ * Pure: the host hands in a function that reads an input by its canonical (action.yml, kebab-case)
+ * name. Every bad value is reported — all of them, not just the first — naming the input as the user
+ * wrote it and saying how to fix it, before any Azure call is made.
+ */
+import { z } from "zod";
+import { type AzureEnvironmentName, type CloudEndpoints, AZURE_CLOUDS, resolveCloud } from "./cloud.ts";
+import {
+  isGalleryName,
+  isGuid,
+  isImageDefinitionName,
+  isManagedImageId,
+  isResourceGroupName,
+  isUserAssignedIdentityId,
+  parseGalleryImageVersionId,
+} from "./resource-id.ts";
+import { type Version, type VersionStrategy, VERSION_STRATEGIES, MAX_VERSION_PART, parseVersion } from "./versioning.ts";
+
+/** The image the build starts from. */
+export type ImageSource =
+  /** A marketplace image, `publisher:offer:sku:version`; `version` may be `latest` until pinned. */
+  | { kind: "marketplace"; publisher: string; offer: string; sku: string; version: string }
+  /** An Azure Compute Gallery image version (its resource ID; the version part may be `latest`). */
+  | { kind: "gallery"; imageVersionId: string }
+  /** A managed image (its resource ID). */
+  | { kind: "managedImage"; imageId: string };
+
+/** A script downloaded by the build VM, with the SHA-256 it must have (hex, lower case) when given. */
+export interface ScriptUri {
+  uri: string;
+  sha256?: string;
+}
+
+/** A region the new image version is replicated to, with its replica count (1-100). */
+export interface TargetRegion {
+  name: string;
+  replicaCount: number;
+}
+
+/** Storage of the image version's replicas (Microsoft.Compute `StorageAccountType`). */
+export type StorageAccountType = "Standard_LRS" | "Standard_ZRS" | "Premium_LRS";
+
+/** How the run authenticates to Azure. */
+export type AuthSettings =
+  /** GitHub OIDC federated credential of an Entra ID app or user-assigned identity. */
+  | { kind: "oidc"; clientId: string; tenantId: string }
+  /** DefaultAzureCredential: environment variables, managed identity, Azure CLI. */
+  | { kind: "default" };
+
+/** Everything one run needs, validated. Durations in minutes/seconds as named; sizes in GB. */
+export interface Settings {
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  galleryName: string;
+  imageDefinition: string;
+  galleryResourceGroup: string;
+  /** Resource ID of the user-assigned managed identity Image Builder runs as. */
+  identityId: string;
+  source: ImageSource;
+  /** PowerShell lines run in the build VM, elevated as SYSTEM; empty for none. */
+  inlineScript: string[];
+  scriptUris: ScriptUri[];
+  windowsUpdate: boolean;
+  vmSize: string;
+  osDiskSizeGb: number;
+  /** AIB `buildTimeoutInMinutes`; 0 means AIB's default (240 minutes). */
+  buildTimeoutMinutes: number;
+  targetRegions: TargetRegion[];
+  storageAccountType: StorageAccountType;
+  excludeFromLatest: boolean;
+  versionStrategy: VersionStrategy;
+  /** Explicit version; wins over `versionStrategy` when set. */
+  version?: Version;
+  /** Tags added to the new image version (beside the provenance tags). */
+  tags: Record<string, string>;
+  /** Retention count; 0 = never prune. */
+  keepVersions: number;
+  dryRun: boolean;
+  auth: AuthSettings;
+  cloud: CloudEndpoints;
+  /** Seconds between two status reads of a running build. */
+  pollIntervalSeconds: number;
+}
+
+/** The default of every optional input, exactly as action.yml (and task.json) declare them. */
+export const INPUT_DEFAULTS = {
+  "gallery-resource-group": "",
+  source: "MicrosoftWindowsDesktop:office-365:win11-24h2-avd-m365:latest",
+  "inline-script": "",
+  "script-uris": "",
+  "windows-update": "true",
+  "vm-size": "Standard_D4s_v5",
+  "os-disk-size-gb": "127",
+  "build-timeout-minutes": "120",
+  "target-regions": "",
+  "storage-account-type": "Standard_LRS",
+  "exclude-from-latest": "false",
+  "version-strategy": "patch",
+  version: "",
+  tags: "",
+  "keep-versions": "5",
+  "dry-run": "false",
+  "client-id": "",
+  "tenant-id": "",
+  environment: "AzureCloud",
+  "arm-endpoint": "",
+  "authority-host": "",
+  "poll-interval-seconds": "30",
+} as const;
+
+/** Inputs with no default: the run cannot start without them. */
+export const REQUIRED_INPUTS = [
+  "subscription-id",
+  "resource-group",
+  "location",
+  "gallery-name",
+  "image-definition",
+  "identity-id",
+] as const;
+
+/** Canonical (kebab-case) name of every input. */
+export type InputName = (typeof REQUIRED_INPUTS)[number] | keyof typeof INPUT_DEFAULTS;
+
+/** Reads an input by canonical name; returns '' when it is not set. */
+export type InputReader = (name: InputName) => string;
+
+/** One bad input: the input's canonical name and what is wrong with it and how to fix it. */
+export interface InputProblem {
+  input: InputName;
+  message: string;
+}
+
+/** Thrown by `parseSettings` with every problem found; `message` lists them, one a line. */
+export class SettingsError extends Error {
+  override name = "SettingsError";
+  readonly problems: InputProblem[];
+  constructor(problems: InputProblem[], label: (input: InputName) => string) {
+    super(
+      `${problems.length} input${problems.length === 1 ? " is" : "s are"} not valid:\n` +
+        problems.map((p) => `- Input '${label(p.input)}': ${p.message}`).join("\n"),
+    );
+    this.problems = problems;
+  }
+}
+
+const ENVIRONMENTS = Object.keys(AZURE_CLOUDS) as AzureEnvironmentName[];
+const STORAGE_ACCOUNT_TYPES: StorageAccountType[] = ["Standard_LRS", "Standard_ZRS", "Premium_LRS"];
+const REGION = /^[a-z][a-z0-9]{1,39}$/;
+const SHA256 = /^[0-9a-fA-F]{64}$/;
+const URN_PART = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const TAG_NAME_FORBIDDEN = /[<>%&\\?/]/;
+
+/**
+ * Parses and validates every input.
+ *
+ * @param read reads an input by canonical name ('' when unset; defaults are applied here).
+ * @param label how the host names an input to its user (kebab-case on GitHub, camelCase on Azure DevOps).
+ * @throws SettingsError listing every invalid input, each with its fix.
+ */
+export function parseSettings(read: InputReader, label: (input: InputName) => string = (n) => n): Settings {
+  const problems: InputProblem[] = [];
+  const input = (name: InputName): string => {
+    const value = read(name).trim();
+    if (value !== "") return value;
+    return name in INPUT_DEFAULTS ? INPUT_DEFAULTS[name as keyof typeof INPUT_DEFAULTS] : "";
+  };
+  const fail = (name: InputName, message: string): undefined => {
+    problems.push({ input: name, message });
+    return undefined;
+  };
+  const check = <T>(name: InputName, schema: z.ZodType<T>, fix: string): T | undefined => {
+    const result = schema.safeParse(input(name));
+    return result.success ? result.data : fail(name, `'${input(name)}' ${fix}`);
+  };
+  const required = (name: InputName, valid: (v: string) => boolean, fix: string): string | undefined => {
+    const value = input(name);
+    if (value === "") return fail(name, `is required. ${fix}`);
+    return valid(value) ? value : fail(name, `'${value}' ${fix}`);
+  };
+
+  const subscriptionId = required("subscription-id", isGuid, "must be a subscription ID (a GUID such as 00000000-0000-0000-0000-000000000000).");
+  const resourceGroup = required("resource-group", isResourceGroupName, "must be a resource group name (1-90 letters, digits, '-', '_', '.', '(', ')').");
+  const location = required("location", (v) => REGION.test(v), "must be an Azure region name such as 'westeurope' (lower case, no spaces).");
+  const galleryName = required("gallery-name", isGalleryName, "must be an Azure Compute Gallery name (letters, digits, '.', '_').");
+  const imageDefinition = required("image-definition", isImageDefinitionName, "must be a gallery image definition name (letters, digits, '-', '.', '_').");
+  const galleryResourceGroupInput = input("gallery-resource-group");
+  if (galleryResourceGroupInput && !isResourceGroupName(galleryResourceGroupInput)) {
+    fail("gallery-resource-group", `'${galleryResourceGroupInput}' must be a resource group name, or empty to use 'resource-group'.`);
+  }
+  const identityId = required(
+    "identity-id",
+    isUserAssignedIdentityId,
+    "must be the resource ID of a user-assigned managed identity: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>.",
+  );
+
+  const source = parseSource(input("source"), (m) => fail("source", m));
+  const inlineScript = input("inline-script") === "" ? [] : read("inline-script").replace(/\r\n/g, "\n").replace(/\n+$/, "").split("\n");
+  const scriptUris = parseScriptUris(input("script-uris"), (m) => fail("script-uris", m));
+  const windowsUpdate = check("windows-update", booleanInput, "must be 'true' or 'false'.");
+  const vmSize = check("vm-size", z.string().regex(/^(Standard|Basic)_[A-Za-z0-9_-]+$/), "must be an Azure VM size such as 'Standard_D4s_v5'.");
+  const osDiskSizeGb = check("os-disk-size-gb", wholeNumber(0, 4095), "must be a whole number of GB from 0 (the source image's size) to 4095.");
+  const buildTimeoutMinutes = check("build-timeout-minutes", wholeNumber(0, 960), "must be a whole number of minutes from 0 (AIB's default, 240) to 960.");
+  const targetRegions = parseTargetRegions(input("target-regions"), location, (m) => fail("target-regions", m));
+  const storageAccountType = check("storage-account-type", z.enum(STORAGE_ACCOUNT_TYPES), `must be one of ${STORAGE_ACCOUNT_TYPES.join(", ")}.`);
+  const excludeFromLatest = check("exclude-from-latest", booleanInput, "must be 'true' or 'false'.");
+  const versionStrategy = check("version-strategy", z.enum(VERSION_STRATEGIES as [VersionStrategy, ...VersionStrategy[]]), `must be one of ${VERSION_STRATEGIES.join(", ")}.`);
+  let version: Version | undefined;
+  if (input("version") !== "") {
+    version = parseVersion(input("version"));
+    if (!version) fail("version", `'${input("version")}' must be Major.Minor.Patch with whole numbers from 0 to ${MAX_VERSION_PART} and no leading zeros, e.g. 1.4.0; leave it empty to use 'version-strategy'.`);
+  }
+  const tags = parseTags(input("tags"), (m) => fail("tags", m));
+  const keepVersions = check("keep-versions", wholeNumber(0, 10_000), "must be a whole number of versions to keep (0 = never prune).");
+  const dryRun = check("dry-run", booleanInput, "must be 'true' or 'false'.");
+  const pollIntervalSeconds = check("poll-interval-seconds", wholeNumber(1, 600), "must be a whole number of seconds from 1 to 600.");
+
+  const clientId = input("client-id");
+  const tenantId = input("tenant-id");
+  let auth: AuthSettings | undefined = { kind: "default" };
+  if (clientId || tenantId) {
+    if (!clientId) auth = fail("client-id", "is required when 'tenant-id' is set: give the client ID of the app registration or managed identity with the federated credential.");
+    else if (!isGuid(clientId)) auth = fail("client-id", `'${clientId}' must be a client (application) ID, a GUID.`);
+    if (!tenantId) auth = fail("tenant-id", "is required when 'client-id' is set: give the Entra ID tenant ID (a GUID).");
+    else if (!isGuid(tenantId)) auth = fail("tenant-id", `'${tenantId}' must be a tenant ID, a GUID.`);
+    if (auth) auth = { kind: "oidc", clientId, tenantId };
+  }
+  const environment = check("environment", z.enum(ENVIRONMENTS as [AzureEnvironmentName, ...AzureEnvironmentName[]]), `must be one of ${ENVIRONMENTS.join(", ")}.`);
+  const armEndpoint = optionalHttpsUrl(input("arm-endpoint"), (m) => fail("arm-endpoint", m));
+  const authorityHost = optionalHttpsUrl(input("authority-host"), (m) => fail("authority-host", m));
+
+  if (problems.length > 0) throw new SettingsError(problems, label);
+  return {
+    subscriptionId: subscriptionId!,
+    resourceGroup: resourceGroup!,
+    location: location!,
+    galleryName: galleryName!,
+    imageDefinition: imageDefinition!,
+    galleryResourceGroup: galleryResourceGroupInput || resourceGroup!,
+    identityId: identityId!,
+    source: source!,
+    inlineScript,
+    scriptUris: scriptUris!,
+    windowsUpdate: windowsUpdate!,
+    vmSize: vmSize!,
+    osDiskSizeGb: osDiskSizeGb!,
+    buildTimeoutMinutes: buildTimeoutMinutes!,
+    targetRegions: targetRegions!,
+    storageAccountType: storageAccountType!,
+    excludeFromLatest: excludeFromLatest!,
+    versionStrategy: versionStrategy!,
+    version,
+    tags: tags!,
+    keepVersions: keepVersions!,
+    dryRun: dryRun!,
+    auth: auth!,
+    cloud: resolveCloud(environment!, armEndpoint, authorityHost),
+    pollIntervalSeconds: pollIntervalSeconds!,
+  };
+}
+
+const booleanInput = z
+  .string()
+  .regex(/^(true|false)$/i)
+  .transform((v) => v.toLowerCase() === "true");
+
+function wholeNumber(min: number, max: number): z.ZodType<number> {
+  return z
+    .string()
+    .regex(/^\d+$/)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+}
+
+/** `publisher:offer:sku:version`, a gallery image version ID, or a managed image ID. */
+function parseSource(value: string, fail: (message: string) => void): ImageSource | undefined {
+  if (value.startsWith("/")) {
+    const gallery = parseGalleryImageVersionId(value);
+    if (gallery) {
+      if (gallery.version.toLowerCase() !== "latest" && !parseVersion(gallery.version)) {
+        fail(`the gallery image version '${gallery.version}' must be X.Y.Z or 'latest'.`);
+        return undefined;
+      }
+      return { kind: "gallery", imageVersionId: value };
+    }
+    if (isManagedImageId(value)) return { kind: "managedImage", imageId: value };
+    fail(
+      `'${value}' is not a gallery image version ID (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/galleries/<gallery>/images/<definition>/versions/<X.Y.Z|latest>) ` +
+        `nor a managed image ID (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/images/<name>).`,
+    );
+    return undefined;
+  }
+  const parts = value.split(":");
+  const [publisher, offer, sku, version] = parts;
+  const versionOk = version !== undefined && (version.toLowerCase() === "latest" || /^\d+(\.\d+){2,3}$/.test(version));
+  if (parts.length !== 4 || ![publisher, offer, sku].every((p) => p !== undefined && URN_PART.test(p)) || !versionOk) {
+    fail(
+      `'${value}' must be a marketplace image URN 'publisher:offer:sku:version' (version 'latest' or e.g. 26100.2894.250113), ` +
+        `such as ${INPUT_DEFAULTS.source}, or the resource ID of a gallery image version or managed image.`,
+    );
+    return undefined;
+  }
+  return { kind: "marketplace", publisher: publisher!, offer: offer!, sku: sku!, version: version!.toLowerCase() === "latest" ? "latest" : version! };
+}
+
+function lines(value: string): string[] {
+  return value
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+}
+
+/** One `https://... [sha256]` a line. */
+function parseScriptUris(value: string, fail: (message: string) => void): ScriptUri[] | undefined {
+  const result: ScriptUri[] = [];
+  let ok = true;
+  for (const line of lines(value)) {
+    const [uri, sha256, extra] = line.split(/\s+/);
+    let url: URL | undefined;
+    try {
+      url = new URL(uri!);
+    } catch {
+      url = undefined;
+    }
+    if (!url || url.protocol !== "https:") {
+      fail(`line '${line}': '${uri}' must be an https:// URL (the build VM downloads it; http and other schemes are refused).`);
+      ok = false;
+    } else if (extra !== undefined || (sha256 !== undefined && !SHA256.test(sha256))) {
+      fail(`line '${line}': after the URL give nothing or its SHA-256 checksum (64 hex characters).`);
+      ok = false;
+    } else {
+      result.push(sha256 ? { uri: uri!, sha256: sha256.toLowerCase() } : { uri: uri! });
+    }
+  }
+  return ok ? result : undefined;
+}
+
+/** One `region` or `region=replicas` a line; defaults to `location` with 1 replica. */
+function parseTargetRegions(value: string, location: string | undefined, fail: (message: string) => void): TargetRegion[] | undefined {
+  const entries = lines(value);
+  if (entries.length === 0) return location ? [{ name: location, replicaCount: 1 }] : [];
+  const result: TargetRegion[] = [];
+  let ok = true;
+  for (const line of entries) {
+    const match = /^([A-Za-z0-9 ]+?)\s*(?:=\s*(\d+))?$/.exec(line);
+    const name = match?.[1]?.replace(/\s+/g, "").toLowerCase();
+    const replicas = match?.[2] === undefined ? 1 : Number(match[2]);
+    if (!match || !name || !REGION.test(name)) {
+      fail(`line '${line}' must be 'region' or 'region=replicas', e.g. 'westeurope=2'.`);
+      ok = false;
+    } else if (!Number.isInteger(replicas) || replicas < 1 || replicas > 100) {
+      fail(`line '${line}': the replica count must be a whole number from 1 to 100.`);
+      ok = false;
+    } else if (result.some((r) => r.name === name)) {
+      fail(`line '${line}': region '${name}' is listed twice; list each region once.`);
+      ok = false;
+    } else {
+      result.push({ name, replicaCount: replicas });
+    }
+  }
+  return ok ? result : undefined;
+}
+
+/** One `key=value` a line, with Azure's tag rules (name ≤ 512 chars without <>%&\?/, value ≤ 256). */
+function parseTags(value: string, fail: (message: string) => void): Record<string, string> | undefined {
+  const result: Record<string, string> = {};
+  let ok = true;
+  for (const line of lines(value)) {
+    const index = line.indexOf("=");
+    const key = index > 0 ? line.slice(0, index).trim() : "";
+    const tagValue = index > 0 ? line.slice(index + 1).trim() : "";
+    if (!key) {
+      fail(`line '${line}' must be 'key=value'.`);
+      ok = false;
+    } else if (key.length > 512 || TAG_NAME_FORBIDDEN.test(key)) {
+      fail(`line '${line}': a tag name has at most 512 characters and none of < > % & \\ ? /.`);
+      ok = false;
+    } else if (tagValue.length > 256) {
+      fail(`line '${line}': a tag value has at most 256 characters.`);
+      ok = false;
+    } else {
+      result[key] = tagValue;
+    }
+  }
+  return ok ? result : undefined;
+}
+
+function optionalHttpsUrl(value: string, fail: (message: string) => void): string | undefined {
+  if (value === "") return undefined;
+  try {
+    const url = new URL(value);
+    if (url.protocol === "https:" && !url.search && !url.hash) return value;
+  } catch {
+    // reported below
+  }
+  fail(`'${value}' must be an https:// URL with no query, e.g. https://management.azure.com (leave it empty to use 'environment').`);
+  return undefined;
+}

@@ -1,0 +1,172 @@
+/**
+ * Settings → the Azure VM Image Builder image template of one run, with its identity (hash and name).
+ *
+ * Pure. Follows the ImageTemplate model of Microsoft.VirtualMachineImages api-version 2025-10-01
+ * (imagebuilder.json), in the flattened shape of @azure/arm-imagebuilder 5.x (`source`, `customize`,
+ * `distribute` at the top level of the object). AIB refuses to change a template in place except for
+ * `distribute`, `vmProfile`, `tags` and `identity` (PATCH), so the template's name carries a hash of every
+ * other property: same hash → reuse and PATCH, different hash → a new template.
+ */
+import { createHash } from "node:crypto";
+import type {
+  ImageTemplate,
+  ImageTemplateCustomizerUnion,
+  ImageTemplateSharedImageDistributor,
+  ImageTemplateSourceUnion,
+  ImageTemplateVmProfile,
+} from "@azure/arm-imagebuilder";
+import { galleryImageId, galleryImageVersionId } from "../resource-id.ts";
+import type { Settings } from "../settings.ts";
+import { TAGS } from "../tags.ts";
+import { type Version, formatVersion } from "../versioning.ts";
+
+/**
+ * The source with its exact version, as the template gets it: a marketplace `latest` already resolved
+ * to e.g. `26100.4349.250607`, a gallery `versions/latest` to the exact version ID.
+ */
+export type PinnedSource =
+  | { type: "PlatformImage"; publisher: string; offer: string; sku: string; version: string }
+  | { type: "SharedImageVersion"; imageVersionId: string }
+  | { type: "ManagedImage"; imageId: string };
+
+/** The template one run builds, and how it is known in Azure. */
+export interface TemplatePlan {
+  /** `<image-definition>-<first 12 hex of hash>`: a valid AIB name (`^[A-Za-z0-9-_.]{1,64}$`). */
+  name: string;
+  /** SHA-256 (hex) of the canonical JSON of every property AIB cannot PATCH. */
+  hash: string;
+  /** The template to PUT (create) — its `distribute` and `vmProfile` are also what a reuse PATCHes. */
+  template: ImageTemplate;
+  /** Resource ID of the gallery image definition the run publishes to. */
+  imageDefinitionId: string;
+  /** Resource ID of the image version the run publishes. */
+  imageVersionId: string;
+  /** Name of the run output that reports the new image version. */
+  runOutputName: string;
+}
+
+/** Restart after customization scripts and after Windows Update, as the AVD portal lays them out. */
+const RESTART_TIMEOUT = "10m";
+
+/**
+ * Builds the image template for publishing `version` from `source`.
+ *
+ * Customizers, in order: each `script-uris` script, the `inline-script`, a restart when any script ran,
+ * then Windows Update (excluding previews) followed by a restart. Every PowerShell step runs elevated as
+ * SYSTEM. The distributor is a SharedImage distributor whose `galleryImageId` ends in
+ * `/versions/<X.Y.Z>` (AIB's explicit versioning), replicated to the target regions.
+ */
+export function buildTemplatePlan(settings: Settings, source: PinnedSource, version: Version): TemplatePlan {
+  const imageDefinitionId = galleryImageId(
+    settings.subscriptionId,
+    settings.galleryResourceGroup,
+    settings.galleryName,
+    settings.imageDefinition,
+  );
+  const versionText = formatVersion(version);
+  const imageVersionId = galleryImageVersionId(imageDefinitionId, versionText);
+  const runOutputName = `${settings.imageDefinition.slice(0, 40)}-${versionText}`.slice(0, 64);
+
+  const unpatchable = {
+    location: settings.location,
+    identity: {
+      type: "UserAssigned" as const,
+      userAssignedIdentities: { [settings.identityId]: {} },
+    },
+    source: source as ImageTemplateSourceUnion,
+    customize: buildCustomizers(settings),
+    buildTimeoutInMinutes: settings.buildTimeoutMinutes,
+  };
+  const hash = hashOf(unpatchable);
+  const name = templateName(settings.imageDefinition, hash);
+
+  const template: ImageTemplate = {
+    ...unpatchable,
+    tags: {
+      [TAGS.managed]: "true",
+      [TAGS.imageDefinition]: imageDefinitionId.toLowerCase(),
+      [TAGS.templateHash]: hash,
+    },
+    distribute: [buildDistributor(settings, imageVersionId, runOutputName)],
+    vmProfile: buildVmProfile(settings),
+  };
+  return { name, hash, template, imageDefinitionId, imageVersionId, runOutputName };
+}
+
+/** The SharedImage distributor publishing exactly `imageVersionId` (PATCHable on a reused template). */
+export function buildDistributor(
+  settings: Settings,
+  imageVersionId: string,
+  runOutputName: string,
+): ImageTemplateSharedImageDistributor {
+  return {
+    type: "SharedImage",
+    galleryImageId: imageVersionId,
+    runOutputName,
+    excludeFromLatest: settings.excludeFromLatest,
+    targetRegions: settings.targetRegions.map((region) => ({
+      name: region.name,
+      replicaCount: region.replicaCount,
+      storageAccountType: settings.storageAccountType,
+    })),
+  };
+}
+
+/** The build VM's size and OS disk (PATCHable on a reused template). */
+export function buildVmProfile(settings: Settings): ImageTemplateVmProfile {
+  return { vmSize: settings.vmSize, osDiskSizeGB: settings.osDiskSizeGb };
+}
+
+function buildCustomizers(settings: Settings): ImageTemplateCustomizerUnion[] {
+  const steps: ImageTemplateCustomizerUnion[] = [];
+  settings.scriptUris.forEach((script, index) => {
+    steps.push({
+      type: "PowerShell",
+      name: `script-${index + 1}-${scriptFileName(script.uri)}`,
+      scriptUri: script.uri,
+      ...(script.sha256 ? { sha256Checksum: script.sha256 } : {}),
+      runElevated: true,
+      runAsSystem: true,
+    });
+  });
+  if (settings.inlineScript.length > 0) {
+    steps.push({ type: "PowerShell", name: "inline-script", inline: settings.inlineScript, runElevated: true, runAsSystem: true });
+  }
+  if (steps.length > 0) {
+    steps.push({ type: "WindowsRestart", name: "restart-after-scripts", restartTimeout: RESTART_TIMEOUT });
+  }
+  if (settings.windowsUpdate) {
+    steps.push({
+      type: "WindowsUpdate",
+      name: "windows-update",
+      searchCriteria: "IsInstalled=0",
+      filters: ["exclude:$_.Title -like '*Preview*'", "include:$true"],
+      updateLimit: 40,
+    });
+    steps.push({ type: "WindowsRestart", name: "restart-after-windows-update", restartTimeout: RESTART_TIMEOUT });
+  }
+  return steps;
+}
+
+function scriptFileName(uri: string): string {
+  const last = new URL(uri).pathname.split("/").filter(Boolean).pop() ?? "script";
+  return last.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 60);
+}
+
+/** SHA-256 (hex) of the canonical JSON (object keys sorted, recursively) of `value`. */
+export function hashOf(value: unknown): string {
+  return createHash("sha256").update(canonicalJson(value)).digest("hex");
+}
+
+/** JSON with object keys sorted at every level and `undefined` members dropped. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, member: unknown) => {
+    if (member === null || typeof member !== "object" || Array.isArray(member)) return member;
+    return Object.fromEntries(Object.entries(member as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  });
+}
+
+/** `<image-definition>-<12 hex>`, the definition cut to keep the name within AIB's 64 characters. */
+export function templateName(imageDefinition: string, hash: string): string {
+  return `${imageDefinition.slice(0, 51)}-${hash.slice(0, 12)}`;
+}
