@@ -1,0 +1,44 @@
+/**
+ * Project contract: the committed bundle is what the sources build, action.yml is valid and runs on
+ * node24, and the README documents every input and output.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { Ajv } from "ajv";
+import { parse } from "yaml";
+
+const root = new URL("../", import.meta.url);
+const read = (path: string) => readFileSync(new URL(path, root), "utf8");
+
+describe("project", () => {
+  it("dist/ is exactly what `npm run build` makes from the committed sources", () => {
+    const out = mkdtempSync(join(tmpdir(), "dist-check-"));
+    execFileSync(process.execPath, ["scripts/build.ts", "--outdir", out], { cwd: root });
+    const built = readdirSync(out).sort();
+    assert.deepEqual(readdirSync(new URL("dist", root)).sort(), built, "dist/ holds other files than the build makes");
+    for (const file of built) {
+      assert.ok(readFileSync(join(out, file)).equals(readFileSync(new URL(`dist/${file}`, root))), `dist/${file} is stale: run npm run build and commit dist/`);
+    }
+  });
+
+  it("action.yml validates against the GitHub Action schema and runs the bundle on node24", () => {
+    const action = parse(read("action.yml"));
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const validate = ajv.compile(JSON.parse(read("__tests__/fixtures/schemas/github-action.schema.json")));
+    assert.ok(validate(action), JSON.stringify(validate.errors, null, 2));
+    assert.equal(action.runs.using, "node24");
+    assert.equal(action.runs.main, "dist/index.js");
+  });
+
+  it("the README documents every input and output of action.yml", () => {
+    const action = parse(read("action.yml")) as { inputs: Record<string, unknown>; outputs: Record<string, unknown> };
+    const readme = read("README.md");
+    for (const name of [...Object.keys(action.inputs), ...Object.keys(action.outputs)]) {
+      assert.match(readme, new RegExp(`^\\| \`${name}\` \\|`, "m"), `README.md has no table row for '${name}'`);
+    }
+  });
+});
