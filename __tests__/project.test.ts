@@ -26,7 +26,7 @@ describe("project", () => {
   });
 
   it("action.yml validates against the GitHub Action schema and runs the bundle on node24", () => {
-    const action = parse(read("action.yml"));
+    const action = parse(read("action.yml")) as { runs: { using: string; main: string } };
     const ajv = new Ajv({ strict: false, allErrors: true });
     const validate = ajv.compile(JSON.parse(read("__tests__/fixtures/schemas/github-action.schema.json")));
     assert.ok(validate(action), JSON.stringify(validate.errors, null, 2));

@@ -7,7 +7,7 @@ import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import type { AzureGateway } from "./azure/gateway.ts";
 import { followRun } from "./build-monitor.ts";
 import type { Host } from "./hosts/host.ts";
-import { type RetentionVerdict, planRetention } from "./retention.ts";
+import { type RetentionPolicy, type RetentionVerdict, planRetention } from "./retention.ts";
 import { sameResourceId } from "./resource-id.ts";
 import type { Settings } from "./settings.ts";
 import { TAGS } from "./tags.ts";
@@ -89,7 +89,7 @@ export async function runPipeline(host: Host, settings: Settings, azure: AzureGa
     return host.group("Dry run: the plan (nothing is written)", async () => {
       const retention = planRetention(
         [...existing, { name: versionOf(plan), id: plan.imageVersionId }],
-        { keepVersions: settings.keepVersions, justBuilt: versionOf(plan) },
+        retentionPolicy(settings, plan),
       );
       const collectable = await collectableTemplates(settings, plan, azure);
       const report: RunReport = {
@@ -160,7 +160,7 @@ export async function runPipeline(host: Host, settings: Settings, azure: AzureGa
 
   const { retention, prunedVersions, pruneFailures, collectedTemplates } = await host.group("Prune", async () => {
     const versions = await azure.listImageVersions(settings.subscriptionId, ...gallery);
-    const retention = planRetention(versions, { keepVersions: settings.keepVersions, justBuilt: versionOf(plan) });
+    const retention = planRetention(versions, retentionPolicy(settings, plan));
     const doomed = retention.filter((v) => v.action === "delete").map((v) => v.version.name);
     const limit = pLimit(PRUNE_CONCURRENCY);
     const results = await Promise.allSettled(doomed.map((name) => limit(() => azure.deleteImageVersion(...gallery, name))));
@@ -196,6 +196,11 @@ export async function runPipeline(host: Host, settings: Settings, azure: AzureGa
 /** The version a plan publishes (`X.Y.Z`, the last segment of its image version ID). */
 export function versionOf(plan: TemplatePlan): string {
   return plan.imageVersionId.slice(plan.imageVersionId.lastIndexOf("/") + 1);
+}
+
+/** The retention policy of a run from its settings. */
+function retentionPolicy(settings: Settings, plan: TemplatePlan): RetentionPolicy {
+  return { keepVersions: settings.keepVersions, keepDays: settings.keepDays, pruneForeign: settings.pruneForeign, justBuilt: versionOf(plan) };
 }
 
 /**
@@ -311,7 +316,7 @@ export function describePlan(report: RunReport, settings: Settings): string[] {
     `Target regions: ${settings.targetRegions.map((r) => `${r.name} (${r.replicaCount} replica${r.replicaCount === 1 ? "" : "s"})`).join(", ")}; ` +
       `storage ${settings.storageAccountType}; exclude from latest: ${settings.excludeFromLatest}`,
     `Retention (keep-versions ${settings.keepVersions}):`,
-    ...report.retention.map((v) => `  ${v.action === "delete" ? "delete" : "keep  "} ${v.version.name} — ${v.reason}`),
+    ...report.retention.map((v) => `  ${v.action.padEnd(7)} ${v.version.name} — ${v.reason}`),
     report.collectedTemplates.length
       ? `Older templates to delete: ${report.collectedTemplates.join(", ")}`
       : "Older templates to delete: none",

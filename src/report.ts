@@ -56,7 +56,11 @@ export function summaryOf(report: RunReport, settings: Settings): string {
     lines.push(`### Retention (keep-versions: ${settings.keepVersions})`, "", "| Version | Decision | Why |", "|---|---|---|");
     for (const verdict of report.retention) {
       const failed = report.pruneFailures.find((f) => f.version === verdict.version.name);
-      const decision = failed ? "delete failed" : verdict.action === "delete" ? (report.dryRun ? "would delete" : "deleted") : "kept";
+      const decision = failed
+        ? "delete failed"
+        : verdict.action === "delete"
+          ? report.dryRun ? "would delete" : "deleted"
+          : verdict.action === "protect" ? "protected" : "kept";
       lines.push(`| ${verdict.version.name} | ${decision} | ${failed ? failed.message : verdict.reason} |`);
     }
     lines.push("");

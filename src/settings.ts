@@ -78,6 +78,10 @@ export interface Settings {
   tags: Record<string, string>;
   /** Retention count; 0 = never prune. */
   keepVersions: number;
+  /** Minimum age in days before retention may delete a version; 0 = no age limit. */
+  keepDays: number;
+  /** Let retention delete versions this action did not create. */
+  pruneForeign: boolean;
   dryRun: boolean;
   auth: AuthSettings;
   cloud: CloudEndpoints;
@@ -102,6 +106,8 @@ export const INPUT_DEFAULTS = {
   version: "",
   tags: "",
   "keep-versions": "5",
+  "keep-days": "0",
+  "prune-foreign": "false",
   "dry-run": "false",
   "client-id": "",
   "tenant-id": "",
@@ -214,6 +220,8 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
   }
   const tags = parseTags(input("tags"), (m) => fail("tags", m));
   const keepVersions = check("keep-versions", wholeNumber(0, 10_000), "must be a whole number of versions to keep (0 = never prune).");
+  const keepDays = check("keep-days", wholeNumber(0, 36_500), "must be a whole number of days (0 = no age limit).");
+  const pruneForeign = check("prune-foreign", booleanInput, "must be 'true' or 'false'.");
   const dryRun = check("dry-run", booleanInput, "must be 'true' or 'false'.");
   const pollIntervalSeconds = check("poll-interval-seconds", wholeNumber(1, 600), "must be a whole number of seconds from 1 to 600.");
 
@@ -254,6 +262,8 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
     version,
     tags: tags!,
     keepVersions: keepVersions!,
+    keepDays: keepDays!,
+    pruneForeign: pruneForeign!,
     dryRun: dryRun!,
     auth: auth!,
     cloud: resolveCloud(environment!, armEndpoint, authorityHost),

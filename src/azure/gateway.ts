@@ -33,6 +33,8 @@ export interface ImageVersionInfo {
   publishedDate?: Date;
   /** `publishingProfile.endOfLifeDate`, if set. */
   endOfLifeDate?: Date;
+  /** `safetyProfile.blockDeletionBeforeEndOfLife`. */
+  blockDeletionBeforeEndOfLife: boolean;
   /** `provisioningState`, e.g. `Succeeded`, `Creating`, `Deleting`, `Failed`. */
   provisioningState?: string;
   /** Target region names as Azure returns them (display names, e.g. `West Europe`). */
@@ -170,6 +172,7 @@ function toImageVersionInfo(version: SdkImageVersion): ImageVersionInfo {
     excludeFromLatest: profile?.excludeFromLatest ?? false,
     publishedDate: profile?.publishedDate,
     endOfLifeDate: profile?.endOfLifeDate,
+    blockDeletionBeforeEndOfLife: version.safetyProfile?.blockDeletionBeforeEndOfLife ?? false,
     provisioningState: version.provisioningState,
     regions: (profile?.targetRegions ?? []).map((region) => region.name),
   };
