@@ -6,14 +6,21 @@
 import { createAzureGateway } from "./azure/gateway.ts";
 import { createGitHubHost } from "./hosts/github.ts";
 import type { Host } from "./hosts/host.ts";
-import { runPipeline } from "./pipeline.ts";
-import { outputsOf, summaryOf } from "./report.ts";
+import { runPipeline, scheduleSkipReason } from "./pipeline.ts";
+import { OUTPUT_NAMES, outputsOf, summaryOf } from "./report.ts";
 import { parseSettings } from "./settings.ts";
 
 /** Runs the action once in `host`; resolves to the process exit code. */
 export async function main(host: Host): Promise<number> {
   try {
     const settings = parseSettings(host.getInput, host.inputLabel);
+    const notToday = scheduleSkipReason(settings, host.manualTrigger);
+    if (notToday) {
+      host.info(`Skipped: ${notToday}`);
+      for (const name of OUTPUT_NAMES) host.setOutput(name, name === "skipped" ? "true" : name === "run-state" ? "Skipped" : name === "pruned-versions" ? "[]" : "");
+      await host.writeSummary(`## AVD image: ${settings.imageDefinition} — nothing built\n\nSkipped: ${notToday}\n`);
+      return 0;
+    }
     const credential = host.createCredential(settings);
     const azure = createAzureGateway(credential, settings.subscriptionId, settings.cloud);
     const report = await runPipeline(host, settings, azure);

@@ -4,7 +4,7 @@
  */
 import pLimit from "p-limit";
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
-import type { AzureGateway } from "./azure/gateway.ts";
+import type { AzureGateway, ImageVersionInfo } from "./azure/gateway.ts";
 import { followRun } from "./build-monitor.ts";
 import type { Host } from "./hosts/host.ts";
 import { type RetentionPolicy, type RetentionVerdict, planRetention } from "./retention.ts";
@@ -13,7 +13,8 @@ import type { Settings } from "./settings.ts";
 import { TAGS } from "./tags.ts";
 import { type TemplatePlan, buildTemplatePlan } from "./template/build.ts";
 import { type ResolvedSource, resolveSource } from "./template/source.ts";
-import { chooseNextVersion, formatVersion } from "./versioning.ts";
+import { isScheduledDay, scheduledDay } from "./schedule.ts";
+import { chooseNextVersion, formatVersion, sortNewestFirst } from "./versioning.ts";
 
 /** What a reused or new template needs done in Azure. */
 export type TemplateAction =
@@ -33,8 +34,10 @@ export interface RunReport {
   imageVersion: string;
   /** The version's resource ID as Azure reported it (run output), or the planned ID in a dry run. */
   imageVersionId: string;
-  /** `Succeeded`, … or `DryRun`. */
+  /** `Succeeded`, … `DryRun`, or `Skipped`. */
   runState: string;
+  /** Why nothing was built (skip-if-unchanged), when nothing was. */
+  skipReason?: string;
   buildStart?: Date;
   buildEnd?: Date;
   retention: RetentionVerdict[];
@@ -84,6 +87,25 @@ export async function runPipeline(host: Host, settings: Settings, azure: AzureGa
     host.info(`Image template: ${plan.name} (${describeAction(templateAction)})`);
     return { source, plan, templateAction, existing };
   });
+
+  const unchanged = settings.skipIfUnchanged ? unchangedSince(existing, plan, settings) : undefined;
+  if (unchanged) {
+    host.info(`Skipped: ${unchanged.reason}`);
+    return {
+      dryRun: settings.dryRun,
+      source,
+      plan,
+      templateAction,
+      imageVersion: unchanged.version.name,
+      imageVersionId: unchanged.version.id,
+      runState: "Skipped",
+      skipReason: unchanged.reason,
+      retention: [],
+      prunedVersions: [],
+      pruneFailures: [],
+      collectedTemplates: [],
+    };
+  }
 
   if (settings.dryRun) {
     return host.group("Dry run: the plan (nothing is written)", async () => {
@@ -196,6 +218,40 @@ export async function runPipeline(host: Host, settings: Settings, azure: AzureGa
 /** The version a plan publishes (`X.Y.Z`, the last segment of its image version ID). */
 export function versionOf(plan: TemplatePlan): string {
   return plan.imageVersionId.slice(plan.imageVersionId.lastIndexOf("/") + 1);
+}
+
+/**
+ * The newest existing version when it was built from the same template hash — and, with Windows Update
+ * in the template, is younger than `rebuild-after-days` — so building again would change nothing.
+ */
+export function unchangedSince(
+  existing: readonly ImageVersionInfo[],
+  plan: TemplatePlan,
+  settings: Pick<Settings, "windowsUpdate" | "rebuildAfterDays">,
+  now: Date = new Date(),
+): { version: ImageVersionInfo; reason: string } | undefined {
+  const newestName = sortNewestFirst(existing.map((v) => v.name))[0];
+  const newest = existing.find((v) => v.name === newestName);
+  if (!newest || newest.tags[TAGS.templateHash] !== plan.hash) return undefined;
+  if (settings.windowsUpdate) {
+    const ageDays = newest.publishedDate ? (now.getTime() - newest.publishedDate.getTime()) / 86_400_000 : Infinity;
+    if (ageDays >= settings.rebuildAfterDays) return undefined;
+    return {
+      version: newest,
+      reason: `the newest version ${newest.name} was built from the same template (hash ${plan.hash.slice(0, 12)}) ${ageDays.toFixed(1)} days ago, less than rebuild-after-days (${settings.rebuildAfterDays}).`,
+    };
+  }
+  return { version: newest, reason: `the newest version ${newest.name} was built from the same template (hash ${plan.hash.slice(0, 12)}): same source version, scripts and settings.` };
+}
+
+/**
+ * Why a run with `schedule` builds nothing today, or undefined when it builds: it builds on the scheduled
+ * day (UTC) and whenever a person started it.
+ */
+export function scheduleSkipReason(settings: Pick<Settings, "schedule">, manualTrigger: boolean, now: Date = new Date()): string | undefined {
+  if (!settings.schedule || manualTrigger || isScheduledDay(settings.schedule, now)) return undefined;
+  const day = scheduledDay(settings.schedule, now).toISOString().slice(0, 10);
+  return `schedule is patch-tuesday+${settings.schedule.offsetDays}: this month's build day is ${day} (UTC), today is ${now.toISOString().slice(0, 10)}. Start the workflow by hand to build anyway.`;
 }
 
 /** The retention policy of a run from its settings. */

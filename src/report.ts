@@ -13,6 +13,7 @@ export const OUTPUT_NAMES = [
   "source-image-version",
   "run-state",
   "pruned-versions",
+  "skipped",
 ] as const;
 
 export type OutputName = (typeof OUTPUT_NAMES)[number];
@@ -27,6 +28,7 @@ export function outputsOf(report: RunReport): Record<OutputName, string> {
     "source-image-version": report.source.exactVersion,
     "run-state": report.runState,
     "pruned-versions": JSON.stringify(report.prunedVersions),
+    skipped: String(report.runState === "Skipped"),
   };
 }
 
@@ -37,6 +39,9 @@ function minutesBetween(start?: Date, end?: Date): string {
 
 /** The job summary: a table of the version, source, template, duration, regions and retention. */
 export function summaryOf(report: RunReport, settings: Settings): string {
+  if (report.skipReason) {
+    return `## AVD image: ${settings.imageDefinition} — nothing built\n\nSkipped: ${report.skipReason}\n\nCurrent version: \`${report.imageVersion}\`\n`;
+  }
   const title = report.dryRun
     ? `## AVD image: dry run for ${settings.imageDefinition} ${report.imageVersion}`
     : `## AVD image: ${settings.imageDefinition} ${report.imageVersion} ${report.runState === "Succeeded" ? "published" : report.runState}`;

@@ -16,6 +16,7 @@ import {
   isUserAssignedIdentityId,
   parseGalleryImageVersionId,
 } from "./resource-id.ts";
+import { MAX_PATCH_TUESDAY_OFFSET, type PatchTuesdaySchedule, parseSchedule } from "./schedule.ts";
 import { type Version, type VersionStrategy, VERSION_STRATEGIES, MAX_VERSION_PART, parseVersion } from "./versioning.ts";
 
 /** The image the build starts from. */
@@ -87,6 +88,12 @@ export interface Settings {
   cloud: CloudEndpoints;
   /** Seconds between two status reads of a running build. */
   pollIntervalSeconds: number;
+  /** Build only on Patch Tuesday + N (UTC), unless the run was started by hand; undefined = always. */
+  schedule?: PatchTuesdaySchedule;
+  /** Build nothing when the newest version was built from the same template hash. */
+  skipIfUnchanged: boolean;
+  /** With Windows Update on, an unchanged template is rebuilt once the newest version is this many days old. */
+  rebuildAfterDays: number;
 }
 
 /** The default of every optional input, exactly as action.yml (and task.json) declare them. */
@@ -115,6 +122,9 @@ export const INPUT_DEFAULTS = {
   "arm-endpoint": "",
   "authority-host": "",
   "poll-interval-seconds": "30",
+  schedule: "",
+  "skip-if-unchanged": "false",
+  "rebuild-after-days": "7",
 } as const;
 
 /** Inputs with no default: the run cannot start without them. */
@@ -224,6 +234,12 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
   const pruneForeign = check("prune-foreign", booleanInput, "must be 'true' or 'false'.");
   const dryRun = check("dry-run", booleanInput, "must be 'true' or 'false'.");
   const pollIntervalSeconds = check("poll-interval-seconds", wholeNumber(1, 600), "must be a whole number of seconds from 1 to 600.");
+  const schedule = input("schedule") === "" ? undefined : parseSchedule(input("schedule"));
+  if (input("schedule") !== "" && !schedule) {
+    fail("schedule", `'${input("schedule")}' must be 'patch-tuesday' or 'patch-tuesday+N' with N from 0 to ${MAX_PATCH_TUESDAY_OFFSET} days, or empty to build on every run.`);
+  }
+  const skipIfUnchanged = check("skip-if-unchanged", booleanInput, "must be 'true' or 'false'.");
+  const rebuildAfterDays = check("rebuild-after-days", wholeNumber(0, 3650), "must be a whole number of days (0 = always rebuild when Windows Update is on).");
 
   const clientId = input("client-id");
   const tenantId = input("tenant-id");
@@ -268,6 +284,9 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
     auth: auth!,
     cloud: resolveCloud(environment!, armEndpoint, authorityHost),
     pollIntervalSeconds: pollIntervalSeconds!,
+    schedule,
+    skipIfUnchanged: skipIfUnchanged!,
+    rebuildAfterDays: rebuildAfterDays!,
   };
 }
 

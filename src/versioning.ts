@@ -14,11 +14,14 @@ export interface Version {
   patch: number;
 }
 
-/** How the next version is derived from the highest existing one. */
-export type VersionStrategy = "patch" | "minor" | "major";
+/**
+ * How the next version is derived: `patch`/`minor`/`major` bump the highest existing one;
+ * `date` is `YYYY.MM.N` (UTC), N counting this month's builds from 0.
+ */
+export type VersionStrategy = "patch" | "minor" | "major" | "date";
 
 /** The version strategies an input may name, in documentation order. */
-export const VERSION_STRATEGIES: readonly VersionStrategy[] = ["patch", "minor", "major"];
+export const VERSION_STRATEGIES: readonly VersionStrategy[] = ["patch", "minor", "major", "date"];
 
 /** Largest value of one version part: Azure stores each part as a 32-bit signed integer. */
 export const MAX_VERSION_PART = 2_147_483_647;
@@ -75,16 +78,21 @@ export class VersionChoiceError extends Error {
  * Chooses the version the next build publishes, before the build starts.
  *
  * - With an explicit `version`, that version — refused when it already exists in the gallery.
+ * - `date`: `YYYY.MM.N` for the UTC month of `now`, N one more than this month's highest (0 for the
+ *   month's first build) — refused when it would not be above the highest existing version.
  * - Otherwise the highest existing version (numeric order) bumped by `strategy`
  *   (`patch`: 1.10.0 → 1.10.1, `minor`: → 1.11.0, `major`: → 2.0.0); `1.0.0` when there is none.
  *
  * @param existing names of the image versions already in the gallery image definition.
- * @throws VersionChoiceError when the explicit version exists, or a bump would pass 2,147,483,647.
+ * @param now the time of the run (only `date` uses it).
+ * @throws VersionChoiceError when the explicit version exists, a bump would pass 2,147,483,647, or a
+ *   date version would sort below an existing version.
  */
 export function chooseNextVersion(
   existing: readonly string[],
   strategy: VersionStrategy,
   explicit?: Version,
+  now: Date = new Date(),
 ): Version {
   if (explicit) {
     const wanted = formatVersion(explicit);
@@ -97,6 +105,7 @@ export function chooseNextVersion(
     return explicit;
   }
   const highest = highestVersion(existing);
+  if (strategy === "date") return dateVersion(existing, highest, now);
   if (!highest) return { major: 1, minor: 0, patch: 0 };
   const next = bump(highest, strategy);
   if (next.major > MAX_VERSION_PART || next.minor > MAX_VERSION_PART || next.patch > MAX_VERSION_PART) {
@@ -108,7 +117,24 @@ export function chooseNextVersion(
   return next;
 }
 
-function bump(version: Version, strategy: VersionStrategy): Version {
+function dateVersion(existing: readonly string[], highest: Version | undefined, now: Date): Version {
+  const major = now.getUTCFullYear();
+  const minor = now.getUTCMonth() + 1;
+  const thisMonth = existing
+    .map(parseVersion)
+    .filter((v): v is Version => v !== undefined && v.major === major && v.minor === minor)
+    .map((v) => v.patch);
+  const next: Version = { major, minor, patch: thisMonth.length ? Math.max(...thisMonth) + 1 : 0 };
+  if (highest && compareVersions(next, highest) <= 0) {
+    throw new VersionChoiceError(
+      `Input 'version-strategy': the date version ${formatVersion(next)} would not be above the existing ${formatVersion(highest)}, ` +
+        `so "latest" would not pick it. Keep the strategy the definition already uses, or set 'version' explicitly.`,
+    );
+  }
+  return next;
+}
+
+function bump(version: Version, strategy: Exclude<VersionStrategy, "date">): Version {
   switch (strategy) {
     case "major":
       return { major: version.major + 1, minor: 0, patch: 0 };

@@ -51,3 +51,16 @@ describe("versioning", () => {
     assert.ok(compareDottedNumbers("1.2", "1.2.0") === 0);
   });
 });
+
+describe("date versioning", () => {
+  const nov = new Date("2026-11-21T10:00:00Z");
+  it("counts this month's builds from 0, after every older version", () => {
+    assert.equal(formatVersion(chooseNextVersion([], "date", undefined, nov)), "2026.11.0");
+    assert.equal(formatVersion(chooseNextVersion(["2026.10.0", "2026.10.1", "1.4.0"], "date", undefined, nov)), "2026.11.0");
+    assert.equal(formatVersion(chooseNextVersion(["2026.10.3", "2026.11.0", "2026.11.1"], "date", undefined, nov)), "2026.11.2");
+    assert.equal(formatVersion(chooseNextVersion(["2026.11.9", "2026.11.10"], "date", undefined, nov)), "2026.11.11");
+  });
+  it("refuses a date version that would sort below an existing one", () => {
+    assert.throws(() => chooseNextVersion(["2027.1.0"], "date", undefined, nov), /would not be above the existing 2027\.1\.0/);
+  });
+});

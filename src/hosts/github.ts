@@ -30,6 +30,7 @@ export function createGitHubHost(env: NodeJS.ProcessEnv = process.env): Host {
     setProgress: () => {
       // GitHub has no progress indicator; phase changes are logged by the pipeline.
     },
+    manualTrigger: env.GITHUB_EVENT_NAME === "workflow_dispatch",
     provenance: () => gitHubProvenance(env),
     createCredential(settings: Settings): TokenCredential {
       if (settings.auth.kind === "oidc") {

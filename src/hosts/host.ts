@@ -38,6 +38,8 @@ export interface Host {
   writeSummary(markdown: string): Promise<void>;
   /** Reports progress, 0-100 percent, with a short description of the phase. */
   setProgress(percent: number, description: string): void;
+  /** True when a person started the run (GitHub workflow_dispatch, Azure DevOps manual queue). */
+  readonly manualTrigger: boolean;
   /** Where this run came from. */
   provenance(): Provenance;
   /** The credential this host authenticates with, for validated settings. */
