@@ -46,7 +46,8 @@ export const AZURE_CLOUDS: Record<AzureEnvironmentName, Omit<CloudEndpoints, "cu
 
 /**
  * Resolves the endpoints of a run: the named cloud, with `armEndpoint` / `authorityHost` overriding
- * its Resource Manager endpoint and Entra authority (private clouds, and the local emulator).
+ * its Resource Manager endpoint and Entra authority (private endpoints and proxies, and the local
+ * emulator). Tokens keep the named cloud's Resource Manager audience.
  * Both overrides must already be validated `https://` URLs.
  */
 export function resolveCloud(
@@ -61,7 +62,8 @@ export function resolveCloud(
     name: armEndpoint ? "Custom" : base.name,
     armEndpoint: arm,
     authorityHost: authority,
-    armScope: armEndpoint ? `${arm}/.default` : base.armScope,
+    // The token audience stays the named cloud's: an overridden endpoint fronts that cloud's Resource Manager.
+    armScope: base.armScope,
     customAuthority: Boolean(authorityHost),
   };
 }

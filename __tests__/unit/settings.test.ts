@@ -46,7 +46,7 @@ describe("settings", () => {
     assert.deepEqual(settings.inlineScript, ["Write-Host 'one'", "Write-Host 'two'"]);
     assert.deepEqual(settings.auth, { kind: "oidc", clientId: SUBSCRIPTION, tenantId: SUBSCRIPTION });
     assert.equal(settings.cloud.armEndpoint, "https://127.0.0.1:8443");
-    assert.equal(settings.cloud.armScope, "https://127.0.0.1:8443/.default");
+    assert.equal(settings.cloud.armScope, "https://management.azure.com/.default");
     assert.deepEqual(settings.version, { major: 2, minor: 0, patch: 0 });
   });
 

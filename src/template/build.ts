@@ -41,7 +41,7 @@ export interface TemplatePlan {
   imageDefinitionId: string;
   /** Resource ID of the image version the run publishes. */
   imageVersionId: string;
-  /** Name of the run output that reports the new image version. */
+  /** Name of the run output that reports the new image version (the image definition's name, constant across runs). */
   runOutputName: string;
 }
 
@@ -65,7 +65,9 @@ export function buildTemplatePlan(settings: Settings, source: PinnedSource, vers
   );
   const versionText = formatVersion(version);
   const imageVersionId = galleryImageVersionId(imageDefinitionId, versionText);
-  const runOutputName = `${settings.imageDefinition.slice(0, 40)}-${versionText}`.slice(0, 64);
+  // Constant per template: a PATCH may not remove a distribution target (AIB matches them by run output
+  // name), and each run overwrites the run output with the version it published.
+  const runOutputName = settings.imageDefinition.slice(0, 64);
 
   const unpatchable = {
     location: settings.location,

@@ -1,0 +1,76 @@
+/**
+ * A running emulator seeded with the AVD defaults, and the inputs/env that point the bundled action at
+ * it the way a user points it at a private cloud: `arm-endpoint`, `authority-host`, GitHub OIDC
+ * (`client-id` + `tenant-id`), and the emulator's certificate trusted through NODE_EXTRA_CA_CERTS.
+ */
+import { type Emulator, type StartEmulatorOptions, type AvdDefaults, startEmulator } from "../../emulator/index.ts";
+import { type ActionRun, runAction } from "./run-action.ts";
+
+/** Fast timings: every LRO and build phase takes tens of milliseconds, Retry-After 0. */
+export const FAST: StartEmulatorOptions = {
+  lroRetryAfterSeconds: 0,
+  templateCreateMs: 30,
+  templateUpdateMs: 30,
+  templateDeleteMs: 30,
+  cancelMs: 100,
+  galleryWriteMs: 20,
+  versionDeleteMs: 20,
+  phaseDurationsMs: { Queued: 100, Building: 100, Customizing: 300, Optimizing: 50, Validating: 50, Distributing: 200 },
+};
+
+export interface Scenario {
+  emu: Emulator;
+  avd: AvdDefaults;
+  /** Inputs of a full run at the emulator, with `overrides`. */
+  inputs(overrides?: Record<string, string>): Record<string, string>;
+  /** Env of a runner step at the emulator (trust + OIDC request variables). */
+  env(): Record<string, string>;
+  /** Spawns the bundle with `inputs(overrides)`. */
+  run(overrides?: Record<string, string>, env?: Record<string, string>): Promise<ActionRun>;
+}
+
+export async function startScenario(options: StartEmulatorOptions = {}): Promise<Scenario> {
+  const emu = await startEmulator({ ...FAST, ...options });
+  const avd = emu.seedAvdDefaults();
+  const scenario: Scenario = {
+    emu,
+    avd,
+    inputs: (overrides = {}) => ({
+      "subscription-id": avd.subscriptionId,
+      "resource-group": avd.resourceGroup,
+      location: avd.location,
+      "gallery-name": avd.gallery,
+      "image-definition": avd.imageDefinition,
+      "identity-id": avd.identityId,
+      "client-id": emu.defaults.clientId,
+      "tenant-id": emu.defaults.tenantId,
+      "arm-endpoint": emu.url,
+      "authority-host": emu.url,
+      "poll-interval-seconds": "1",
+      "inline-script": "Write-Host 'AVD image'",
+      ...overrides,
+    }),
+    env: () => ({ NODE_EXTRA_CA_CERTS: emu.caFile, ...emu.githubOidcEnv() }),
+    run: (overrides = {}, env = {}) => runAction(scenario.inputs(overrides), { ...scenario.env(), ...env }),
+  };
+  return scenario;
+}
+
+/** Seeds versions created by this action (they carry the managed tag, so retention may prune them). */
+export function seedManagedVersions(scenario: Scenario, versions: string[], extraTags: Record<string, string> = {}): void {
+  for (const version of versions) {
+    scenario.emu.seedImageVersion({
+      resourceGroup: scenario.avd.resourceGroup,
+      gallery: scenario.avd.gallery,
+      image: scenario.avd.imageDefinition,
+      version,
+      tags: { "avd-image-action.managed": "true", ...extraTags },
+    });
+  }
+}
+
+/** Names of the versions in the AVD definition, sorted as text (for set comparisons). */
+export function versionNames(scenario: Scenario): string[] {
+  const { emu, avd } = scenario;
+  return emu.listImageVersions(avd.subscriptionId, avd.resourceGroup, avd.gallery, avd.imageDefinition).map((v) => v.name).sort();
+}
