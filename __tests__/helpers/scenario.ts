@@ -4,11 +4,11 @@
  * (`client-id` + `tenant-id`), and the emulator's certificate trusted through NODE_EXTRA_CA_CERTS.
  */
 import { type Emulator, type StartEmulatorOptions, type AvdDefaults, startEmulator } from "../../emulator/index.ts";
-import { type ActionRun, runAction } from "./run-action.ts";
+import { type ActionRun, runAction } from "../../emulator/github-runner.ts";
 
-/** Fast timings: every LRO and build phase takes tens of milliseconds, Retry-After 0. */
+/** Fast timings: every LRO and build phase takes tens of milliseconds, Retry-After 1 s. */
 export const FAST: StartEmulatorOptions = {
-  lroRetryAfterSeconds: 0,
+  lroRetryAfterSeconds: 1, // core-lro ignores Retry-After: 0 (falsy) and falls back to its 2 s interval
   templateCreateMs: 30,
   templateUpdateMs: 30,
   templateDeleteMs: 30,

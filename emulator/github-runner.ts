@@ -1,4 +1,6 @@
 /**
+ * A stand-in for the GitHub runner, for the tests, the demo and the benchmarks.
+ *
  * Spawns the bundled action (`node dist/index.js`) exactly as the GitHub runner does: inputs as
  * `INPUT_<NAME>` variables (name upper-cased, hyphens kept), `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`
  * files, the OIDC request variables, and the emulator's certificate trusted through NODE_EXTRA_CA_CERTS.
@@ -10,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Path of the committed bundle. */
-export const BUNDLE = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
+export const BUNDLE = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 
 /** What a spawned run left behind. */
 export interface ActionRun {
@@ -69,11 +71,19 @@ export function parseOutputFile(text: string): Record<string, string> {
   return outputs;
 }
 
-/** Runs the bundle with `inputs` and extra `env`; resolves when it exits (killed after `timeoutMs`). */
+/** Hides what the runner hides from the log: `::add-mask::` and (without debug logging) `::debug::` lines. */
+function asRunnerShows(text: string): string {
+  return text.replace(/^::(add-mask|debug)::.*\n?/gm, "");
+}
+
+/**
+ * Runs the bundle with `inputs` and extra `env`; resolves when it exits (killed after `timeoutMs`,
+ * default 60 s). `echo` copies the action's output to this process's as it comes.
+ */
 export async function runAction(
   inputs: Record<string, string>,
   env: Record<string, string>,
-  options: { timeoutMs?: number; bundle?: string } = {},
+  options: { timeoutMs?: number; bundle?: string; echo?: boolean } = {},
 ): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), "avd-action-"));
   const fullEnv = runnerEnv(inputs, env, dir);
@@ -81,8 +91,14 @@ export async function runAction(
   const child = spawn(process.execPath, [options.bundle ?? BUNDLE], { env: fullEnv, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (options.echo) process.stdout.write(asRunnerShows(chunk.toString()));
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+    if (options.echo) process.stderr.write(chunk);
+  });
   const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
   const exitCode = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   clearTimeout(timer);
