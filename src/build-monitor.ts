@@ -41,10 +41,18 @@ export interface MonitorOptions {
   now?: () => number;
 }
 
-/** The wait for a run ended without a terminal state (gave up, or too many failed reads). */
+/** The wait for a run ended without a terminal state: `timedOut` after maxWaitMinutes, else too many failed reads. */
 export class MonitorError extends Error {
   override name = "MonitorError";
+  readonly timedOut: boolean;
+  constructor(message: string, timedOut = false) {
+    super(message);
+    this.timedOut = timedOut;
+  }
 }
+
+/** Minutes between two "still running" lines when the phase does not change. */
+export const HEARTBEAT_MINUTES = 5;
 
 /**
  * Polls until the run this process submitted reaches a terminal `runState`.
@@ -56,6 +64,7 @@ export async function followRun(azure: AzureGateway, options: MonitorOptions): P
   const started = now();
   const elapsed = () => ((now() - started) / 60_000).toFixed(1);
   let phase: string | undefined;
+  let lastLine = started;
   let failures = 0;
   for (;;) {
     let status: ImageTemplateLastRunStatus | undefined;
@@ -79,8 +88,12 @@ export async function followRun(azure: AzureGateway, options: MonitorOptions): P
       const current = status.runSubState ?? status.runState ?? "Unknown";
       if (current !== phase) {
         phase = current;
+        lastLine = now();
         options.log(`Build phase: ${current} (${elapsed()} min elapsed)`);
         options.onPhase?.(current);
+      } else if (now() - lastLine >= HEARTBEAT_MINUTES * 60_000) {
+        lastLine = now();
+        options.log(`Still ${current} (${elapsed()} min elapsed)`);
       }
       if ((TERMINAL_RUN_STATES as readonly string[]).includes(status.runState ?? "")) {
         return { runState: status.runState!, message: status.message ?? "", startTime: status.startTime, endTime: status.endTime };
@@ -90,6 +103,7 @@ export async function followRun(azure: AzureGateway, options: MonitorOptions): P
       throw new MonitorError(
         `Stopped waiting for the build of ${options.templateName} after ${options.maxWaitMinutes} minutes ` +
           `(build-timeout-minutes plus a margin); it has not ended in Azure.`,
+        true,
       );
     }
     await sleep(options.pollIntervalSeconds * 1000, undefined, { signal: options.abortSignal });

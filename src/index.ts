@@ -1,19 +1,31 @@
 /**
- * Entry point of the bundle: choose the host, read the settings, run the pipeline, report, and set an
- * exit status that tells the truth (0 only when the image was published and pruning succeeded, or the
- * dry run planned).
+ * Entry point of the bundle: choose the host, read the settings, run the pipeline (or, as the action's
+ * `post` step, cancel a build the main step left running), report, and set an exit status that tells
+ * the truth: 0 only when the image was published and pruning succeeded, or the run was planned,
+ * skipped or submitted as asked.
  */
 import { createAzureGateway } from "./azure/gateway.ts";
+import { BuildFailedError, CanceledError } from "./errors.ts";
 import { createGitHubHost } from "./hosts/github.ts";
 import type { Host } from "./hosts/host.ts";
-import { runPipeline, scheduleSkipReason } from "./pipeline.ts";
-import { OUTPUT_NAMES, outputsOf, summaryOf } from "./report.ts";
-import { parseSettings } from "./settings.ts";
+import { runPipeline } from "./pipeline.ts";
+import { OUTPUT_NAMES, failureSummary, outputsOf, summaryOf } from "./report.ts";
+import { type Settings, parseSettings } from "./settings.ts";
+import { BUILD_STATE } from "./steps/build.ts";
+import { scheduleSkipReason } from "./steps/decisions.ts";
+
+/** Host state that tells the post step it is the post step. */
+const POST_STATE = "isPost";
+/** After a cancel signal, the process exits this long after at the latest (the runner kills at 10 s). */
+const EXIT_AFTER_SIGNAL_MS = 4500;
 
 /** Runs the action once in `host`; resolves to the process exit code. */
-export async function main(host: Host): Promise<number> {
+export async function main(host: Host, signal: AbortSignal): Promise<number> {
+  if (host.getState(POST_STATE) === "true") return post(host);
+  host.saveState(POST_STATE, "true");
+  let settings: Settings | undefined;
   try {
-    const settings = parseSettings(host.getInput, host.inputLabel);
+    settings = parseSettings(host.getInput, host.inputLabel);
     const notToday = scheduleSkipReason(settings, host.manualTrigger);
     if (notToday) {
       host.info(`Skipped: ${notToday}`);
@@ -21,23 +33,54 @@ export async function main(host: Host): Promise<number> {
       await host.writeSummary(`## AVD image: ${settings.imageDefinition} — nothing built\n\nSkipped: ${notToday}\n`);
       return 0;
     }
-    const credential = host.createCredential(settings);
-    const azure = createAzureGateway(credential, settings.subscriptionId, settings.cloud);
-    const report = await runPipeline(host, settings, azure);
+    const azure = createAzureGateway(host.createCredential(settings), settings.subscriptionId, settings.cloud);
+    const report = await runPipeline({ host, settings, azure, signal, cancelRequested: new Set() });
     for (const [name, value] of Object.entries(outputsOf(report))) host.setOutput(name, value);
     await host.writeSummary(summaryOf(report, settings));
     if (report.pruneFailures.length) {
-      host.setFailed(
-        `Image version ${report.imageVersion} was published, but deleting ${report.pruneFailures.map((f) => f.version).join(", ")} failed (see above).`,
-      );
+      host.setFailed(`Image version ${report.imageVersion} was published, but deleting ${report.pruneFailures.map((f) => f.version).join(", ")} failed (see above).`);
       return 1;
     }
     return 0;
   } catch (error) {
-    host.setFailed(error instanceof Error ? error.message : String(error));
+    const message = error instanceof Error ? error.message : String(error);
+    host.setFailed(message);
+    if (settings && (error instanceof BuildFailedError || error instanceof CanceledError)) {
+      await host.writeSummary(failureSummary(settings, message, error instanceof BuildFailedError ? error.details : [])).catch(() => undefined);
+    }
     return 1;
   }
 }
 
-const exitCode = await main(createGitHubHost());
+/**
+ * The post step (action.yml `runs.post`): when the main step recorded a build and did not see it end
+ * (it was killed), asks Image Builder to cancel that build if it is still running. Never fails the job.
+ */
+async function post(host: Host): Promise<number> {
+  const recorded = host.getState(BUILD_STATE);
+  if (!recorded) return 0;
+  try {
+    const { resourceGroup, templateName } = JSON.parse(recorded) as { resourceGroup: string; templateName: string };
+    const settings = parseSettings(host.getInput, host.inputLabel);
+    const azure = createAzureGateway(host.createCredential(settings), settings.subscriptionId, settings.cloud);
+    const template = await azure.getTemplate(resourceGroup, templateName);
+    if (template?.lastRunStatus?.runState === "Running") {
+      await azure.cancelRun(resourceGroup, templateName);
+      host.warning(`The main step ended while the build of ${templateName} was running: asked Image Builder to cancel it.`);
+    }
+  } catch (error) {
+    host.warning(`Post step: could not check for a build left running: ${(error as Error).message}`);
+  }
+  return 0;
+}
+
+const controller = new AbortController();
+for (const name of ["SIGINT", "SIGTERM"] as const) {
+  process.on(name, () => {
+    if (!controller.signal.aborted) controller.abort(new CanceledError(`Received ${name}`));
+    setTimeout(() => process.exit(1), EXIT_AFTER_SIGNAL_MS).unref();
+  });
+}
+const exitCode = await main(createGitHubHost(), controller.signal);
+if (controller.signal.aborted) process.exit(exitCode || 1);
 process.exitCode = exitCode;

@@ -1,7 +1,7 @@
 /**
  * The run's outputs and its job summary (markdown), from a RunReport. Pure.
  */
-import type { RunReport } from "./pipeline.ts";
+import { type RunReport, regionsOf } from "./pipeline.ts";
 import type { Settings } from "./settings.ts";
 
 /** Output names, exactly as action.yml (and task.json) declare them. */
@@ -45,13 +45,17 @@ export function summaryOf(report: RunReport, settings: Settings): string {
   const title = report.dryRun
     ? `## AVD image: dry run for ${settings.imageDefinition} ${report.imageVersion}`
     : `## AVD image: ${settings.imageDefinition} ${report.imageVersion} ${report.runState === "Succeeded" ? "published" : report.runState}`;
+  if (report.runState === "Running") {
+    return `## AVD image: ${settings.imageDefinition} ${report.imageVersion} submitted\n\nThe build of \`${report.plan.name}\` goes on in Azure (wait: false). ` +
+      `A later step with the same inputs and \`attach: true\` finishes it.\n`;
+  }
   const rows: [string, string][] = [
     ["Image version", `\`${report.imageVersion}\``],
     ["Gallery", `${settings.galleryName} / ${settings.imageDefinition}`],
     ["Source", `${report.source.display}<br>exact: \`${report.source.exactVersion}\``],
-    ["Image template", `\`${report.plan.name}\` (${report.templateAction === "reuse" ? "reused" : report.templateAction === "recreate" ? "recreated" : "created"})`],
+    ["Image template", `\`${report.plan.name}\` (${{ reuse: "reused", recreate: "recreated", create: "created", attach: "attached" }[report.templateAction]})`],
     ["Build duration", minutesBetween(report.buildStart, report.buildEnd)],
-    ["Target regions", settings.targetRegions.map((r) => `${r.name} × ${r.replicaCount}`).join(", ")],
+    ["Target regions", regionsOf(report.plan).join(", ")],
     ["Exclude from latest", String(settings.excludeFromLatest)],
     ["Run state", report.runState],
     ["Pruned versions", report.prunedVersions.length ? report.prunedVersions.join(", ") : "none"],
@@ -74,4 +78,9 @@ export function summaryOf(report: RunReport, settings: Settings): string {
     lines.push(`Older image templates ${report.dryRun ? "to delete" : "deleted"}: ${report.collectedTemplates.map((t) => `\`${t}\``).join(", ")}`, "");
   }
   return lines.join("\n");
+}
+
+/** The job summary of a run that failed or was canceled: what happened, and where to dig further. */
+export function failureSummary(settings: Settings, message: string, details: string[]): string {
+  return [`## AVD image: ${settings.imageDefinition} — failed`, "", message, "", ...details.map((d) => `- ${d}`), ""].join("\n");
 }

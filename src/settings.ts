@@ -94,6 +94,10 @@ export interface Settings {
   skipIfUnchanged: boolean;
   /** With Windows Update on, an unchanged template is rebuilt once the newest version is this many days old. */
   rebuildAfterDays: number;
+  /** Follow the build to its end (false: submit it and return). */
+  wait: boolean;
+  /** Follow a build a previous step submitted with `wait: false`, and finish it. */
+  attach: boolean;
 }
 
 /** The default of every optional input, exactly as action.yml (and task.json) declare them. */
@@ -125,6 +129,8 @@ export const INPUT_DEFAULTS = {
   schedule: "",
   "skip-if-unchanged": "false",
   "rebuild-after-days": "7",
+  wait: "true",
+  attach: "false",
 } as const;
 
 /** Inputs with no default: the run cannot start without them. */
@@ -239,6 +245,9 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
     fail("schedule", `'${input("schedule")}' must be 'patch-tuesday' or 'patch-tuesday+N' with N from 0 to ${MAX_PATCH_TUESDAY_OFFSET} days, or empty to build on every run.`);
   }
   const skipIfUnchanged = check("skip-if-unchanged", booleanInput, "must be 'true' or 'false'.");
+  const wait = check("wait", booleanInput, "must be 'true' or 'false'.");
+  const attach = check("attach", booleanInput, "must be 'true' or 'false'.");
+  if (wait === false && attach === true) fail("attach", "cannot be 'true' with 'wait: false': one step submits (wait: false), a later step attaches (attach: true).");
   const rebuildAfterDays = check("rebuild-after-days", wholeNumber(0, 3650), "must be a whole number of days (0 = always rebuild when Windows Update is on).");
 
   const clientId = input("client-id");
@@ -287,6 +296,8 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
     schedule,
     skipIfUnchanged: skipIfUnchanged!,
     rebuildAfterDays: rebuildAfterDays!,
+    wait: wait!,
+    attach: attach!,
   };
 }
 

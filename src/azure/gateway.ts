@@ -72,7 +72,7 @@ export interface AzureGateway {
   /** Starts a build (POST run) and returns once Azure accepted it (202), without waiting for the build. */
   startRun(resourceGroup: string, name: string): Promise<void>;
   /** Asks Azure to cancel a running build (POST cancel) and returns once accepted. */
-  cancelRun(resourceGroup: string, name: string): Promise<void>;
+  cancelRun(resourceGroup: string, name: string, options?: CallOptions): Promise<void>;
   /** A run output, or undefined when it does not exist (404). */
   getRunOutput(resourceGroup: string, name: string, runOutputName: string): Promise<RunOutput | undefined>;
 }
@@ -152,8 +152,8 @@ export function createAzureGateway(credential: TokenCredential, subscriptionId: 
     async startRun(resourceGroup, name) {
       await templates.run(resourceGroup, name, lro).submitted();
     },
-    async cancelRun(resourceGroup, name) {
-      await templates.cancel(resourceGroup, name, lro).submitted();
+    async cancelRun(resourceGroup, name, options) {
+      await templates.cancel(resourceGroup, name, { ...lro, abortSignal: options?.abortSignal }).submitted();
     },
     getRunOutput(resourceGroup, name, runOutputName) {
       return orUndefined(templates.getRunOutput(resourceGroup, name, runOutputName));

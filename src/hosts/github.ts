@@ -49,6 +49,8 @@ export function createGitHubHost(env: NodeJS.ProcessEnv = process.env): Host {
       }
       return createDefaultCredential(settings.cloud);
     },
+    saveState: (name, value) => core.saveState(name, value),
+    getState: (name) => core.getState(name),
     setFailed: (message) => core.setFailed(message),
   };
 }

@@ -44,6 +44,10 @@ export interface Host {
   provenance(): Provenance;
   /** The credential this host authenticates with, for validated settings. */
   createCredential(settings: Settings): TokenCredential;
+  /** Keeps a value for this step's post step (GitHub `core.saveState`); a no-op where there is none. */
+  saveState(name: string, value: string): void;
+  /** A value the main step kept (in the post step), or ''. */
+  getState(name: string): string;
   /** Marks the run failed with `message` (the process exit code is set by the entry point). */
   setFailed(message: string): void;
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ImageVersionInfo } from "../../src/azure/gateway.ts";
-import { ConflictError, decideTemplateAction, scheduleSkipReason, unchangedSince } from "../../src/pipeline.ts";
+import { ConflictError } from "../../src/errors.ts";
+import { decideTemplateAction, scheduleSkipReason, unchangedSince } from "../../src/steps/decisions.ts";
 import { TAGS } from "../../src/tags.ts";
 import type { TemplatePlan } from "../../src/template/build.ts";
 

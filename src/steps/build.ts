@@ -1,0 +1,133 @@
+/**
+ * The build step: start the Image Builder run (POST run), follow it to its end, and cancel it (POST cancel,
+ * once) when the run is canceled or the action's own wait runs out. Never deletes a template.
+ * Image Builder api-version 2025-10-01 (VirtualMachineImageTemplates_Run/Cancel/Get).
+ */
+import type { ImageTemplate } from "@azure/arm-imagebuilder";
+import { MonitorError, type RunEnd, followRun } from "../build-monitor.ts";
+import { BuildFailedError, CanceledError } from "../errors.ts";
+import type { RunContext } from "./context.ts";
+
+/** Host state key that records the build a main step started, so the post step can cancel it if orphaned. */
+export const BUILD_STATE = "avd-image-build";
+
+/** Minutes AIB allows a build when `buildTimeoutInMinutes` is 0. */
+export const AIB_DEFAULT_TIMEOUT_MINUTES = 240;
+/** Minutes the action waits beyond the build timeout (queueing, distribution) before giving up. */
+export const WAIT_MARGIN_MINUTES = 60;
+/** Consecutive failed status reads (each already retried by the SDK) tolerated before giving up. */
+export const MAX_CONSECUTIVE_READ_FAILURES = 5;
+/** Time allowed for the cancel request itself, so a canceled job still exits within seconds (ms). */
+const CANCEL_REQUEST_TIMEOUT_MS = 3000;
+
+/** What is known of a build the step started or attached to. */
+export interface BuildHandle {
+  templateName: string;
+  /** `lastRunStatus.startTime` before this run was submitted (a status with it is the previous run's). */
+  previousStartTime?: Date;
+}
+
+/**
+ * Starts a run of `templateName` and records it in the host state (for the post step).
+ * @returns the handle to follow it with.
+ */
+export async function startBuild(ctx: RunContext, templateName: string): Promise<BuildHandle> {
+  const { host, settings, azure, signal } = ctx;
+  const before = await azure.getTemplate(settings.resourceGroup, templateName);
+  signal.throwIfAborted();
+  await azure.startRun(settings.resourceGroup, templateName);
+  host.saveState(BUILD_STATE, JSON.stringify({ resourceGroup: settings.resourceGroup, templateName }));
+  host.info(`Build started. Image Builder runs for tens of minutes; status is read every ${settings.pollIntervalSeconds} s.`);
+  return { templateName, previousStartTime: before?.lastRunStatus?.startTime };
+}
+
+/**
+ * Follows a started build to its end.
+ * @returns the end of a Succeeded run.
+ * @throws BuildFailedError when the run ends otherwise (with AIB's message, the staging resource group and
+ *   log location), or when the action's own wait runs out (after asking AIB to cancel).
+ * @throws CanceledError when the run's signal aborts (after asking AIB to cancel, once).
+ */
+export async function followBuild(ctx: RunContext, build: BuildHandle): Promise<RunEnd> {
+  const { host, settings, azure, signal } = ctx;
+  const timeoutMinutes = settings.buildTimeoutMinutes || AIB_DEFAULT_TIMEOUT_MINUTES;
+  let end: RunEnd;
+  try {
+    end = await followRun(azure, {
+      resourceGroup: settings.resourceGroup,
+      templateName: build.templateName,
+      previousStartTime: build.previousStartTime,
+      pollIntervalSeconds: settings.pollIntervalSeconds,
+      maxWaitMinutes: timeoutMinutes + WAIT_MARGIN_MINUTES,
+      maxConsecutiveFailures: MAX_CONSECUTIVE_READ_FAILURES,
+      log: (message) => host.info(message),
+      onPhase: (phase) => host.setProgress(progressOf(phase), phase),
+      abortSignal: signal,
+    });
+  } catch (error) {
+    if (signal.aborted) {
+      await requestCancel(ctx, build.templateName);
+      throw new CanceledError(
+        `Canceled: asked Image Builder to cancel the build of ${build.templateName} (it goes Canceling, then Canceled). The template is kept; no version was published.`,
+      );
+    }
+    if (error instanceof MonitorError && error.timedOut) {
+      await requestCancel(ctx, build.templateName);
+      throw new BuildFailedError(
+        `Timed out: the action waited ${timeoutMinutes + WAIT_MARGIN_MINUTES} minutes (build-timeout-minutes ${timeoutMinutes} plus ${WAIT_MARGIN_MINUTES} minutes for queueing and distribution) ` +
+          `and asked Image Builder to cancel the build of ${build.templateName}.`,
+      );
+    }
+    throw error;
+  }
+  host.saveState(BUILD_STATE, "");
+  if (end.runState !== "Succeeded") throw await buildFailure(ctx, build.templateName, end, timeoutMinutes);
+  return end;
+}
+
+/** Asks AIB to cancel a run — at most once per process — and reports that it asked. Never throws. */
+async function requestCancel({ host, settings, azure, cancelRequested }: RunContext, templateName: string): Promise<void> {
+  if (cancelRequested.has(templateName)) return;
+  cancelRequested.add(templateName);
+  try {
+    await azure.cancelRun(settings.resourceGroup, templateName, { abortSignal: AbortSignal.timeout(CANCEL_REQUEST_TIMEOUT_MS) });
+    host.saveState(BUILD_STATE, "");
+    host.warning(`Asked Image Builder to cancel the build of ${templateName}.`);
+  } catch (error) {
+    host.error(`Could not ask Image Builder to cancel the build of ${templateName}: ${(error as Error).message}. Cancel it with 'az image builder cancel -g ${settings.resourceGroup} -n ${templateName}'.`);
+  }
+}
+
+/** The error for a run that ended Failed/Canceled/PartiallySucceeded, with what helps dig further. */
+async function buildFailure(ctx: RunContext, templateName: string, end: RunEnd, timeoutMinutes: number): Promise<BuildFailedError> {
+  let template: ImageTemplate | undefined;
+  try {
+    template = await ctx.azure.getTemplate(ctx.settings.resourceGroup, templateName);
+  } catch {
+    template = undefined;
+  }
+  const timedOut = /timeout|timed out|deadline exceeded/i.test(end.message);
+  const logUrl = /https:\/\/\S+?\/customization\.log/.exec(end.message)?.[0];
+  const details = [
+    `Run state: ${end.runState}`,
+    `Image Builder: ${end.message || "(no message)"}`,
+    ...(template?.provisioningError ? [`Provisioning error: ${template.provisioningError.provisioningErrorCode}: ${template.provisioningError.message}`] : []),
+    ...(template?.exactStagingResourceGroup ? [`Staging resource group: ${template.exactStagingResourceGroup}`] : []),
+    ...(logUrl ? [`Build log: ${logUrl}`] : []),
+  ];
+  const lead = timedOut
+    ? `Timed out: Image Builder stopped the build of ${templateName} at build-timeout-minutes (${timeoutMinutes}); raise it or shorten the customization.`
+    : `Image Builder run of template ${templateName} ended ${end.runState}`;
+  return new BuildFailedError(
+    `${lead}: ${end.message || "(no message from Image Builder)"}` +
+      (template?.exactStagingResourceGroup ? ` Staging resource group: ${template.exactStagingResourceGroup}.` : ""),
+    details,
+  );
+}
+
+/** Build phase → rough percent done, for hosts with a progress indicator. */
+function progressOf(phase: string): number {
+  const order = ["Queued", "Building", "Customizing", "Optimizing", "Validating", "Distributing"];
+  const index = order.indexOf(phase);
+  return index < 0 ? 0 : Math.round(((index + 1) / (order.length + 1)) * 100);
+}

@@ -1,0 +1,21 @@
+/**
+ * What every step of a run shares: the host, the validated settings, the Azure gateway, and the run's
+ * cancellation signal (aborted on SIGINT/SIGTERM or a host cancel).
+ */
+import type { AzureGateway } from "../azure/gateway.ts";
+import type { Host } from "../hosts/host.ts";
+import type { Settings } from "../settings.ts";
+
+export interface RunContext {
+  host: Host;
+  settings: Settings;
+  azure: AzureGateway;
+  signal: AbortSignal;
+  /** Templates whose build this run already asked to cancel (a cancel is sent once). */
+  cancelRequested: Set<string>;
+}
+
+/** The gallery image definition of a run, as the gateway's version calls take it. */
+export function galleryOf(settings: Settings): [resourceGroup: string, gallery: string, image: string] {
+  return [settings.galleryResourceGroup, settings.galleryName, settings.imageDefinition];
+}

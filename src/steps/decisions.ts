@@ -1,0 +1,91 @@
+/**
+ * Pure decisions of the pipeline: what to do with the template, whether to skip, what retention keeps.
+ */
+import type { ImageTemplate } from "@azure/arm-imagebuilder";
+import type { ImageVersionInfo } from "../azure/gateway.ts";
+import { ConflictError } from "../errors.ts";
+import type { RetentionPolicy } from "../retention.ts";
+import { isScheduledDay, scheduledDay } from "../schedule.ts";
+import type { Settings } from "../settings.ts";
+import { TAGS } from "../tags.ts";
+import type { TemplatePlan } from "../template/build.ts";
+import { sortNewestFirst } from "../versioning.ts";
+
+/** What a reused or new template needs done in Azure. */
+export type TemplateAction =
+  /** No template with this hash exists: PUT it. */
+  | "create"
+  /** A template with this hash exists: PATCH its distribute and vmProfile. */
+  | "reuse"
+  /** A template with this hash exists but failed to provision: delete it and PUT it again. */
+  | "recreate";
+
+/** Run states in which a template belongs to a running (or stopping) build. */
+export const BUSY_RUN_STATES: ReadonlySet<string> = new Set(["Running", "Canceling"]);
+
+/** The version a plan publishes (`X.Y.Z`, the last segment of its image version ID). */
+export function versionOf(plan: Pick<TemplatePlan, "imageVersionId">): string {
+  return plan.imageVersionId.slice(plan.imageVersionId.lastIndexOf("/") + 1);
+}
+
+/**
+ * Create, reuse or recreate, from what Azure holds under the planned name.
+ * @throws ConflictError when that template is being built or canceled by another run.
+ */
+export function decideTemplateAction(current: ImageTemplate | undefined, name: string): TemplateAction {
+  if (!current) return "create";
+  const runState = current.lastRunStatus?.runState;
+  if (runState && BUSY_RUN_STATES.has(runState)) {
+    throw new ConflictError(
+      `Image template ${name} is ${runState.toLowerCase()} a build started ${current.lastRunStatus?.startTime?.toISOString() ?? "earlier"} ` +
+        `by another run. Wait for it to end (or cancel it with 'az image builder cancel'), and give runs for the same image a workflow 'concurrency:' group.`,
+    );
+  }
+  return current.provisioningState === "Failed" ? "recreate" : "reuse";
+}
+
+/** A template action in words, for the log and the dry-run plan. */
+export function describeAction(action: TemplateAction): string {
+  return {
+    create: "create: no template with this content exists",
+    reuse: "reuse: same content, PATCH distribute and vmProfile",
+    recreate: "recreate: the existing one failed to provision",
+  }[action];
+}
+
+/**
+ * The newest existing version when it was built from the same template hash — and, with Windows Update
+ * in the template, is younger than `rebuild-after-days` — so building again would change nothing.
+ */
+export function unchangedSince(
+  existing: readonly ImageVersionInfo[],
+  plan: Pick<TemplatePlan, "hash">,
+  settings: Pick<Settings, "windowsUpdate" | "rebuildAfterDays">,
+  now: Date = new Date(),
+): { version: ImageVersionInfo; reason: string } | undefined {
+  const newestName = sortNewestFirst(existing.map((v) => v.name))[0];
+  const newest = existing.find((v) => v.name === newestName);
+  if (!newest || newest.tags[TAGS.templateHash] !== plan.hash) return undefined;
+  const same = `the newest version ${newest.name} was built from the same template (hash ${plan.hash.slice(0, 12)})`;
+  if (settings.windowsUpdate) {
+    const ageDays = newest.publishedDate ? (now.getTime() - newest.publishedDate.getTime()) / 86_400_000 : Infinity;
+    if (ageDays >= settings.rebuildAfterDays) return undefined;
+    return { version: newest, reason: `${same} ${ageDays.toFixed(1)} days ago, less than rebuild-after-days (${settings.rebuildAfterDays}).` };
+  }
+  return { version: newest, reason: `${same}: same source version, scripts and settings.` };
+}
+
+/**
+ * Why a run with `schedule` builds nothing today, or undefined when it builds: it builds on the scheduled
+ * day (UTC) and whenever a person started it.
+ */
+export function scheduleSkipReason(settings: Pick<Settings, "schedule">, manualTrigger: boolean, now: Date = new Date()): string | undefined {
+  if (!settings.schedule || manualTrigger || isScheduledDay(settings.schedule, now)) return undefined;
+  const day = scheduledDay(settings.schedule, now).toISOString().slice(0, 10);
+  return `schedule is patch-tuesday+${settings.schedule.offsetDays}: this month's build day is ${day} (UTC), today is ${now.toISOString().slice(0, 10)}. Start the workflow by hand to build anyway.`;
+}
+
+/** The retention policy of a run from its settings. */
+export function retentionPolicy(settings: Settings, justBuilt: string): RetentionPolicy {
+  return { keepVersions: settings.keepVersions, keepDays: settings.keepDays, pruneForeign: settings.pruneForeign, justBuilt };
+}

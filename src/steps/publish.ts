@@ -1,0 +1,57 @@
+/**
+ * The version step: confirm the run output is the planned image version, and tag it with the user's tags
+ * and the provenance tags. Image Builder 2025-10-01 (VirtualMachineImageTemplates_GetRunOutput),
+ * Compute galleries 2025-12-03 (GalleryImageVersions_Get/Update).
+ */
+import type { RunEnd } from "../build-monitor.ts";
+import { ConflictError } from "../errors.ts";
+import type { Provenance } from "../hosts/host.ts";
+import { sameResourceId } from "../resource-id.ts";
+import { TAGS } from "../tags.ts";
+import type { TemplatePlan } from "../template/build.ts";
+import type { ResolvedSource } from "../template/source.ts";
+import { type RunContext, galleryOf } from "./context.ts";
+import { versionOf } from "./decisions.ts";
+
+/**
+ * Checks the run output and tags the new version.
+ * @returns the version's resource ID as the run output reports it.
+ * @throws ConflictError when the run output is not the planned version, or the version is missing.
+ */
+export async function publishVersion(ctx: RunContext, plan: TemplatePlan, source: ResolvedSource, end: RunEnd): Promise<string> {
+  const { host, settings, azure } = ctx;
+  const output = await azure.getRunOutput(settings.resourceGroup, plan.name, plan.runOutputName);
+  if (!output?.artifactId || !sameResourceId(output.artifactId, plan.imageVersionId)) {
+    throw new ConflictError(
+      `Run output '${plan.runOutputName}' of ${plan.name} reports '${output?.artifactId ?? "nothing"}', not the planned image version ${plan.imageVersionId}.`,
+    );
+  }
+  const version = await azure.getImageVersion(...galleryOf(settings), versionOf(plan));
+  if (!version) throw new ConflictError(`Image version ${plan.imageVersionId} is not in the gallery after a successful build.`);
+  const tags = { ...version.tags, ...settings.tags, ...provenanceTags(host.provenance(), plan, source, end) };
+  await azure.setImageVersionTags(...galleryOf(settings), versionOf(plan), tags);
+  host.info(`Tagged ${versionOf(plan)} with ${Object.keys(tags).length} tags.`);
+  return output.artifactId;
+}
+
+/** The provenance tags of a version: where it came from and how it was built. Absent facts are left out. */
+export function provenanceTags(origin: Provenance, plan: TemplatePlan, source: ResolvedSource, end: Pick<RunEnd, "startTime" | "endTime">): Record<string, string> {
+  const tags: Record<string, string | undefined> = {
+    [TAGS.managed]: "true",
+    [TAGS.template]: plan.name,
+    [TAGS.templateHash]: plan.hash,
+    [TAGS.source]: truncate(source.display),
+    [TAGS.sourceVersion]: truncate(source.exactVersion),
+    [TAGS.repository]: origin.repository,
+    [TAGS.commit]: origin.commit,
+    [TAGS.runUrl]: origin.runUrl && truncate(origin.runUrl),
+    [TAGS.buildStart]: end.startTime?.toISOString(),
+    [TAGS.buildEnd]: end.endTime?.toISOString(),
+  };
+  return Object.fromEntries(Object.entries(tags).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+/** Azure tag values hold at most 256 characters. */
+function truncate(value: string): string {
+  return value.length <= 256 ? value : `${value.slice(0, 253)}...`;
+}
