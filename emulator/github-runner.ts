@@ -2,10 +2,10 @@
  * A stand-in for the GitHub runner, for the tests, the demo and the benchmarks.
  *
  * Spawns the bundled action (`node dist/index.js`) exactly as the GitHub runner does: inputs as
- * `INPUT_<NAME>` variables (name upper-cased, hyphens kept), `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`
- * files, the OIDC request variables, and the emulator's certificate trusted through NODE_EXTRA_CA_CERTS.
+ * `INPUT_<NAME>` variables (name upper-cased, hyphens kept), `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY` and
+ * `GITHUB_STATE` files, the OIDC request variables, and the emulator's certificate trusted through NODE_EXTRA_CA_CERTS.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +23,8 @@ export interface ActionRun {
   outputs: Record<string, string>;
   /** Contents of the GITHUB_STEP_SUMMARY file. */
   summary: string;
+  /** State saved for the post step (GITHUB_STATE file); the runner hands it to the post step as STATE_<name>. */
+  state: Record<string, string>;
   /** Wall time of the process, in ms. */
   durationMs: number;
 }
@@ -31,8 +33,10 @@ export interface ActionRun {
 export function runnerEnv(inputs: Record<string, string>, env: Record<string, string>, dir: string): Record<string, string> {
   const outputFile = join(dir, "github_output");
   const summaryFile = join(dir, "step_summary");
+  const stateFile = join(dir, "github_state");
   writeFileSync(outputFile, "");
   writeFileSync(summaryFile, "");
+  writeFileSync(stateFile, "");
   const base: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? dir,
@@ -41,6 +45,7 @@ export function runnerEnv(inputs: Record<string, string>, env: Record<string, st
     RUNNER_TEMP: dir,
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_STATE: stateFile,
     GITHUB_REPOSITORY: "contoso/avd-images",
     GITHUB_SHA: "3f2a9c1d0e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49",
     GITHUB_SERVER_URL: "https://github.com",
@@ -52,7 +57,12 @@ export function runnerEnv(inputs: Record<string, string>, env: Record<string, st
   return { ...base, ...env };
 }
 
-/** Parses a GITHUB_OUTPUT file (`name<<delimiter` … `delimiter` blocks, or `name=value` lines). */
+/** The env a runner gives a post step: `STATE_<name>` for each state the main step saved. */
+export function postStepEnv(state: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(state).map(([name, value]) => [`STATE_${name}`, value]));
+}
+
+/** Parses a GITHUB_OUTPUT or GITHUB_STATE file (`name<<delimiter` … `delimiter` blocks, or `name=value` lines). */
 export function parseOutputFile(text: string): Record<string, string> {
   const outputs: Record<string, string> = {};
   const lines = text.split("\n");
@@ -83,7 +93,7 @@ function asRunnerShows(text: string): string {
 export async function runAction(
   inputs: Record<string, string>,
   env: Record<string, string>,
-  options: { timeoutMs?: number; bundle?: string; echo?: boolean } = {},
+  options: { timeoutMs?: number; bundle?: string; echo?: boolean; onSpawn?: (child: ChildProcess) => void } = {},
 ): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), "avd-action-"));
   const fullEnv = runnerEnv(inputs, env, dir);
@@ -99,6 +109,7 @@ export async function runAction(
     stderr += chunk.toString();
     if (options.echo) process.stderr.write(chunk);
   });
+  options.onSpawn?.(child);
   const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
   const exitCode = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   clearTimeout(timer);
@@ -108,6 +119,7 @@ export async function runAction(
     stderr,
     outputs: parseOutputFile(readFileSync(fullEnv.GITHUB_OUTPUT!, "utf8")),
     summary: readFileSync(fullEnv.GITHUB_STEP_SUMMARY!, "utf8"),
+    state: parseOutputFile(readFileSync(fullEnv.GITHUB_STATE!, "utf8")),
     durationMs: Date.now() - started,
   };
 }

@@ -1,0 +1,348 @@
+/**
+ * Public API of the local Azure Resource Manager emulator.
+ *
+ * ```ts
+ * const emu = await startEmulator({ phaseDurationsMs: { Customizing: 50 } });
+ * emu.seedAvdDefaults();
+ * // child process: env NODE_EXTRA_CA_CERTS=emu.caFile, AZURE_AUTHORITY_HOST=emu.url, ...emu.githubOidcEnv()
+ * await emu.close();
+ * ```
+ */
+import { ArmError, Operations, jsonEqual } from './arm.ts';
+import type { Route } from './arm.ts';
+import { createServerCertificate, writeCaBundle } from './cert.ts';
+import type { CaBundleFile } from './cert.ts';
+import { Entra } from './entra.ts';
+import type { AppRegistration, GithubTokenOptions } from './entra.ts';
+import { Gallery } from './gallery.ts';
+import type { ImageVersionSummary, SeedImageDefinition, SeedImageVersion } from './gallery.ts';
+import { ImageBuilder } from './imagebuilder.ts';
+import type { BuildFailure, BuildPhaseHook, BuildPlan, TemplateCreateFailure } from './imagebuilder.ts';
+import { Marketplace, compareDotted } from './marketplace.ts';
+import type { SeedMarketplaceImage } from './marketplace.ts';
+import { Resources } from './resources.ts';
+import type { IdentityRecord } from './resources.ts';
+import { AVD_DEFAULTS, applySeed } from './seed.ts';
+import type { AvdDefaults, SeedFile } from './seed.ts';
+import { EmulatorServer, operationRoutes } from './server.ts';
+import { Scheduler, resolveOptions } from './state.ts';
+import type { Core, EmulatorOptions, FaultHandle, FaultSpec, RequestLogEntry } from './state.ts';
+
+export type { AppRegistration, FederatedCredential, GithubTokenOptions } from './entra.ts';
+export type { ImageVersionSummary, SeedImageDefinition, SeedImageVersion, TargetRegionInput } from './gallery.ts';
+export type { BuildFailure, BuildPhaseHook, BuildPlan, TemplateCreateFailure } from './imagebuilder.ts';
+export type { SeedMarketplaceImage } from './marketplace.ts';
+export type { AvdDefaults, SeedFile } from './seed.ts';
+export type { EmulatorOptions, FaultHandle, FaultKind, FaultSpec, RequestKind, RequestLogEntry, RunSubState } from './state.ts';
+export { AVD_DEFAULTS } from './seed.ts';
+export { DEFAULT_OPTIONS, RUN_SUB_STATES } from './state.ts';
+export { compareVersions, parseVersion } from './gallery.ts';
+export { ArmError };
+
+/** Identity values a test or child process needs to talk to the emulator. */
+export interface EmulatorDefaults {
+  subscriptionId: string;
+  tenantId: string;
+  /** Client id of the default app (has the secret and the default federated credential). */
+  clientId: string;
+  clientSecret: string;
+  /** `authorityHost` for @azure/identity (= url). */
+  authorityHost: string;
+  /** Bearer token the GitHub OIDC request endpoint expects (ACTIONS_ID_TOKEN_REQUEST_TOKEN). */
+  githubRequestToken: string;
+  /** `iss` of GitHub OIDC tokens, registered on the default app's federated credential. */
+  githubIssuer: string;
+  /** `sub` of GitHub OIDC tokens, registered on the default app's federated credential. */
+  githubSubject: string;
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** `https://127.0.0.1:PORT` — ARM endpoint, Entra authority host and OIDC issuer base. */
+  readonly url: string;
+  /** The emulator's self-signed certificate (PEM); trust it as a CA. */
+  readonly caCertPem: string;
+  /** File with the existing NODE_EXTRA_CA_CERTS bundle + caCertPem, for NODE_EXTRA_CA_CERTS of a child process. */
+  readonly caFile: string;
+  readonly defaults: EmulatorDefaults;
+  /** Live options (read-only view; change with setOptions). */
+  readonly options: Readonly<EmulatorOptions>;
+  /** Env for a child using @actions/core getIDToken: ACTIONS_ID_TOKEN_REQUEST_URL (with `?api-version=2.0` like GitHub's, so core can append `&audience=`) and ACTIONS_ID_TOKEN_REQUEST_TOKEN. */
+  githubOidcEnv(): { ACTIONS_ID_TOKEN_REQUEST_URL: string; ACTIONS_ID_TOKEN_REQUEST_TOKEN: string };
+  /** Env for a child: NODE_EXTRA_CA_CERTS, AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_SUBSCRIPTION_ID, AZURE_AUTHORITY_HOST. */
+  azureEnv(): Record<string, string>;
+  /** Times the GitHub OIDC request endpoint issued a token. */
+  readonly githubOidcCalls: number;
+  /** Access tokens the Entra token endpoint issued. */
+  readonly accessTokensIssued: number;
+  /** Registers (or extends) an app registration: secret, certificate (PEM) and/or federated credentials. */
+  registerApp(app: AppRegistration): void;
+  /** Signs a GitHub OIDC token as the emulator's GitHub issuer (for assertion tests: expired, other subject…). */
+  mintGithubOidcToken(o?: GithubTokenOptions): string;
+
+  seedResourceGroup(r: { subscriptionId?: string; name: string; location?: string; tags?: Record<string, string> }): { id: string; name: string; location: string };
+  seedGallery(g: { subscriptionId?: string; resourceGroup: string; name: string; location?: string; description?: string }): { id: string };
+  seedImageDefinition(d: SeedImageDefinition): { id: string };
+  seedImageVersion(v: SeedImageVersion): ImageVersionSummary;
+  seedMarketplaceImage(m: SeedMarketplaceImage): void;
+  /** GET-able Microsoft.ManagedIdentity/userAssignedIdentities resource. */
+  seedUserAssignedIdentity(i: { subscriptionId?: string; resourceGroup: string; name: string; location?: string }): { id: string; principalId: string; clientId: string };
+  /** rg-avd-images (westeurope), gallery galAvd, definition win11-avd-m365 (Windows, Generalized, V2, TrustedLaunchSupported), identity, marketplace image. */
+  seedAvdDefaults(): AvdDefaults;
+  /** Applies a seed file. */
+  seed(seed: SeedFile): void;
+
+  /** Versions of an image definition: name, id, tags, properties. */
+  listImageVersions(subscriptionId: string, resourceGroup: string, gallery: string, image: string): ImageVersionSummary[];
+  /** ImageTemplate body as GET returns it, or undefined. */
+  getImageTemplate(subscriptionId: string, resourceGroup: string, name: string): Record<string, unknown> | undefined;
+  /** ImageTemplate bodies, optionally filtered. */
+  listImageTemplates(subscriptionId?: string, resourceGroup?: string): Record<string, unknown>[];
+
+  /** Injects a transport fault (429 + Retry-After, 500, dropped connection) for matching requests. */
+  injectFault(spec: FaultSpec): FaultHandle;
+  clearFaults(): void;
+  /** Fails the next matching build at the end of a phase with AIB's message (packer failure for Customizing). */
+  failNextBuild(f: BuildFailure & { templateName?: string }): void;
+  /** Per-build settings (phase durations, failure) for the next matching run. */
+  nextBuild(plan: BuildPlan): void;
+  /** Makes the next matching template PUT end in provisioningState Failed with provisioningError. */
+  failNextTemplateCreate(f?: TemplateCreateFailure): void;
+  /** Called when a build enters each phase (awaited); returns an unsubscribe function. */
+  onBuildPhase(hook: BuildPhaseHook): () => void;
+
+  /** Every request so far. */
+  readonly requests: readonly RequestLogEntry[];
+  /** ARM writes: PUT/PATCH/POST/DELETE on /subscriptions/… (not token or OIDC endpoints). */
+  writeRequests(): RequestLogEntry[];
+  resetLog(): void;
+  /** Changes options at run time (durations, page size, token lifetimes, auth…). */
+  setOptions(partial: Partial<EmulatorOptions>): void;
+  /** Closes the server, all connections and timers; removes the CA file. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link startEmulator}: any {@link EmulatorOptions} plus an initial seed. */
+export type StartEmulatorOptions = Partial<EmulatorOptions> & { seed?: SeedFile };
+
+/** Starts an emulator on 127.0.0.1 (HTTPS, certificate made now). */
+export async function startEmulator(options: StartEmulatorOptions = {}): Promise<Emulator> {
+  const { seed, ...rest } = options;
+  const opts = resolveOptions(rest);
+  const tls = await createServerCertificate();
+  let baseUrl = '';
+  const scheduler = new Scheduler();
+  scheduler.onError = (e) => process.emitWarning(`ARM emulator: ${String(e)}`);
+  let coreRef: Core | undefined;
+  const getCore = () => coreRef!;
+  const resources = new Resources(getCore);
+  const core: Core = {
+    options: opts,
+    baseUrl: () => baseUrl,
+    scheduler,
+    operations: new Operations(() => baseUrl),
+    resources,
+  };
+  coreRef = core;
+  const entra = new Entra(getCore);
+  const gallery = new Gallery(getCore);
+  const marketplace = new Marketplace();
+  const imageBuilder = new ImageBuilder(getCore, gallery, marketplace);
+  const routes: Route[] = [...entra.routes(), ...operationRoutes(core), ...resources.routes(), ...imageBuilder.routes(), ...gallery.routes(), ...marketplace.routes()];
+  const server = new EmulatorServer(tls, core, entra, routes);
+  const port = await server.listen(opts.port);
+  baseUrl = `https://127.0.0.1:${port}`;
+  const ca: CaBundleFile = writeCaBundle(tls.certPem);
+
+  resources.addSubscription(opts.subscriptionId, opts.tenantId);
+  entra.registerApp({
+    tenantId: opts.tenantId,
+    clientId: opts.clientId,
+    secret: opts.clientSecret,
+    federated: [{ issuer: entra.githubIssuer(), subject: opts.githubSubject }],
+  });
+
+  const emu = new EmulatorImpl({ server, core, entra, gallery, marketplace, imageBuilder, ca, certPem: tls.certPem });
+  if (seed) emu.seed(seed);
+  return emu;
+}
+
+interface Parts {
+  server: EmulatorServer;
+  core: Core;
+  entra: Entra;
+  gallery: Gallery;
+  marketplace: Marketplace;
+  imageBuilder: ImageBuilder;
+  ca: CaBundleFile;
+  certPem: string;
+}
+
+class EmulatorImpl implements Emulator {
+  private readonly p: Parts;
+  private closed = false;
+  constructor(p: Parts) {
+    this.p = p;
+  }
+
+  get url(): string {
+    return this.p.core.baseUrl();
+  }
+  get caCertPem(): string {
+    return this.p.certPem;
+  }
+  get caFile(): string {
+    return this.p.ca.path;
+  }
+  get options(): Readonly<EmulatorOptions> {
+    return this.p.core.options;
+  }
+  get defaults(): EmulatorDefaults {
+    const o = this.p.core.options;
+    return {
+      subscriptionId: o.subscriptionId,
+      tenantId: o.tenantId,
+      clientId: o.clientId,
+      clientSecret: o.clientSecret,
+      authorityHost: this.url,
+      githubRequestToken: o.githubRequestToken,
+      githubIssuer: this.p.entra.githubIssuer(),
+      githubSubject: o.githubSubject,
+    };
+  }
+  githubOidcEnv() {
+    return { ACTIONS_ID_TOKEN_REQUEST_URL: `${this.url}/github/oidc/token?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: this.p.core.options.githubRequestToken };
+  }
+  azureEnv(): Record<string, string> {
+    const d = this.defaults;
+    return { NODE_EXTRA_CA_CERTS: this.caFile, AZURE_TENANT_ID: d.tenantId, AZURE_CLIENT_ID: d.clientId, AZURE_SUBSCRIPTION_ID: d.subscriptionId, AZURE_AUTHORITY_HOST: d.authorityHost };
+  }
+  get githubOidcCalls(): number {
+    return this.p.entra.githubOidcCalls;
+  }
+  get accessTokensIssued(): number {
+    return this.p.entra.accessTokensIssued;
+  }
+  registerApp(app: AppRegistration): void {
+    this.p.entra.registerApp(app);
+  }
+  mintGithubOidcToken(o?: GithubTokenOptions): string {
+    return this.p.entra.mintGithubOidcToken(o);
+  }
+
+  seedResourceGroup(r: { subscriptionId?: string; name: string; location?: string; tags?: Record<string, string> }) {
+    const g = this.p.core.resources.addResourceGroup(r);
+    return { id: `/subscriptions/${g.subscriptionId}/resourceGroups/${g.name}`, name: g.name, location: g.location };
+  }
+  seedGallery(g: { subscriptionId?: string; resourceGroup: string; name: string; location?: string; description?: string }) {
+    return { id: this.p.gallery.galleryId(this.p.gallery.seedGallery(g)) };
+  }
+  seedImageDefinition(d: SeedImageDefinition) {
+    return { id: this.p.gallery.imageId(this.p.gallery.seedImageDefinition(d)) };
+  }
+  seedImageVersion(v: SeedImageVersion): ImageVersionSummary {
+    return this.p.gallery.seedImageVersion(v);
+  }
+  seedMarketplaceImage(m: SeedMarketplaceImage): void {
+    this.p.marketplace.seed(m);
+  }
+  seedUserAssignedIdentity(i: { subscriptionId?: string; resourceGroup: string; name: string; location?: string }) {
+    const rec: IdentityRecord = this.p.core.resources.addIdentity(i);
+    return { id: this.p.core.resources.identityId(rec), principalId: rec.principalId, clientId: rec.clientId };
+  }
+  seedAvdDefaults(): AvdDefaults {
+    const a = AVD_DEFAULTS;
+    const sub = this.p.core.options.subscriptionId;
+    this.seedResourceGroup({ name: a.resourceGroup, location: a.location });
+    const ident = this.seedUserAssignedIdentity({ resourceGroup: a.resourceGroup, name: a.identity, location: a.location });
+    const gal = this.seedGallery({ resourceGroup: a.resourceGroup, name: a.gallery, location: a.location });
+    const def = this.seedImageDefinition({
+      resourceGroup: a.resourceGroup,
+      gallery: a.gallery,
+      name: a.imageDefinition,
+      osType: 'Windows',
+      osState: 'Generalized',
+      hyperVGeneration: 'V2',
+      publisher: 'contoso',
+      offer: 'avd',
+      sku: a.imageDefinition,
+      securityType: 'TrustedLaunchSupported',
+    });
+    const m = a.marketplace;
+    this.seedMarketplaceImage({ location: a.location, publisher: m.publisher, offer: m.offer, sku: m.sku, versions: [...m.versions], hyperVGeneration: 'V2', securityType: 'TrustedLaunchSupported' });
+    const sorted = [...m.versions].sort(compareDotted);
+    const text = [...m.versions].sort();
+    return {
+      subscriptionId: sub,
+      resourceGroup: a.resourceGroup,
+      location: a.location,
+      gallery: a.gallery,
+      imageDefinition: a.imageDefinition,
+      identity: a.identity,
+      identityId: ident.id,
+      identityPrincipalId: ident.principalId,
+      identityClientId: ident.clientId,
+      galleryId: gal.id,
+      imageDefinitionId: def.id,
+      marketplace: { publisher: m.publisher, offer: m.offer, sku: m.sku, versions: [...m.versions], latest: sorted.at(-1)!, textLatest: text.at(-1)! },
+    };
+  }
+  seed(seed: SeedFile): void {
+    applySeed(this, seed);
+  }
+
+  listImageVersions(subscriptionId: string, resourceGroup: string, gallery: string, image: string): ImageVersionSummary[] {
+    return this.p.gallery.listImageVersions(subscriptionId, resourceGroup, gallery, image);
+  }
+  getImageTemplate(subscriptionId: string, resourceGroup: string, name: string) {
+    return this.p.imageBuilder.getTemplate(subscriptionId, resourceGroup, name);
+  }
+  listImageTemplates(subscriptionId?: string, resourceGroup?: string) {
+    return this.p.imageBuilder.listTemplates(subscriptionId, resourceGroup);
+  }
+
+  injectFault(spec: FaultSpec): FaultHandle {
+    return this.p.server.injectFault(spec);
+  }
+  clearFaults(): void {
+    this.p.server.clearFaults();
+  }
+  failNextBuild(f: BuildFailure & { templateName?: string }): void {
+    this.p.imageBuilder.failNextBuild(f);
+  }
+  nextBuild(plan: BuildPlan): void {
+    this.p.imageBuilder.nextBuild(plan);
+  }
+  failNextTemplateCreate(f?: TemplateCreateFailure): void {
+    this.p.imageBuilder.failNextTemplateCreate(f);
+  }
+  onBuildPhase(hook: BuildPhaseHook): () => void {
+    return this.p.imageBuilder.onBuildPhase(hook);
+  }
+
+  get requests(): readonly RequestLogEntry[] {
+    return this.p.server.log;
+  }
+  writeRequests(): RequestLogEntry[] {
+    return this.p.server.log.filter((e) => e.kind === 'arm' && ['PUT', 'PATCH', 'POST', 'DELETE'].includes(e.method));
+  }
+  resetLog(): void {
+    this.p.server.log.length = 0;
+  }
+  setOptions(partial: Partial<EmulatorOptions>): void {
+    const next = resolveOptions(partial, this.p.core.options);
+    for (const k of ['port', 'subscriptionId', 'tenantId', 'clientId', 'clientSecret', 'githubRequestToken', 'githubIssuer'] as const) {
+      if (partial[k] !== undefined && !jsonEqual(partial[k], this.p.core.options[k])) {
+        throw new Error(`setOptions: '${k}' can only be set at start`);
+      }
+    }
+    Object.assign(this.p.core.options, next);
+  }
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.p.core.scheduler.close();
+    await this.p.server.close();
+    this.p.ca.dispose();
+  }
+}
