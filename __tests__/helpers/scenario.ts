@@ -25,8 +25,8 @@ export interface Scenario {
   inputs(overrides?: Record<string, string>): Record<string, string>;
   /** Env of a runner step at the emulator (trust + OIDC request variables). */
   env(): Record<string, string>;
-  /** Spawns the bundle with `inputs(overrides)`. */
-  run(overrides?: Record<string, string>, env?: Record<string, string>): Promise<ActionRun>;
+  /** Spawns the bundle with `inputs(overrides)`, extra `env`, and runner options (e.g. `onSpawn`). */
+  run(overrides?: Record<string, string>, env?: Record<string, string>, options?: Parameters<typeof runAction>[2]): Promise<ActionRun>;
 }
 
 export async function startScenario(options: StartEmulatorOptions = {}): Promise<Scenario> {
@@ -51,7 +51,7 @@ export async function startScenario(options: StartEmulatorOptions = {}): Promise
       ...overrides,
     }),
     env: () => ({ NODE_EXTRA_CA_CERTS: emu.caFile, ...emu.githubOidcEnv() }),
-    run: (overrides = {}, env = {}) => runAction(scenario.inputs(overrides), { ...scenario.env(), ...env }),
+    run: (overrides = {}, env = {}, options = {}) => runAction(scenario.inputs(overrides), { ...scenario.env(), ...env }, options),
   };
   return scenario;
 }
