@@ -148,6 +148,11 @@ const REGIONS: Record<string, string> = {
   uaenorth: 'UAE North',
 };
 
+/** The regions the emulator knows (name → display name), as Subscriptions_ListLocations lists them. */
+export function knownRegions(): [name: string, displayName: string][] {
+  return Object.entries(REGIONS);
+}
+
 /** `westeurope` or `West Europe` → `westeurope` (lower case, no spaces). */
 export function regionName(nameOrDisplay: string): string {
   return nameOrDisplay.replace(/\s+/g, '').toLowerCase();

@@ -4,7 +4,7 @@
  * (Microsoft.ManagedIdentity/userAssignedIdentities GET, api 2023-01-31 and later).
  */
 import { createHash } from 'node:crypto';
-import { ArmError, key, regionName, resourceGroupNotFound, resourceNotFound } from './arm.ts';
+import { ArmError, key, knownRegions, regionName, resourceGroupNotFound, resourceNotFound } from './arm.ts';
 import type { RequestContext, Route } from './arm.ts';
 import type { Core } from './state.ts';
 
@@ -148,9 +148,30 @@ export class Resources {
     };
   }
 
-  /** Routes: GET subscription, GET resource group, GET user-assigned identity. */
+  /** Routes: GET subscription, list its locations, GET resource group, GET user-assigned identity. */
   routes(): Route[] {
     return [
+      {
+        // Subscriptions_ListLocations (Microsoft.Resources subscriptions 2022-12-01): a single page, no nextLink.
+        method: 'GET',
+        pattern: '/subscriptions/{sub}/locations',
+        kind: 'arm',
+        apiVersions: SUBSCRIPTION_API_VERSIONS,
+        resourceType: 'locations',
+        handler: (ctx: RequestContext) => ({
+          status: 200,
+          body: {
+            value: knownRegions().map(([name, displayName]) => ({
+              id: `/subscriptions/${ctx.params.sub}/locations/${name}`,
+              name,
+              type: 'Region',
+              displayName,
+              regionalDisplayName: displayName,
+              metadata: { regionType: 'Physical', regionCategory: 'Recommended' },
+            })),
+          },
+        }),
+      },
       {
         method: 'GET',
         pattern: '/subscriptions/{sub}',

@@ -5,6 +5,7 @@
  * skipped or submitted as asked.
  */
 import { createAzureGateway } from "./azure/gateway.ts";
+import { createAzureLookups } from "./azure/lookups.ts";
 import { BuildFailedError, CanceledError } from "./errors.ts";
 import { createGitHubHost } from "./hosts/github.ts";
 import type { Host } from "./hosts/host.ts";
@@ -12,6 +13,7 @@ import { runPipeline } from "./pipeline.ts";
 import { OUTPUT_NAMES, failureSummary, outputsOf, summaryOf } from "./report.ts";
 import { type Settings, parseSettings } from "./settings.ts";
 import { BUILD_STATE } from "./steps/build.ts";
+import { PreflightError } from "./steps/preflight.ts";
 import { scheduleSkipReason } from "./steps/decisions.ts";
 
 /** Host state that tells the post step it is the post step. */
@@ -33,8 +35,10 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
       await host.writeSummary(`## AVD image: ${settings.imageDefinition} — nothing built\n\nSkipped: ${notToday}\n`);
       return 0;
     }
-    const azure = createAzureGateway(host.createCredential(settings), settings.subscriptionId, settings.cloud);
-    const report = await runPipeline({ host, settings, azure, signal, cancelRequested: new Set() });
+    const credential = host.createCredential(settings);
+    const azure = createAzureGateway(credential, settings.subscriptionId, settings.cloud);
+    const lookups = createAzureLookups(credential, settings.cloud);
+    const report = await runPipeline({ host, settings, azure, lookups, signal, cancelRequested: new Set() });
     for (const [name, value] of Object.entries(outputsOf(report))) host.setOutput(name, value);
     await host.writeSummary(summaryOf(report, settings));
     if (report.pruneFailures.length) {
@@ -45,8 +49,10 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     host.setFailed(message);
-    if (settings && (error instanceof BuildFailedError || error instanceof CanceledError)) {
-      await host.writeSummary(failureSummary(settings, message, error instanceof BuildFailedError ? error.details : [])).catch(() => undefined);
+    if (settings && (error instanceof BuildFailedError || error instanceof CanceledError || error instanceof PreflightError)) {
+      const details =
+        error instanceof BuildFailedError ? error.details : error instanceof PreflightError ? error.checks.map((c) => `${c.status === "ok" ? "✔" : c.status === "warning" ? "⚠" : "✖"} ${c.check}: ${c.detail}`) : [];
+      await host.writeSummary(failureSummary(settings, message, details)).catch(() => undefined);
     }
     return 1;
   }
@@ -81,6 +87,8 @@ for (const name of ["SIGINT", "SIGTERM"] as const) {
     setTimeout(() => process.exit(1), EXIT_AFTER_SIGNAL_MS).unref();
   });
 }
-const exitCode = await main(createGitHubHost(), controller.signal);
+// Azure DevOps sets TF_BUILD. Its host is imported only there: the task library moves inputs out of process.env on import.
+const host: Host = process.env.TF_BUILD ? (await import("./hosts/azure-pipelines.ts")).createAzurePipelinesHost() : createGitHubHost();
+const exitCode = await main(host, controller.signal);
 if (controller.signal.aborted) process.exit(exitCode || 1);
 process.exitCode = exitCode;

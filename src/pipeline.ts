@@ -27,7 +27,9 @@ import { publishVersion } from "./steps/publish.ts";
 import { applyTemplate, collectOlderTemplates, olderTemplates } from "./steps/templates.ts";
 import { TAGS } from "./tags.ts";
 import { type TemplatePlan, buildTemplatePlan } from "./template/build.ts";
-import { type ResolvedSource, resolveSource } from "./template/source.ts";
+import { type ResolvedSource, SourceNotFoundError, resolveSource } from "./template/source.ts";
+import { isNotFound } from "./azure/gateway.ts";
+import { type PreflightCheck, preflight } from "./steps/preflight.ts";
 import { chooseNextVersion, formatVersion } from "./versioning.ts";
 
 /** How a run used the image template: the three template actions, or `attach` to a submitted build. */
@@ -54,6 +56,8 @@ export interface RunReport {
   pruneFailures: { version: string; message: string }[];
   /** Older templates of this image definition deleted (or, in a dry run, to be deleted). */
   collectedTemplates: string[];
+  /** Preflight checks (none when attaching to a submitted build). */
+  preflight: PreflightCheck[];
 }
 
 /**
@@ -67,8 +71,8 @@ export async function runPipeline(ctx: RunContext): Promise<RunReport> {
   const { host, settings } = ctx;
   if (settings.attach) return attach(ctx);
 
-  const { source, plan, templateAction, existing } = await host.group("Plan: source, version and image template", () => makePlan(ctx));
-  const base = { dryRun: settings.dryRun, source, plan, templateAction, pruneFailures: [], collectedTemplates: [] };
+  const { source, plan, templateAction, existing, preflight: checks } = await host.group("Plan: preflight, source, version and image template", () => makePlan(ctx));
+  const base = { dryRun: settings.dryRun, source, plan, templateAction, pruneFailures: [], collectedTemplates: [], preflight: checks };
 
   const unchanged = settings.skipIfUnchanged ? unchangedSince(existing, plan, settings) : undefined;
   if (unchanged) {
@@ -111,13 +115,13 @@ export async function runPipeline(ctx: RunContext): Promise<RunReport> {
     host.info(`wait is false: the build of ${versionOf(plan)} goes on in Azure. A later step with the same inputs and 'attach: true' finishes it.`);
     return { ...base, imageVersion: versionOf(plan), imageVersionId: plan.imageVersionId, runState: "Running", retention: [], prunedVersions: [] };
   }
-  return finish(ctx, { source, plan, templateAction, build });
+  return finish(ctx, { source, plan, templateAction, build, preflight: checks });
 }
 
 /** Follows the build, then version, tags, pruning and template garbage collection. */
 async function finish(
   ctx: RunContext,
-  run: { source: ResolvedSource; plan: TemplatePlan; templateAction: TemplateUse; build: BuildHandle },
+  run: { source: ResolvedSource; plan: TemplatePlan; templateAction: TemplateUse; build: BuildHandle; preflight: PreflightCheck[] },
 ): Promise<RunReport> {
   const { host } = ctx;
   const { source, plan } = run;
@@ -137,21 +141,34 @@ async function finish(
     runState: end.runState,
     buildStart: end.startTime,
     buildEnd: end.endTime,
+    preflight: run.preflight,
     ...pruned,
   };
 }
 
-/** Pins the source, chooses the version, builds the template plan and decides create/reuse/recreate. */
-async function makePlan({ host, settings, azure }: RunContext) {
-  const source = await resolveSource(settings.source, settings.location, azure);
+/**
+ * Pins the source, runs the preflight, chooses the version, builds the template plan and decides
+ * create/reuse/recreate — all reads.
+ */
+async function makePlan({ host, settings, azure, lookups }: RunContext) {
+  const source = await resolveSource(settings.source, settings.location, azure).catch((error: unknown) => {
+    throw isNotFound(error) ? new SourceNotFoundError(`Input '${host.inputLabel("source")}': ${settingsSourceText(settings)} was not found in ${settings.location}: ${(error as Error).message}`) : error;
+  });
   host.info(`Source: ${source.display}${source.exactVersion !== source.display ? ` → ${source.exactVersion}` : ""}`);
+  // Before listing versions: a missing definition must be a preflight finding, not a paging error.
+  const checked = await preflight(settings, source, lookups, host.inputLabel);
   const existing = await azure.listImageVersions(settings.subscriptionId, ...galleryOf(settings));
+  for (const check of checked.checks) (check.status === "warning" ? host.warning : host.info)(`Preflight ${check.status === "ok" ? "✔" : "⚠"} ${check.check}: ${check.detail}`);
+  const purchasePlan = checked.sourceTraits?.plan;
+  if (purchasePlan && source.pinned.type === "PlatformImage") {
+    source.pinned = { ...source.pinned, planInfo: { planName: purchasePlan.name, planProduct: purchasePlan.product, planPublisher: purchasePlan.publisher } };
+  }
   const version = chooseNextVersion(existing.map((v) => v.name), settings.versionStrategy, settings.version);
   const plan = buildTemplatePlan(settings, source.pinned, version);
   host.info(`Image version: ${formatVersion(version)} (${settings.version ? "explicit 'version'" : `'${settings.versionStrategy}' after ${existing.length} existing version(s)`})`);
   const templateAction = decideTemplateAction(await azure.getTemplate(settings.resourceGroup, plan.name), plan.name);
   host.info(`Image template: ${plan.name} (${describeAction(templateAction)})`);
-  return { source, plan, templateAction, existing };
+  return { source, plan, templateAction, existing, preflight: checked.checks };
 }
 
 /**
@@ -175,7 +192,7 @@ async function attach(ctx: RunContext): Promise<RunReport> {
     return latest;
   });
   const plan = planOf(template, definitionId);
-  return finish(ctx, { source: sourceOf(template, settings.source), plan, templateAction: "attach", build: { templateName: plan.name } });
+  return finish(ctx, { source: sourceOf(template, settings.source), plan, templateAction: "attach", build: { templateName: plan.name }, preflight: [] });
 }
 
 /** The plan a submitted template carries (name, hash tag, distributor's explicit version). */
@@ -220,4 +237,9 @@ export function describePlan(report: RunReport): string[] {
 export function regionsOf(plan: TemplatePlan): string[] {
   const distributor = plan.template.distribute?.find((d): d is ImageTemplateSharedImageDistributor => d.type === "SharedImage");
   return (distributor?.targetRegions ?? []).map((r) => `${r.name} × ${r.replicaCount ?? 1}`);
+}
+
+function settingsSourceText(settings: RunContext["settings"]): string {
+  const source = settings.source;
+  return source.kind === "marketplace" ? `marketplace image ${source.publisher}:${source.offer}:${source.sku}` : source.kind === "gallery" ? `gallery image ${source.imageVersionId}` : `managed image ${source.imageId}`;
 }

@@ -61,6 +61,11 @@ export function summaryOf(report: RunReport, settings: Settings): string {
     ["Pruned versions", report.prunedVersions.length ? report.prunedVersions.join(", ") : "none"],
   ];
   const lines = [title, "", "| | |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${v} |`), ""];
+  if (report.preflight.length) {
+    lines.push("### Preflight", "", "| Check | Result | Detail |", "|---|---|---|");
+    for (const check of report.preflight) lines.push(`| ${check.check} | ${{ ok: "✔ ok", warning: "⚠ warning", failed: "✖ failed" }[check.status]} | ${check.detail} |`);
+    lines.push("");
+  }
   if (report.retention.length) {
     lines.push(`### Retention (keep-versions: ${settings.keepVersions})`, "", "| Version | Decision | Why |", "|---|---|---|");
     for (const verdict of report.retention) {

@@ -3,6 +3,7 @@
  * cancellation signal (aborted on SIGINT/SIGTERM or a host cancel).
  */
 import type { AzureGateway } from "../azure/gateway.ts";
+import type { AzureLookups } from "../azure/lookups.ts";
 import type { Host } from "../hosts/host.ts";
 import type { Settings } from "../settings.ts";
 
@@ -10,6 +11,8 @@ export interface RunContext {
   host: Host;
   settings: Settings;
   azure: AzureGateway;
+  /** Read-only lookups for the preflight. */
+  lookups: AzureLookups;
   signal: AbortSignal;
   /** Templates whose build this run already asked to cancel (a cancel is sent once). */
   cancelRequested: Set<string>;

@@ -25,7 +25,15 @@ import { type Version, formatVersion } from "../versioning.ts";
  * to e.g. `26100.4349.250607`, a gallery `versions/latest` to the exact version ID.
  */
 export type PinnedSource =
-  | { type: "PlatformImage"; publisher: string; offer: string; sku: string; version: string }
+  | {
+      type: "PlatformImage";
+      publisher: string;
+      offer: string;
+      sku: string;
+      version: string;
+      /** The marketplace image's purchase plan, when it has one (AIB needs it to deploy the build VM). */
+      planInfo?: { planName: string; planProduct: string; planPublisher: string };
+    }
   | { type: "SharedImageVersion"; imageVersionId: string }
   | { type: "ManagedImage"; imageId: string };
 
