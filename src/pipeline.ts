@@ -11,7 +11,8 @@ import type { RunEnd } from "./build-monitor.ts";
 import { ConflictError } from "./errors.ts";
 import { type RetentionVerdict, planRetention } from "./retention.ts";
 import { galleryImageId, sameResourceId } from "./resource-id.ts";
-import { BUILD_STATE, type BuildHandle, followBuild, startBuild } from "./steps/build.ts";
+import { BUILD_STATE, type BuildHandle, followBuild } from "./steps/build.ts";
+import { startBuildWithoutRace } from "./steps/race.ts";
 import { type RunContext, galleryOf } from "./steps/context.ts";
 import {
   BUSY_RUN_STATES,
@@ -109,7 +110,7 @@ export async function runPipeline(ctx: RunContext): Promise<RunReport> {
     await applyTemplate(ctx, plan, templateAction);
   });
 
-  const build = await host.group(`Build: ${plan.name}`, () => startBuild(ctx, plan.name));
+  const build = await host.group(`Build: ${plan.name}`, () => startBuildWithoutRace(ctx, plan));
   if (!settings.wait) {
     host.saveState(BUILD_STATE, ""); // the build is meant to outlive this step: the post step must not cancel it
     host.info(`wait is false: the build of ${versionOf(plan)} goes on in Azure. A later step with the same inputs and 'attach: true' finishes it.`);
@@ -166,7 +167,7 @@ async function makePlan({ host, settings, azure, lookups }: RunContext) {
   const version = chooseNextVersion(existing.map((v) => v.name), settings.versionStrategy, settings.version);
   const plan = buildTemplatePlan(settings, source.pinned, version);
   host.info(`Image version: ${formatVersion(version)} (${settings.version ? "explicit 'version'" : `'${settings.versionStrategy}' after ${existing.length} existing version(s)`})`);
-  const templateAction = decideTemplateAction(await azure.getTemplate(settings.resourceGroup, plan.name), plan.name);
+  const templateAction = decideTemplateAction(await azure.getTemplate(settings.resourceGroup, plan.name), plan.name, plan.imageVersionId);
   host.info(`Image template: ${plan.name} (${describeAction(templateAction)})`);
   return { source, plan, templateAction, existing, preflight: checked.checks };
 }

@@ -85,8 +85,8 @@ export async function followBuild(ctx: RunContext, build: BuildHandle): Promise<
   return end;
 }
 
-/** Asks AIB to cancel a run — at most once per process — and reports that it asked. Never throws. */
-async function requestCancel({ host, settings, azure, cancelRequested }: RunContext, templateName: string): Promise<void> {
+/** Asks AIB to cancel a run — at most once per run — and reports that it asked. Never throws. */
+export async function requestCancel({ host, settings, azure, cancelRequested }: RunContext, templateName: string): Promise<void> {
   if (cancelRequested.has(templateName)) return;
   cancelRequested.add(templateName);
   try {

@@ -32,16 +32,27 @@ export function versionOf(plan: Pick<TemplatePlan, "imageVersionId">): string {
  * Create, reuse or recreate, from what Azure holds under the planned name.
  * @throws ConflictError when that template is being built or canceled by another run.
  */
-export function decideTemplateAction(current: ImageTemplate | undefined, name: string): TemplateAction {
+export function decideTemplateAction(current: ImageTemplate | undefined, name: string, imageVersionId?: string): TemplateAction {
   if (!current) return "create";
   const runState = current.lastRunStatus?.runState;
   if (runState && BUSY_RUN_STATES.has(runState)) {
+    const sameVersion = (current.distribute ?? []).some(
+      (d) => d.type === "SharedImage" && imageVersionId !== undefined && (d as { galleryImageId: string }).galleryImageId.toLowerCase() === imageVersionId.toLowerCase(),
+    );
     throw new ConflictError(
-      `Image template ${name} is ${runState.toLowerCase()} a build started ${current.lastRunStatus?.startTime?.toISOString() ?? "earlier"} ` +
+      `${sameVersion ? `Version race: another run is building image version ${imageVersionId!.split("/").pop()} with the same template. ` : ""}` +
+        `Image template ${name} is ${runState.toLowerCase()} a build started ${current.lastRunStatus?.startTime?.toISOString() ?? "earlier"} ` +
         `by another run. Wait for it to end (or cancel it with 'az image builder cancel'), and give runs for the same image a workflow 'concurrency:' group.`,
     );
   }
-  return current.provisioningState === "Failed" ? "recreate" : "reuse";
+  const provisioning = current.provisioningState ?? "Succeeded";
+  if (["Creating", "Updating", "Deleting"].includes(provisioning)) {
+    throw new ConflictError(
+      `Version race: another run is ${provisioning.toLowerCase()} image template ${name}${imageVersionId ? ` for image version ${imageVersionId.split("/").pop()}` : ""} right now. ` +
+        `Run again after it, and give runs for the same image a workflow 'concurrency:' group.`,
+    );
+  }
+  return provisioning === "Failed" ? "recreate" : "reuse";
 }
 
 /** A template action in words, for the log and the dry-run plan. */

@@ -1,0 +1,66 @@
+/**
+ * Version races: two runs for the same image definition that chose the same version. The later one
+ * must stop in seconds — not both build for an hour and one fail at distribution.
+ *
+ * - Before starting: another of this action's templates building the same version → stop.
+ * - Starting a template another run is building → AIB refuses (409): reported as the race.
+ * - Right after starting: if another template started building the same version too, the run that
+ *   started last (ties broken by template name) cancels its own build and stops.
+ * Image Builder api-version 2025-10-01 (VirtualMachineImageTemplates_ListByResourceGroup).
+ */
+import type { ImageTemplate, ImageTemplateSharedImageDistributor } from "@azure/arm-imagebuilder";
+import { isRestError } from "@azure/core-rest-pipeline";
+import { ConflictError } from "../errors.ts";
+import { sameResourceId } from "../resource-id.ts";
+import type { TemplatePlan } from "../template/build.ts";
+import { type BuildHandle, requestCancel, startBuild } from "./build.ts";
+import type { RunContext } from "./context.ts";
+import { BUSY_RUN_STATES, versionOf } from "./decisions.ts";
+import { olderTemplates } from "./templates.ts";
+
+/** Other templates of this action building (or canceling) the planned version. */
+async function rivals(ctx: RunContext, plan: TemplatePlan): Promise<ImageTemplate[]> {
+  return (await olderTemplates(ctx, plan.imageDefinitionId, plan.name)).filter(
+    (t) =>
+      BUSY_RUN_STATES.has(t.lastRunStatus?.runState ?? "") &&
+      (t.distribute ?? []).some((d) => d.type === "SharedImage" && sameResourceId((d as ImageTemplateSharedImageDistributor).galleryImageId, plan.imageVersionId)),
+  );
+}
+
+function raceError(plan: TemplatePlan, other: string): ConflictError {
+  return new ConflictError(
+    `Version race: image template ${other} is already building image version ${versionOf(plan)} of this image definition (another run chose the same version). ` +
+      `This run stopped before building it. Run again after that build to take the next version, and give runs for the same image a workflow 'concurrency:' group (Azure DevOps: one pipeline run at a time).`,
+  );
+}
+
+/**
+ * Starts the build unless another run is building the same version, and settles a start that raced
+ * with another one.
+ * @throws ConflictError naming the version race (after canceling this run's build when it started last).
+ */
+export async function startBuildWithoutRace(ctx: RunContext, plan: TemplatePlan): Promise<BuildHandle> {
+  const before = await rivals(ctx, plan);
+  if (before.length) throw raceError(plan, before[0]!.name!);
+  let handle: BuildHandle;
+  try {
+    handle = await startBuild(ctx, plan.name);
+  } catch (error) {
+    if (isRestError(error) && error.statusCode === 409) throw raceError(plan, plan.name);
+    throw error;
+  }
+  const after = await rivals(ctx, plan);
+  if (after.length) {
+    const mine = await ctx.azure.getTemplate(ctx.settings.resourceGroup, plan.name);
+    const started = mine?.lastRunStatus?.startTime?.getTime() ?? Date.now();
+    const earlier = after.find((t) => {
+      const theirs = t.lastRunStatus?.startTime?.getTime() ?? Infinity;
+      return theirs < started || (theirs === started && t.name!.toLowerCase() < plan.name.toLowerCase());
+    });
+    if (earlier) {
+      await requestCancel(ctx, plan.name);
+      throw raceError(plan, earlier.name!);
+    }
+  }
+  return handle;
+}
