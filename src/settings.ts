@@ -98,6 +98,12 @@ export interface Settings {
   wait: boolean;
   /** Follow a build a previous step submitted with `wait: false`, and finish it. */
   attach: boolean;
+  /** `build` (the default) or `promote`: include a staged version in latest, and write nothing else. */
+  mode: "build" | "promote";
+  /** `promote`: only a version at least this many days old (0 = any age). */
+  promoteAfterDays: number;
+  /** Sets each new version's end-of-life date this many days after the build (0 = none). */
+  endOfLifeDays: number;
 }
 
 /** The default of every optional input, exactly as action.yml (and task.json) declare them. */
@@ -131,6 +137,9 @@ export const INPUT_DEFAULTS = {
   "rebuild-after-days": "7",
   wait: "true",
   attach: "false",
+  mode: "build",
+  "promote-after-days": "0",
+  "end-of-life-days": "0",
 } as const;
 
 /** Inputs with no default: the run cannot start without them. */
@@ -248,6 +257,9 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
   const wait = check("wait", booleanInput, "must be 'true' or 'false'.");
   const attach = check("attach", booleanInput, "must be 'true' or 'false'.");
   if (wait === false && attach === true) fail("attach", "cannot be 'true' with 'wait: false': one step submits (wait: false), a later step attaches (attach: true).");
+  const mode = check("mode", z.enum(["build", "promote"]), "must be 'build' (build, version, tag, prune) or 'promote' (include a staged version in latest).");
+  const promoteAfterDays = check("promote-after-days", wholeNumber(0, 3650), "must be a whole number of days (0 = promote at any age).");
+  const endOfLifeDays = check("end-of-life-days", wholeNumber(0, 36_500), "must be a whole number of days after the build (0 = no end-of-life date).");
   const rebuildAfterDays = check("rebuild-after-days", wholeNumber(0, 3650), "must be a whole number of days (0 = always rebuild when Windows Update is on).");
 
   const clientId = input("client-id");
@@ -298,6 +310,9 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
     rebuildAfterDays: rebuildAfterDays!,
     wait: wait!,
     attach: attach!,
+    mode: mode!,
+    promoteAfterDays: promoteAfterDays!,
+    endOfLifeDays: endOfLifeDays!,
   };
 }
 

@@ -41,6 +41,13 @@ export interface ImageVersionInfo {
   regions: string[];
 }
 
+/** What `updateImageVersion` may change. */
+export interface ImageVersionUpdate {
+  tags?: Record<string, string>;
+  excludeFromLatest?: boolean;
+  endOfLifeDate?: Date;
+}
+
 /** Options every gateway call takes. */
 export interface CallOptions {
   /** Aborts waiting (not the operation in Azure). */
@@ -55,8 +62,11 @@ export interface AzureGateway {
   listImageVersions(subscriptionId: string, resourceGroup: string, gallery: string, image: string): Promise<ImageVersionInfo[]>;
   /** One image version, or undefined when it does not exist (404). */
   getImageVersion(resourceGroup: string, gallery: string, image: string, version: string): Promise<ImageVersionInfo | undefined>;
-  /** Replaces the tags of an image version (PATCH, waits for the LRO). */
-  setImageVersionTags(resourceGroup: string, gallery: string, image: string, version: string, tags: Record<string, string>): Promise<void>;
+  /**
+   * PATCHes an image version (waits for the LRO): its tags (replaced whole when given), and in
+   * `publishingProfile` its exclude-from-latest flag and end-of-life date (merged by Azure).
+   */
+  updateImageVersion(resourceGroup: string, gallery: string, image: string, version: string, update: ImageVersionUpdate): Promise<void>;
   /** Deletes an image version (DELETE, waits for the LRO). */
   deleteImageVersion(resourceGroup: string, gallery: string, image: string, version: string): Promise<void>;
   /** An image template, or undefined when it does not exist (404). */
@@ -126,8 +136,12 @@ export function createAzureGateway(credential: TokenCredential, subscriptionId: 
       const found = await orUndefined(computeFor(subscriptionId).galleryImageVersions.get(resourceGroup, gallery, image, version));
       return found && toImageVersionInfo(found);
     },
-    async setImageVersionTags(resourceGroup, gallery, image, version, tags) {
-      await computeFor(subscriptionId).galleryImageVersions.update(resourceGroup, gallery, image, version, { tags }, lro);
+    async updateImageVersion(resourceGroup, gallery, image, version, update) {
+      const publishingProfile =
+        update.excludeFromLatest !== undefined || update.endOfLifeDate !== undefined
+          ? { excludeFromLatest: update.excludeFromLatest, endOfLifeDate: update.endOfLifeDate }
+          : undefined;
+      await computeFor(subscriptionId).galleryImageVersions.update(resourceGroup, gallery, image, version, { tags: update.tags, publishingProfile }, lro);
     },
     async deleteImageVersion(resourceGroup, gallery, image, version) {
       await computeFor(subscriptionId).galleryImageVersions.delete(resourceGroup, gallery, image, version, lro);
