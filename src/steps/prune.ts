@@ -8,8 +8,12 @@ import { type RetentionVerdict, planRetention } from "../retention.ts";
 import { type RunContext, galleryOf } from "./context.ts";
 import { retentionPolicy } from "./decisions.ts";
 
-/** Image version deletions in flight at once. */
-export const PRUNE_CONCURRENCY = 4;
+/**
+ * Image version deletions in flight at once. A gallery deletion takes seconds to minutes; 20 at a time
+ * prunes a thousand versions at a second each in under a minute (bench/prune.ts), and Resource Manager
+ * throttling beyond that is absorbed by the SDK's Retry-After handling.
+ */
+export const PRUNE_CONCURRENCY = 20;
 
 /** What pruning decided and did. */
 export interface PruneResult {
