@@ -9,34 +9,20 @@
  */
 import { spawnSync } from "node:child_process";
 import { statSync } from "node:fs";
-import { runAction, BUNDLE } from "../emulator/github-runner.ts";
+import { BUNDLE, emulatorEnv, emulatorInputs, runAction } from "../emulator/github-runner.ts";
 import { startEmulator, type Emulator } from "../emulator/index.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 function inputs(emu: Emulator, avd: ReturnType<Emulator["seedAvdDefaults"]>, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    "subscription-id": avd.subscriptionId,
-    "resource-group": avd.resourceGroup,
-    location: avd.location,
-    "gallery-name": avd.gallery,
-    "image-definition": avd.imageDefinition,
-    "identity-id": avd.identityId,
-    "client-id": emu.defaults.clientId,
-    "tenant-id": emu.defaults.tenantId,
-    "arm-endpoint": emu.url,
-    "authority-host": emu.url,
-    "inline-script": "Write-Host bench",
-    "poll-interval-seconds": "1",
-    ...extra,
-  };
+  return emulatorInputs(emu, avd, { "inline-script": "Write-Host bench", "poll-interval-seconds": "1", ...extra });
 }
 
 const emu = await startEmulator({ lroRetryAfterSeconds: 1 });
 try {
   const avd = emu.seedAvdDefaults();
-  const env = { NODE_EXTRA_CA_CERTS: emu.caFile, ...emu.githubOidcEnv() };
+  const env = emulatorEnv(emu);
 
   console.log(`bundle: ${statSync(BUNDLE).size} bytes (${BUNDLE})`);
 

@@ -29,6 +29,48 @@ export interface ActionRun {
   durationMs: number;
 }
 
+/** What `emulatorInputs` needs of an emulator and of the AVD resources seeded in it. */
+interface EmulatorTarget {
+  url: string;
+  caFile: string;
+  defaults: { clientId: string; tenantId: string };
+  githubOidcEnv(): Record<string, string>;
+}
+interface AvdTarget {
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  gallery: string;
+  imageDefinition: string;
+  identityId: string;
+}
+
+/**
+ * The inputs that point the action at an emulator as a user points it at a private cloud
+ * (`arm-endpoint`, `authority-host`, GitHub OIDC via `client-id` + `tenant-id`), for the seeded AVD
+ * gallery, with `extra` inputs on top.
+ */
+export function emulatorInputs(emu: EmulatorTarget, avd: AvdTarget, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    "subscription-id": avd.subscriptionId,
+    "resource-group": avd.resourceGroup,
+    location: avd.location,
+    "gallery-name": avd.gallery,
+    "image-definition": avd.imageDefinition,
+    "identity-id": avd.identityId,
+    "client-id": emu.defaults.clientId,
+    "tenant-id": emu.defaults.tenantId,
+    "arm-endpoint": emu.url,
+    "authority-host": emu.url,
+    ...extra,
+  };
+}
+
+/** The env a runner step needs to reach an emulator: its certificate trusted, and the OIDC request variables. */
+export function emulatorEnv(emu: EmulatorTarget): Record<string, string> {
+  return { NODE_EXTRA_CA_CERTS: emu.caFile, ...emu.githubOidcEnv() };
+}
+
 /** The env of a runner step: `INPUT_*` from `inputs`, GITHUB_* files, plus `env`. */
 export function runnerEnv(inputs: Record<string, string>, env: Record<string, string>, dir: string): Record<string, string> {
   const outputFile = join(dir, "github_output");

@@ -4,7 +4,7 @@
  * (`client-id` + `tenant-id`), and the emulator's certificate trusted through NODE_EXTRA_CA_CERTS.
  */
 import { type Emulator, type StartEmulatorOptions, type AvdDefaults, startEmulator } from "../../emulator/index.ts";
-import { type ActionRun, runAction } from "../../emulator/github-runner.ts";
+import { type ActionRun, emulatorEnv, emulatorInputs, runAction } from "../../emulator/github-runner.ts";
 
 /** Fast timings: every LRO and build phase takes tens of milliseconds, Retry-After 1 s. */
 export const FAST: StartEmulatorOptions = {
@@ -35,22 +35,8 @@ export async function startScenario(options: StartEmulatorOptions = {}): Promise
   const scenario: Scenario = {
     emu,
     avd,
-    inputs: (overrides = {}) => ({
-      "subscription-id": avd.subscriptionId,
-      "resource-group": avd.resourceGroup,
-      location: avd.location,
-      "gallery-name": avd.gallery,
-      "image-definition": avd.imageDefinition,
-      "identity-id": avd.identityId,
-      "client-id": emu.defaults.clientId,
-      "tenant-id": emu.defaults.tenantId,
-      "arm-endpoint": emu.url,
-      "authority-host": emu.url,
-      "poll-interval-seconds": "1",
-      "inline-script": "Write-Host 'AVD image'",
-      ...overrides,
-    }),
-    env: () => ({ NODE_EXTRA_CA_CERTS: emu.caFile, ...emu.githubOidcEnv() }),
+    inputs: (overrides = {}) => emulatorInputs(emu, avd, { "poll-interval-seconds": "1", "inline-script": "Write-Host 'AVD image'", ...overrides }),
+    env: () => emulatorEnv(emu),
     run: (overrides = {}, env = {}, options = {}) => runAction(scenario.inputs(overrides), { ...scenario.env(), ...env }, options),
   };
   return scenario;
