@@ -57,6 +57,23 @@ export interface AppRegistration {
   federated?: FederatedCredential[];
 }
 
+/** An OIDC issuer the fake Entra ID trusts for workload identity federation. */
+export interface TrustedIssuer {
+  /** Its `iss` (a function: the emulator's URL is known only once it listens). */
+  issuer: () => string;
+  kid: string;
+  publicKey: KeyObject;
+}
+
+/** A managed identity the emulated IMDS endpoint hands tokens for. */
+export interface ManagedIdentityRecord {
+  tenantId: string;
+  /** Client id (user-assigned: the identity's clientId; system-assigned: the VM's application id). */
+  clientId: string;
+  /** Object (principal) id: the token's `oid`. */
+  principalId: string;
+}
+
 interface AppRecord {
   tenantId: string;
   clientId: string;
@@ -92,8 +109,11 @@ export class Entra {
   private readonly githubKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
   private readonly githubKid = randomUUID().replace(/-/g, '').toUpperCase().slice(0, 40);
   private readonly tenants = new Map<string, Map<string, AppRecord>>();
+  /** OIDC issuers besides GitHub whose tokens federated credentials may name (Azure DevOps). */
+  private readonly trustedIssuers: TrustedIssuer[] = [];
   private githubCalls = 0;
   private tokensIssued = 0;
+  private managedIdentityTokens = 0;
 
   constructor(core: () => Core) {
     this.core = core;
@@ -112,6 +132,16 @@ export class Entra {
   /** Access tokens issued by the token endpoint. */
   get accessTokensIssued(): number {
     return this.tokensIssued;
+  }
+
+  /** Trusts another OIDC issuer for federated credentials (its tokens are verified with `publicKey`, header `kid`). */
+  trustIssuer(issuer: TrustedIssuer): void {
+    this.trustedIssuers.push(issuer);
+  }
+
+  /** Access tokens the managed identity (IMDS) endpoint issued. */
+  get managedIdentityTokensIssued(): number {
+    return this.managedIdentityTokens;
   }
 
   /** Adds a tenant (no apps). */
@@ -252,6 +282,7 @@ export class Entra {
       { method: 'GET', pattern: '/{tenant}/discovery/v2.0/keys', kind: 'entra', handler: () => this.jwks(this.entraKey.publicKey, this.entraKid) },
       { method: 'GET', pattern: '/common/discovery/instance', kind: 'entra', handler: (ctx) => this.instanceDiscovery(ctx) },
       { method: 'POST', pattern: '/{tenant}/oauth2/v2.0/token', kind: 'entra', handler: (ctx) => this.token(ctx) },
+      { method: 'GET', pattern: '/metadata/identity/oauth2/token', kind: 'entra', handler: (ctx) => this.imdsToken(ctx) },
     ];
   }
 
@@ -456,10 +487,12 @@ export class Entra {
     const suffix =
       'Please note that the matching is done using a case-sensitive comparison. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation';
     const byIssuer = app.federated.filter((f) => f.issuer === iss);
-    if (iss !== this.githubIssuer() || byIssuer.length === 0) {
+    const issuers: TrustedIssuer[] = [{ issuer: () => this.githubIssuer(), kid: this.githubKid, publicKey: this.githubKey.publicKey }, ...this.trustedIssuers];
+    const signer = issuers.find((i) => i.issuer() === iss);
+    if (!signer || byIssuer.length === 0) {
       return this.error(ctx, 401, 'invalid_client', 700211, `No matching federated identity record found for presented assertion issuer '${iss}'. ${suffix}`);
     }
-    if (jwt.header.kid !== this.githubKid || !verifyJwtSignature(jwt, this.githubKey.publicKey)) {
+    if (jwt.header.kid !== signer.kid || !verifyJwtSignature(jwt, signer.publicKey)) {
       return this.error(ctx, 401, 'invalid_client', 700027, 'Client assertion contains an invalid signature. [Reason - The key was not found.]');
     }
     const te = timeError();
@@ -474,6 +507,68 @@ export class Entra {
       return this.error(ctx, 401, 'invalid_client', 700213, `No matching federated identity record found for presented assertion subject '${sub}'. ${suffix}`);
     }
     return undefined;
+  }
+
+  /**
+   * Managed identities the IMDS endpoint knows: the system-assigned identity of the machine (the agent's
+   * VM), and user-assigned ones by client id. Set by the emulator (see `Emulator.imdsEnv`).
+   */
+  managedIdentities: { systemAssigned?: ManagedIdentityRecord; userAssigned: (clientId: string) => ManagedIdentityRecord | undefined } = {
+    userAssigned: () => undefined,
+  };
+
+  /**
+   * GET /metadata/identity/oauth2/token?api-version=2018-02-01&resource=…[&client_id=…] with `Metadata: true`:
+   * the Azure Instance Metadata Service token endpoint, as MSAL calls it when AZURE_POD_IDENTITY_AUTHORITY_HOST
+   * points it here. Errors as IMDS words them (400 invalid_request "Required metadata header not specified",
+   * "Identity not found").
+   */
+  private imdsToken(ctx: RequestContext): HandlerResult {
+    if (String(ctx.headers.metadata ?? '').toLowerCase() !== 'true') {
+      return { status: 400, body: { error: 'invalid_request', error_description: 'Required metadata header not specified' } };
+    }
+    const resource = ctx.query.resource;
+    if (!resource) return { status: 400, body: { error: 'invalid_request', error_description: 'Required query variable \'resource\' is missing' } };
+    const clientId = ctx.query.client_id;
+    if (ctx.query.object_id || ctx.query.msi_res_id || ctx.query.mi_res_id) {
+      return { status: 400, body: { error: 'invalid_request', error_description: 'Identity not found' } };
+    }
+    const identity = clientId ? this.managedIdentities.userAssigned(clientId) : this.managedIdentities.systemAssigned;
+    if (!identity) return { status: 400, body: { error: 'invalid_request', error_description: 'Identity not found' } };
+    const lifetime = this.core().options.tokenLifetimeSeconds;
+    const now = Math.floor(Date.now() / 1000);
+    const aud = resource.replace(/\/\.default$/, '');
+    const payload = {
+      aud,
+      iss: `https://sts.windows.net/${identity.tenantId}/`,
+      iat: now,
+      nbf: now,
+      exp: now + lifetime,
+      appid: identity.clientId,
+      appidacr: '2',
+      idp: `https://sts.windows.net/${identity.tenantId}/`,
+      idtyp: 'app',
+      oid: identity.principalId,
+      sub: identity.principalId,
+      tid: identity.tenantId,
+      uti: randomUUID().replace(/-/g, '').slice(0, 22),
+      ver: '1.0',
+    };
+    this.managedIdentityTokens++;
+    this.tokensIssued++;
+    return {
+      status: 200,
+      body: {
+        access_token: signJwtRs256({ kid: this.entraKid, x5t: this.entraKid }, payload, this.entraKey.privateKey),
+        client_id: identity.clientId,
+        expires_in: String(lifetime),
+        expires_on: String(now + lifetime),
+        ext_expires_in: String(lifetime),
+        not_before: String(now),
+        resource,
+        token_type: 'Bearer',
+      },
+    };
   }
 
   /** GET /github/oidc/token?audience=… with `Authorization: Bearer <request token>` → `{ value }`. */

@@ -1,0 +1,180 @@
+/**
+ * Azure DevOps host, on azure-pipelines-task-lib: task inputs (camelCase twins of the action's
+ * kebab-case inputs), output variables (`isOutput=true`), `##vso[task.logissue]` warnings and errors,
+ * `##[group]` sections, `task.setprogress`, the summary as a markdown file uploaded with
+ * `task.uploadsummary`, and credentials from the AzureRM service connection named by `azureSubscription`.
+ *
+ * Import this module only under Azure DevOps (TF_BUILD set), and only dynamically: importing the task
+ * library moves every INPUT_*, ENDPOINT_AUTH_* and SECRET_* variable out of process.env into its vault
+ * and writes a `.taskkey` file (in AGENT_TEMPDIRECTORY, else the working directory).
+ *
+ * The task result: `setFailed` reports `task.complete result=Failed`; a run that ends with exit code 0
+ * and no failure reports `task.complete result=Succeeded` when the process is about to exit. The
+ * process exit code itself is set by the entry point (the task library's setResult does not set it).
+ */
+import { mkdtempSync, writeFileSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TokenCredential } from "@azure/core-auth";
+import * as tl from "azure-pipelines-task-lib/task.js";
+import {
+  type ConnectionTarget,
+  type EndpointReader,
+  SERVICE_CONNECTION_INPUT,
+  ServiceConnectionError,
+  connectionArmEndpoint,
+  connectionAuthorityHost,
+  connectionSubscription,
+  createConnectionCredential,
+  effectiveEnvironment,
+  environmentProblem,
+  readConnectionAuth,
+  readConnectionTarget,
+} from "../azure/service-connection.ts";
+import { INPUT_DEFAULTS, type InputName, type Settings } from "../settings.ts";
+import { neutralizeCommands } from "./azure-pipelines-log.ts";
+import type { Host, Provenance } from "./host.ts";
+
+/** Canonical (kebab-case) name → task input / output variable name (camelCase): `subscription-id` → `subscriptionId`. */
+export function camelCase(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Inputs of the GitHub Action that the task does not have: on Azure DevOps the service connection is the identity. */
+const GITHUB_ONLY_INPUTS: ReadonlySet<InputName> = new Set<InputName>(["client-id", "tenant-id"]);
+
+/**
+ * The authorization of an endpoint (`ENDPOINT_AUTH_<id>`: `{ scheme, parameters }`). Read whole because the
+ * task library's per-parameter getter prints each value in a debug line, secrets included.
+ */
+function endpointAuthorization(id: string): { scheme?: string; parameters: Record<string, string> } | undefined {
+  let auth: ReturnType<typeof tl.getEndpointAuthorization>;
+  try {
+    auth = tl.getEndpointAuthorization(id, true);
+  } catch {
+    return undefined; // not JSON: fall back to the per-field variables
+  }
+  if (!auth) return undefined;
+  const parameters: Record<string, string> = {};
+  for (const [key, value] of Object.entries(auth.parameters ?? {})) parameters[key.toLowerCase()] = value;
+  return { scheme: auth.scheme, parameters };
+}
+
+/** The service connection fields the agent provides, read through the task library. */
+const taskLibEndpoints: EndpointReader = {
+  scheme: (id) => endpointAuthorization(id)?.scheme || tl.getEndpointAuthorizationScheme(id, true) || undefined,
+  authParameter: (id, key) => {
+    const auth = endpointAuthorization(id);
+    return (auth ? auth.parameters[key.toLowerCase()] : tl.getEndpointAuthorizationParameter(id, key, true)) || undefined;
+  },
+  data: (id, key) => tl.getEndpointDataParameter(id, key, true) || undefined,
+  url: (id) => tl.getEndpointUrl(id, true) || undefined,
+};
+
+/** The job's access token: the agent passes it as the SystemVssConnection endpoint's `AccessToken`. */
+function systemAccessToken(env: NodeJS.ProcessEnv): string | undefined {
+  return endpointAuthorization("SYSTEMVSSCONNECTION")?.parameters.accesstoken || tl.getVariable("System.AccessToken") || env.SYSTEM_ACCESSTOKEN || undefined;
+}
+
+/** Creates the Azure DevOps host; `env` is the process environment (SYSTEM_*, BUILD_*, AGENT_* variables). */
+export function createAzurePipelinesHost(env: NodeJS.ProcessEnv = process.env): Host {
+  const connectionId = (tl.getInput(SERVICE_CONNECTION_INPUT, false) ?? "").trim();
+  const target: ConnectionTarget = connectionId ? readConnectionTarget(connectionId, taskLibEndpoints) : {};
+  const rawInput = (name: InputName) => (GITHUB_ONLY_INPUTS.has(name) ? "" : (tl.getInput(camelCase(name), false) ?? ""));
+  const environment = () => effectiveEnvironment(rawInput("environment").trim(), INPUT_DEFAULTS.environment, target);
+
+  const getInput = (name: InputName): string => {
+    const value = rawInput(name);
+    if (value.trim() !== "") return value;
+    switch (name) {
+      case "subscription-id":
+        // No subscription without a usable connection: say which, rather than "subscriptionId is required".
+        return connectionSubscription(connectionId, taskLibEndpoints, target);
+      case "environment":
+        return environment();
+      case "arm-endpoint":
+        return connectionArmEndpoint(environment(), target);
+      case "authority-host":
+        return connectionAuthorityHost(environment(), target);
+      default:
+        return value;
+    }
+  };
+
+  let completed = false;
+  let summaries = 0;
+  let summaryDir: string | undefined;
+  /** Reports the result of a run that did not fail (setFailed reports its own): Succeeded when the exit code is 0. */
+  const complete = (sync: boolean) => {
+    if (completed) return;
+    completed = true;
+    const code = Number(process.exitCode ?? 0);
+    if (!sync) tl.setResult(code === 0 ? tl.TaskResult.Succeeded : tl.TaskResult.Failed, code === 0 ? "Done" : `Exit code ${code}`);
+    else writeSync(1, `##vso[task.complete result=${code === 0 ? "Succeeded" : "Failed"};]${code === 0 ? "Done" : `Exit code ${code}`}\n`);
+  };
+  // The entry point sets process.exitCode and lets the event loop drain: report the result then.
+  process.once("beforeExit", () => complete(false));
+  // After an explicit process.exit() there is no beforeExit, and only synchronous writes get out.
+  process.once("exit", () => complete(true));
+
+  return {
+    kind: "azure-pipelines",
+    getInput,
+    inputLabel: (name: InputName) => camelCase(name),
+    setOutput: (name, value) => tl.setVariable(camelCase(name), value, false, true),
+    info: (message) => process.stdout.write(`${neutralizeCommands(message)}\n`),
+    warning: (message) => tl.logIssue(tl.IssueType.Warning, message),
+    error: (message) => tl.logIssue(tl.IssueType.Error, message),
+    async group(title, fn) {
+      process.stdout.write(`##[group]${title}\n`);
+      try {
+        return await fn();
+      } finally {
+        process.stdout.write("##[endgroup]\n");
+      }
+    },
+    setSecret(value) {
+      // The agent masks one line per secret (the task library refuses multi-line secrets).
+      for (const line of value.split(/\r?\n/)) if (line.trim() !== "") tl.setSecret(line);
+    },
+    async writeSummary(markdown) {
+      summaryDir ??= mkdtempSync(join(env.AGENT_TEMPDIRECTORY || tmpdir(), "avd-image-summary-"));
+      summaries += 1;
+      // The agent shows an uploaded summary as a section titled by the file's name.
+      const file = join(summaryDir, summaries === 1 ? "AVD image.md" : `AVD image (${summaries}).md`);
+      writeFileSync(file, markdown);
+      tl.uploadSummary(file);
+    },
+    setProgress: (percent, description) => tl.setProgress(Math.max(0, Math.min(100, Math.round(percent))), description),
+    manualTrigger: env.BUILD_REASON === "Manual",
+    provenance: () => azurePipelinesProvenance(env),
+    createCredential(settings: Settings): TokenCredential {
+      const auth = readConnectionAuth(connectionId, taskLibEndpoints);
+      const problem = environmentProblem(connectionId, environment(), target);
+      if (problem) throw new ServiceConnectionError(problem);
+      return createConnectionCredential(connectionId, auth, settings.cloud, {
+        oidcRequestUri: env.SYSTEM_OIDCREQUESTURI || undefined,
+        accessToken: systemAccessToken(env),
+      });
+    },
+    // Azure DevOps tasks have no post step here: nothing to keep.
+    saveState: () => undefined,
+    getState: () => "",
+    setFailed(message) {
+      completed = true;
+      tl.setResult(tl.TaskResult.Failed, message);
+    },
+  };
+}
+
+/** Repository, commit and run URL from the BUILD_* and SYSTEM_* variables the agent sets. */
+export function azurePipelinesProvenance(env: NodeJS.ProcessEnv): Provenance {
+  const project = env.SYSTEM_TEAMPROJECT || undefined;
+  const name = env.BUILD_REPOSITORY_NAME || undefined;
+  // Azure Repos names a repository without its project; GitHub repositories come as owner/repo.
+  const repository = name && project && !name.includes("/") ? `${project}/${name}` : name;
+  const collection = env.SYSTEM_COLLECTIONURI ? env.SYSTEM_COLLECTIONURI.replace(/\/*$/, "/") : undefined;
+  const runUrl =
+    collection && project && env.BUILD_BUILDID ? `${collection}${encodeURIComponent(project)}/_build/results?buildId=${env.BUILD_BUILDID}` : undefined;
+  return { repository, commit: env.BUILD_SOURCEVERSION || undefined, runUrl };
+}
