@@ -93,6 +93,32 @@ export interface TemplateCreateFailure {
 /** Hook called when a build enters a phase; may be async (the build waits for it). */
 export type BuildPhaseHook = (template: Record<string, unknown>, phase: RunSubState) => void | Promise<void>;
 
+/** A run, as the build log writer sees it. */
+export interface BuildLogRun {
+  /** The run's operation id (AIB's `OperationId`, the `[…]` prefix of customization.log lines). */
+  runId: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  templateName: string;
+  location: string;
+  /** `exactStagingResourceGroup`. */
+  stagingResourceGroupId: string;
+  /** The template's `customize` entries. */
+  customizers: Record<string, unknown>[];
+}
+
+/** Writes a build's customization.log as it walks its phases (emulator/storage.ts). */
+export interface BuildLogWriter {
+  /** A run started; returns the URL of its customization.log, or undefined when no log is written. */
+  start(run: BuildLogRun): string | undefined;
+  /** The run entered `phase`, which lasts `durationMs`; `fail` is the run's planned failure, if any. */
+  phase(runId: string, phase: RunSubState, durationMs: number, fail?: BuildFailure): void;
+  /** Resolves when what was written for the run so far is in storage (awaited before a phase ends). */
+  settle(runId: string): Promise<void>;
+  /** The run ended (succeeded, failed, canceled, timed out). */
+  end(runId: string): void;
+}
+
 interface RunOutputRecord {
   name: string;
   artifactId?: string;
@@ -104,6 +130,8 @@ interface BuildRun {
   plan: BuildPlan;
   ended: boolean;
   stagingStorageAccount: string;
+  /** URL of the run's customization.log when a {@link BuildLogWriter} writes one. */
+  logUrl?: string;
 }
 
 interface TemplateRecord {
@@ -135,6 +163,8 @@ export class ImageBuilder {
   private readonly plans: BuildPlan[] = [];
   private readonly createFailures: TemplateCreateFailure[] = [];
   private readonly hooks = new Set<BuildPhaseHook>();
+  /** Writes each build's customization.log (set by the emulator; storage.ts). */
+  buildLog: BuildLogWriter | undefined;
 
   constructor(core: () => Core, gallery: Gallery, marketplace: Marketplace) {
     this.core = core;
@@ -455,6 +485,16 @@ export class ImageBuilder {
     const plan = planIdx >= 0 ? this.plans.splice(planIdx, 1)[0]! : {};
     const runOp = this.newOperation(ctx, t.location);
     const build: BuildRun = { runOp, plan, ended: false, stagingStorageAccount: storageAccountName(t) };
+    const logUrl = this.buildLog?.start({
+      runId: runOp.id,
+      subscriptionId: t.subscriptionId,
+      resourceGroup: t.resourceGroup,
+      templateName: t.name,
+      location: t.location,
+      stagingResourceGroupId: t.exactStagingResourceGroup,
+      customizers: Array.isArray(t.input.customize) ? clone(t.input.customize as Record<string, unknown>[]) : [],
+    });
+    if (logUrl) build.logUrl = logUrl;
     t.build = build;
     t.runOutputs.clear();
     t.lastRunStatus = { startTime: armTime(), runState: 'Running', runSubState: 'Queued', message: '' };
@@ -473,6 +513,7 @@ export class ImageBuilder {
     const build = t.build;
     if (!build || build.ended || t.lastRunStatus?.runState !== 'Running') throw notAllowed('cancel/action', t);
     build.ended = true;
+    this.buildLog?.end(build.runOp.id);
     t.lastRunStatus.runState = 'Canceling';
     const cancelOp = this.newOperation(ctx, t.location);
     this.core().scheduler.after(this.core().options.cancelMs, () => {
@@ -498,15 +539,20 @@ export class ImageBuilder {
       }
       if (build.ended) return;
     }
-    this.core().scheduler.after(phaseDuration(this.core().options, phase, build.plan.phaseDurationsMs), () => this.finishPhase(t, build, index));
+    const duration = phaseDuration(this.core().options, phase, build.plan.phaseDurationsMs);
+    this.buildLog?.phase(build.runOp.id, phase, duration, build.plan.fail);
+    this.core().scheduler.after(duration, () => this.finishPhase(t, build, index));
   }
 
-  private finishPhase(t: TemplateRecord, build: BuildRun, index: number): void {
+  private async finishPhase(t: TemplateRecord, build: BuildRun, index: number): Promise<void> {
+    if (build.ended) return;
+    // What the phase wrote to customization.log is in storage before the run's status moves on.
+    await this.buildLog?.settle(build.runOp.id);
     if (build.ended) return;
     const phase = RUN_SUB_STATES[index]!;
     const fail = build.plan.fail;
     if (fail && fail.phase === phase) {
-      const logUrl = `https://${build.stagingStorageAccount}.blob.core.windows.net/packerlogs/${newGuid()}/customization.log`;
+      const logUrl = build.logUrl ?? `https://${build.stagingStorageAccount}.blob.core.windows.net/packerlogs/${newGuid()}/customization.log`;
       const packer = `Failed while waiting for packerizer: Microservice has failed: Failed while processing request: Error when executing packerizer: Packer build command has failed: exit status 1. During the image build, a failure has occurred, please review the build log to identify which build/customization step failed. For more troubleshooting steps go to https://aka.ms/azvmimagebuilderts. Image Build log location: ${logUrl}. OperationId: ${build.runOp.id}. Use this operationId to search packer logs.`;
       const msg = fail.message ?? packer;
       this.endBuild(t, build, 'Failed', msg, errorDetail('InternalOperationError', `Failed in building/customizing image: ${msg}`));
@@ -529,6 +575,7 @@ export class ImageBuilder {
   private endBuild(t: TemplateRecord, build: BuildRun, runState: 'Succeeded' | 'Failed', message: string, error?: ArmErrorDetail): void {
     if (build.ended) return;
     build.ended = true;
+    this.buildLog?.end(build.runOp.id);
     if (!t.lastRunStatus) return;
     t.lastRunStatus.runState = runState;
     t.lastRunStatus.endTime = armTime();

@@ -8,8 +8,11 @@
  * await emu.close();
  * ```
  */
-import { ArmError, Operations, jsonEqual } from './arm.ts';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { ArmError, Operations, isRecord, jsonEqual } from './arm.ts';
 import type { Route } from './arm.ts';
+import { AzureDevOps } from './azure-devops.ts';
+import type { AdoJobInfo, AdoServiceConnection } from './azure-devops.ts';
 import { createServerCertificate, writeCaBundle } from './cert.ts';
 import type { CaBundleFile } from './cert.ts';
 import { Entra } from './entra.ts';
@@ -20,19 +23,25 @@ import { ImageBuilder } from './imagebuilder.ts';
 import type { BuildFailure, BuildPhaseHook, BuildPlan, TemplateCreateFailure } from './imagebuilder.ts';
 import { Marketplace, compareDotted } from './marketplace.ts';
 import type { SeedMarketplaceImage } from './marketplace.ts';
-import { Resources } from './resources.ts';
+import { Resources, guidFrom } from './resources.ts';
 import type { IdentityRecord } from './resources.ts';
 import { AVD_DEFAULTS, applySeed } from './seed.ts';
+import { Storage } from './storage.ts';
+import type { BuildLogRecord, StagingGroup } from './storage.ts';
+import type { Azurite } from './azurite.ts';
 import type { AvdDefaults, SeedFile } from './seed.ts';
 import { EmulatorServer, operationRoutes } from './server.ts';
 import { Scheduler, resolveOptions } from './state.ts';
 import type { Core, EmulatorOptions, FaultHandle, FaultSpec, RequestLogEntry } from './state.ts';
 
 export type { AppRegistration, FederatedCredential, GithubTokenOptions } from './entra.ts';
+export type { AdoJobInfo, AdoServiceConnection } from './azure-devops.ts';
 export type { ImageVersionSummary, SeedImageDefinition, SeedImageVersion, TargetRegionInput } from './gallery.ts';
 export type { BuildFailure, BuildPhaseHook, BuildPlan, TemplateCreateFailure } from './imagebuilder.ts';
 export type { SeedMarketplaceImage } from './marketplace.ts';
 export type { AvdDefaults, SeedFile } from './seed.ts';
+export type { BuildLogRecord } from './storage.ts';
+export type { Azurite, AzuriteOptions } from './azurite.ts';
 export type { EmulatorOptions, FaultHandle, FaultKind, FaultSpec, RequestKind, RequestLogEntry, RunSubState } from './state.ts';
 export { AVD_DEFAULTS } from './seed.ts';
 export { DEFAULT_OPTIONS, RUN_SUB_STATES } from './state.ts';
@@ -80,6 +89,31 @@ export interface Emulator {
   /** Signs a GitHub OIDC token as the emulator's GitHub issuer (for assertion tests: expired, other subject…). */
   mintGithubOidcToken(o?: GithubTokenOptions): string;
 
+  /**
+   * The emulated Azure DevOps organization, project and job: `System.OidcRequestUri` (on the emulator),
+   * the `System.AccessToken` it accepts, and the issuer of its OIDC tokens.
+   */
+  readonly azureDevOps: AdoJobInfo;
+  /**
+   * Makes an Azure Resource Manager service connection known to the emulated Azure DevOps OIDC endpoint
+   * (id → name). Returns the subject of its tokens, `sc://{org}/{project}/{name}`, for a federated
+   * credential (issuer `azureDevOps.issuer`).
+   */
+  registerAdoServiceConnection(c: AdoServiceConnection): string;
+  /** Times the Azure DevOps OIDC request endpoint issued a token. */
+  readonly adoOidcCalls: number;
+  /**
+   * Env for a child process whose @azure/identity ManagedIdentityCredential should reach the emulated
+   * Azure Instance Metadata Service (IMDS) token endpoint: `AZURE_POD_IDENTITY_AUTHORITY_HOST` (MSAL's
+   * documented IMDS endpoint override). The system-assigned identity is `systemAssignedIdentity`;
+   * user-assigned ones are the seeded user-assigned identities (by client id).
+   */
+  imdsEnv(): { AZURE_POD_IDENTITY_AUTHORITY_HOST: string };
+  /** The system-assigned managed identity of the emulated machine (the agent's VM), in the default tenant. */
+  readonly systemAssignedIdentity: { clientId: string; principalId: string; tenantId: string };
+  /** Access tokens the IMDS endpoint issued. */
+  readonly managedIdentityTokensIssued: number;
+
   seedResourceGroup(r: { subscriptionId?: string; name: string; location?: string; tags?: Record<string, string> }): { id: string; name: string; location: string };
   seedGallery(g: { subscriptionId?: string; resourceGroup: string; name: string; location?: string; description?: string }): { id: string };
   seedImageDefinition(d: SeedImageDefinition): { id: string };
@@ -110,6 +144,15 @@ export interface Emulator {
   failNextTemplateCreate(f?: TemplateCreateFailure): void;
   /** Called when a build enters each phase (awaited); returns an unsubscribe function. */
   onBuildPhase(hook: BuildPhaseHook): () => void;
+  /**
+   * Backs the staging resource groups with Azurite (emulator/azurite.ts): ARM then lists one storage
+   * account per staging resource group, its `primaryEndpoints.blob` at Azurite, and each build writes its
+   * customization.log there as it walks its phases. Adds Azurite's certificate to `caFile`.
+   * Undefined (the default): staging resource groups hold no storage account and builds write no log.
+   */
+  useAzurite(azurite: Azurite | undefined): void;
+  /** The customization.log of each build so far (with useAzurite), oldest first. */
+  buildLogs(): BuildLogRecord[];
 
   /** Every request so far. */
   readonly requests: readonly RequestLogEntry[];
@@ -123,11 +166,11 @@ export interface Emulator {
 }
 
 /** Options of {@link startEmulator}: any {@link EmulatorOptions} plus an initial seed. */
-export type StartEmulatorOptions = Partial<EmulatorOptions> & { seed?: SeedFile };
+export type StartEmulatorOptions = Partial<EmulatorOptions> & { seed?: SeedFile; azurite?: Azurite };
 
 /** Starts an emulator on 127.0.0.1 (HTTPS, certificate made now). */
 export async function startEmulator(options: StartEmulatorOptions = {}): Promise<Emulator> {
-  const { seed, ...rest } = options;
+  const { seed, azurite, ...rest } = options;
   const opts = resolveOptions(rest);
   const tls = await createServerCertificate();
   let baseUrl = '';
@@ -145,10 +188,22 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   };
   coreRef = core;
   const entra = new Entra(getCore);
+  const azureDevOps = new AzureDevOps(getCore);
+  entra.trustIssuer({ issuer: () => azureDevOps.issuer(), kid: azureDevOps.kid, publicKey: azureDevOps.publicKey });
+  const systemAssigned = { tenantId: opts.tenantId, clientId: guidFrom('ado-agent-vm:client'), principalId: guidFrom('ado-agent-vm:principal') };
+  entra.managedIdentities = {
+    systemAssigned,
+    userAssigned: (clientId) => {
+      const i = [...resources.identities.values()].find((r) => r.clientId.toLowerCase() === clientId.toLowerCase());
+      return i && { tenantId: i.tenantId, clientId: i.clientId, principalId: i.principalId };
+    },
+  };
   const gallery = new Gallery(getCore);
   const marketplace = new Marketplace();
   const imageBuilder = new ImageBuilder(getCore, gallery, marketplace);
-  const routes: Route[] = [...entra.routes(), ...operationRoutes(core), ...resources.routes(), ...imageBuilder.routes(), ...gallery.routes(), ...marketplace.routes()];
+  const storage = new Storage(getCore, () => imageBuilder.listTemplates().flatMap(stagingGroupOf));
+  imageBuilder.buildLog = storage;
+  const routes: Route[] = [...entra.routes(), ...azureDevOps.routes(), ...operationRoutes(core), ...resources.routes(), ...imageBuilder.routes(), ...gallery.routes(), ...marketplace.routes(), ...storage.routes()];
   const server = new EmulatorServer(tls, core, entra, routes);
   const port = await server.listen(opts.port);
   baseUrl = `https://127.0.0.1:${port}`;
@@ -162,8 +217,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     federated: [{ issuer: entra.githubIssuer(), subject: opts.githubSubject }],
   });
 
-  const emu = new EmulatorImpl({ server, core, entra, gallery, marketplace, imageBuilder, ca, certPem: tls.certPem });
+  const emu = new EmulatorImpl({ server, core, entra, azureDevOps, systemAssigned, gallery, marketplace, imageBuilder, storage, ca, certPem: tls.certPem });
   if (seed) emu.seed(seed);
+  if (azurite) emu.useAzurite(azurite);
   return emu;
 }
 
@@ -171,9 +227,12 @@ interface Parts {
   server: EmulatorServer;
   core: Core;
   entra: Entra;
+  azureDevOps: AzureDevOps;
+  systemAssigned: { clientId: string; principalId: string; tenantId: string };
   gallery: Gallery;
   marketplace: Marketplace;
   imageBuilder: ImageBuilder;
+  storage: Storage;
   ca: CaBundleFile;
   certPem: string;
 }
@@ -228,6 +287,24 @@ class EmulatorImpl implements Emulator {
   }
   mintGithubOidcToken(o?: GithubTokenOptions): string {
     return this.p.entra.mintGithubOidcToken(o);
+  }
+  get azureDevOps(): AdoJobInfo {
+    return this.p.azureDevOps.job();
+  }
+  registerAdoServiceConnection(c: AdoServiceConnection): string {
+    return this.p.azureDevOps.registerServiceConnection(c);
+  }
+  get adoOidcCalls(): number {
+    return this.p.azureDevOps.oidcCalls;
+  }
+  imdsEnv() {
+    return { AZURE_POD_IDENTITY_AUTHORITY_HOST: this.url };
+  }
+  get systemAssignedIdentity() {
+    return { ...this.p.systemAssigned };
+  }
+  get managedIdentityTokensIssued(): number {
+    return this.p.entra.managedIdentityTokensIssued;
   }
 
   seedResourceGroup(r: { subscriptionId?: string; name: string; location?: string; tags?: Record<string, string> }) {
@@ -319,6 +396,13 @@ class EmulatorImpl implements Emulator {
   onBuildPhase(hook: BuildPhaseHook): () => void {
     return this.p.imageBuilder.onBuildPhase(hook);
   }
+  useAzurite(azurite: Azurite | undefined): void {
+    this.p.storage.useAzurite(azurite);
+    if (azurite && !readFileSync(this.p.ca.path, 'utf8').includes(azurite.certPem.trim())) appendFileSync(this.p.ca.path, `\n${azurite.certPem}`);
+  }
+  buildLogs(): BuildLogRecord[] {
+    return this.p.storage.logs();
+  }
 
   get requests(): readonly RequestLogEntry[] {
     return this.p.server.log;
@@ -345,4 +429,11 @@ class EmulatorImpl implements Emulator {
     await this.p.server.close();
     this.p.ca.dispose();
   }
+}
+
+/** The staging resource group of an image template body (once provisioned). */
+function stagingGroupOf(template: Record<string, unknown>): StagingGroup[] {
+  const props = isRecord(template.properties) ? template.properties : {};
+  const id = typeof props.exactStagingResourceGroup === 'string' ? props.exactStagingResourceGroup : '';
+  return id ? [{ id, location: String(template.location ?? 'westeurope') }] : [];
 }

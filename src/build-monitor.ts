@@ -5,7 +5,7 @@
  * elapsed minutes.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ImageTemplateLastRunStatus } from "@azure/arm-imagebuilder";
+import type { ImageTemplate, ImageTemplateLastRunStatus } from "@azure/arm-imagebuilder";
 import type { AzureGateway } from "./azure/gateway.ts";
 
 /** Run states after which a run does not change any more. */
@@ -37,6 +37,12 @@ export interface MonitorOptions {
   log: (message: string) => void;
   /** Told of each new phase. */
   onPhase?: (phase: string) => void;
+  /**
+   * Called after each read of this run's status, the terminal one included, and awaited before the next
+   * poll (the build step tails the build log here). What it throws is ignored: the build's result does
+   * not depend on it.
+   */
+  onPoll?: (template: ImageTemplate, status: ImageTemplateLastRunStatus) => Promise<void>;
   abortSignal?: AbortSignal;
   now?: () => number;
 }
@@ -68,8 +74,9 @@ export async function followRun(azure: AzureGateway, options: MonitorOptions): P
   let failures = 0;
   for (;;) {
     let status: ImageTemplateLastRunStatus | undefined;
+    let template: ImageTemplate | undefined;
     try {
-      const template = await azure.getTemplate(options.resourceGroup, options.templateName, { abortSignal: options.abortSignal });
+      template = await azure.getTemplate(options.resourceGroup, options.templateName, { abortSignal: options.abortSignal });
       if (!template) throw new MonitorError(`Image template ${options.templateName} disappeared while its build was running.`);
       status = isThisRun(template.lastRunStatus, options.previousStartTime) ? template.lastRunStatus : undefined;
       failures = 0;
@@ -94,6 +101,13 @@ export async function followRun(azure: AzureGateway, options: MonitorOptions): P
       } else if (now() - lastLine >= HEARTBEAT_MINUTES * 60_000) {
         lastLine = now();
         options.log(`Still ${current} (${elapsed()} min elapsed)`);
+      }
+      if (options.onPoll && template) {
+        try {
+          await options.onPoll(template, status);
+        } catch {
+          // Ignored by contract (see onPoll).
+        }
       }
       if ((TERMINAL_RUN_STATES as readonly string[]).includes(status.runState ?? "")) {
         return { runState: status.runState!, message: status.message ?? "", startTime: status.startTime, endTime: status.endTime };

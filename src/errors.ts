@@ -2,14 +2,33 @@
  * The failures a run reports, each with a message fit for the job log: what happened and what to do.
  */
 
-/** A build that ended in a state other than Succeeded; `message` carries AIB's own words. */
+/** What customization.log says about a failed build: where it is, the customizer it was in, its last lines. */
+export interface BuildLogExcerpt {
+  /** URL of the customization.log blob. */
+  url: string;
+  /** The customizer running when the log ended (e.g. `Install Language packs (AVD script, provisioner 1: powershell)`). */
+  customizer?: string;
+  /** The last lines of the log (at most 50). */
+  lines: string[];
+}
+
+/**
+ * A build that ended in a state other than Succeeded; `message` carries AIB's own words, then (when the
+ * build log was read) the last lines of customization.log.
+ */
 export class BuildFailedError extends Error {
   override name = "BuildFailedError";
   /** Markdown details for the job summary (AIB message, staging resource group, log location). */
   readonly details: string[];
-  constructor(message: string, details: string[] = []) {
-    super(message);
+  /** The message without the log lines (the job summary shows those as a block). */
+  readonly headline: string;
+  /** The end of customization.log, when it could be read. */
+  readonly log?: BuildLogExcerpt;
+  constructor(message: string, details: string[] = [], log?: BuildLogExcerpt) {
+    super(log?.lines.length ? `${message}\n\nLast ${log.lines.length} lines of customization.log:\n${log.lines.join("\n")}` : message);
     this.details = details;
+    this.headline = message;
+    if (log) this.log = log;
   }
 }
 

@@ -2,6 +2,7 @@
  * The run's outputs and its job summary (markdown), from a RunReport. Pure.
  */
 import { type RunReport, regionsOf } from "./pipeline.ts";
+import type { BuildLogExcerpt } from "./errors.ts";
 import type { Settings } from "./settings.ts";
 
 /** Output names, exactly as action.yml (and task.json) declare them. */
@@ -85,7 +86,16 @@ export function summaryOf(report: RunReport, settings: Settings): string {
   return lines.join("\n");
 }
 
-/** The job summary of a run that failed or was canceled: what happened, and where to dig further. */
-export function failureSummary(settings: Settings, message: string, details: string[]): string {
-  return [`## AVD image: ${settings.imageDefinition} — failed`, "", message, "", ...details.map((d) => `- ${d}`), ""].join("\n");
+/**
+ * The job summary of a run that failed or was canceled: what happened, where to dig further, and — when
+ * the build log was read — the customizer it failed in and the last lines of customization.log.
+ */
+export function failureSummary(settings: Settings, message: string, details: string[], log?: BuildLogExcerpt): string {
+  const lines = [`## AVD image: ${settings.imageDefinition} — failed`, "", message, "", ...details.map((d) => `- ${d}`), ""];
+  if (log?.lines.length) {
+    // A fence longer than any run of backticks in the log, so no log line can end the block.
+    const fence = "`".repeat(Math.max(3, ...log.lines.map((l) => Math.max(0, ...(l.match(/`+/g) ?? []).map((r) => r.length + 1)))));
+    lines.push(`### Last ${log.lines.length} lines of customization.log`, "", fence + "text", ...log.lines, fence, "");
+  }
+  return lines.join("\n");
 }

@@ -5,7 +5,8 @@
  */
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import { MonitorError, type RunEnd, followRun } from "../build-monitor.ts";
-import { BuildFailedError, CanceledError } from "../errors.ts";
+import { type BuildLogExcerpt, BuildFailedError, CanceledError } from "../errors.ts";
+import { BuildLogFollower } from "./build-log.ts";
 import type { RunContext } from "./context.ts";
 
 /** Host state key that records the build a main step started, so the post step can cancel it if orphaned. */
@@ -51,6 +52,7 @@ export async function startBuild(ctx: RunContext, templateName: string): Promise
 export async function followBuild(ctx: RunContext, build: BuildHandle): Promise<RunEnd> {
   const { host, settings, azure, signal } = ctx;
   const timeoutMinutes = settings.buildTimeoutMinutes || AIB_DEFAULT_TIMEOUT_MINUTES;
+  const buildLog = new BuildLogFollower(ctx);
   let end: RunEnd;
   try {
     end = await followRun(azure, {
@@ -62,6 +64,7 @@ export async function followBuild(ctx: RunContext, build: BuildHandle): Promise<
       maxConsecutiveFailures: MAX_CONSECUTIVE_READ_FAILURES,
       log: (message) => host.info(message),
       onPhase: (phase) => host.setProgress(progressOf(phase), phase),
+      onPoll: (template, status) => buildLog.onPoll(template, status),
       abortSignal: signal,
     });
   } catch (error) {
@@ -81,7 +84,8 @@ export async function followBuild(ctx: RunContext, build: BuildHandle): Promise<
     throw error;
   }
   host.saveState(BUILD_STATE, "");
-  if (end.runState !== "Succeeded") throw await buildFailure(ctx, build.templateName, end, timeoutMinutes);
+  const log = await buildLog.finish();
+  if (end.runState !== "Succeeded") throw await buildFailure(ctx, build.templateName, end, timeoutMinutes, log);
   return end;
 }
 
@@ -98,8 +102,12 @@ export async function requestCancel({ host, settings, azure, cancelRequested }: 
   }
 }
 
-/** The error for a run that ended Failed/Canceled/PartiallySucceeded, with what helps dig further. */
-async function buildFailure(ctx: RunContext, templateName: string, end: RunEnd, timeoutMinutes: number): Promise<BuildFailedError> {
+/**
+ * The error for a run that ended Failed/Canceled/PartiallySucceeded, with what helps dig further: AIB's
+ * message, the provisioning error, the staging resource group, and from the build log (when it was read)
+ * the customizer that failed and the last lines of customization.log.
+ */
+async function buildFailure(ctx: RunContext, templateName: string, end: RunEnd, timeoutMinutes: number, log?: BuildLogExcerpt): Promise<BuildFailedError> {
   let template: ImageTemplate | undefined;
   try {
     template = await ctx.azure.getTemplate(ctx.settings.resourceGroup, templateName);
@@ -107,21 +115,27 @@ async function buildFailure(ctx: RunContext, templateName: string, end: RunEnd, 
     template = undefined;
   }
   const timedOut = /timeout|timed out|deadline exceeded/i.test(end.message);
-  const logUrl = /https:\/\/\S+?\/customization\.log/.exec(end.message)?.[0];
+  const logUrl = /https:\/\/\S+?\/customization\.log/.exec(end.message)?.[0] ?? log?.url;
+  // The customizer the log was in names the failing one when packer failed or the build timed out (a
+  // failure in distribution comes after every customizer ran).
+  const customizer = log?.customizer && (timedOut || /packer|customiz/i.test(end.message)) ? log.customizer : undefined;
   const details = [
     `Run state: ${end.runState}`,
     `Image Builder: ${end.message || "(no message)"}`,
     ...(template?.provisioningError ? [`Provisioning error: ${template.provisioningError.provisioningErrorCode}: ${template.provisioningError.message}`] : []),
     ...(template?.exactStagingResourceGroup ? [`Staging resource group: ${template.exactStagingResourceGroup}`] : []),
     ...(logUrl ? [`Build log: ${logUrl}`] : []),
+    ...(customizer ? [`${timedOut ? "Customizer running at the timeout" : "Failing customizer"}: ${customizer}`] : []),
   ];
   const lead = timedOut
     ? `Timed out: Image Builder stopped the build of ${templateName} at build-timeout-minutes (${timeoutMinutes}); raise it or shorten the customization.`
     : `Image Builder run of template ${templateName} ended ${end.runState}`;
   return new BuildFailedError(
     `${lead}: ${end.message || "(no message from Image Builder)"}` +
+      (customizer ? ` ${timedOut ? "Customizer running at the timeout" : "Failing customizer"}: ${customizer}.` : "") +
       (template?.exactStagingResourceGroup ? ` Staging resource group: ${template.exactStagingResourceGroup}.` : ""),
     details,
+    log,
   );
 }
 

@@ -2,8 +2,10 @@
  * What every step of a run shares: the host, the validated settings, the Azure gateway, and the run's
  * cancellation signal (aborted on SIGINT/SIGTERM or a host cancel).
  */
+import type { BuildLogOpener } from "../azure/build-log.ts";
 import type { AzureGateway } from "../azure/gateway.ts";
 import type { AzureLookups } from "../azure/lookups.ts";
+import type { ScriptStore } from "../azure/scripts-upload.ts";
 import type { Host } from "../hosts/host.ts";
 import type { Settings } from "../settings.ts";
 
@@ -16,6 +18,10 @@ export interface RunContext {
   signal: AbortSignal;
   /** Templates whose build this run already asked to cancel (a cancel is sent once). */
   cancelRequested: Set<string>;
+  /** Opens a build's customization.log for the live build log; without it the log is not followed. */
+  buildLog?: BuildLogOpener;
+  /** Where repository scripts (`scripts`) are uploaded before the template is created. */
+  scriptStore?: ScriptStore;
 }
 
 /** The gallery image definition of a run, as the gateway's version calls take it. */
