@@ -5,6 +5,8 @@
  * elapsed minutes.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+
+const defaultWait = (ms: number, signal?: AbortSignal): Promise<void> => sleep(ms, undefined, { signal });
 import type { ImageTemplate, ImageTemplateLastRunStatus } from "@azure/arm-imagebuilder";
 import type { AzureGateway } from "./azure/gateway.ts";
 
@@ -45,6 +47,13 @@ export interface MonitorOptions {
   onPoll?: (template: ImageTemplate, status: ImageTemplateLastRunStatus) => Promise<void>;
   abortSignal?: AbortSignal;
   now?: () => number;
+  /**
+   * Read the status at once (attaching to a build that may have ended), instead of one poll interval
+   * after the start (the build was just submitted: nothing to see yet, and one read fewer per build).
+   */
+  readImmediately?: boolean;
+  /** Waits `ms` milliseconds (abortable); injectable with `now` to run the monitor on a virtual clock (bench/polling.ts). */
+  wait?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** The wait for a run ended without a terminal state: `timedOut` after maxWaitMinutes, else too many failed reads. */
@@ -72,6 +81,8 @@ export async function followRun(azure: AzureGateway, options: MonitorOptions): P
   let phase: string | undefined;
   let lastLine = started;
   let failures = 0;
+  const wait = () => (options.wait ?? defaultWait)(options.pollIntervalSeconds * 1000, options.abortSignal);
+  if (!options.readImmediately) await wait();
   for (;;) {
     let status: ImageTemplateLastRunStatus | undefined;
     let template: ImageTemplate | undefined;
@@ -120,7 +131,7 @@ export async function followRun(azure: AzureGateway, options: MonitorOptions): P
         true,
       );
     }
-    await sleep(options.pollIntervalSeconds * 1000, undefined, { signal: options.abortSignal });
+    await wait();
   }
 }
 

@@ -26,6 +26,8 @@ export interface BuildHandle {
   templateName: string;
   /** `lastRunStatus.startTime` before this run was submitted (a status with it is the previous run's). */
   previousStartTime?: Date;
+  /** True when attaching to a build submitted earlier (its status is read at once). */
+  attached?: boolean;
 }
 
 /**
@@ -59,6 +61,7 @@ export async function followBuild(ctx: RunContext, build: BuildHandle): Promise<
       resourceGroup: settings.resourceGroup,
       templateName: build.templateName,
       previousStartTime: build.previousStartTime,
+      readImmediately: build.attached,
       pollIntervalSeconds: settings.pollIntervalSeconds,
       maxWaitMinutes: timeoutMinutes + WAIT_MARGIN_MINUTES,
       maxConsecutiveFailures: MAX_CONSECUTIVE_READ_FAILURES,

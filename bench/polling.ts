@@ -1,0 +1,73 @@
+/**
+ * Benchmark: how many Resource Manager requests the action makes per build-minute while it follows a
+ * 60-minute build, and how soon after the build ends it notices. Target: at most 2 requests per
+ * build-minute, completion detected within 30 s.
+ *
+ * The build is simulated at 60× speed: the emulator's phases last 60 real seconds in all, and the
+ * action's own build monitor (src/build-monitor.ts, with the default 30 s poll interval) runs on a
+ * clock that runs 60× too. Prints numbers; `npm run bench:polling`.
+ */
+import tls from "node:tls";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ClientSecretCredential } from "@azure/identity";
+import { startEmulator } from "../emulator/index.ts";
+import { createAzureGateway } from "../src/azure/gateway.ts";
+import { followRun } from "../src/build-monitor.ts";
+import { resolveCloud } from "../src/cloud.ts";
+import { INPUT_DEFAULTS, type InputName, parseSettings } from "../src/settings.ts";
+import { buildTemplatePlan } from "../src/template/build.ts";
+
+const SPEED = 60; // virtual seconds per real second
+const BUILD_MINUTES = 60;
+const phases = { Queued: 2, Building: 5, Customizing: 38, Optimizing: 3, Validating: 7, Distributing: 5 }; // minutes, 60 in all
+
+const emu = await startEmulator({
+  lroRetryAfterSeconds: 1,
+  phaseDurationsMs: Object.fromEntries(Object.entries(phases).map(([phase, minutes]) => [phase, (minutes * 60_000) / SPEED])),
+});
+try {
+  tls.setDefaultCACertificates([...tls.getCACertificates("default"), emu.caCertPem]);
+  const avd = emu.seedAvdDefaults();
+  const inputs: Record<string, string> = {
+    "subscription-id": avd.subscriptionId,
+    "resource-group": avd.resourceGroup,
+    location: avd.location,
+    "gallery-name": avd.gallery,
+    "image-definition": avd.imageDefinition,
+    "identity-id": avd.identityId,
+    "arm-endpoint": emu.url,
+    "authority-host": emu.url,
+  };
+  const settings = parseSettings((name: InputName) => inputs[name] ?? "");
+  const credential = new ClientSecretCredential(emu.defaults.tenantId, emu.defaults.clientId, emu.defaults.clientSecret, { authorityHost: emu.url, disableInstanceDiscovery: true });
+  const azure = createAzureGateway(credential, settings.subscriptionId, resolveCloud("AzureCloud", emu.url, emu.url));
+  const plan = buildTemplatePlan(settings, { type: "PlatformImage", publisher: avd.marketplace.publisher, offer: avd.marketplace.offer, sku: avd.marketplace.sku, version: avd.marketplace.latest }, { major: 1, minor: 0, patch: 0 });
+  await azure.createTemplate(settings.resourceGroup, plan.name, plan.template);
+  await azure.startRun(settings.resourceGroup, plan.name);
+
+  emu.resetLog();
+  const realStart = Date.now();
+  const virtualNow = () => realStart + (Date.now() - realStart) * SPEED;
+  const end = await followRun(azure, {
+    resourceGroup: settings.resourceGroup,
+    templateName: plan.name,
+    pollIntervalSeconds: Number(INPUT_DEFAULTS["poll-interval-seconds"]),
+    maxWaitMinutes: BUILD_MINUTES * 3,
+    maxConsecutiveFailures: 5,
+    log: () => undefined,
+    now: virtualNow,
+    wait: (ms, signal) => sleep(ms / SPEED, undefined, { signal }),
+  });
+  const noticedReal = Date.now();
+  const template = emu.getImageTemplate(avd.subscriptionId, avd.resourceGroup, plan.name) as { properties: { lastRunStatus: { endTime: string } } };
+  const endedReal = Date.parse(template.properties.lastRunStatus.endTime);
+  const armRequests = emu.requests.filter((r) => r.path.toLowerCase().startsWith("/subscriptions/")).length;
+  const buildMinutes = ((endedReal - realStart) * SPEED) / 60_000;
+  console.log(
+    `polling: ${end.runState} after ${buildMinutes.toFixed(1)} simulated build-minutes; ${armRequests} Resource Manager requests = ` +
+      `${(armRequests / buildMinutes).toFixed(2)} per build-minute (target ≤ 2) at poll-interval-seconds ${INPUT_DEFAULTS["poll-interval-seconds"]}; ` +
+      `end noticed ${(((noticedReal - endedReal) * SPEED) / 1000).toFixed(1)} s after the build ended (target ≤ 30 s)`,
+  );
+} finally {
+  await emu.close();
+}
