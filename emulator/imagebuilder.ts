@@ -584,6 +584,38 @@ export class ImageBuilder {
     else this.core().operations.fail(build.runOp, error ?? errorDetail('InternalOperationError', message), 400);
   }
 
+  /**
+   * Why Compute refuses to publish this template's source to a definition, or undefined: a different
+   * Hyper-V generation, or a security type the definition cannot take (a TrustedLaunch definition and a
+   * source without Trusted Launch support, a Standard definition and a Trusted-Launch-only source).
+   * Azure reports these only when the version is created — at distribution, after the whole build.
+   * The inner wording is the emulator's composition (code InvalidParameter, as Compute uses for both);
+   * no public sample of these exact messages was found.
+   */
+  private sourceMismatch(t: TemplateRecord, definition: Record<string, unknown>): string | undefined {
+    const src = t.input.source as Record<string, unknown>;
+    const source =
+      src.type === 'PlatformImage'
+        ? this.marketplace.traits(t.location, String(src.publisher), String(src.offer), String(src.sku))
+        : undefined;
+    if (!source) return undefined;
+    const definitionGeneration = String(definition.hyperVGeneration ?? 'V1');
+    if (source.hyperVGeneration !== definitionGeneration) {
+      return `InvalidParameter: The source image's HyperVGeneration '${source.hyperVGeneration}' does not match the HyperVGeneration '${definitionGeneration}' of the gallery image definition.`;
+    }
+    const features = Array.isArray(definition.features) ? (definition.features as { name?: string; value?: string }[]) : [];
+    const definitionSecurity = (features.find((f) => f.name === 'SecurityType')?.value ?? 'Standard').toLowerCase();
+    const sourceSecurity = (source.securityType ?? 'Standard').toLowerCase();
+    const trustedLaunchCapable = ['trustedlaunch', 'trustedlaunchsupported', 'trustedlaunchandconfidentialvmsupported'];
+    if (definitionSecurity === 'trustedlaunch' && !trustedLaunchCapable.includes(sourceSecurity)) {
+      return `InvalidParameter: The gallery image definition has SecurityType 'TrustedLaunch'; the source image with SecurityType '${source.securityType ?? 'Standard'}' does not support Trusted Launch.`;
+    }
+    if (definitionSecurity === 'standard' && (sourceSecurity === 'trustedlaunch' || sourceSecurity === 'confidentialvm')) {
+      return `InvalidParameter: The source image requires SecurityType '${source.securityType}', which the gallery image definition (SecurityType Standard) does not support.`;
+    }
+    return undefined;
+  }
+
   /** Distributes every target; returns AIB's error message when any fails. */
   private distribute(t: TemplateRecord): string | undefined {
     const dists = t.input.distribute as Record<string, unknown>[];
@@ -600,6 +632,11 @@ export class ImageBuilder {
         if (!image) {
           const what = this.gallery.getGallery(sub!, rg!, gal!) ? `Microsoft.Compute/galleries/${gal}/images/${img}` : `Microsoft.Compute/galleries/${gal}`;
           errors.push(frame(`ResourceNotFound: The Resource '${what}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`));
+          return;
+        }
+        const mismatch = this.sourceMismatch(t, image.properties);
+        if (mismatch) {
+          errors.push(frame(mismatch));
           return;
         }
         const version = explicit ?? this.autoVersion(t, d, image.subscriptionId, image.resourceGroup, image.gallery, image.name);

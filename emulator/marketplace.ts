@@ -83,6 +83,12 @@ export class Marketplace {
     });
   }
 
+  /** Hyper-V generation and SecurityType feature of a seeded marketplace image, or undefined when not seeded. */
+  traits(location: string, publisher: string, offer: string, sku: string): { hyperVGeneration: string; securityType: string | undefined } | undefined {
+    const rec = this.skus.get(key(regionName(location), publisher, offer, sku));
+    return rec && { hyperVGeneration: rec.hyperVGeneration, securityType: rec.securityType };
+  }
+
   /**
    * Resolves `version` ('latest' = numerically highest, as Image Builder and the VM API do) for a sku,
    * or undefined when the image or version does not exist.

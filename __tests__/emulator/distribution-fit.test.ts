@@ -1,0 +1,56 @@
+/**
+ * The emulator, like Azure, refuses a source that does not fit the gallery image definition only when
+ * the version is created — at distribution, after the whole build. (The action's preflight catches it
+ * before anything is written: __tests__/e2e/preflight.test.ts.)
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startEmulator, type AvdDefaults, type Emulator } from '../../emulator/index.ts';
+import { trustEmulator } from '../helpers/emulator-trust.ts';
+import { POLL_MS, avdTemplate, imageBuilderClient } from '../helpers/emulator-clients.ts';
+
+describe('emulator: source and definition fit, checked at distribution', () => {
+  let emu: Emulator;
+  let avd: AvdDefaults;
+  let untrust: () => void;
+  before(async () => {
+    emu = await startEmulator({ lroRetryAfterSeconds: null, phaseDurationsMs: { Queued: 10, Building: 10, Customizing: 10, Optimizing: 10, Validating: 10, Distributing: 10 } });
+    untrust = trustEmulator(emu);
+    avd = emu.seedAvdDefaults();
+    const definition = { resourceGroup: avd.resourceGroup, gallery: avd.gallery, publisher: 'c', offer: 'o', osType: 'Windows' as const, osState: 'Generalized' as const };
+    emu.seedImageDefinition({ ...definition, name: 'gen1', sku: 'g1', hyperVGeneration: 'V1' });
+    emu.seedImageDefinition({ ...definition, name: 'tl', sku: 'tl', hyperVGeneration: 'V2', securityType: 'TrustedLaunch' });
+    emu.seedMarketplaceImage({ location: avd.location, publisher: 'MicrosoftWindowsDesktop', offer: 'office-365', sku: 'win11-standard', versions: ['1.0.0'], hyperVGeneration: 'V2', securityType: 'Standard' });
+  });
+  after(async () => {
+    untrust();
+    await emu.close();
+  });
+
+  async function build(name: string, definition: string, sku?: string) {
+    const client = imageBuilderClient(emu);
+    const template = avdTemplate({ identityId: avd.identityId, galleryImageId: `${avd.galleryId}/images/${definition}/versions/1.0.0` });
+    if (sku) template.source = { ...template.source, sku, version: '1.0.0' };
+    await client.virtualMachineImageTemplates.createOrUpdate(avd.resourceGroup, name, template, { updateIntervalInMs: POLL_MS });
+    await client.virtualMachineImageTemplates.run(avd.resourceGroup, name, { updateIntervalInMs: POLL_MS }).catch(() => undefined);
+    return (await client.virtualMachineImageTemplates.get(avd.resourceGroup, name)).lastRunStatus!;
+  }
+
+  it('a Gen2 source into a Gen1 definition fails at Distributing', async () => {
+    const status = await build('gen-mismatch', 'gen1');
+    assert.equal(status.runState, 'Failed');
+    assert.equal(status.runSubState, 'Distributing');
+    assert.match(status.message!, /HyperVGeneration 'V2' does not match the HyperVGeneration 'V1'/);
+  });
+
+  it('a source without Trusted Launch into a TrustedLaunch definition fails at Distributing', async () => {
+    const status = await build('tl-mismatch', 'tl', 'win11-standard');
+    assert.equal(status.runState, 'Failed');
+    assert.equal(status.runSubState, 'Distributing');
+    assert.match(status.message!, /SecurityType 'TrustedLaunch'; the source image with SecurityType 'Standard' does not support Trusted Launch/);
+  });
+
+  it('a fitting source is published', async () => {
+    assert.equal((await build('fits', avd.imageDefinition)).runState, 'Succeeded');
+  });
+});
