@@ -5,9 +5,14 @@
  * action fails.
  *
  * The configuration is a typical monthly AVD build: Windows 11 24H2 multi-session + Microsoft 365 from
- * the marketplace (`latest`, pinned to the numerically newest version), an inline script, Windows Update,
- * two target regions, keep-versions 3, with versions 1.9.0 and 1.10.0 already in the gallery.
+ * the marketplace (`latest`, pinned to the numerically newest version); the AVD portal's built-in steps
+ * (`avd-steps`: language packs, FSLogix, Teams optimization, RDP Shortpath, session timeouts, Windows
+ * optimizations, admin sysprep — pinned and checksummed); a repository script
+ * (demo/scripts/Install-Apps.ps1, inlined into the template), an inline script, Windows Update, the
+ * Windows 11 safety steps (on by default), two target regions, keep-versions 3, with versions 1.9.0 and
+ * 1.10.0 already in the gallery.
  */
+import { fileURLToPath } from "node:url";
 import { runAction } from "../emulator/github-runner.ts";
 import { startEmulator } from "../emulator/index.ts";
 
@@ -39,6 +44,19 @@ try {
       "image-definition": avd.imageDefinition,
       "identity-id": avd.identityId,
       source: "MicrosoftWindowsDesktop:office-365:win11-24h2-avd-m365:latest",
+      "avd-steps": [
+        "language-packs: English (United Kingdom), German (Germany), French (France)",
+        "default-language: English (United Kingdom)",
+        "timezone-redirection",
+        "fslogix: ProfilePath=\\\\stavdprofiles.file.core.windows.net\\profiles VHDSize=30000",
+        "rdp-shortpath",
+        "teams-optimization",
+        "session-timeouts: MaxIdleTime=120 MaxDisconnectionTime=60",
+        "windows-optimization: ScheduledTasks, DefaultUserSettings, Services, Autologgers, NetworkOptimizations",
+        "admin-sysprep",
+      ].join("\n"),
+      // The repository's own script (relative to the workspace, the repository root here).
+      scripts: "demo/scripts/Install-Apps.ps1",
       "inline-script": [
         "New-Item -Path 'C:\\AVDImage' -ItemType Directory -Force | Out-Null",
         "Set-TimeZone -Id 'W. Europe Standard Time'",
@@ -54,7 +72,7 @@ try {
       "authority-host": emu.url,
       "poll-interval-seconds": "1",
     },
-    { NODE_EXTRA_CA_CERTS: emu.caFile, ...emu.githubOidcEnv() },
+    { NODE_EXTRA_CA_CERTS: emu.caFile, GITHUB_WORKSPACE: fileURLToPath(new URL("..", import.meta.url)), ...emu.githubOidcEnv() },
     { echo: true, timeoutMs: 120_000 },
   );
 
@@ -62,6 +80,9 @@ try {
   for (const [name, value] of Object.entries(run.outputs)) console.log(`  ${name} = ${value}`);
   console.log("\nJob summary:\n");
   console.log(run.summary);
+  const template = run.outputs["template-name"] ? emu.getImageTemplate(avd.subscriptionId, avd.resourceGroup, run.outputs["template-name"]) : undefined;
+  const steps = ((template?.properties as { customize?: { type: string; name?: string }[] } | undefined)?.customize ?? []).map((c, i) => `  ${String(i + 1).padStart(2)}. ${c.type.padEnd(14)} ${c.name ?? ""}`);
+  if (steps.length) console.log(`What went into the image (the template's customizers, in order):\n${steps.join("\n")}\n`);
   const versions = emu.listImageVersions(avd.subscriptionId, avd.resourceGroup, avd.gallery, avd.imageDefinition).map((v) => v.name);
   console.log(`Gallery now holds: ${versions.join(", ")} (${(run.durationMs / 1000).toFixed(1)} s)`);
   if (run.exitCode !== 0) {

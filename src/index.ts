@@ -4,12 +4,15 @@
  * the truth: 0 only when the image was published and pruning succeeded, or the run was planned,
  * skipped or submitted as asked.
  */
+import { createBuildLogOpener } from "./azure/build-log.ts";
 import { createAzureGateway } from "./azure/gateway.ts";
 import { createAzureLookups } from "./azure/lookups.ts";
+import { createScriptStore } from "./azure/scripts-upload.ts";
 import { BuildFailedError, CanceledError } from "./errors.ts";
 import { createGitHubHost } from "./hosts/github.ts";
 import type { Host } from "./hosts/host.ts";
 import { runPipeline } from "./pipeline.ts";
+import { runPromote } from "./promote.ts";
 import { OUTPUT_NAMES, failureSummary, outputsOf, summaryOf } from "./report.ts";
 import { type Settings, parseSettings } from "./settings.ts";
 import { BUILD_STATE } from "./steps/build.ts";
@@ -38,7 +41,17 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     const credential = host.createCredential(settings);
     const azure = createAzureGateway(credential, settings.subscriptionId, settings.cloud);
     const lookups = createAzureLookups(credential, settings.cloud);
-    const report = await runPipeline({ host, settings, azure, lookups, signal, cancelRequested: new Set() });
+    const buildLog = createBuildLogOpener(credential, settings.cloud);
+    const scriptStore = settings.scriptsStorage ? createScriptStore(credential) : undefined;
+    const ctx = { host, settings, azure, lookups, signal, cancelRequested: new Set<string>(), buildLog, scriptStore };
+    if (settings.mode === "promote") {
+      const promoted = await runPromote(ctx);
+      const outputs: Record<string, string> = { "image-version": promoted.version.name, "image-version-id": promoted.version.id, "run-state": promoted.runState, skipped: String(promoted.runState === "Skipped"), "pruned-versions": "[]" };
+      for (const name of OUTPUT_NAMES) host.setOutput(name, outputs[name] ?? "");
+      await host.writeSummary(`## AVD image: ${settings.imageDefinition} ${promoted.version.name} — ${promoted.runState.toLowerCase()}\n\n${promoted.reason}\n`);
+      return 0;
+    }
+    const report = await runPipeline(ctx);
     for (const [name, value] of Object.entries(outputsOf(report))) host.setOutput(name, value);
     await host.writeSummary(summaryOf(report, settings));
     if (report.pruneFailures.length) {
@@ -52,7 +65,8 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     if (settings && (error instanceof BuildFailedError || error instanceof CanceledError || error instanceof PreflightError)) {
       const details =
         error instanceof BuildFailedError ? error.details : error instanceof PreflightError ? error.checks.map((c) => `${c.status === "ok" ? "✔" : c.status === "warning" ? "⚠" : "✖"} ${c.check}: ${c.detail}`) : [];
-      await host.writeSummary(failureSummary(settings, message, details)).catch(() => undefined);
+      const failed = error instanceof BuildFailedError ? error : undefined;
+      await host.writeSummary(failureSummary(settings, failed?.headline ?? message, details, failed?.log)).catch(() => undefined);
     }
     return 1;
   }

@@ -30,6 +30,7 @@ import { TAGS } from "./tags.ts";
 import { type TemplatePlan, buildTemplatePlan } from "./template/build.ts";
 import { type ResolvedSource, SourceNotFoundError, resolveSource } from "./template/source.ts";
 import { isNotFound } from "./azure/gateway.ts";
+import { uploadScripts } from "./azure/scripts-upload.ts";
 import { type PreflightCheck, preflight } from "./steps/preflight.ts";
 import { chooseNextVersion, formatVersion } from "./versioning.ts";
 
@@ -107,6 +108,10 @@ export async function runPipeline(ctx: RunContext): Promise<RunReport> {
           `(another run racing for the same version?). Run again to take the next version, and give runs for the same image a workflow 'concurrency:' group.`,
       );
     }
+    // Image Builder fetches script URLs when the template is created: repository scripts go up first.
+    await uploadScripts(ctx.scriptStore, plan.uploads ?? [], host.info);
+    // A staging resource group must be empty: the older templates' resources in it go before a new template.
+    if (settings.stagingResourceGroup && templateAction !== "reuse") await collectOlderTemplates(ctx, plan.imageDefinitionId, plan.name);
     await applyTemplate(ctx, plan, templateAction);
   });
 
@@ -193,7 +198,7 @@ async function attach(ctx: RunContext): Promise<RunReport> {
     return latest;
   });
   const plan = planOf(template, definitionId);
-  return finish(ctx, { source: sourceOf(template, settings.source), plan, templateAction: "attach", build: { templateName: plan.name }, preflight: [] });
+  return finish(ctx, { source: sourceOf(template, settings.source), plan, templateAction: "attach", build: { templateName: plan.name, attached: true }, preflight: [] });
 }
 
 /** The plan a submitted template carries (name, hash tag, distributor's explicit version). */

@@ -5,7 +5,17 @@
  * name. Every bad value is reported — all of them, not just the first — naming the input as the user
  * wrote it and saying how to fix it, before any Azure call is made.
  */
+import type {
+  ImageTemplateCustomizerUnion,
+  ImageTemplatePropertiesOptimize,
+  ImageTemplatePropertiesValidate,
+  VirtualNetworkConfig,
+} from "@azure/arm-imagebuilder";
 import { z } from "zod";
+import { type AvdStepCall, parseAvdSteps } from "./avd/catalog.ts";
+import { isWindowsClientSource } from "./template/safety.ts";
+import { type RepositoryFiles, type RepositoryScript, type ScriptsStorage, inlineProblems, parseScriptsStorage, readRepositoryScripts, repositoryOnDisk } from "./template/scripts.ts";
+import { VM_SIZE, loadTemplateFile } from "./template/template-file.ts";
 import { type AzureEnvironmentName, type CloudEndpoints, AZURE_CLOUDS, resolveCloud } from "./cloud.ts";
 import {
   isGalleryName,
@@ -104,6 +114,34 @@ export interface Settings {
   promoteAfterDays: number;
   /** Sets each new version's end-of-life date this many days after the build (0 = none). */
   endOfLifeDays: number;
+  /** AVD built-in steps (`avd-steps`), checked against the catalog; laid out in the portal's order. */
+  avdSteps: AvdStepCall[];
+  /** Add the Windows client safety steps (BitLocker off and decrypted, per-user Appx removed) — `safety-steps`, `auto` resolved. */
+  safetySteps: boolean;
+  /** Repository scripts and files (`scripts`), read with their SHA-256. */
+  repositoryScripts: RepositoryScript[];
+  /** Where repository scripts are uploaded; undefined: PowerShell scripts are inlined. */
+  scriptsStorage?: ScriptsStorage;
+  /** The template file (`template-file`) as the input gave it, when one is used. */
+  templateFile?: string;
+  /** The template file's own customizers (they run after the AVD built-in steps, before the other scripts). */
+  fileCustomizers: ImageTemplateCustomizerUnion[];
+  /** Build VM network (`subnet-id`, `proxy-vm-size`, `container-instance-subnet-id`, or the file's `vmProfile.vnetConfig`). */
+  vnetConfig?: VirtualNetworkConfig;
+  /** Identities of the build VM (the file's `vmProfile.userAssignedIdentities`). */
+  vmUserAssignedIdentities?: string[];
+  /** Staging resource group ID (`staging-resource-group`), in the subscription. */
+  stagingResourceGroup?: string;
+  /** What Image Builder does with the build VM when a customizer or a validation fails (`error-handling`). */
+  errorHandling?: { onCustomizerError?: "cleanup" | "abort"; onValidationError?: "cleanup" | "abort" };
+  /** `validate` of the template (`validation-script`, the file's `validate`). */
+  validate?: ImageTemplatePropertiesValidate;
+  /** `optimize` of the template (`optimize-boot`, the file's `optimize`). */
+  optimize?: ImageTemplatePropertiesOptimize;
+  /** Sizes of additional data disks in GB (`data-disk-sizes`, the file's `additionalDataDisks`). */
+  dataDiskSizesGb: number[];
+  /** Tags Image Builder puts on the staging resources (the file's `managedResourceTags`). */
+  managedResourceTags?: Record<string, string>;
 }
 
 /** The default of every optional input, exactly as action.yml (and task.json) declare them. */
@@ -140,6 +178,20 @@ export const INPUT_DEFAULTS = {
   mode: "build",
   "promote-after-days": "0",
   "end-of-life-days": "0",
+  "avd-steps": "",
+  "safety-steps": "auto",
+  "template-file": "",
+  scripts: "",
+  "scripts-storage-account": "",
+  "scripts-container": "avd-image-scripts",
+  "subnet-id": "",
+  "proxy-vm-size": "",
+  "container-instance-subnet-id": "",
+  "staging-resource-group": "",
+  "error-handling": "",
+  "validation-script": "",
+  "optimize-boot": "false",
+  "data-disk-sizes": "",
 } as const;
 
 /** Inputs with no default: the run cannot start without them. */
@@ -189,9 +241,15 @@ const TAG_NAME_FORBIDDEN = /[<>%&\\?/]/;
  *
  * @param read reads an input by canonical name ('' when unset; defaults are applied here).
  * @param label how the host names an input to its user (kebab-case on GitHub, camelCase on Azure DevOps).
+ * @param repository the repository checkout `template-file` and `scripts` are read from (default: the
+ *   workspace on disk, GITHUB_WORKSPACE / BUILD_SOURCESDIRECTORY / the current directory).
  * @throws SettingsError listing every invalid input, each with its fix.
+ *
+ * With a `template-file`, an input overrides the file's value when the input differs from its default;
+ * lists add up (the file's customizers run after the AVD built-in steps and before `script-uris`,
+ * `scripts` and `inline-script`; `validation-script` is added after the file's in-VM validations).
  */
-export function parseSettings(read: InputReader, label: (input: InputName) => string = (n) => n): Settings {
+export function parseSettings(read: InputReader, label: (input: InputName) => string = (n) => n, repository?: RepositoryFiles): Settings {
   const problems: InputProblem[] = [];
   const input = (name: InputName): string => {
     const value = read(name).trim();
@@ -276,6 +334,89 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
   const armEndpoint = optionalHttpsUrl(input("arm-endpoint"), (m) => fail("arm-endpoint", m));
   const authorityHost = optionalHttpsUrl(input("authority-host"), (m) => fail("authority-host", m));
 
+  // ---- What goes into the image, and the build VM (issue 6) ----
+  const given = (name: keyof typeof INPUT_DEFAULTS): boolean => input(name) !== INPUT_DEFAULTS[name];
+  let files: RepositoryFiles | undefined;
+  const repo = (): RepositoryFiles => (files ??= repository ?? repositoryOnDisk());
+
+  const templateFilePath = input("template-file");
+  const file = templateFilePath === "" ? undefined : loadTemplateFile(templateFilePath, repo().workspace, (p) => new TextDecoder().decode(repo().read(p)));
+  for (const problem of file?.problems ?? []) fail("template-file", problem);
+  const fileContent = file?.content;
+
+  let effectiveSource = source;
+  if (fileContent?.sourceText !== undefined && !given("source")) {
+    effectiveSource = parseSource(fileContent.sourceText, (m) => fail("template-file", `${templateFilePath}: source: ${m}`));
+  }
+
+  const avd = parseAvdSteps(input("avd-steps"));
+  for (const problem of avd.problems) fail("avd-steps", problem);
+
+  const safetyInput = check("safety-steps", z.enum(["auto", "true", "false"]), "must be 'auto' (on for Windows client sources), 'true' or 'false'.");
+  const safetySteps = safetyInput === "auto" ? (effectiveSource ? isWindowsClientSource(effectiveSource) : true) : safetyInput === "true";
+
+  const storageAccount = input("scripts-storage-account");
+  let scriptsStorage: ScriptsStorage | undefined;
+  if (storageAccount !== "") {
+    const parsed = parseScriptsStorage(storageAccount, input("scripts-container"), input("environment"));
+    if (parsed.problem) fail(parsed.problem.input, parsed.problem.message);
+    scriptsStorage = parsed.storage;
+  }
+  let repositoryScripts: RepositoryScript[] = [];
+  if (input("scripts") !== "") {
+    const scripts = readRepositoryScripts(input("scripts"), repo());
+    for (const problem of scripts.problems) fail("scripts", problem);
+    if (storageAccount === "") for (const problem of inlineProblems(scripts.scripts)) fail("scripts", problem);
+    repositoryScripts = scripts.scripts;
+  }
+
+  const fileVm = fileContent?.vmProfile;
+  const subnetId = input("subnet-id");
+  const containerSubnetId = input("container-instance-subnet-id");
+  const proxyVmSize = input("proxy-vm-size");
+  let vnetConfig: VirtualNetworkConfig | undefined = fileVm?.vnetConfig;
+  if (subnetId !== "" || containerSubnetId !== "" || proxyVmSize !== "") {
+    vnetConfig = parseVnet(subnetId, containerSubnetId, proxyVmSize, fail);
+  }
+
+  let stagingResourceGroup = fileContent?.stagingResourceGroup;
+  const stagingInput = given("staging-resource-group") ? input("staging-resource-group") : fileContent?.stagingResourceGroup ?? "";
+  if (stagingInput !== "") {
+    const at: InputName = given("staging-resource-group") ? "staging-resource-group" : "template-file";
+    const prefix = at === "template-file" ? `${templateFilePath}: stagingResourceGroup: ` : "";
+    stagingResourceGroup = parseStagingGroup(stagingInput, subscriptionId, [resourceGroup, galleryResourceGroupInput || resourceGroup], (m) => fail(at, prefix + m));
+  }
+
+  const errorHandling = parseErrorHandling(input("error-handling"), fileContent?.errorHandling as Settings["errorHandling"], (m) => fail("error-handling", m));
+  const optimizeBoot = check("optimize-boot", booleanInput, "must be 'true' (optimize the image for a faster first boot) or 'false'.");
+  let optimize = fileContent?.optimize;
+  if (optimizeBoot) optimize = { ...optimize, vmBoot: { state: "Enabled" } };
+
+  let validate = fileContent?.validate;
+  const validationScript = input("validation-script") === "" ? [] : read("validation-script").replace(/\r\n/g, "\n").replace(/\n+$/, "").split("\n");
+  if (validationScript.length > 0) {
+    validate = {
+      ...validate,
+      inVMValidations: [
+        ...(validate?.inVMValidations ?? []),
+        { type: "PowerShell", name: "validation-script", inline: validationScript, runElevated: true, runAsSystem: true },
+      ],
+    } as ImageTemplatePropertiesValidate;
+  }
+
+  let dataDiskSizesGb = (fileContent?.additionalDataDisks ?? []).map((d) => d.sizeGB ?? 0);
+  if (given("data-disk-sizes")) {
+    const sizes = input("data-disk-sizes").split(/[\s,]+/).filter(Boolean);
+    const bad = sizes.filter((v) => !/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 32_767);
+    if (bad.length) fail("data-disk-sizes", `'${input("data-disk-sizes")}' must be data disk sizes in GB, whole numbers from 1 to 32767, separated by commas (e.g. '64, 128'); not ${bad.map((b) => `'${b}'`).join(", ")}.`);
+    else if (sizes.length > 16) fail("data-disk-sizes", `lists ${sizes.length} disks; give at most 16.`);
+    else dataDiskSizesGb = sizes.map(Number);
+  }
+
+  const effectiveVmSize = given("vm-size") || !fileVm?.vmSize ? vmSize : fileVm.vmSize;
+  const effectiveOsDisk = given("os-disk-size-gb") || fileVm?.osDiskSizeGB === undefined ? osDiskSizeGb : fileVm.osDiskSizeGB;
+  const effectiveTimeout = given("build-timeout-minutes") || fileContent?.buildTimeoutInMinutes === undefined ? buildTimeoutMinutes : fileContent.buildTimeoutInMinutes;
+
   if (problems.length > 0) throw new SettingsError(problems, label);
   return {
     subscriptionId: subscriptionId!,
@@ -285,13 +426,13 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
     imageDefinition: imageDefinition!,
     galleryResourceGroup: galleryResourceGroupInput || resourceGroup!,
     identityId: identityId!,
-    source: source!,
+    source: effectiveSource!,
     inlineScript,
     scriptUris: scriptUris!,
     windowsUpdate: windowsUpdate!,
-    vmSize: vmSize!,
-    osDiskSizeGb: osDiskSizeGb!,
-    buildTimeoutMinutes: buildTimeoutMinutes!,
+    vmSize: effectiveVmSize!,
+    osDiskSizeGb: effectiveOsDisk!,
+    buildTimeoutMinutes: effectiveTimeout!,
     targetRegions: targetRegions!,
     storageAccountType: storageAccountType!,
     excludeFromLatest: excludeFromLatest!,
@@ -313,7 +454,94 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
     mode: mode!,
     promoteAfterDays: promoteAfterDays!,
     endOfLifeDays: endOfLifeDays!,
+    avdSteps: avd.calls,
+    safetySteps,
+    repositoryScripts,
+    scriptsStorage,
+    templateFile: templateFilePath || undefined,
+    fileCustomizers: fileContent?.customize ?? [],
+    vnetConfig,
+    vmUserAssignedIdentities: fileVm?.userAssignedIdentities,
+    stagingResourceGroup,
+    errorHandling,
+    validate,
+    optimize,
+    dataDiskSizesGb,
+    managedResourceTags: fileContent?.managedResourceTags,
   };
+}
+
+const SUBNET_ID = /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+)\/subnets\/[^/]+$/i;
+const SUBNET_FIX = "must be a subnet resource ID: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>.";
+
+/** `subnet-id`, `container-instance-subnet-id`, `proxy-vm-size` → VirtualNetworkConfig (AIB's rules between them). */
+function parseVnet(subnetId: string, containerSubnetId: string, proxyVmSize: string, fail: (input: InputName, message: string) => void): VirtualNetworkConfig | undefined {
+  let ok = true;
+  const no = (input: InputName, message: string) => {
+    fail(input, message);
+    ok = false;
+  };
+  if (subnetId === "") {
+    if (containerSubnetId !== "") no("container-instance-subnet-id", "needs 'subnet-id' (the build VM's subnet, on the same virtual network).");
+    if (proxyVmSize !== "") no("proxy-vm-size", "needs 'subnet-id': the proxy VM exists only for builds in an existing virtual network.");
+    return undefined;
+  }
+  if (!SUBNET_ID.test(subnetId)) no("subnet-id", `'${subnetId}' ${SUBNET_FIX}`);
+  if (containerSubnetId !== "") {
+    if (!SUBNET_ID.test(containerSubnetId)) no("container-instance-subnet-id", `'${containerSubnetId}' ${SUBNET_FIX}`);
+    else if (SUBNET_ID.test(subnetId) && subnetId.replace(/\/subnets\/[^/]+$/, "").toLowerCase() !== containerSubnetId.replace(/\/subnets\/[^/]+$/, "").toLowerCase()) {
+      no("container-instance-subnet-id", `'${containerSubnetId}' must be on the virtual network of 'subnet-id'.`);
+    } else if (containerSubnetId.toLowerCase() === subnetId.toLowerCase()) {
+      no("container-instance-subnet-id", "must be another subnet than 'subnet-id' (delegated to Microsoft.ContainerInstance/containerGroups).");
+    }
+    if (proxyVmSize !== "") no("proxy-vm-size", "must be empty with 'container-instance-subnet-id': an isolated build deploys no proxy VM.");
+  }
+  if (proxyVmSize !== "" && !VM_SIZE.test(proxyVmSize)) no("proxy-vm-size", `'${proxyVmSize}' must be an Azure VM size such as 'Standard_A1_v2' (Image Builder's default).`);
+  if (!ok) return undefined;
+  return { subnetId, ...(containerSubnetId ? { containerInstanceSubnetId: containerSubnetId } : {}), ...(proxyVmSize ? { proxyVmSize } : {}) };
+}
+
+/** A resource group name or ID → its ID in `subscriptionId`; refuses another subscription and the template's own groups. */
+function parseStagingGroup(value: string, subscriptionId: string | undefined, taken: (string | undefined)[], fail: (message: string) => void): string | undefined {
+  const id = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i.exec(value);
+  const name = id ? id[2]! : value;
+  if (!isResourceGroupName(name) || (id && !isGuid(id[1]!))) {
+    fail(`'${value}' must be a resource group name or ID (/subscriptions/<id>/resourceGroups/<name>).`);
+    return undefined;
+  }
+  if (id && subscriptionId && id[1]!.toLowerCase() !== subscriptionId.toLowerCase()) {
+    fail(`'${value}' must be in subscription ${subscriptionId} (Image Builder's staging resource group is in the template's subscription).`);
+    return undefined;
+  }
+  if (taken.some((t) => t && t.toLowerCase() === name.toLowerCase())) {
+    fail(`'${name}' holds the image template or the gallery; the staging resource group must be empty or not exist yet: give a group of its own, e.g. 'rg-aib-staging'.`);
+    return undefined;
+  }
+  return `/subscriptions/${subscriptionId}/resourceGroups/${name}`;
+}
+
+const ON_ERROR = ["cleanup", "abort"] as const;
+
+/**
+ * `error-handling`: `cleanup` or `abort` for both, or `customizer=abort, validation=cleanup` (either one);
+ * empty keeps the file's `errorHandling` (or Image Builder's default, cleanup).
+ */
+function parseErrorHandling(value: string, file: Settings["errorHandling"] | undefined, fail: (message: string) => void): Settings["errorHandling"] {
+  if (value === "") return file && Object.keys(file).length ? file : undefined;
+  const fix = `'${value}' must be 'cleanup' (delete the build VM when a step fails; Image Builder's default), 'abort' (keep it to inspect it), or per phase 'customizer=abort, validation=cleanup'.`;
+  const lower = value.toLowerCase();
+  if ((ON_ERROR as readonly string[]).includes(lower)) return { onCustomizerError: lower as "cleanup" | "abort", onValidationError: lower as "cleanup" | "abort" };
+  const result: NonNullable<Settings["errorHandling"]> = { ...file };
+  for (const part of lower.split(/[\s,]+/).filter(Boolean)) {
+    const m = /^(customizer|validation)=(cleanup|abort)$/.exec(part);
+    if (!m) {
+      fail(fix);
+      return undefined;
+    }
+    if (m[1] === "customizer") result.onCustomizerError = m[2] as "cleanup" | "abort";
+    else result.onValidationError = m[2] as "cleanup" | "abort";
+  }
+  return result;
 }
 
 const booleanInput = z

@@ -15,10 +15,13 @@ import type {
   ImageTemplateSourceUnion,
   ImageTemplateVmProfile,
 } from "@azure/arm-imagebuilder";
+import { avdStepCustomizers } from "../avd/catalog.ts";
 import { galleryImageId, galleryImageVersionId } from "../resource-id.ts";
 import type { Settings } from "../settings.ts";
 import { TAGS } from "../tags.ts";
 import { type Version, formatVersion } from "../versioning.ts";
+import { safetyCustomizers } from "./safety.ts";
+import { type ScriptUpload, repositoryScriptCustomizers } from "./scripts.ts";
 
 /**
  * The source with its exact version, as the template gets it: a marketplace `latest` already resolved
@@ -51,6 +54,11 @@ export interface TemplatePlan {
   imageVersionId: string;
   /** Name of the run output that reports the new image version (the image definition's name, constant across runs). */
   runOutputName: string;
+  /**
+   * Repository scripts to upload before the template is created (their blob names carry their SHA-256;
+   * an upload whose blob already holds that content is skipped). Absent or empty: nothing to upload.
+   */
+  uploads?: ScriptUpload[];
 }
 
 /** Restart after customization scripts and after Windows Update, as the AVD portal lays them out. */
@@ -59,10 +67,12 @@ const RESTART_TIMEOUT = "10m";
 /**
  * Builds the image template for publishing `version` from `source`.
  *
- * Customizers, in order: each `script-uris` script, the `inline-script`, a restart when any script ran,
- * then Windows Update (excluding previews) followed by a restart. Every PowerShell step runs elevated as
- * SYSTEM. The distributor is a SharedImage distributor whose `galleryImageId` ends in
- * `/versions/<X.Y.Z>` (AIB's explicit versioning), replicated to the target regions.
+ * Customizers, in order (see {@link buildCustomizers}); every PowerShell step runs elevated as SYSTEM.
+ * Besides `customize`, the hash covers `optimize` (`optimize-boot`), `validate` (`validation-script`),
+ * `errorHandling`, `additionalDataDisks`, `stagingResourceGroup` and `managedResourceTags` — none of
+ * which Image Builder can PATCH. `vmProfile` (size, disk, `vnetConfig`) is PATCHed on reuse.
+ * The distributor is a SharedImage distributor whose `galleryImageId` ends in `/versions/<X.Y.Z>`
+ * (AIB's explicit versioning), replicated to the target regions.
  */
 export function buildTemplatePlan(settings: Settings, source: PinnedSource, version: Version): TemplatePlan {
   const imageDefinitionId = galleryImageId(
@@ -77,6 +87,7 @@ export function buildTemplatePlan(settings: Settings, source: PinnedSource, vers
   // name), and each run overwrites the run output with the version it published.
   const runOutputName = settings.imageDefinition.slice(0, 64);
 
+  const { customize, uploads } = buildCustomizers(settings);
   const unpatchable = {
     location: settings.location,
     identity: {
@@ -84,8 +95,15 @@ export function buildTemplatePlan(settings: Settings, source: PinnedSource, vers
       userAssignedIdentities: { [settings.identityId]: {} },
     },
     source: source as ImageTemplateSourceUnion,
-    customize: buildCustomizers(settings),
+    customize,
     buildTimeoutInMinutes: settings.buildTimeoutMinutes,
+    // Optional properties only when set, so a template without them keeps its hash.
+    ...(settings.optimize ? { optimize: settings.optimize } : {}),
+    ...(settings.validate ? { validate: settings.validate } : {}),
+    ...(settings.errorHandling ? { errorHandling: settings.errorHandling } : {}),
+    ...(settings.dataDiskSizesGb.length ? { additionalDataDisks: settings.dataDiskSizesGb.map((sizeGB) => ({ sizeGB })) } : {}),
+    ...(settings.stagingResourceGroup ? { stagingResourceGroup: settings.stagingResourceGroup } : {}),
+    ...(settings.managedResourceTags ? { managedResourceTags: settings.managedResourceTags } : {}),
   };
   const hash = hashOf(unpatchable);
   const name = templateName(settings.imageDefinition, hash);
@@ -100,7 +118,7 @@ export function buildTemplatePlan(settings: Settings, source: PinnedSource, vers
     distribute: [buildDistributor(settings, imageVersionId, runOutputName)],
     vmProfile: buildVmProfile(settings),
   };
-  return { name, hash, template, imageDefinitionId, imageVersionId, runOutputName };
+  return { name, hash, template, imageDefinitionId, imageVersionId, runOutputName, uploads };
 }
 
 /** The SharedImage distributor publishing exactly `imageVersionId` (PATCHable on a reused template). */
@@ -122,13 +140,35 @@ export function buildDistributor(
   };
 }
 
-/** The build VM's size and OS disk (PATCHable on a reused template). */
+/** The build VM's size, OS disk, network and identities (PATCHable on a reused template). */
 export function buildVmProfile(settings: Settings): ImageTemplateVmProfile {
-  return { vmSize: settings.vmSize, osDiskSizeGB: settings.osDiskSizeGb };
+  return {
+    vmSize: settings.vmSize,
+    osDiskSizeGB: settings.osDiskSizeGb,
+    ...(settings.vnetConfig ? { vnetConfig: settings.vnetConfig } : {}),
+    ...(settings.vmUserAssignedIdentities?.length ? { userAssignedIdentities: settings.vmUserAssignedIdentities } : {}),
+  };
 }
 
-function buildCustomizers(settings: Settings): ImageTemplateCustomizerUnion[] {
-  const steps: ImageTemplateCustomizerUnion[] = [];
+/**
+ * The customizers, in this order:
+ * 1. safety: BitLocker off and `PreventDeviceEncryption` (when `safety-steps` is on);
+ * 2. the AVD built-in steps (`avd-steps`), in the portal's order, with the portal's Windows Update and
+ *    restart after language packs, default language and Windows optimizations;
+ * 3. the template file's own customizers;
+ * 4. each `script-uris` script, each repository script (`scripts`), the `inline-script`, then a restart
+ *    when any of these ran;
+ * 5. Windows Update (excluding previews) and a restart (`windows-update`);
+ * 6. safety: wait until BitLocker decryption is done, remove per-user Appx packages;
+ * 7. admin sysprep (`avd-steps: admin-sysprep`), last.
+ * @returns the customizers and the repository script uploads they need.
+ */
+export function buildCustomizers(settings: Settings): { customize: ImageTemplateCustomizerUnion[]; uploads: ScriptUpload[] } {
+  const safety = settings.safetySteps ? safetyCustomizers() : { first: [], beforeSysprep: [] };
+  const avd = avdStepCustomizers(settings.avdSteps, { windowsUpdate: settings.windowsUpdate });
+  const repository = repositoryScriptCustomizers(settings.repositoryScripts, settings.scriptsStorage);
+  const steps: ImageTemplateCustomizerUnion[] = [...safety.first, ...avd.steps, ...settings.fileCustomizers];
+  const userSteps = steps.length;
   settings.scriptUris.forEach((script, index) => {
     steps.push({
       type: "PowerShell",
@@ -139,10 +179,11 @@ function buildCustomizers(settings: Settings): ImageTemplateCustomizerUnion[] {
       runAsSystem: true,
     });
   });
+  steps.push(...repository.customizers);
   if (settings.inlineScript.length > 0) {
     steps.push({ type: "PowerShell", name: "inline-script", inline: settings.inlineScript, runElevated: true, runAsSystem: true });
   }
-  if (steps.length > 0) {
+  if (steps.length > userSteps) {
     steps.push({ type: "WindowsRestart", name: "restart-after-scripts", restartTimeout: RESTART_TIMEOUT });
   }
   if (settings.windowsUpdate) {
@@ -155,7 +196,8 @@ function buildCustomizers(settings: Settings): ImageTemplateCustomizerUnion[] {
     });
     steps.push({ type: "WindowsRestart", name: "restart-after-windows-update", restartTimeout: RESTART_TIMEOUT });
   }
-  return steps;
+  steps.push(...safety.beforeSysprep, ...avd.last);
+  return { customize: steps, uploads: repository.uploads };
 }
 
 function scriptFileName(uri: string): string {
