@@ -13,12 +13,16 @@
  * 1.10.0 already in the gallery.
  */
 import { fileURLToPath } from "node:url";
+import { startAzurite } from "../emulator/azurite.ts";
 import { runAction } from "../emulator/github-runner.ts";
 import { startEmulator } from "../emulator/index.ts";
 
+// Azurite (the storage emulator) holds the staging storage account, so the live build log shows.
+const azurite = await startAzurite();
 const emu = await startEmulator({
   // One emulated minute of build per phase would be slow for a demo: a second or so each.
   phaseDurationsMs: { Queued: 500, Building: 1000, Customizing: 2500, Optimizing: 500, Validating: 500, Distributing: 1500 },
+  azurite,
 });
 try {
   const avd = emu.seedAvdDefaults();
@@ -91,4 +95,5 @@ try {
   }
 } finally {
   await emu.close();
+  await azurite.stop();
 }
