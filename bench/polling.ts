@@ -7,40 +7,23 @@
  * action's own build monitor (src/build-monitor.ts, with the default 30 s poll interval) runs on a
  * clock that runs 60× too. Prints numbers; `npm run bench:polling`.
  */
-import tls from "node:tls";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ClientSecretCredential } from "@azure/identity";
-import { startEmulator } from "../emulator/index.ts";
 import { createAzureGateway } from "../src/azure/gateway.ts";
 import { followRun } from "../src/build-monitor.ts";
-import { resolveCloud } from "../src/cloud.ts";
-import { INPUT_DEFAULTS, type InputName, parseSettings } from "../src/settings.ts";
+import { INPUT_DEFAULTS } from "../src/settings.ts";
 import { buildTemplatePlan } from "../src/template/build.ts";
+import { startInProcess } from "./in-process.ts";
 
 const SPEED = 60; // virtual seconds per real second
 const BUILD_MINUTES = 60;
 const phases = { Queued: 2, Building: 5, Customizing: 38, Optimizing: 3, Validating: 7, Distributing: 5 }; // minutes, 60 in all
 
-const emu = await startEmulator({
+const { emu, avd, settings, credential } = await startInProcess({
   lroRetryAfterSeconds: 1,
   phaseDurationsMs: Object.fromEntries(Object.entries(phases).map(([phase, minutes]) => [phase, (minutes * 60_000) / SPEED])),
 });
 try {
-  tls.setDefaultCACertificates([...tls.getCACertificates("default"), emu.caCertPem]);
-  const avd = emu.seedAvdDefaults();
-  const inputs: Record<string, string> = {
-    "subscription-id": avd.subscriptionId,
-    "resource-group": avd.resourceGroup,
-    location: avd.location,
-    "gallery-name": avd.gallery,
-    "image-definition": avd.imageDefinition,
-    "identity-id": avd.identityId,
-    "arm-endpoint": emu.url,
-    "authority-host": emu.url,
-  };
-  const settings = parseSettings((name: InputName) => inputs[name] ?? "");
-  const credential = new ClientSecretCredential(emu.defaults.tenantId, emu.defaults.clientId, emu.defaults.clientSecret, { authorityHost: emu.url, disableInstanceDiscovery: true });
-  const azure = createAzureGateway(credential, settings.subscriptionId, resolveCloud("AzureCloud", emu.url, emu.url));
+  const azure = createAzureGateway(credential, settings.subscriptionId, settings.cloud);
   const plan = buildTemplatePlan(settings, { type: "PlatformImage", publisher: avd.marketplace.publisher, offer: avd.marketplace.offer, sku: avd.marketplace.sku, version: avd.marketplace.latest }, { major: 1, minor: 0, patch: 0 });
   await azure.createTemplate(settings.resourceGroup, plan.name, plan.template);
   await azure.startRun(settings.resourceGroup, plan.name);

@@ -3,47 +3,27 @@
  * prune step (gateway, bounded concurrency, each deletion's LRO followed), and report the wall time
  * beside the serial estimate. Target: at most 60 s. Prints numbers; `npm run bench:prune`.
  */
-import tls from "node:tls";
-import { ClientSecretCredential } from "@azure/identity";
-import { startEmulator } from "../emulator/index.ts";
 import { createAzureGateway } from "../src/azure/gateway.ts";
 import { createAzureLookups } from "../src/azure/lookups.ts";
-import { resolveCloud } from "../src/cloud.ts";
 import type { Host } from "../src/hosts/host.ts";
-import { type InputName, parseSettings } from "../src/settings.ts";
 import { PRUNE_CONCURRENCY, pruneVersions } from "../src/steps/prune.ts";
+import { startInProcess } from "./in-process.ts";
 
 const VERSIONS = Number(process.env.BENCH_VERSIONS ?? 1000);
 const DELETE_LATENCY_MS = 1000;
 
-const emu = await startEmulator({ versionDeleteMs: DELETE_LATENCY_MS, lroRetryAfterSeconds: 1 });
+const { emu, avd, settings, credential } = await startInProcess({ versionDeleteMs: DELETE_LATENCY_MS, lroRetryAfterSeconds: 1 }, { "keep-versions": "1" });
 try {
-  tls.setDefaultCACertificates([...tls.getCACertificates("default"), emu.caCertPem]);
-  const avd = emu.seedAvdDefaults();
   for (let i = 0; i <= VERSIONS; i += 1) {
     emu.seedImageVersion({ resourceGroup: avd.resourceGroup, gallery: avd.gallery, image: avd.imageDefinition, version: `1.${Math.floor(i / 100)}.${i % 100}`, tags: { "avd-image-action.managed": "true" } });
   }
-  const inputs: Record<string, string> = {
-    "subscription-id": avd.subscriptionId,
-    "resource-group": avd.resourceGroup,
-    location: avd.location,
-    "gallery-name": avd.gallery,
-    "image-definition": avd.imageDefinition,
-    "identity-id": avd.identityId,
-    "keep-versions": "1",
-    "arm-endpoint": emu.url,
-    "authority-host": emu.url,
-  };
-  const settings = parseSettings((name: InputName) => inputs[name] ?? "");
-  const cloud = resolveCloud("AzureCloud", emu.url, emu.url);
-  const credential = new ClientSecretCredential(emu.defaults.tenantId, emu.defaults.clientId, emu.defaults.clientSecret, { authorityHost: emu.url, disableInstanceDiscovery: true });
   const quiet = () => undefined;
   const host = { info: quiet, warning: quiet, error: console.error, provenance: () => ({}) } as unknown as Host;
   const ctx = {
     host,
     settings,
-    azure: createAzureGateway(credential, settings.subscriptionId, cloud),
-    lookups: createAzureLookups(credential, cloud),
+    azure: createAzureGateway(credential, settings.subscriptionId, settings.cloud),
+    lookups: createAzureLookups(credential, settings.cloud),
     signal: new AbortController().signal,
     cancelRequested: new Set<string>(),
   };
