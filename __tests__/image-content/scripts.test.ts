@@ -48,7 +48,7 @@ describe("repository scripts", () => {
     assert.equal(scripts[2]!.sha256, sha256Hex(new Uint8Array([0x4d, 0x53, 0x49, 0x00, 0xff])));
   });
 
-  it("globs the checkout on disk (without fs.globSync, which Node 20 lacks): *, **, ?, [..], {a,b}; .git skipped", () => {
+  it("globs the checkout on disk (tinyglobby, not fs.globSync, which Node 20 lacks): *, **, ?, [..], {a,b}; .git skipped", () => {
     const dir = mkdtempSync(join(tmpdir(), "avd-glob-"));
     try {
       for (const file of ["scripts/a.ps1", "scripts/b.ps1", "scripts/sub/c.ps1", "installers/x/agent.msi", ".git/hooks/h.ps1", "README.md"]) {
@@ -69,8 +69,9 @@ describe("repository scripts", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    assert.ok(globToRegExp("a.b(c)+.ps1").test("a.b(c)+.ps1"));
+    assert.ok(globToRegExp("v1.2+build.ps1").test("v1.2+build.ps1"), "'.' and '+' are literal");
     assert.ok(!globToRegExp("a.ps1").test("aXps1"));
+    assert.ok(globToRegExp("a.b\\(c\\)+.ps1").test("a.b(c)+.ps1"), "parentheses follow extglob rules: escape them");
   });
 
   it("refuses what does not resolve to files in the repository", () => {

@@ -14,8 +14,10 @@
  * Either way the content (through its SHA-256 or its text) is part of the template, so changing one byte
  * of a script changes the template hash. Pure apart from {@link readRepositoryScripts}, which reads files.
  */
+import picomatch from "picomatch";
+import { globSync, isDynamicPattern } from "tinyglobby";
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, posix } from "node:path";
 import type { ImageTemplateCustomizerUnion, ImageTemplateFileCustomizer, ImageTemplatePowerShellCustomizer } from "@azure/arm-imagebuilder";
 
@@ -76,43 +78,11 @@ export function defaultWorkspace(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * A glob as a regular expression over `/`-separated relative paths: `*` and `?` within a segment,
- * `**` across segments, `[...]` classes and `{a,b}` alternatives. (Node's fs.globSync needs Node 22;
- * the Azure DevOps Node20_1 handler runs this bundle on Node 20.)
+ * A glob as a matcher over `/`-separated relative paths (picomatch: `*`, `?`, `**`, `[...]`, `{a,b}`),
+ * for file lists that are not on disk.
  */
 export function globToRegExp(pattern: string): RegExp {
-  let re = "";
-  for (let i = 0; i < pattern.length; i += 1) {
-    const c = pattern[i]!;
-    if (c === "*") {
-      if (pattern[i + 1] === "*") {
-        const slash = pattern[i + 2] === "/";
-        re += slash ? "(?:[^/]*/)*" : ".*";
-        i += slash ? 2 : 1;
-      } else {
-        re += "[^/]*";
-      }
-    } else if (c === "?") {
-      re += "[^/]";
-    } else if (c === "[") {
-      const end = pattern.indexOf("]", i + 1);
-      if (end < 0) re += "\\[";
-      else {
-        re += `[${pattern.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\")}]`;
-        i = end;
-      }
-    } else if (c === "{") {
-      const end = pattern.indexOf("}", i + 1);
-      if (end < 0) re += "\\{";
-      else {
-        re += `(?:${pattern.slice(i + 1, end).split(",").map((alt) => alt.replace(/[.+^$()|\\]/g, "\\$&")).join("|")})`;
-        i = end;
-      }
-    } else {
-      re += /[.+^$()|\\]/.test(c) ? `\\${c}` : c;
-    }
-  }
-  return new RegExp(`^${re}$`);
+  return picomatch.makeRe(pattern, { dot: true });
 }
 
 /** Directories never searched by a glob. */
@@ -130,31 +100,9 @@ export function repositoryOnDisk(workspace: string = defaultWorkspace()): Reposi
   return {
     workspace,
     glob(pattern) {
-      if (!/[*?[{]/.test(pattern)) return isFile(pattern) ? [pattern] : [];
-      // Walk from the last folder before the first wildcard.
-      const segments = pattern.split("/");
-      const firstWild = segments.findIndex((seg) => /[*?[{]/.test(seg));
-      const base = segments.slice(0, firstWild).join("/");
-      const matcher = globToRegExp(pattern);
-      const found: string[] = [];
-      const walk = (dir: string) => {
-        let entries;
-        try {
-          entries = readdirSync(join(workspace, dir), { withFileTypes: true });
-        } catch {
-          return;
-        }
-        for (const entry of entries) {
-          const path = dir ? `${dir}/${entry.name}` : entry.name;
-          if (entry.isDirectory()) {
-            if (!SKIPPED_DIRECTORIES.has(entry.name)) walk(path);
-          } else if (matcher.test(path) && isFile(path)) {
-            found.push(path);
-          }
-        }
-      };
-      walk(base);
-      return found.sort();
+      if (!isDynamicPattern(pattern)) return isFile(pattern) ? [pattern] : [];
+      // tinyglobby, not fs.globSync: the Azure DevOps Node20_1 handler runs this bundle on Node 20.
+      return globSync(pattern, { cwd: workspace, dot: true, onlyFiles: true, ignore: [...SKIPPED_DIRECTORIES].map((d) => `**/${d}/**`) }).sort();
     },
     read: (path) => readFileSync(isAbsolute(path) ? path : join(workspace, path)),
   };
