@@ -32,7 +32,7 @@ import { type ResolvedSource, SourceNotFoundError, resolveSource } from "./templ
 import { isNotFound } from "./azure/gateway.ts";
 import { uploadScripts } from "./azure/scripts-upload.ts";
 import { type PreflightCheck, preflight } from "./steps/preflight.ts";
-import { chooseNextVersion, formatVersion } from "./versioning.ts";
+import { chooseNextVersion, formatVersion, sortNewestFirst } from "./versioning.ts";
 
 /** How a run used the image template: the three template actions, or `attach` to a submitted build. */
 export type TemplateUse = TemplateAction | "attach";
@@ -60,6 +60,8 @@ export interface RunReport {
   collectedTemplates: string[];
   /** Preflight checks (none when attaching to a submitted build). */
   preflight: PreflightCheck[];
+  /** How the version was chosen, in words (empty when attaching). */
+  versionDecision: string;
 }
 
 /**
@@ -73,8 +75,8 @@ export async function runPipeline(ctx: RunContext): Promise<RunReport> {
   const { host, settings } = ctx;
   if (settings.attach) return attach(ctx);
 
-  const { source, plan, templateAction, existing, preflight: checks } = await host.group("Plan: preflight, source, version and image template", () => makePlan(ctx));
-  const base = { dryRun: settings.dryRun, source, plan, templateAction, pruneFailures: [], collectedTemplates: [], preflight: checks };
+  const { source, plan, templateAction, existing, preflight: checks, versionDecision } = await host.group("Plan: preflight, source, version and image template", () => makePlan(ctx));
+  const base = { dryRun: settings.dryRun, source, plan, templateAction, pruneFailures: [], collectedTemplates: [], preflight: checks, versionDecision };
 
   const unchanged = settings.skipIfUnchanged ? unchangedSince(existing, plan, settings) : undefined;
   if (unchanged) {
@@ -121,13 +123,13 @@ export async function runPipeline(ctx: RunContext): Promise<RunReport> {
     host.info(`wait is false: the build of ${versionOf(plan)} goes on in Azure. A later step with the same inputs and 'attach: true' finishes it.`);
     return { ...base, imageVersion: versionOf(plan), imageVersionId: plan.imageVersionId, runState: "Running", retention: [], prunedVersions: [] };
   }
-  return finish(ctx, { source, plan, templateAction, build, preflight: checks });
+  return finish(ctx, { source, plan, templateAction, build, preflight: checks, versionDecision });
 }
 
 /** Follows the build, then version, tags, pruning and template garbage collection. */
 async function finish(
   ctx: RunContext,
-  run: { source: ResolvedSource; plan: TemplatePlan; templateAction: TemplateUse; build: BuildHandle; preflight: PreflightCheck[] },
+  run: { source: ResolvedSource; plan: TemplatePlan; templateAction: TemplateUse; build: BuildHandle; preflight: PreflightCheck[]; versionDecision: string },
 ): Promise<RunReport> {
   const { host } = ctx;
   const { source, plan } = run;
@@ -148,6 +150,7 @@ async function finish(
     buildStart: end.startTime,
     buildEnd: end.endTime,
     preflight: run.preflight,
+    versionDecision: run.versionDecision,
     ...pruned,
   };
 }
@@ -171,10 +174,14 @@ async function makePlan({ host, settings, azure, lookups }: RunContext) {
   }
   const version = chooseNextVersion(existing.map((v) => v.name), settings.versionStrategy, settings.version);
   const plan = buildTemplatePlan(settings, source.pinned, version);
-  host.info(`Image version: ${formatVersion(version)} (${settings.version ? "explicit 'version'" : `'${settings.versionStrategy}' after ${existing.length} existing version(s)`})`);
+  const newest = sortNewestFirst(existing.map((v) => v.name))[0];
+  const versionDecision = settings.version
+    ? "explicit 'version'"
+    : `'${settings.versionStrategy}' after ${newest ? `${newest} (highest of ${existing.length}, numeric order)` : "no existing version"}`;
+  host.info(`Image version: ${formatVersion(version)} (${versionDecision})`);
   const templateAction = decideTemplateAction(await azure.getTemplate(settings.resourceGroup, plan.name), plan.name, plan.imageVersionId);
   host.info(`Image template: ${plan.name} (${describeAction(templateAction)})`);
-  return { source, plan, templateAction, existing, preflight: checked.checks };
+  return { source, plan, templateAction, existing, preflight: checked.checks, versionDecision };
 }
 
 /**
@@ -198,7 +205,7 @@ async function attach(ctx: RunContext): Promise<RunReport> {
     return latest;
   });
   const plan = planOf(template, definitionId);
-  return finish(ctx, { source: sourceOf(template, settings.source), plan, templateAction: "attach", build: { templateName: plan.name, attached: true }, preflight: [] });
+  return finish(ctx, { source: sourceOf(template, settings.source), plan, templateAction: "attach", build: { templateName: plan.name, attached: true }, preflight: [], versionDecision: "attached: the version the submitted build publishes" });
 }
 
 /** The plan a submitted template carries (name, hash tag, distributor's explicit version). */

@@ -51,7 +51,7 @@ export function summaryOf(report: RunReport, settings: Settings): string {
       `A later step with the same inputs and \`attach: true\` finishes it.\n`;
   }
   const rows: [string, string][] = [
-    ["Image version", `\`${report.imageVersion}\``],
+    ["Image version", `\`${report.imageVersion}\` — ${report.versionDecision}`],
     ["Gallery", `${settings.galleryName} / ${settings.imageDefinition}`],
     ["Source", `${report.source.display}<br>exact: \`${report.source.exactVersion}\``],
     ["Image template", `\`${report.plan.name}\` (${{ reuse: "reused", recreate: "recreated", create: "created", attach: "attached" }[report.templateAction]})`],

@@ -44,7 +44,7 @@ describe("GitHub Action, end to end against the emulator", () => {
       const body = put!.body as { properties: { distribute: { galleryImageId: string }[]; source: { version: string } } };
       assert.match(body.properties.distribute[0]!.galleryImageId, /\/versions\/1\.0\.0$/, "explicit versioning in the distributor");
       assert.equal(body.properties.source.version, "26100.10000.250610");
-      assert.match(run.summary, /\| Image version \| `1\.0\.0` \|/);
+      assert.match(run.summary, /\| Image version \| `1\.0\.0` — .patch. after no existing version \|/);
       assert.match(run.stdout, /Build phase: Customizing/);
     });
 
