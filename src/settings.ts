@@ -11,7 +11,7 @@ import type {
   ImageTemplatePropertiesValidate,
   VirtualNetworkConfig,
 } from "@azure/arm-imagebuilder";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { type AvdStepCall, parseAvdSteps } from "./avd/catalog.ts";
 import { isWindowsClientSource } from "./template/safety.ts";
 import { type RepositoryFiles, type RepositoryScript, type ScriptsStorage, inlineProblems, parseScriptsStorage, readRepositoryScripts, repositoryOnDisk } from "./template/scripts.ts";
@@ -260,7 +260,7 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
     problems.push({ input: name, message });
     return undefined;
   };
-  const check = <T>(name: InputName, schema: z.ZodType<T>, fix: string): T | undefined => {
+  const check = <T>(name: InputName, schema: z.ZodMiniType<T>, fix: string): T | undefined => {
     const result = schema.safeParse(input(name));
     return result.success ? result.data : fail(name, `'${input(name)}' ${fix}`);
   };
@@ -289,7 +289,7 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
   const inlineScript = input("inline-script") === "" ? [] : read("inline-script").replace(/\r\n/g, "\n").replace(/\n+$/, "").split("\n");
   const scriptUris = parseScriptUris(input("script-uris"), (m) => fail("script-uris", m));
   const windowsUpdate = check("windows-update", booleanInput, "must be 'true' or 'false'.");
-  const vmSize = check("vm-size", z.string().regex(/^(Standard|Basic)_[A-Za-z0-9_-]+$/), "must be an Azure VM size such as 'Standard_D4s_v5'.");
+  const vmSize = check("vm-size", z.string().check(z.regex(/^(Standard|Basic)_[A-Za-z0-9_-]+$/)), "must be an Azure VM size such as 'Standard_D4s_v5'.");
   const osDiskSizeGb = check("os-disk-size-gb", wholeNumber(0, 4095), "must be a whole number of GB from 0 (the source image's size) to 4095.");
   const buildTimeoutMinutes = check("build-timeout-minutes", wholeNumber(0, 960), "must be a whole number of minutes from 0 (AIB's default, 240) to 960.");
   const targetRegions = parseTargetRegions(input("target-regions"), location, (m) => fail("target-regions", m));
@@ -544,17 +544,13 @@ function parseErrorHandling(value: string, file: Settings["errorHandling"] | und
   return result;
 }
 
-const booleanInput = z
-  .string()
-  .regex(/^(true|false)$/i)
-  .transform((v) => v.toLowerCase() === "true");
+const booleanInput = z.pipe(
+  z.string().check(z.regex(/^(true|false)$/i)),
+  z.transform((v: string) => v.toLowerCase() === "true"),
+);
 
-function wholeNumber(min: number, max: number): z.ZodType<number> {
-  return z
-    .string()
-    .regex(/^\d+$/)
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+function wholeNumber(min: number, max: number): z.ZodMiniType<number> {
+  return z.pipe(z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number)), z.int().check(z.minimum(min), z.maximum(max)));
 }
 
 /** `publisher:offer:sku:version`, a gallery image version ID, or a managed image ID. */
