@@ -117,7 +117,7 @@ export async function runPipeline(ctx: RunContext): Promise<RunReport> {
     await applyTemplate(ctx, plan, templateAction);
   });
 
-  const build = await host.group(`Build: ${plan.name}`, () => startBuildWithoutRace(ctx, plan));
+  const build = await host.group(`Submit build: ${plan.name}`, () => startBuildWithoutRace(ctx, plan));
   if (!settings.wait) {
     host.saveState(BUILD_STATE, ""); // the build is meant to outlive this step: the post step must not cancel it
     host.info(`wait is false: the build of ${versionOf(plan)} goes on in Azure. A later step with the same inputs and 'attach: true' finishes it.`);
