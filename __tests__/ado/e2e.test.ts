@@ -51,7 +51,7 @@ function assertSucceeded(run: TaskRun, version: string): void {
   assert.ok(!relative(run.tempDirectory, summary!.path).startsWith(".."), `${summary!.path} is in AGENT_TEMPDIRECTORY`);
   assert.match(summary!.path, /\.md$/);
   assert.match(summary!.content, new RegExp(`^## AVD image: win11-avd-m365 ${version.replace(/\./g, "\\.")} published`, "m"));
-  assert.match(summary!.content, new RegExp(`\\| Image version \\| \`${version.replace(/\./g, "\\.")}\` \\|`));
+  assert.match(summary!.content, new RegExp(`\\| Image version \\| \`${version.replace(/\./g, "\\.")}\` — .+ \\|`));
   // Progress follows the build phases, forward only, within 1-100.
   assert.ok(run.progress.length >= 1, "task.setprogress during the build");
   for (const [i, p] of run.progress.entries()) {
