@@ -240,6 +240,7 @@ export function describePlan(report: RunReport): string[] {
     `Image template: ${report.plan.name} — ${report.templateAction === "attach" ? "attach" : describeAction(report.templateAction)}`,
     `Image version: ${report.imageVersion} (${report.imageVersionId})`,
     `Target regions: ${regionsOf(report.plan).join(", ") || "—"}`,
+    ...(report.plan.uploads ?? []).map((u) => `Repository script ${u.path}: uploaded to ${u.url} unless a blob with sha256 ${u.sha256.slice(0, 12)}… is already there`),
     `Retention:`,
     ...report.retention.map((v) => `  ${v.action.padEnd(7)} ${v.version.name} — ${v.reason}`),
     report.collectedTemplates.length ? `Older templates to delete: ${report.collectedTemplates.join(", ")}` : "Older templates to delete: none",

@@ -58,6 +58,16 @@ describe("repository scripts, end to end against Azurite", () => {
 
   const run = () => s.run(inputs, { GITHUB_WORKSPACE: workspace });
 
+  it("a dry run lists the uploads it would make and uploads nothing", async () => {
+    s.emu.resetLog();
+    const dry = await s.run({ ...inputs, "dry-run": "true" }, { GITHUB_WORKSPACE: workspace });
+    assert.equal(dry.exitCode, 0, dry.stdout);
+    assert.match(dry.stdout, /Repository script scripts\/Install-Apps\.ps1: uploaded to https:\/\/\S+\/avd-scripts\/[0-9a-f]{64}\/scripts\/Install-Apps\.ps1 unless/);
+    assert.match(dry.stdout, /Repository script installers\/agent\.msi: uploaded to/);
+    assert.deepEqual(s.emu.writeRequests(), []);
+    assert.deepEqual(Object.keys(await blobs().catch(() => ({}))), []);
+  });
+
   it("uploads every script with its SHA-256, and the template downloads them with sha256Checksum", async () => {
     s.emu.resetLog();
     const first = await run();
