@@ -13,7 +13,7 @@ import { createGitHubHost } from "./hosts/github.ts";
 import type { Host } from "./hosts/host.ts";
 import { runPipeline } from "./pipeline.ts";
 import { runPromote } from "./promote.ts";
-import { OUTPUT_NAMES, failureSummary, outputsOf, summaryOf } from "./report.ts";
+import { OUTPUT_NAMES, type OutputName, failureSummary, outputsOf, summaryOf } from "./report.ts";
 import { type Settings, parseSettings } from "./settings.ts";
 import { BUILD_STATE } from "./steps/build.ts";
 import { PreflightError } from "./steps/preflight.ts";
@@ -34,7 +34,7 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     const notToday = scheduleSkipReason(settings, host.manualTrigger);
     if (notToday) {
       host.info(`Skipped: ${notToday}`);
-      for (const name of OUTPUT_NAMES) host.setOutput(name, name === "skipped" ? "true" : name === "run-state" ? "Skipped" : name === "pruned-versions" ? "[]" : "");
+      setOutputs(host, { "run-state": "Skipped", skipped: "true" });
       await host.writeSummary(`## AVD image: ${settings.imageDefinition} — nothing built\n\nSkipped: ${notToday}\n`);
       return 0;
     }
@@ -46,13 +46,12 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     const ctx = { host, settings, azure, lookups, signal, cancelRequested: new Set<string>(), buildLog, scriptStore };
     if (settings.mode === "promote") {
       const promoted = await runPromote(ctx);
-      const outputs: Record<string, string> = { "image-version": promoted.version.name, "image-version-id": promoted.version.id, "run-state": promoted.runState, skipped: String(promoted.runState === "Skipped"), "pruned-versions": "[]" };
-      for (const name of OUTPUT_NAMES) host.setOutput(name, outputs[name] ?? "");
+      setOutputs(host, { "image-version": promoted.version.name, "image-version-id": promoted.version.id, "run-state": promoted.runState, skipped: String(promoted.runState === "Skipped") });
       await host.writeSummary(`## AVD image: ${settings.imageDefinition} ${promoted.version.name} — ${promoted.runState.toLowerCase()}\n\n${promoted.reason}\n`);
       return 0;
     }
     const report = await runPipeline(ctx);
-    for (const [name, value] of Object.entries(outputsOf(report))) host.setOutput(name, value);
+    setOutputs(host, outputsOf(report));
     await host.writeSummary(summaryOf(report, settings));
     if (report.pruneFailures.length) {
       host.setFailed(`Image version ${report.imageVersion} was published, but deleting ${report.pruneFailures.map((f) => f.version).join(", ")} failed (see above).`);
@@ -70,6 +69,11 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     }
     return 1;
   }
+}
+
+/** Sets every output: the given values, `[]` for `pruned-versions` and '' for the rest when not given. */
+function setOutputs(host: Host, values: Partial<Record<OutputName, string>>): void {
+  for (const name of OUTPUT_NAMES) host.setOutput(name, values[name] ?? (name === "pruned-versions" ? "[]" : name === "skipped" ? "false" : ""));
 }
 
 /**
