@@ -11,8 +11,14 @@
  *    OAuth `AccessToken` (System.AccessToken);
  *  - public variables as env (SYSTEM_*, BUILD_*, AGENT_*, `TF_BUILD=True`) and their names in
  *    VSTS_PUBLIC_VARIABLES; secret variables as `SECRET_<NAME>` and VSTS_SECRET_VARIABLES.
- * The agent reads `##vso[...]` commands from stdout: this parses them (task.setvariable, task.complete,
- * task.uploadsummary, task.setprogress, task.logissue/task.issue, task.setsecret).
+ * The agent reads `##vso[...]` commands from stdout: this parses them (task.setvariable, task.settaskvariable,
+ * task.complete, task.uploadsummary, task.setprogress, task.logissue/task.issue, task.setsecret).
+ *
+ * A task runs in up to three executions per step — `prejobexecution`, `execution` (main), `postjobexecution`
+ * in task.json — each with the handler target of its section, the same inputs and endpoints, and the task
+ * variables the earlier executions set with `task.settaskvariable`, as `VSTS_TASKVARIABLE_<NAME>`
+ * (JobExtension.cs, TaskRunner.cs, Handler.cs AddTaskVariablesToEnvironment). `runTask(…, { stage: "postjob",
+ * taskVariables })` starts the post-job execution that way; the agent gives it the condition always().
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
@@ -24,6 +30,11 @@ import { fileURLToPath } from "node:url";
 export const BUNDLE = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 /** Path of task.json. */
 export const TASK_JSON = fileURLToPath(new URL("../task.json", import.meta.url));
+/** The task's folder: handler targets in task.json are relative to it. */
+const TASK_DIR = fileURLToPath(new URL("../", import.meta.url));
+
+/** An execution of a task step: the main one (task.json `execution`) or the post-job one (`postjobexecution`). */
+export type TaskStage = "main" | "postjob";
 
 /** A service connection as the agent passes it to a task. */
 export interface ServiceEndpoint {
@@ -55,6 +66,8 @@ export interface TaskRun {
   commands: VsoCommand[];
   /** Output variables (`task.setvariable` with isOutput=true). */
   outputs: Record<string, string>;
+  /** Task variables (`task.settaskvariable`), last value of each: what the agent hands the task's later executions. */
+  taskVariables: Record<string, string>;
   /** Uploaded summaries: path and the file's content when the task exited. */
   summaries: { path: string; content: string }[];
   /** `task.setprogress` values and texts, in order. */
@@ -97,6 +110,23 @@ export function parseVsoCommands(stdout: string): VsoCommand[] {
     commands.push({ command: m[1]!.toLowerCase(), properties, message: unescapeData(m[3] ?? "") });
   }
   return commands;
+}
+
+/** The env the agent gives a later execution of the same task (the post-job one): `VSTS_TASKVARIABLE_<NAME>` per task variable. */
+export function taskVariableEnv(taskVariables: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(taskVariables).map(([name, value]) => [`VSTS_TASKVARIABLE_${envName(name)}`, value]));
+}
+
+/**
+ * The script the agent runs for `stage`: the target of task.json's Node24 handler (else Node20_1) in the
+ * stage's section. Throws when the section has none: the agent would then run no such execution.
+ */
+export function stageTarget(stage: TaskStage): string {
+  const section = stage === "postjob" ? "postjobexecution" : "execution";
+  const task = JSON.parse(readFileSync(TASK_JSON, "utf8")) as Record<string, Record<string, { target?: string }> | undefined>;
+  const target = task[section]?.Node24?.target ?? task[section]?.Node20_1?.target;
+  if (!target) throw new Error(`task.json has no Node24 or Node20_1 handler in '${section}': the agent runs no ${stage} execution of this task`);
+  return join(TASK_DIR, target);
 }
 
 /** The job an agent runs in: the variables it exposes besides the endpoints and inputs. */
@@ -199,24 +229,28 @@ export function agentEnv(
 function collect(stdout: string, stderr: string, exitCode: number | null, signal: NodeJS.Signals | null, tempDirectory: string, durationMs: number): TaskRun {
   const commands = parseVsoCommands(stdout);
   const outputs: Record<string, string> = {};
+  const taskVariables: Record<string, string> = {};
   const summaries: TaskRun["summaries"] = [];
   const progress: TaskRun["progress"] = [];
   const issues: TaskRun["issues"] = [];
   let result: TaskRun["result"];
   for (const c of commands) {
     if (c.command === "task.setvariable" && c.properties.isoutput === "true") outputs[c.properties.variable!] = c.message;
+    else if (c.command === "task.settaskvariable" && c.properties.variable) taskVariables[c.properties.variable] = c.message;
     else if (c.command === "task.uploadsummary") summaries.push({ path: c.message, content: existsSync(c.message) ? readFileSync(c.message, "utf8") : "" });
     else if (c.command === "task.setprogress") progress.push({ value: Number(c.properties.value), text: c.message });
     else if (c.command === "task.logissue" || c.command === "task.issue") issues.push({ type: c.properties.type ?? "", message: c.message });
     else if (c.command === "task.complete") result = { result: c.properties.result ?? "", message: c.message };
   }
   const log = stdout.split(/\r?\n/).filter((line) => line !== "" && !line.startsWith("##vso["));
-  return { exitCode, signal, stdout, stderr, commands, outputs, summaries, progress, issues, result, log, tempDirectory, durationMs };
+  return { exitCode, signal, stdout, stderr, commands, outputs, taskVariables, summaries, progress, issues, result, log, tempDirectory, durationMs };
 }
 
 /**
  * Runs the bundle as an agent runs the task; resolves when it exits (killed after `timeoutMs`, default
- * 60 s). The working directory is a fresh directory, like the agent's sources directory.
+ * 60 s). The working directory is a fresh directory, like the agent's sources directory. `stage` picks
+ * the execution (the handler target of task.json's section, unless `bundle` is given); `taskVariables`
+ * are those the task's earlier executions set (a main run's `taskVariables`), passed as the agent does.
  */
 export async function runTask(
   inputs: Record<string, string>,
@@ -224,6 +258,8 @@ export async function runTask(
   job: AgentJob,
   options: {
     env?: Record<string, string | undefined>;
+    stage?: TaskStage;
+    taskVariables?: Record<string, string>;
     timeoutMs?: number;
     bundle?: string;
     node?: string;
@@ -234,9 +270,10 @@ export async function runTask(
 ): Promise<TaskRun> {
   const tempDirectory = mkdtempSync(join(tmpdir(), "ado-agent-temp-"));
   const cwd = mkdtempSync(join(tmpdir(), "ado-agent-sources-"));
-  const env = agentEnv(inputs, endpoints, job, tempDirectory, options.env);
+  const env = agentEnv(inputs, endpoints, job, tempDirectory, { ...taskVariableEnv(options.taskVariables ?? {}), ...options.env });
+  const script = options.bundle ?? stageTarget(options.stage ?? "main");
   const started = Date.now();
-  const child = spawn(options.node ?? process.execPath, [options.bundle ?? BUNDLE], { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(options.node ?? process.execPath, [script], { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => {

@@ -1,8 +1,12 @@
 /**
  * Bundles src/index.ts into dist/index.js (ESM, Node 24) with esbuild — the one entrypoint of the
- * GitHub Action and the Azure DevOps task. `--outdir DIR` writes elsewhere (the dist check uses it).
- * The output is deterministic: same sources and lockfile, same bytes.
+ * GitHub Action and the Azure DevOps task — and writes dist/post-job.js, the two-line shim task.json's
+ * `postjobexecution` runs: it marks the process as the post-job step and loads the same bundle. (The
+ * agent runs a task's post-job execution always, even when its main execution never ran, and gives it
+ * no argument: without the mark it could not tell itself from a main execution.)
+ * `--outdir DIR` writes elsewhere (the dist check uses it). Deterministic: same sources, same bytes.
  */
+import { writeFileSync } from "node:fs";
 import { build } from "esbuild";
 import { parseArgs } from "node:util";
 
@@ -21,3 +25,8 @@ await build({
   banner: { js: "import { createRequire as __avdCreateRequire } from 'node:module'; const require = __avdCreateRequire(import.meta.url);" },
   logLevel: "warning",
 });
+
+writeFileSync(
+  `${values.outdir}/post-job.js`,
+  `// Azure DevOps post-job execution (task.json postjobexecution): the post step of the bundle, never a main run.\nprocess.env.AVD_IMAGE_ACTION_STAGE = "post";\nawait import("./index.js");\n`,
+);

@@ -19,6 +19,8 @@ import { BUILD_STATE } from "./steps/build.ts";
 import { PreflightError } from "./steps/preflight.ts";
 import { scheduleSkipReason } from "./steps/decisions.ts";
 
+/** Environment variable dist/post-job.js sets to `post` (scripts/build.ts writes that shim). */
+const STAGE_VARIABLE = "AVD_IMAGE_ACTION_STAGE";
 /** Host state that tells the post step it is the post step. */
 const POST_STATE = "isPost";
 /** After a cancel signal, the process exits this long after at the latest (the runner kills at 10 s). */
@@ -26,7 +28,9 @@ const EXIT_AFTER_SIGNAL_MS = 4500;
 
 /** Runs the action once in `host`; resolves to the process exit code. */
 export async function main(host: Host, signal: AbortSignal): Promise<number> {
-  if (host.getState(POST_STATE) === "true") return post(host);
+  // GitHub runs `runs.post` only after a main step, which set POST_STATE; Azure DevOps runs the post-job
+  // execution even when the main one never ran, through dist/post-job.js, which sets the stage.
+  if (host.getState(POST_STATE) === "true" || process.env[STAGE_VARIABLE] === "post") return post(host);
   host.saveState(POST_STATE, "true");
   let settings: Settings | undefined;
   try {

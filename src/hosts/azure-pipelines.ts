@@ -8,6 +8,9 @@
  * library moves every INPUT_*, ENDPOINT_AUTH_* and SECRET_* variable out of process.env into its vault
  * and writes a `.taskkey` file (in AGENT_TEMPDIRECTORY, else the working directory).
  *
+ * Host state (`saveState`/`getState`) lives in task variables (`task.settaskvariable`), which the agent hands
+ * to the task's post-job execution (task.json `postjobexecution`, the same bundle): see `saveState` below.
+ *
  * The task result: `setFailed` reports `task.complete result=Failed`; a run that ends with exit code 0
  * and no failure reports `task.complete result=Succeeded` when the process is about to exit. The
  * process exit code itself is set by the entry point (the task library's setResult does not set it).
@@ -157,9 +160,25 @@ export function createAzurePipelinesHost(env: NodeJS.ProcessEnv = process.env): 
         accessToken: systemAccessToken(env),
       });
     },
-    // Azure DevOps tasks have no post step here: nothing to keep.
-    saveState: () => undefined,
-    getState: () => "",
+    // State for the post-job execution, kept as task variables. What the agent does with them, read in its source
+    // (github.com/microsoft/azure-pipelines-agent, src/Agent.Worker/):
+    //  - `##vso[task.settaskvariable variable=<name>]<value>` sets <name> in this task instance's own variables
+    //    (TaskCommandExtension.cs, TaskSetTaskVariableCommand → context.TaskVariables.Set); the agent reads the
+    //    command from stdout as it is printed, so what a killed execution printed before dying is kept;
+    //  - the pre-job, main and post-job executions of one task instance share those variables
+    //    (JobExtension.cs InitializeJob: one `taskVariablesMapping[task.Id]` for the three), and every Node
+    //    handler passes them to the process as VSTS_TASKVARIABLE_<NAME> (Handler.cs AddTaskVariablesToEnvironment,
+    //    NodeHandler.cs), '.' and ' ' → '_', upper-cased, like task-lib's getTaskVariable key;
+    //  - the post-job execution (task.json `postjobexecution`) gets the step's inputs and service connections
+    //    as the main one does (TaskRunner.cs: same TaskStep, handler picked from PostJobExecution), and runs
+    //    with the condition always() (JobExtension.cs: `taskRunner.Condition = ExpressionManager.Always`),
+    //    re-evaluated after a job cancel, so it runs after a canceled or failed job — unless the agent itself
+    //    is shutting down (StepsRunner.cs). It runs even when the main execution did not run (skipped by its
+    //    condition, or the job failed or was canceled before it): then it sees none of these variables, and
+    //    nothing else in its environment tells it from a main execution (the handler passes no arguments).
+    // task-lib's getTaskVariable trims the value; it is undefined (or '') for a variable unset or set to ''.
+    saveState: (name, value) => tl.setTaskVariable(name, value),
+    getState: (name) => tl.getTaskVariable(name) ?? "",
     setFailed(message) {
       completed = true;
       tl.setResult(tl.TaskResult.Failed, message);

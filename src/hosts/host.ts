@@ -44,7 +44,7 @@ export interface Host {
   provenance(): Provenance;
   /** The credential this host authenticates with, for validated settings. */
   createCredential(settings: Settings): TokenCredential;
-  /** Keeps a value for this step's post step (GitHub `core.saveState`); a no-op where there is none. */
+  /** Keeps a value for this step's post step (GitHub `core.saveState`, Azure DevOps task variables). */
   saveState(name: string, value: string): void;
   /** A value the main step kept (in the post step), or ''. */
   getState(name: string): string;
