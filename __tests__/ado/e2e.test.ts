@@ -13,24 +13,12 @@ import { RUN_SUB_STATES } from "../../emulator/index.ts";
 import { patchTuesday } from "../../src/schedule.ts";
 import { seedManagedVersions, versionNames } from "../helpers/scenario.ts";
 import { type AdoScenario, findNode, startAdoScenario } from "./scenario.ts";
+import { buildRunning, cancelRequests, templateDeletes } from "../helpers/builds.ts";
 
 const TAG = "avd-image-action";
 const OUTPUTS = ["imageVersion", "imageVersionId", "templateName", "templateReused", "sourceImageVersion", "runState", "skipped", "prunedVersions"];
 
-const cancelRequests = (s: AdoScenario) => s.emu.writeRequests().filter((r) => r.method === "POST" && /\/cancel$/i.test(r.path));
-const templateDeletes = (s: AdoScenario) => s.emu.writeRequests().filter((r) => r.method === "DELETE" && /imageTemplates/i.test(r.path));
 
-/** Resolves once the emulator reports a running build. */
-async function buildRunning(s: AdoScenario): Promise<void> {
-  for (let i = 0; i < 300; i += 1) {
-    const running = s.emu
-      .listImageTemplates(s.avd.subscriptionId, s.avd.resourceGroup)
-      .some((t) => (t.properties as { lastRunStatus?: { runState?: string } }).lastRunStatus?.runState === "Running");
-    if (running) return;
-    await sleep(50);
-  }
-  throw new Error("no build started");
-}
 
 /** What every successful run must show the agent. */
 function assertSucceeded(run: TaskRun, version: string): void {

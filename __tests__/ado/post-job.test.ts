@@ -9,21 +9,10 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ServiceEndpoint } from "../../emulator/ado-agent.ts";
 import { type AdoScenario, startAdoScenario } from "./scenario.ts";
+import { buildRunning, cancelRequests } from "../helpers/builds.ts";
 
-const cancelRequests = (s: AdoScenario) => s.emu.writeRequests().filter((r) => r.method === "POST" && /\/cancel$/i.test(r.path));
 const runRequests = (s: AdoScenario) => s.emu.writeRequests().filter((r) => r.method === "POST" && /\/run$/i.test(r.path));
 
-/** Resolves once the emulator reports a running build. */
-async function buildRunning(s: AdoScenario): Promise<void> {
-  for (let i = 0; i < 300; i += 1) {
-    const running = s.emu
-      .listImageTemplates(s.avd.subscriptionId, s.avd.resourceGroup)
-      .some((t) => (t.properties as { lastRunStatus?: { runState?: string } }).lastRunStatus?.runState === "Running");
-    if (running) return;
-    await sleep(50);
-  }
-  throw new Error("no build started");
-}
 
 /** Resolves once a build was started (a run request reached the emulator). */
 async function runStarted(s: AdoScenario): Promise<void> {

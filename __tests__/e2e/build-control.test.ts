@@ -7,21 +7,9 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { postStepEnv } from "../../emulator/github-runner.ts";
 import { type Scenario, seedManagedVersions, startScenario, versionNames } from "../helpers/scenario.ts";
+import { buildRunning, cancelRequests, templateDeletes } from "../helpers/builds.ts";
 
-/** Resolves once the emulator reports a running build of some template. */
-async function buildRunning(s: Scenario): Promise<string> {
-  for (let i = 0; i < 200; i += 1) {
-    const running = s.emu
-      .listImageTemplates(s.avd.subscriptionId, s.avd.resourceGroup)
-      .find((t) => (t.properties as { lastRunStatus?: { runState?: string } }).lastRunStatus?.runState === "Running");
-    if (running) return running.name as string;
-    await sleep(50);
-  }
-  throw new Error("no build started");
-}
 
-const cancelRequests = (s: Scenario) => s.emu.writeRequests().filter((r) => r.method === "POST" && /\/cancel$/i.test(r.path));
-const templateDeletes = (s: Scenario) => s.emu.writeRequests().filter((r) => r.method === "DELETE" && /imageTemplates/i.test(r.path));
 
 describe("build control, end to end", () => {
   describe("cancellation", () => {
