@@ -38,8 +38,15 @@ export async function startBuild(ctx: RunContext, templateName: string): Promise
   const { host, settings, azure, signal } = ctx;
   const before = await azure.getTemplate(settings.resourceGroup, templateName);
   signal.throwIfAborted();
-  await azure.startRun(settings.resourceGroup, templateName);
+  // Recorded before the request: a step killed while Azure accepts the run still leaves the record the
+  // post step needs (it cancels only a template that is actually running).
   host.saveState(BUILD_STATE, JSON.stringify({ resourceGroup: settings.resourceGroup, templateName }));
+  try {
+    await azure.startRun(settings.resourceGroup, templateName);
+  } catch (error) {
+    host.saveState(BUILD_STATE, "");
+    throw error;
+  }
   host.info(`Build started. Image Builder runs for tens of minutes; status is read every ${settings.pollIntervalSeconds} s.`);
   return { templateName, previousStartTime: before?.lastRunStatus?.startTime };
 }
