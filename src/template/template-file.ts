@@ -77,8 +77,6 @@ interface Schema {
 }
 
 const DEFINITIONS = (schema as unknown as { definitions: Record<string, Schema> }).definitions;
-/** Api-version of the schema's source. */
-export const TEMPLATE_FILE_API_VERSION = "2025-10-01";
 
 /** `customize[2].type`-style text of a path. */
 export function formatPath(path: Path): string {
