@@ -1,6 +1,7 @@
 /**
  * Bundles src/index.ts into dist/index.js (ESM, Node 24) with esbuild — the one entrypoint of the
- * GitHub Action and the Azure DevOps task — and writes dist/post-job.js, the two-line shim task.json's
+ * GitHub Action and the Azure DevOps task; it only calls `run()` of src/main.ts, and has no top-level
+ * await, so Node's require() loads it too (require(esm), as TaskMockRunner does) — and writes dist/post-job.js, the two-line shim task.json's
  * `postjobexecution` runs: it marks the process as the post-job step and loads the same bundle. (The
  * agent runs a task's post-job execution always, even when its main execution never ran, and gives it
  * no argument: without the mark it could not tell itself from a main execution.)
@@ -28,5 +29,6 @@ await build({
 
 writeFileSync(
   `${values.outdir}/post-job.js`,
-  `// Azure DevOps post-job execution (task.json postjobexecution): the post step of the bundle, never a main run.\nprocess.env.AVD_IMAGE_ACTION_STAGE = "post";\nawait import("./index.js");\n`,
+  // No top-level await (in either file): harnesses that require() a task's target (TaskMockRunner) load it.
+  `// Azure DevOps post-job execution (task.json postjobexecution): the post step of the bundle, never a main run.\nprocess.env.AVD_IMAGE_ACTION_STAGE = "post";\nimport("./index.js").catch((error) => {\n  console.error(error);\n  process.exitCode = 1;\n});\n`,
 );

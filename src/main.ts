@@ -1,0 +1,141 @@
+/**
+ * The action, importable: `run()` chooses the host, reads the settings, runs the pipeline (or, as the
+ * action's `post` step, cancels a build the main step left running), reports, and sets an exit status
+ * that tells the truth: 0 only when the image was published and pruning succeeded, or the run was
+ * planned, skipped or submitted as asked.
+ *
+ * Importing this module does nothing (no top-level await, no listeners, no I/O), so harnesses that load
+ * the code and call `run()` themselves work: `@github/local-action` (which imports `src/main.ts` and
+ * replaces `@actions/core` with its stubs) and azure-pipelines-task-lib's `TaskMockRunner` (which
+ * `require()`s the task's target). The bundle's entry, `src/index.ts`, only calls `run()`.
+ */
+import { createBuildLogOpener } from "./azure/build-log.ts";
+import { createAzureGateway } from "./azure/gateway.ts";
+import { createAzureLookups } from "./azure/lookups.ts";
+import { createScriptStore } from "./azure/scripts-upload.ts";
+import { BuildFailedError, CanceledError } from "./errors.ts";
+import { createGitHubHost } from "./hosts/github.ts";
+import type { Host } from "./hosts/host.ts";
+import { runPipeline } from "./pipeline.ts";
+import { runPromote } from "./promote.ts";
+import { OUTPUT_NAMES, type OutputName, failureSummary, outputsOf, summaryOf } from "./report.ts";
+import { type Settings, parseSettings } from "./settings.ts";
+import { BUILD_STATE } from "./steps/build.ts";
+import { PreflightError } from "./steps/preflight.ts";
+import { scheduleSkipReason } from "./steps/decisions.ts";
+
+/** Environment variable dist/post-job.js sets to `post` (scripts/build.ts writes that shim). */
+const STAGE_VARIABLE = "AVD_IMAGE_ACTION_STAGE";
+/** Host state that tells the post step it is the post step. */
+const POST_STATE = "isPost";
+/** After a cancel signal, the process exits this long after at the latest (the runner kills at 10 s). */
+const EXIT_AFTER_SIGNAL_MS = 4500;
+
+/** Runs the action once in `host`; resolves to the process exit code. */
+export async function main(host: Host, signal: AbortSignal): Promise<number> {
+  // GitHub runs `runs.post` only after a main step, which set POST_STATE; Azure DevOps runs the post-job
+  // execution even when the main one never ran, through dist/post-job.js, which sets the stage.
+  if (host.getState(POST_STATE) === "true" || process.env[STAGE_VARIABLE] === "post") return post(host);
+  host.saveState(POST_STATE, "true");
+  let settings: Settings | undefined;
+  try {
+    settings = parseSettings(host.getInput, host.inputLabel);
+    const notToday = scheduleSkipReason(settings, host.manualTrigger);
+    if (notToday) {
+      host.info(`Skipped: ${notToday}`);
+      setOutputs(host, { "run-state": "Skipped", skipped: "true" });
+      await host.writeSummary(`## AVD image: ${settings.imageDefinition} — nothing built\n\nSkipped: ${notToday}\n`);
+      return 0;
+    }
+    const credential = host.createCredential(settings);
+    const azure = createAzureGateway(credential, settings.subscriptionId, settings.cloud);
+    const lookups = createAzureLookups(credential, settings.cloud);
+    const buildLog = createBuildLogOpener(credential, settings.cloud);
+    const scriptStore = settings.scriptsStorage ? createScriptStore(credential) : undefined;
+    const ctx = { host, settings, azure, lookups, signal, cancelRequested: new Set<string>(), buildLog, scriptStore };
+    if (settings.mode === "promote") {
+      const promoted = await runPromote(ctx);
+      setOutputs(host, { "image-version": promoted.version.name, "image-version-id": promoted.version.id, "run-state": promoted.runState, skipped: String(promoted.runState === "Skipped") });
+      await host.writeSummary(`## AVD image: ${settings.imageDefinition} ${promoted.version.name} — ${promoted.runState.toLowerCase()}\n\n${promoted.reason}\n`);
+      return 0;
+    }
+    const report = await runPipeline(ctx);
+    setOutputs(host, outputsOf(report));
+    await host.writeSummary(summaryOf(report, settings));
+    if (report.pruneFailures.length) {
+      host.setFailed(`Image version ${report.imageVersion} was published, but deleting ${report.pruneFailures.map((f) => f.version).join(", ")} failed (see above).`);
+      return 1;
+    }
+    return 0;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    host.setFailed(message);
+    if (settings && (error instanceof BuildFailedError || error instanceof CanceledError || error instanceof PreflightError)) {
+      const details =
+        error instanceof BuildFailedError ? error.details : error instanceof PreflightError ? error.checks.map((c) => `${c.status === "ok" ? "✔" : c.status === "warning" ? "⚠" : "✖"} ${c.check}: ${c.detail}`) : [];
+      const failed = error instanceof BuildFailedError ? error : undefined;
+      await host.writeSummary(failureSummary(settings, failed?.headline ?? message, details, failed?.log)).catch(() => undefined);
+    }
+    return 1;
+  }
+}
+
+/** Sets every output: the given values, `[]` for `pruned-versions` and '' for the rest when not given. */
+function setOutputs(host: Host, values: Partial<Record<OutputName, string>>): void {
+  for (const name of OUTPUT_NAMES) host.setOutput(name, values[name] ?? (name === "pruned-versions" ? "[]" : name === "skipped" ? "false" : ""));
+}
+
+/**
+ * The post step (action.yml `runs.post`): when the main step recorded a build and did not see it end
+ * (it was killed), asks Image Builder to cancel that build if it is still running. Never fails the job.
+ */
+async function post(host: Host): Promise<number> {
+  const recorded = host.getState(BUILD_STATE);
+  if (!recorded) return 0;
+  try {
+    const { resourceGroup, templateName } = JSON.parse(recorded) as { resourceGroup: string; templateName: string };
+    const settings = parseSettings(host.getInput, host.inputLabel);
+    const azure = createAzureGateway(host.createCredential(settings), settings.subscriptionId, settings.cloud);
+    const template = await azure.getTemplate(resourceGroup, templateName);
+    if (template?.lastRunStatus?.runState === "Running") {
+      await azure.cancelRun(resourceGroup, templateName);
+      host.warning(`The main step ended while the build of ${templateName} was running: asked Image Builder to cancel it.`);
+    }
+  } catch (error) {
+    host.warning(`Post step: could not check for a build left running: ${(error as Error).message}`);
+  }
+  return 0;
+}
+
+/**
+ * Runs the action once, in the host the environment names (Azure DevOps when `TF_BUILD` is set, else
+ * GitHub Actions), and sets `process.exitCode`. SIGINT/SIGTERM (a canceled job) abort the run: it then
+ * cancels its build and the process exits at most 4.5 s later, before the runner kills it.
+ * Never rejects: every failure is reported through the host and the exit code.
+ * @returns the exit code: 0 on success, 1 on failure.
+ */
+export async function run(): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (!controller.signal.aborted) controller.abort(new CanceledError(`Received ${name}`));
+    setTimeout(() => process.exit(1), EXIT_AFTER_SIGNAL_MS).unref();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let exitCode = 1;
+  try {
+    // Azure DevOps sets TF_BUILD. Its host is imported only there: the task library moves inputs out of process.env on import.
+    const host: Host = process.env.TF_BUILD ? (await import("./hosts/azure-pipelines.ts")).createAzurePipelinesHost() : createGitHubHost();
+    exitCode = await main(host, controller.signal);
+  } catch (error) {
+    // Only a host that cannot start lands here (main reports everything else itself).
+    process.stderr.write(`avd-image-action could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    exitCode = 1;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  if (controller.signal.aborted) process.exit(exitCode || 1);
+  process.exitCode = exitCode;
+  return exitCode;
+}
