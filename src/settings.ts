@@ -16,6 +16,7 @@ import { type AvdStepCall, parseAvdSteps } from "./avd/catalog.ts";
 import { isWindowsClientSource } from "./template/safety.ts";
 import { type RepositoryFiles, type RepositoryScript, type ScriptsStorage, inlineProblems, parseScriptsStorage, readRepositoryScripts, repositoryOnDisk } from "./template/scripts.ts";
 import { VM_SIZE, loadTemplateFile } from "./template/template-file.ts";
+import { MAX_UPDATE_LIMIT, WINDOWS_UPDATE_DEFAULTS, type WindowsUpdateOptions, parseWindowsUpdateFilters, searchCriteriaProblem } from "./template/windows-update.ts";
 import { type AzureEnvironmentName, type CloudEndpoints, AZURE_CLOUDS, resolveCloud } from "./cloud.ts";
 import {
   isGalleryName,
@@ -75,6 +76,8 @@ export interface Settings {
   inlineScript: string[];
   scriptUris: ScriptUri[];
   windowsUpdate: boolean;
+  /** What the action's Windows Update customizers search, filter and install at a time (`windows-update-*`). */
+  windowsUpdateOptions: WindowsUpdateOptions;
   vmSize: string;
   osDiskSizeGb: number;
   /** AIB `buildTimeoutInMinutes`; 0 means AIB's default (240 minutes). */
@@ -151,6 +154,9 @@ export const INPUT_DEFAULTS = {
   "inline-script": "",
   "script-uris": "",
   "windows-update": "true",
+  "windows-update-search-criteria": "IsInstalled=0",
+  "windows-update-filters": "exclude:$_.Title -like '*Preview*'\ninclude:$true",
+  "windows-update-limit": "40",
   "vm-size": "Standard_D4s_v5",
   "os-disk-size-gb": "127",
   "build-timeout-minutes": "120",
@@ -289,6 +295,14 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
   const inlineScript = input("inline-script") === "" ? [] : read("inline-script").replace(/\r\n/g, "\n").replace(/\n+$/, "").split("\n");
   const scriptUris = parseScriptUris(input("script-uris"), (m) => fail("script-uris", m));
   const windowsUpdate = check("windows-update", booleanInput, "must be 'true' or 'false'.");
+  const searchCriteria = input("windows-update-search-criteria");
+  const criteriaProblem = searchCriteriaProblem(searchCriteria);
+  if (criteriaProblem) {
+    fail("windows-update-search-criteria", `'${searchCriteria}' is not a Windows Update search: ${criteriaProblem}. The default is '${WINDOWS_UPDATE_DEFAULTS.searchCriteria}'; e.g. "IsInstalled=0 and Type='Software'" leaves drivers out.`);
+  }
+  const updateFilters = parseWindowsUpdateFilters(input("windows-update-filters"));
+  for (const problem of updateFilters.problems) fail("windows-update-filters", problem);
+  const updateLimit = check("windows-update-limit", wholeNumber(0, MAX_UPDATE_LIMIT), `must be a whole number of updates installed at a time, from 1 to ${MAX_UPDATE_LIMIT} (0: Image Builder's default, ${MAX_UPDATE_LIMIT}).`);
   const vmSize = check("vm-size", z.string().check(z.regex(/^(Standard|Basic)_[A-Za-z0-9_-]+$/)), "must be an Azure VM size such as 'Standard_D4s_v5'.");
   const osDiskSizeGb = check("os-disk-size-gb", wholeNumber(0, 4095), "must be a whole number of GB from 0 (the source image's size) to 4095.");
   const buildTimeoutMinutes = check("build-timeout-minutes", wholeNumber(0, 960), "must be a whole number of minutes from 0 (AIB's default, 240) to 960.");
@@ -430,6 +444,7 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
     inlineScript,
     scriptUris: scriptUris!,
     windowsUpdate: windowsUpdate!,
+    windowsUpdateOptions: { searchCriteria, filters: updateFilters.filters, updateLimit: updateLimit! },
     vmSize: effectiveVmSize!,
     osDiskSizeGb: effectiveOsDisk!,
     buildTimeoutMinutes: effectiveTimeout!,

@@ -39,4 +39,7 @@ export const BAD_INPUTS: { input: string; value: string; expect: RegExp }[] = [
   { input: "arm-endpoint", value: "http://127.0.0.1:8443", expect: /https:\/\/ URL/ },
   { input: "location", value: "West Europe", expect: /Azure region name/ },
   { input: "client-id", value: "", expect: /required when 'tenant-id' is set/ },
+  { input: "windows-update-search-criteria", value: "IsInstaled=0", expect: /'IsInstaled' is not a search criterion/ },
+  { input: "windows-update-filters", value: "exclude:$_.Title -like '*Preview*'", expect: /no line starts with 'include:'/ },
+  { input: "windows-update-limit", value: "5000", expect: /from 1 to 1000/ },
 ];

@@ -17,6 +17,7 @@ import type {
   ImageTemplateWindowsUpdateCustomizer,
 } from "@azure/arm-imagebuilder";
 import data from "./catalog-data.json" with { type: "json" };
+import { type WindowsUpdateOptions, windowsUpdateCustomizer } from "../template/windows-update.ts";
 
 /** One parameter of a script's `param()` block, as the catalog records it. */
 export interface CatalogParam {
@@ -383,12 +384,13 @@ export function invocationLine(call: AvdStepCall): string {
  * - a script without parameters: a `PowerShell` customizer with the pinned `scriptUri` and its SHA-256;
  * - every PowerShell step elevated as SYSTEM;
  * - after language packs, default language and Windows optimizations: Windows Update (updateLimit 0,
- *   only when `windowsUpdate`) and a restart (`<step>-windowsUpdate`, `<step>-windowsRestart`).
+ *   only when `windowsUpdate`; with `windowsUpdateOptions` when given) and a restart (`<step>-windowsUpdate`,
+ *   `<step>-windowsRestart`).
  *
  * `adminSysPrep` is returned apart (`last`): it rewrites Image Builder's sysprep command and must be the
  * last customizer of the template.
  */
-export function avdStepCustomizers(calls: readonly AvdStepCall[], options: { windowsUpdate: boolean }): { steps: ImageTemplateCustomizerUnion[]; last: ImageTemplateCustomizerUnion[] } {
+export function avdStepCustomizers(calls: readonly AvdStepCall[], options: { windowsUpdate: boolean; windowsUpdateOptions?: WindowsUpdateOptions }): { steps: ImageTemplateCustomizerUnion[]; last: ImageTemplateCustomizerUnion[] } {
   const steps: ImageTemplateCustomizerUnion[] = [];
   const last: ImageTemplateCustomizerUnion[] = [];
   const ordered = [...calls].sort((a, b) => AVD_STEPS.indexOf(a.step) - AVD_STEPS.indexOf(b.step));
@@ -424,7 +426,8 @@ export function avdStepCustomizers(calls: readonly AvdStepCall[], options: { win
     }
     if (step.restart) {
       if (options.windowsUpdate) {
-        const update: ImageTemplateWindowsUpdateCustomizer = { type: "WindowsUpdate", name: `${step.stepName}-windowsUpdate`, updateLimit: 0 };
+        const name = `${step.stepName}-windowsUpdate`;
+        const update: ImageTemplateWindowsUpdateCustomizer = options.windowsUpdateOptions ? windowsUpdateCustomizer(name, options.windowsUpdateOptions) : { type: "WindowsUpdate", name, updateLimit: 0 };
         out.push(update);
       }
       const restart: ImageTemplateRestartCustomizer = { type: "WindowsRestart", name: `${step.stepName}-windowsRestart`, ...(step.restart.restartTimeout ? { restartTimeout: step.restart.restartTimeout } : {}) };

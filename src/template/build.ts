@@ -22,6 +22,7 @@ import { TAGS } from "../tags.ts";
 import { type Version, formatVersion } from "../versioning.ts";
 import { safetyCustomizers } from "./safety.ts";
 import { type ScriptUpload, repositoryScriptCustomizers } from "./scripts.ts";
+import { isDefaultWindowsUpdate, windowsUpdateCustomizer } from "./windows-update.ts";
 
 /**
  * The source with its exact version, as the template gets it: a marketplace `latest` already resolved
@@ -158,14 +159,18 @@ export function buildVmProfile(settings: Settings): ImageTemplateVmProfile {
  * 3. the template file's own customizers;
  * 4. each `script-uris` script, each repository script (`scripts`), the `inline-script`, then a restart
  *    when any of these ran;
- * 5. Windows Update (excluding previews) and a restart (`windows-update`);
+ * 5. Windows Update (`windows-update-search-criteria`, `-filters`, `-limit`; by default everything not
+ *    installed but previews, 40 at a time) and a restart (`windows-update`);
  * 6. safety: wait until BitLocker decryption is done, remove per-user Appx packages;
  * 7. admin sysprep (`avd-steps: admin-sysprep`), last.
  * @returns the customizers and the repository script uploads they need.
  */
 export function buildCustomizers(settings: Settings): { customize: ImageTemplateCustomizerUnion[]; uploads: ScriptUpload[] } {
   const safety = settings.safetySteps ? safetyCustomizers() : { first: [], beforeSysprep: [] };
-  const avd = avdStepCustomizers(settings.avdSteps, { windowsUpdate: settings.windowsUpdate });
+  // The portal's own Windows Update steps (updateLimit 0) stay as the portal makes them, unless the
+  // windows-update-* inputs say otherwise: a filter that keeps a bad update out keeps it out of every run.
+  const updateOptions = isDefaultWindowsUpdate(settings.windowsUpdateOptions) ? undefined : settings.windowsUpdateOptions;
+  const avd = avdStepCustomizers(settings.avdSteps, { windowsUpdate: settings.windowsUpdate, windowsUpdateOptions: updateOptions });
   const repository = repositoryScriptCustomizers(settings.repositoryScripts, settings.scriptsStorage);
   const steps: ImageTemplateCustomizerUnion[] = [...safety.first, ...avd.steps, ...settings.fileCustomizers];
   const userSteps = steps.length;
@@ -187,13 +192,7 @@ export function buildCustomizers(settings: Settings): { customize: ImageTemplate
     steps.push({ type: "WindowsRestart", name: "restart-after-scripts", restartTimeout: RESTART_TIMEOUT });
   }
   if (settings.windowsUpdate) {
-    steps.push({
-      type: "WindowsUpdate",
-      name: "windows-update",
-      searchCriteria: "IsInstalled=0",
-      filters: ["exclude:$_.Title -like '*Preview*'", "include:$true"],
-      updateLimit: 40,
-    });
+    steps.push(windowsUpdateCustomizer("windows-update", settings.windowsUpdateOptions));
     steps.push({ type: "WindowsRestart", name: "restart-after-windows-update", restartTimeout: RESTART_TIMEOUT });
   }
   steps.push(...safety.beforeSysprep, ...avd.last);
