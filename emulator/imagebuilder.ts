@@ -71,7 +71,19 @@ export interface BuildFailure {
   customizerName?: string;
   /** Replaces AIB's lastRunStatus.message. */
   message?: string;
+  /**
+   * Packer's configuration errors: the build fails while packer prepares it (`Failed to prepare build`,
+   * before any VM is deployed) and customization.log shows each as `PACKER ERR * <error>`.
+   */
+  packerErrors?: string[];
 }
+
+/**
+ * Image Builder troubleshooting guide, "JWT errors appear in the log early in the build": a
+ * `buildTimeoutInMinutes` of 1 to 5 fails early in the build, the log showing
+ * "PACKER ERR * client_jwt will expire within 5 minutes, please use a JWT that is valid for at least 5 minutes".
+ */
+const CLIENT_JWT_ERROR = 'client_jwt will expire within 5 minutes, please use a JWT that is valid for at least 5 minutes';
 
 /** Per-build settings consumed by the next run that matches. */
 export interface BuildPlan {
@@ -482,7 +494,10 @@ export class ImageBuilder {
     const runState = String(t.lastRunStatus?.runState ?? '');
     if (t.provisioningState !== 'Succeeded' || runState === 'Running' || runState === 'Canceling' || t.deleteOp) throw notAllowed('run/action', t);
     const planIdx = this.plans.findIndex((pl) => planMatches(pl, t));
-    const plan = planIdx >= 0 ? this.plans.splice(planIdx, 1)[0]! : {};
+    let plan: BuildPlan = planIdx >= 0 ? this.plans.splice(planIdx, 1)[0]! : {};
+    const requestedTimeout = Number(t.input.buildTimeoutInMinutes ?? 0);
+    const jwtTooShort = requestedTimeout >= 1 && requestedTimeout <= 5;
+    if (jwtTooShort) plan = { ...plan, fail: { phase: 'Building', packerErrors: [CLIENT_JWT_ERROR] } };
     const runOp = this.newOperation(ctx, t.location);
     const build: BuildRun = { runOp, plan, ended: false, stagingStorageAccount: storageAccountName(t) };
     const logUrl = this.buildLog?.start({
@@ -498,9 +513,9 @@ export class ImageBuilder {
     t.build = build;
     t.runOutputs.clear();
     t.lastRunStatus = { startTime: armTime(), runState: 'Running', runSubState: 'Queued', message: '' };
-    const minutes = Number(t.input.buildTimeoutInMinutes ?? 0) || 240;
+    const minutes = requestedTimeout || 240;
     this.core().scheduler.after(minutes * this.core().options.buildTimeoutMsPerMinute, () => {
-      if (build.ended) return;
+      if (build.ended || jwtTooShort) return;
       const msg = "Failed while waiting for packerizer: Timeout waiting for microservice to complete: 'context deadline exceeded'";
       this.endBuild(t, build, 'Failed', msg, errorDetail('InternalOperationError', `Failed in building/customizing image: ${msg}`));
     });
@@ -555,6 +570,16 @@ export class ImageBuilder {
       const logUrl = build.logUrl ?? `https://${build.stagingStorageAccount}.blob.core.windows.net/packerlogs/${newGuid()}/customization.log`;
       const packer = `Failed while waiting for packerizer: Microservice has failed: Failed while processing request: Error when executing packerizer: Packer build command has failed: exit status 1. During the image build, a failure has occurred, please review the build log to identify which build/customization step failed. For more troubleshooting steps go to https://aka.ms/azvmimagebuilderts. Image Build log location: ${logUrl}. OperationId: ${build.runOp.id}. Use this operationId to search packer logs.`;
       const msg = fail.message ?? packer;
+      // Template reference, Properties: validate: with continueDistributeOnFailure true "output image(s) will
+      // still be distributed" after a failed validation, and "the end to end image run will be reported as
+      // having failed".
+      const validate = isRecord(t.input.validate) ? t.input.validate : {};
+      if (phase === 'Validating' && validate.continueDistributeOnFailure === true && t.lastRunStatus) {
+        t.lastRunStatus.runSubState = 'Distributing';
+        const err = this.distribute(t);
+        this.endBuild(t, build, 'Failed', err ? `${msg} ${err}` : msg, errorDetail('InternalOperationError', `Failed in validating image: ${msg}`));
+        return;
+      }
       this.endBuild(t, build, 'Failed', msg, errorDetail('InternalOperationError', `Failed in building/customizing image: ${msg}`));
       return;
     }

@@ -310,6 +310,17 @@ export class Storage implements BuildLogWriter {
     const run = log.run;
     const stagingRg = run.stagingResourceGroupId.split('/').pop()!;
     const sub = run.subscriptionId;
+    if (phase === 'Building' && fail?.packerErrors?.length) {
+      // Packer refuses its configuration before deploying anything (AIB troubleshooting guide, JWT errors).
+      return [
+        err('[INFO] Packer version: 1.10.0 [go1.22.5 linux amd64]'),
+        out('Error: Failed to prepare build: "azure-arm"'),
+        err(''),
+        out(''),
+        ...fail.packerErrors.map((e) => err(`* ${e}`)),
+        out(`${fail.packerErrors.length} error(s) occurred:`),
+      ];
+    }
     if (phase === 'Building') {
       const deployment = `pkrdp${log.random}`;
       const lines = [

@@ -80,7 +80,10 @@ export interface Settings {
   windowsUpdateOptions: WindowsUpdateOptions;
   vmSize: string;
   osDiskSizeGb: number;
-  /** AIB `buildTimeoutInMinutes`; 0 means AIB's default (240 minutes). */
+  /**
+   * AIB `buildTimeoutInMinutes`: 0 (AIB's default, 240 minutes) or 6-960. 1-5 are refused: Image Builder
+   * fails them early ("client_jwt will expire within 5 minutes", Image Builder troubleshooting guide).
+   */
   buildTimeoutMinutes: number;
   targetRegions: TargetRegion[];
   storageAccountType: StorageAccountType;
@@ -159,7 +162,7 @@ export const INPUT_DEFAULTS = {
   "windows-update-limit": "40",
   "vm-size": "Standard_D4s_v5",
   "os-disk-size-gb": "127",
-  "build-timeout-minutes": "120",
+  "build-timeout-minutes": "240",
   "target-regions": "",
   "storage-account-type": "Standard_LRS",
   "exclude-from-latest": "false",
@@ -305,7 +308,7 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
   const updateLimit = check("windows-update-limit", wholeNumber(0, MAX_UPDATE_LIMIT), `must be a whole number of updates installed at a time, from 1 to ${MAX_UPDATE_LIMIT} (0: Image Builder's default, ${MAX_UPDATE_LIMIT}).`);
   const vmSize = check("vm-size", z.string().check(z.regex(/^(Standard|Basic)_[A-Za-z0-9_-]+$/)), "must be an Azure VM size such as 'Standard_D4s_v5'.");
   const osDiskSizeGb = check("os-disk-size-gb", wholeNumber(0, 4095), "must be a whole number of GB from 0 (the source image's size) to 4095.");
-  const buildTimeoutMinutes = check("build-timeout-minutes", wholeNumber(0, 960), "must be a whole number of minutes from 0 (AIB's default, 240) to 960.");
+  const buildTimeoutMinutes = check("build-timeout-minutes", buildTimeout, BUILD_TIMEOUT_FIX);
   const targetRegions = parseTargetRegions(input("target-regions"), location, (m) => fail("target-regions", m));
   const storageAccountType = check("storage-account-type", z.enum(STORAGE_ACCOUNT_TYPES), `must be one of ${STORAGE_ACCOUNT_TYPES.join(", ")}.`);
   const excludeFromLatest = check("exclude-from-latest", booleanInput, "must be 'true' or 'false'.");
@@ -558,6 +561,15 @@ function parseErrorHandling(value: string, file: Settings["errorHandling"] | und
   }
   return result;
 }
+
+/**
+ * `build-timeout-minutes`: 0 or 6-960. Image Builder fails 1-5 minutes early in the build: "client_jwt will
+ * expire within 5 minutes, please use a JWT that is valid for at least 5 minutes" (Image Builder
+ * troubleshooting guide, "JWT errors appear in the log early in the build"); 960 is the API's maximum.
+ */
+const buildTimeout = z.pipe(wholeNumber(0, 960), z.number().check(z.refine((n) => n === 0 || n >= 6)));
+export const BUILD_TIMEOUT_FIX =
+  "must be 0 (Image Builder's default, 240 minutes) or a whole number of minutes from 6 to 960: Image Builder fails 1-5 early in the build ('client_jwt will expire within 5 minutes').";
 
 const booleanInput = z.pipe(
   z.string().check(z.regex(/^(true|false)$/i)),

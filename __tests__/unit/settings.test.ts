@@ -16,7 +16,7 @@ describe("settings", () => {
     assert.equal(settings.windowsUpdate, true);
     assert.equal(settings.vmSize, "Standard_D4s_v5");
     assert.equal(settings.osDiskSizeGb, 127);
-    assert.equal(settings.buildTimeoutMinutes, 120);
+    assert.equal(settings.buildTimeoutMinutes, 240);
     assert.equal(settings.keepVersions, 5);
     assert.equal(settings.versionStrategy, "patch");
     assert.equal(settings.dryRun, false);

@@ -266,6 +266,24 @@ function checkSemantics(props: { [key: string]: Json }, base: Path, out: { path:
   if (Array.isArray(props.customize)) props.customize.forEach((c, i) => isObject(c) && checkStep(c, [...base, "customize", i], out, "customizer"));
   const validate = props.validate;
   if (isObject(validate) && Array.isArray(validate.inVMValidations)) validate.inVMValidations.forEach((c, i) => isObject(c) && checkStep(c, [...base, "validate", "inVMValidations", i], out, "validator"));
+  // Template reference, Properties: validate: with continueDistributeOnFailure true "output image(s) will still
+  // be distributed" when validation fails, while "the end to end image run will be reported as having failed".
+  if (isObject(validate) && validate.continueDistributeOnFailure === true) {
+    out.push({
+      path: [...base, "validate", "continueDistributeOnFailure"],
+      message:
+        `must not be true: Image Builder would publish an image version that failed validation while reporting the run Failed, and host pools deploying "latest" would get it. ` +
+        `Remove it (or set it to false): a version is then published only when validation passes.`,
+    });
+  }
+  // Image Builder troubleshooting guide: a buildTimeoutInMinutes of 1 to 5 fails early ("client_jwt will expire within 5 minutes").
+  const timeout = props.buildTimeoutInMinutes;
+  if (typeof timeout === "number" && timeout >= 1 && timeout <= 5) {
+    out.push({
+      path: [...base, "buildTimeoutInMinutes"],
+      message: `must be 0 (Image Builder's default, 240 minutes) or 6 to 960: Image Builder fails 1-5 early in the build ('client_jwt will expire within 5 minutes'). Remove it to use the 'build-timeout-minutes' input.`,
+    });
+  }
   const vm = props.vmProfile;
   if (isObject(vm)) {
     if (typeof vm.vmSize === "string" && vm.vmSize !== "" && !VM_SIZE.test(vm.vmSize)) out.push({ path: [...base, "vmProfile", "vmSize"], message: `'${vm.vmSize}' is not an Azure VM size such as 'Standard_D4s_v5'.` });
