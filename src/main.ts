@@ -23,6 +23,7 @@ import { type Settings, parseSettings } from "./settings.ts";
 import { BUILD_STATE } from "./steps/build.ts";
 import { PreflightError } from "./steps/preflight.ts";
 import { scheduleSkipReason } from "./steps/decisions.ts";
+import { clockOf, scheduleGate } from "./steps/schedule-gate.ts";
 
 /** Environment variable dist/post-job.js sets to `post` (scripts/build.ts writes that shim). */
 const STAGE_VARIABLE = "AVD_IMAGE_ACTION_STAGE";
@@ -40,19 +41,17 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
   let settings: Settings | undefined;
   try {
     settings = parseSettings(host.getInput, host.inputLabel);
-    const notToday = scheduleSkipReason(settings, host.manualTrigger);
-    if (notToday) {
-      host.info(`Skipped: ${notToday}`);
-      setOutputs(host, { "run-state": "Skipped", skipped: "true" });
-      await host.writeSummary(`## AVD image: ${settings.imageDefinition} — nothing built\n\nSkipped: ${notToday}\n`);
-      return 0;
-    }
+    const now = clockOf();
+    const notToday = settings.mode === "promote" ? scheduleSkipReason(settings, host.manualTrigger, now()) : undefined;
+    if (notToday) return await skipForSchedule(host, settings, notToday);
     const credential = host.createCredential(settings);
     const azure = createAzureGateway(credential, settings.subscriptionId, settings.cloud);
     const lookups = createAzureLookups(credential, settings.cloud);
     const buildLog = createBuildLogOpener(credential, settings.cloud);
     const scriptStore = settings.scriptsStorage ? createScriptStore(credential) : undefined;
     const ctx = { host, settings, azure, lookups, signal, cancelRequested: new Set<string>(), buildLog, scriptStore };
+    const verdict = settings.mode === "build" ? await scheduleGate(ctx, now()) : undefined;
+    if (verdict && !verdict.build) return await skipForSchedule(host, settings, verdict.reason);
     if (settings.mode === "promote") {
       const promoted = await runPromote(ctx);
       setOutputs(host, { "image-version": promoted.version.name, "image-version-id": promoted.version.id, "run-state": promoted.runState, skipped: String(promoted.runState === "Skipped") });
@@ -78,6 +77,14 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     }
     return 1;
   }
+}
+
+/** Ends a run the schedule guard skips: a notice (Azure DevOps: a warning), `skipped` outputs and the summary. */
+async function skipForSchedule(host: Host, settings: Settings, reason: string): Promise<number> {
+  host.notice(`Skipped: ${reason}`);
+  setOutputs(host, { "run-state": "Skipped", skipped: "true" });
+  await host.writeSummary(`## AVD image: ${settings.imageDefinition} — nothing built\n\nSkipped: ${reason}\n`);
+  return 0;
 }
 
 /** Sets every output: the given values, `[]` for `pruned-versions` and '' for the rest when not given. */

@@ -10,7 +10,6 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ServiceEndpoint, TaskRun } from "../../emulator/ado-agent.ts";
 import { RUN_SUB_STATES } from "../../emulator/index.ts";
-import { patchTuesday } from "../../src/schedule.ts";
 import { seedManagedVersions, versionNames } from "../helpers/scenario.ts";
 import { type AdoScenario, findNode, startAdoScenario } from "./scenario.ts";
 import { buildRunning, cancelRequests, templateDeletes } from "../helpers/builds.ts";
@@ -288,26 +287,20 @@ describe("Azure DevOps task, end to end against the emulator", { concurrency: tr
     before(async () => (s = await startAdoScenario()));
     after(() => s.emu.close());
 
-    /** A patch-tuesday+N schedule whose day is not today (UTC). */
-    function notToday(): string {
-      const now = new Date();
-      const tuesday = patchTuesday(now.getUTCFullYear(), now.getUTCMonth() + 1);
-      const day = Math.floor(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) / 86_400_000);
-      const offset = [0, 1, 2].find((n) => Math.floor(tuesday.getTime() / 86_400_000) + n !== day)!;
-      return `patch-tuesday+${offset}`;
-    }
-
-    it("a scheduled run off the schedule's day builds nothing; a run queued by hand (Build.Reason Manual) does", async () => {
+    it("a scheduled run in a covered Patch Tuesday cycle builds nothing and warns (no notices in Azure DevOps); a run queued by hand (Build.Reason Manual) does", async () => {
       const connection = await s.connection("secret");
+      s.emu.seedImageVersion({ resourceGroup: s.avd.resourceGroup, gallery: s.avd.gallery, image: s.avd.imageDefinition, version: "3.0.0", publishedDate: "2027-03-10T07:00:00Z" });
+      const clock = { AVD_IMAGE_ACTION_CLOCK: "2027-03-13T06:00:00Z" };
       s.emu.resetLog();
-      const scheduled = await s.runTask(connection, { schedule: notToday(), dryRun: "true" });
+      const scheduled = await s.runTask(connection, { schedule: "patch-tuesday+1" }, { env: { ...clock, BUILD_REASON: "Schedule" } });
       assert.equal(scheduled.exitCode, 0, scheduled.stdout);
       assert.equal(scheduled.outputs.skipped, "true");
       assert.equal(scheduled.outputs.runState, "Skipped");
       assert.equal(scheduled.result?.result, "Succeeded");
-      assert.deepEqual(s.emu.requests, []);
+      assert.match(scheduled.stdout, /##vso\[task\.logissue type=warning[^\]]*\]Skipped: Patch Tuesday cycle 2027-03 .* is covered by image version 3\.0\.0.*Next build day: 2027-04-14/);
+      assert.deepEqual(s.emu.writeRequests(), []);
 
-      const manual = await runManual(s, connection, { schedule: notToday(), dryRun: "true" });
+      const manual = await s.runTask(connection, { schedule: "patch-tuesday+1", dryRun: "true" }, { env: { ...clock, BUILD_REASON: "Manual" } });
       assert.equal(manual.exitCode, 0, manual.stdout);
       assert.equal(manual.outputs.skipped, "false");
       assert.equal(manual.outputs.runState, "DryRun");
@@ -326,7 +319,3 @@ describe("Azure DevOps task, end to end against the emulator", { concurrency: tr
     });
   });
 });
-
-function runManual(s: AdoScenario, connection: ServiceEndpoint, overrides: Record<string, string>): Promise<TaskRun> {
-  return s.runTask(connection, overrides, { env: { BUILD_REASON: "Manual" } });
-}

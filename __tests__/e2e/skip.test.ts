@@ -4,7 +4,6 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { patchTuesday } from "../../src/schedule.ts";
 import { type Scenario, startScenario, versionNames } from "../helpers/scenario.ts";
 
 describe("skipping, end to end", () => {
@@ -37,18 +36,58 @@ describe("skipping, end to end", () => {
     assert.equal(stale.outputs["image-version"], "1.0.2");
   });
 
-  it("schedule: builds nothing on other days, and builds on any day when started by hand", async () => {
-    const now = new Date();
-    const tuesday = patchTuesday(now.getUTCFullYear(), now.getUTCMonth() + 1);
-    const today = Math.round((Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - tuesday.getTime()) / 86_400_000);
-    const notToday = today === 3 ? 4 : 3; // an offset whose day is not today
-    s.emu.resetLog();
-    const scheduled = await s.run({ schedule: `patch-tuesday+${notToday}` }, { GITHUB_EVENT_NAME: "schedule" });
-    assert.equal(scheduled.exitCode, 0, scheduled.stdout);
-    assert.equal(scheduled.outputs.skipped, "true");
-    assert.match(scheduled.stdout, new RegExp(`schedule is patch-tuesday\\+${notToday}: this month's build day is \\d{4}-\\d{2}-\\d{2} \\(UTC\\)`));
-    assert.deepEqual(s.emu.requests, [], "the guard runs before any Azure call");
-    const byHand = await s.run({ schedule: `patch-tuesday+${notToday}`, "dry-run": "true" }, { GITHUB_EVENT_NAME: "workflow_dispatch" });
-    assert.equal(byHand.outputs["run-state"], "DryRun");
+  describe("schedule: once per Patch Tuesday cycle, catching up a dropped build day (clock injected)", { concurrency: false }, () => {
+    // March 2027: Patch Tuesday the 9th, patch-tuesday+1 builds from the 10th; the next build day is 14 April.
+    const scheduled = (clock: string, overrides: Record<string, string> = {}) =>
+      s.run({ schedule: "patch-tuesday+1", ...overrides }, { GITHUB_EVENT_NAME: "schedule", AVD_IMAGE_ACTION_CLOCK: clock });
+    const built = (run: Awaited<ReturnType<typeof scheduled>>) => {
+      assert.equal(run.exitCode, 0, run.stdout);
+      assert.equal(run.outputs.skipped, "false", run.stdout);
+      assert.equal(run.outputs["run-state"], "Succeeded");
+      assert.ok(versionNames(s).includes(run.outputs["image-version"]!));
+    };
+
+    it("a scheduled run 3 days after PT+1 with no version published since builds (catching up)", async () => {
+      const run = await scheduled("2027-03-13T06:00:00Z");
+      built(run);
+      assert.match(run.stdout, /Schedule: Patch Tuesday cycle 2027-03 \(patch-tuesday\+1: build day 2027-03-10 UTC\): no image version published since 2027-03-10, so this run builds it \(catching up, 3 days after the build day\)/);
+    });
+
+    it("a scheduled run on PT+1 builds", async () => {
+      const run = await scheduled("2027-03-10T05:00:00Z", { "inline-script": "Write-Host 'on the day'" });
+      built(run);
+      assert.match(run.stdout, /no image version published since 2027-03-10, so this run builds it\./);
+    });
+
+    it("the same 3 days later, with a version published on PT+1, skips with a notice naming the cycle, the version and the next build day", async () => {
+      s.emu.seedImageVersion({ resourceGroup: s.avd.resourceGroup, gallery: s.avd.gallery, image: s.avd.imageDefinition, version: "7.0.0", publishedDate: "2027-03-10T07:00:00Z" });
+      s.emu.resetLog();
+      const run = await scheduled("2027-03-13T06:00:00Z");
+      assert.equal(run.exitCode, 0, run.stdout);
+      assert.equal(run.outputs.skipped, "true");
+      assert.equal(run.outputs["run-state"], "Skipped");
+      assert.match(run.stdout, /::notice::Skipped: Patch Tuesday cycle 2027-03 \(patch-tuesday\+1: build day 2027-03-10 UTC\) is covered by image version 7\.0\.0, published 2027-03-10T07:00Z\. Next build day: 2027-04-14 \(UTC\)/);
+      assert.match(run.summary, /nothing built[\s\S]*covered by image version 7\.0\.0/);
+      assert.deepEqual(s.emu.writeRequests(), [], "a skipped run writes nothing");
+      assert.deepEqual(
+        s.emu.requests.filter((r) => r.path.startsWith("/subscriptions/")).map((r) => `${r.method} ${r.path.replace(/^.*\/images\//, "…/images/")}`),
+        [`GET …/images/${s.avd.imageDefinition}/versions`],
+        "one list of the definition's versions decides",
+      );
+    });
+
+    it("a manual run builds even in a covered cycle", async () => {
+      const run = await s.run({ schedule: "patch-tuesday+1", "inline-script": "Write-Host 'by hand'" }, { GITHUB_EVENT_NAME: "workflow_dispatch", AVD_IMAGE_ACTION_CLOCK: "2027-03-13T06:00:00Z" });
+      built(run);
+      assert.match(run.stdout, /Schedule: started by hand: builds whatever the schedule \(Patch Tuesday cycle 2027-03/);
+    });
+
+    it("a malformed clock is refused before any Azure call, naming the variable", async () => {
+      s.emu.resetLog();
+      const run = await scheduled("13/03/2027");
+      assert.equal(run.exitCode, 1);
+      assert.match(run.stdout, /::error::Environment variable AVD_IMAGE_ACTION_CLOCK: '13\/03\/2027' is not an ISO 8601 UTC time/);
+      assert.deepEqual(s.emu.requests, []);
+    });
   });
 });

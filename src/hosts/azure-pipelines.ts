@@ -127,6 +127,7 @@ export function createAzurePipelinesHost(env: NodeJS.ProcessEnv = process.env): 
     setOutput: (name, value) => tl.setVariable(camelCase(name), value, false, true),
     info: (message) => process.stdout.write(`${neutralizeCommands(message)}\n`),
     warning: (message) => tl.logIssue(tl.IssueType.Warning, message),
+    notice: (message) => tl.logIssue(tl.IssueType.Warning, message),
     error: (message) => tl.logIssue(tl.IssueType.Error, message),
     async group(title, fn) {
       process.stdout.write(`##[group]${title}\n`);

@@ -20,6 +20,7 @@ export function createGitHubHost(env: NodeJS.ProcessEnv = process.env): Host {
     setOutput: (name, value) => core.setOutput(name, value),
     info: (message) => core.info(message),
     warning: (message) => core.warning(message),
+    notice: (message) => core.notice(message),
     error: (message) => core.error(message),
     group: (title, fn) => core.group(title, fn),
     setSecret: (value) => core.setSecret(value),

@@ -29,6 +29,8 @@ export interface Host {
   setOutput(name: string, value: string): void;
   info(message: string): void;
   warning(message: string): void;
+  /** A notice: GitHub `::notice`; Azure DevOps has none, so a warning. */
+  notice(message: string): void;
   error(message: string): void;
   /** Runs `fn` inside a collapsible log group titled `title`. */
   group<T>(title: string, fn: () => Promise<T>): Promise<T>;

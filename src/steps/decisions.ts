@@ -87,8 +87,8 @@ export function unchangedSince(
 }
 
 /**
- * Why a run with `schedule` builds nothing today, or undefined when it builds: it builds on the scheduled
- * day (UTC) and whenever a person started it.
+ * `mode: promote` with `schedule`: why the run promotes nothing today, or undefined when it does: on the
+ * build day (UTC) and whenever a person started it. (Build runs catch up per cycle: `schedule-gate.ts`.)
  */
 export function scheduleSkipReason(settings: Pick<Settings, "schedule">, manualTrigger: boolean, now: Date = new Date()): string | undefined {
   if (!settings.schedule || manualTrigger || isScheduledDay(settings.schedule, now)) return undefined;
