@@ -502,9 +502,35 @@ export class Entra {
     if (byAudience.length === 0) {
       return this.error(ctx, 401, 'invalid_client', 700212, `No matching federated identity record found for presented assertion audience '${aud.join(',')}'. ${suffix}`);
     }
+    // The subject is matched exactly, case-sensitively (Entra's breaking change of August 2024,
+    // learn.microsoft.com/entra/identity-platform/reference-breaking-changes#august-2024). Entra's words:
+    //  - no credential with this subject: "AADSTS700213: No matching federated identity record found for
+    //    presented assertion subject '…'. Check your federated identity credential Subject, Audience and Issuer
+    //    against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation"
+    //    (quoted from Entra's answers in dotnet/maui#31978, 2025-10-13, and Azure/azure-workload-identity#1200,
+    //    2025-04-22; the GitHub case — a job without `environment:` whose subject is `…:ref:refs/heads/main`
+    //    while the credential names `…:environment:<name>` — in Azure/login#379 and #482);
+    //  - only a case-insensitive match: AADSTS7002138, as quoted in Azure/login#515 (2025-02-22).
     const sub = String(p.sub ?? '');
     if (!byAudience.some((f) => f.subject === '*' || f.subject === sub)) {
-      return this.error(ctx, 401, 'invalid_client', 700213, `No matching federated identity record found for presented assertion subject '${sub}'. ${suffix}`);
+      if (byAudience.some((f) => f.subject.toLowerCase() === sub.toLowerCase())) {
+        return this.error(
+          ctx,
+          401,
+          'invalid_client',
+          7002138,
+          `No matching federated identity record found for presented assertion subject '${sub}'. The subject matches with case-insensitive comparison, but not with case-sensitive comparison. ` +
+            'Check your federated identity credential Subject, Audience and Issuer against the presented assertion. See documentation at: https://learn.microsoft.com/entra/workload-id/workload-identity-federation. ' +
+            'See breaking change notification and remediation at: https://learn.microsoft.com/en-us/entra/identity-platform/reference-breaking-changes#august-2024.',
+        );
+      }
+      return this.error(
+        ctx,
+        401,
+        'invalid_client',
+        700213,
+        `No matching federated identity record found for presented assertion subject '${sub}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
+      );
     }
     return undefined;
   }

@@ -13,6 +13,7 @@ import { createBuildLogOpener } from "./azure/build-log.ts";
 import { createAzureGateway } from "./azure/gateway.ts";
 import { createAzureLookups } from "./azure/lookups.ts";
 import { createScriptStore } from "./azure/scripts-upload.ts";
+import { explainAzureFailure } from "./azure/sign-in-errors.ts";
 import { BuildFailedError, CanceledError } from "./errors.ts";
 import { createGitHubHost } from "./hosts/github.ts";
 import type { Host } from "./hosts/host.ts";
@@ -67,14 +68,12 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     }
     return 0;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = (settings && explainAzureFailure(error, { settings, label: host.inputLabel, host: host.kind })) ?? (error instanceof Error ? error.message : String(error));
     host.setFailed(message);
-    if (settings && (error instanceof BuildFailedError || error instanceof CanceledError || error instanceof PreflightError)) {
-      const details =
-        error instanceof BuildFailedError ? error.details : error instanceof PreflightError ? error.checks.map((c) => `${c.status === "ok" ? "✔" : c.status === "warning" ? "⚠" : "✖"} ${c.check}: ${c.detail}`) : [];
-      const failed = error instanceof BuildFailedError ? error : undefined;
-      await host.writeSummary(failureSummary(settings, failed?.headline ?? message, details, failed?.log)).catch(() => undefined);
-    }
+    const details =
+      error instanceof BuildFailedError ? error.details : error instanceof PreflightError ? error.checks.map((c) => `${c.status === "ok" ? "✔" : c.status === "warning" ? "⚠" : "✖"} ${c.check}: ${c.detail}`) : [];
+    const failed = error instanceof BuildFailedError ? error : undefined;
+    await host.writeSummary(failureSummary(settings, failed?.headline ?? message, details, failed?.log)).catch(() => undefined);
     return 1;
   }
 }

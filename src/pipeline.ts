@@ -161,7 +161,7 @@ async function finish(
  */
 async function makePlan({ host, settings, azure, lookups }: RunContext) {
   const source = await resolveSource(settings.source, settings.location, azure).catch((error: unknown) => {
-    throw isNotFound(error) ? new SourceNotFoundError(`Input '${host.inputLabel("source")}': ${settingsSourceText(settings)} was not found in ${settings.location}: ${(error as Error).message}`) : error;
+    throw isNotFound(error) && (error as { code?: string }).code !== "SubscriptionNotFound" ? new SourceNotFoundError(`Input '${host.inputLabel("source")}': ${settingsSourceText(settings)} was not found in ${settings.location}: ${(error as Error).message}`) : error;
   });
   host.info(`Source: ${source.display}${source.exactVersion !== source.display ? ` → ${source.exactVersion}` : ""}`);
   // Before listing versions: a missing definition must be a preflight finding, not a paging error.

@@ -90,8 +90,8 @@ export function summaryOf(report: RunReport, settings: Settings): string {
  * The job summary of a run that failed or was canceled: what happened, where to dig further, and — when
  * the build log was read — the customizer it failed in and the last lines of customization.log.
  */
-export function failureSummary(settings: Settings, message: string, details: string[], log?: BuildLogExcerpt): string {
-  const lines = [`## AVD image: ${settings.imageDefinition} — failed`, "", message, "", ...details.map((d) => `- ${d}`), ""];
+export function failureSummary(settings: Settings | undefined, message: string, details: string[], log?: BuildLogExcerpt): string {
+  const lines = [`## AVD image: ${settings ? `${settings.imageDefinition} — failed` : "inputs not valid, nothing done"}`, "", message, "", ...details.map((d) => `- ${d}`), ""];
   if (log?.lines.length) {
     // A fence longer than any run of backticks in the log, so no log line can end the block.
     const fence = "`".repeat(Math.max(3, ...log.lines.map((l) => Math.max(0, ...(l.match(/`+/g) ?? []).map((r) => r.length + 1)))));
