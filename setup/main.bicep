@@ -100,10 +100,21 @@ var pipelineActions = [
   'Microsoft.Compute/galleries/images/versions/write'
   // GalleryImageVersions_Delete: retention deletes old versions.
   'Microsoft.Compute/galleries/images/versions/delete'
+  // Image Builder, running as the identity, in the distribution resource group. Microsoft Learn, "Configure
+  // Azure VM Image Builder permissions by using the Azure CLI" (Allow VM Image Builder to distribute images):
+  // "the user-assigned managed identity needs the following Azure Actions permissions in the distribution
+  // resource group: Microsoft.Compute/images/write, Microsoft.Compute/images/read,
+  // Microsoft.Compute/images/delete", then "If you want to distribute to Azure Compute Gallery, you also
+  // need" the four gallery actions above: the gallery case adds to the images actions, it does not replace them.
+  'Microsoft.Compute/images/write'
+  // Image Builder, running as the identity: the same page's distribution resource group list (read).
+  'Microsoft.Compute/images/read'
+  // Image Builder, running as the identity: the same page's distribution resource group list (delete).
+  'Microsoft.Compute/images/delete'
 ]
-// Deliberately absent: Microsoft.Compute/images/* (managed-image distribution: the action publishes to a
-// gallery only; grant Microsoft.Compute/images/read on a managed image you build from), Microsoft.Network/*
-// (no build in an existing virtual network), and any role on a staging resource group (Image Builder makes
+// Deliberately absent: Microsoft.Network/*
+// (no build in an existing virtual network), Microsoft.Compute/images/read on a managed image you build from
+// in another resource group (grant it there), and any role on a staging resource group (Image Builder makes
 // its own IT_<resource group>_<template>_<guid> group with its first-party service principal).
 
 // Role 2, assigned at the subscription, the only scope ARM authorizes these reads at (marketplace images

@@ -49,7 +49,17 @@ param scriptReaderRoleId string
 param tags object
 
 var githubIssuer = 'https://token.actions.githubusercontent.com'
+// The Azure DevOps service connection's tokens carry api://AzureADTokenExchange.
 var tokenExchangeAudience = 'api://AzureADTokenExchange'
+// GitHub's follow the cloud, as the action asks for them by its environment input (Entra ID workload
+// identity federation; @azure/identity's GitHub credential): environment().name is AzureCloud,
+// AzureUSGovernment or AzureChinaCloud.
+var githubAudiences = {
+  AzureCloud: 'api://AzureADTokenExchange'
+  AzureUSGovernment: 'api://AzureADTokenExchangeUSGov'
+  AzureChinaCloud: 'api://AzureADTokenExchangeChina'
+}
+var githubAudience = contains(githubAudiences, environment().name) ? githubAudiences[environment().name] : tokenExchangeAudience
 var withScripts = !empty(scriptStorageAccountName)
 var securityFeatures = securityType == 'Standard' ? [] : [
   {
@@ -73,7 +83,7 @@ resource githubCredentials 'Microsoft.ManagedIdentity/userAssignedIdentities/fed
     issuer: githubIssuer
     subject: 'repo:${githubRepository}:${subject}'
     audiences: [
-      tokenExchangeAudience
+      githubAudience
     ]
   }
 }]

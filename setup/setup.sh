@@ -116,6 +116,13 @@ pipeline_actions=(
   Microsoft.Compute/galleries/images/versions/write
   # GalleryImageVersions_Delete: retention deletes old versions.
   Microsoft.Compute/galleries/images/versions/delete
+  # Image Builder, running as the identity, in the distribution resource group (Learn, Image Builder permissions:
+  # images/write, read, delete there, and "If you want to distribute to Azure Compute Gallery, you also need" the gallery actions).
+  Microsoft.Compute/images/write
+  # Image Builder, running as the identity: the same page's distribution resource group list (read).
+  Microsoft.Compute/images/read
+  # Image Builder, running as the identity: the same page's distribution resource group list (delete).
+  Microsoft.Compute/images/delete
 )
 # Role 2, assigned at the subscription, the only scope ARM authorizes these reads at.
 subscription_actions=(
@@ -231,21 +238,30 @@ if [ -n "$script_storage_account" ]; then
   assign "$script_role" "$rg_id/providers/Microsoft.Storage/storageAccounts/$script_storage_account/blobServices/default/containers/scripts"
 fi
 
-# Federated credentials: one at a time (Azure refuses concurrent writes on one identity).
-federate() { # federate NAME ISSUER SUBJECT
+# Federated credentials: one at a time (Azure refuses concurrent writes on one identity). GitHub's follow the
+# cloud's token exchange audience, as the action asks for it by environment (Entra ID workload identity
+# federation: api://AzureADTokenExchange, api://AzureADTokenExchangeUSGov, api://AzureADTokenExchangeChina);
+# the Azure DevOps service connection's keeps the audience its tokens carry, api://AzureADTokenExchange.
+cloud=$(az_value AzureCloud cloud show --query name -o tsv)
+case "$cloud" in
+  AzureUSGovernment) github_audience=api://AzureADTokenExchangeUSGov ;;
+  AzureChinaCloud) github_audience=api://AzureADTokenExchangeChina ;;
+  *) github_audience=api://AzureADTokenExchange ;;
+esac
+federate() { # federate NAME ISSUER SUBJECT AUDIENCE
   az_run identity federated-credential create --resource-group "$resource_group" --identity-name "$identity" \
-    --name "$1" --issuer "$2" --subject "$3" --audiences api://AzureADTokenExchange -o none
+    --name "$1" --issuer "$2" --subject "$3" --audiences "$4" -o none
 }
 if [ -n "$github_repo" ]; then
   for subject in "${github_subjects[@]}"; do
     say "Federated credential: GitHub repo:$github_repo:$subject"
     federate "github-$(printf '%s' "$github_repo:$subject" | hash16)" \
-      https://token.actions.githubusercontent.com "repo:$github_repo:$subject"
+      https://token.actions.githubusercontent.com "repo:$github_repo:$subject" "$github_audience"
   done
 fi
 if [ -n "$ado_issuer" ]; then
   say "Federated credential: Azure DevOps $ado_subject"
-  federate "azure-devops-$(printf '%s' "$ado_issuer $ado_subject" | hash16)" "$ado_issuer" "$ado_subject"
+  federate "azure-devops-$(printf '%s' "$ado_issuer $ado_subject" | hash16)" "$ado_issuer" "$ado_subject" api://AzureADTokenExchange
 fi
 
 # The action's inputs, named like them; as GitHub variables AVD_<INPUT> (subscription-id -> AVD_SUBSCRIPTION_ID).

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
+import { AZURE_CLOUDS } from "../../src/cloud.ts";
 import {
   actionInputs,
   bashJustifiedArray,
@@ -79,6 +80,12 @@ const IMAGE_BUILDER_NEEDS: { action: string; scope: Scope; dataAction?: true }[]
   { action: "Microsoft.Compute/galleries/images/read", scope: "resourceGroup" },
   { action: `${VERSIONS}/read`, scope: "resourceGroup" },
   { action: `${VERSIONS}/write`, scope: "resourceGroup" },
+  // "…needs the following Azure Actions permissions in the distribution resource group:
+  // Microsoft.Compute/images/write, …/read, …/delete"; "If you want to distribute to Azure Compute
+  // Gallery, you also need" the gallery actions above — in addition, not instead.
+  { action: "Microsoft.Compute/images/write", scope: "resourceGroup" },
+  { action: "Microsoft.Compute/images/read", scope: "resourceGroup" },
+  { action: "Microsoft.Compute/images/delete", scope: "resourceGroup" },
   { action: "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read", scope: "container", dataAction: true },
 ];
 
@@ -292,6 +299,19 @@ describe("setup/", () => {
     const run = dryRun("--location", "westeurope");
     assert.match(run.stdout, /az sig image-definition create .*--os-type Windows --os-state Generalized --hyper-v-generation V2 .*--features SecurityType=TrustedLaunchSupported/);
     assert.doesNotMatch(dryRun("--location", "westeurope", "--security-type", "Standard").stdout, /--features/);
+  });
+
+  it("GitHub federated credentials expect the token exchange audience of the cloud, as the action asks for it", () => {
+    const map = bicepBlock(MODULE, /^var githubAudiences = /m);
+    for (const [cloud, { tokenExchangeAudience }] of Object.entries(AZURE_CLOUDS)) {
+      assert.match(map, new RegExp(`${cloud}: '${tokenExchangeAudience}'`), `resource-group.bicep: ${cloud}`);
+      assert.match(SCRIPT, new RegExp(`${cloud === "AzureCloud" ? "\\*" : cloud}\\) github_audience=${tokenExchangeAudience} ;;`), `setup.sh: ${cloud}`);
+    }
+    assert.match(bicepBlock(MODULE, /^resource githubCredentials /m), /audiences: \[\s*githubAudience\s*\]/);
+    const run = dryRun("--location", "westeurope", "--github-repo", "contoso/avd-images", "--ado-issuer", "https://vstoken.dev.azure.com/x", "--ado-subject", "sc://c/p/s");
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /federated-credential create .*--subject repo:contoso\/avd-images:environment:avd-images --audiences api:\/\/AzureADTokenExchange -o none/);
+    assert.match(run.stdout, /federated-credential create .*--subject sc:\/\/c\/p\/s --audiences api:\/\/AzureADTokenExchange -o none/);
   });
 
   it("setup.sh's defaults are main.bicep's", () => {
