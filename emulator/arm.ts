@@ -148,6 +148,20 @@ const REGIONS: Record<string, string> = {
   uaenorth: 'UAE North',
 };
 
+/**
+ * Known regions without availability zones: Microsoft Learn "Azure regions list" (reliability/regions-list)
+ * lists no availability zones for West US, North Central US, West Central US and UK West; Azure/avdaccelerator
+ * PR #289 reports an Image Builder build failing at distribution with Standard_ZRS replicas in West US.
+ * Every other region here has three zones.
+ */
+const ZONELESS_REGIONS = new Set(['westus', 'northcentralus', 'westcentralus', 'ukwest']);
+
+/** Whether a region (name or display name) has availability zones, and so zone-redundant storage. */
+export function hasAvailabilityZones(nameOrDisplay: string): boolean {
+  const name = regionName(nameOrDisplay);
+  return name in REGIONS && !ZONELESS_REGIONS.has(name);
+}
+
 /** The regions the emulator knows (name → display name), as Subscriptions_ListLocations lists them. */
 export function knownRegions(): [name: string, displayName: string][] {
   return Object.entries(REGIONS);

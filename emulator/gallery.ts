@@ -287,6 +287,8 @@ export class Gallery {
     targetRegions: TargetRegionInput[];
     excludeFromLatest: boolean;
     storageAccountType: string;
+    /** Image Builder's distributor `replicationMode` (Full | Shallow); the version's is Compute's default (Full) without it. */
+    replicationMode?: string;
     sourceId: string;
   }): VersionRecord {
     const img = this.getImage(v.subscriptionId, v.resourceGroup, v.gallery, v.image)!;
@@ -305,6 +307,8 @@ export class Gallery {
           excludeFromLatest: v.excludeFromLatest,
           publishedDate: armTime(),
           storageAccountType: v.storageAccountType,
+          // GalleryArtifactPublishingProfileBase.replicationMode (GalleryRP 2025-12-03), not updatable.
+          replicationMode: v.replicationMode ?? 'Full',
         },
         storageProfile: { source: { id: v.sourceId }, osDiskImage: { sizeInGB: 127, hostCaching: 'ReadWrite' } },
         safetyProfile: { allowDeletionOfReplicatedLocations: true, reportedForPolicyViolation: false, blockDeletionBeforeEndOfLife: false },

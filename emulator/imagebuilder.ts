@@ -41,7 +41,7 @@
  * Other validation messages follow the documented "Validation failed: '<path>': …" pattern (invented text).
  */
 import { createHash } from 'node:crypto';
-import { ArmError, armTime, clone, errorDetail, isRecord, jsonEqual, key, newGuid, pageOf, regionName, resourceNotFound } from './arm.ts';
+import { ArmError, armTime, clone, errorDetail, hasAvailabilityZones, isRecord, jsonEqual, key, newGuid, pageOf, regionName, resourceNotFound } from './arm.ts';
 import type { ArmErrorDetail, HandlerResult, Operation, RequestContext, Route } from './arm.ts';
 import type { Gallery, TargetRegionInput } from './gallery.ts';
 import { parseVersion } from './gallery.ts';
@@ -679,6 +679,17 @@ export class ImageBuilder {
           : Array.isArray(d.replicationRegions) && d.replicationRegions.length
             ? (d.replicationRegions as string[])
             : [t.location];
+        // Zone-redundant replicas need a region with availability zones (Azure Compute Gallery docs: ZRS "in
+        // regions that support Availability Zones"; Azure/avdaccelerator PR #289: a build failed so in West US).
+        // The inner wording is the emulator's: no public sample of Compute's answer was found.
+        const defaultStorage = typeof d.storageAccountType === 'string' ? d.storageAccountType : 'Standard_LRS';
+        const zoneless = regions
+          .map((r) => (typeof r === 'string' ? { name: r, storageAccountType: defaultStorage } : { name: r.name, storageAccountType: r.storageAccountType ?? defaultStorage }))
+          .filter((r) => r.storageAccountType === 'Standard_ZRS' && !hasAvailabilityZones(r.name));
+        if (zoneless.length) {
+          errors.push(frame(`InvalidParameter: The storage account type 'Standard_ZRS' is not supported in region '${regionName(zoneless[0]!.name)}'. Zone-redundant storage is available only in regions with availability zones.`));
+          return;
+        }
         this.gallery.createDistributedVersion({
           subscriptionId: image.subscriptionId,
           resourceGroup: image.resourceGroup,
@@ -688,7 +699,8 @@ export class ImageBuilder {
           tags: stringRecord(d.artifactTags),
           targetRegions: regions,
           excludeFromLatest: d.excludeFromLatest === true,
-          storageAccountType: typeof d.storageAccountType === 'string' ? d.storageAccountType : 'Standard_LRS',
+          storageAccountType: defaultStorage,
+          ...(typeof d.replicationMode === 'string' ? { replicationMode: d.replicationMode } : {}),
           sourceId: `${t.exactStagingResourceGroup}/providers/Microsoft.Compute/images/IntermediateImage_${t.stagingGuid.slice(0, 8)}`,
         });
         // AIB reports the artifact id with lower-case 'resourcegroups' (ids vary in case; compare case-insensitively).

@@ -4,7 +4,7 @@
  * (Microsoft.ManagedIdentity/userAssignedIdentities GET, api 2023-01-31 and later).
  */
 import { createHash } from 'node:crypto';
-import { ArmError, key, knownRegions, regionName, resourceGroupNotFound, resourceNotFound } from './arm.ts';
+import { ArmError, hasAvailabilityZones, key, knownRegions, regionName, resourceGroupNotFound, resourceNotFound } from './arm.ts';
 import type { RequestContext, Route } from './arm.ts';
 import type { Core } from './state.ts';
 
@@ -153,6 +153,8 @@ export class Resources {
     return [
       {
         // Subscriptions_ListLocations (Microsoft.Resources subscriptions 2022-12-01): a single page, no nextLink.
+        // A region with availability zones carries `availabilityZoneMappings` (logical zone → physical zone,
+        // `<region>-az<N>`), as in the spec's GetLocations.json example; a region without zones has none.
         method: 'GET',
         pattern: '/subscriptions/{sub}/locations',
         kind: 'arm',
@@ -168,6 +170,9 @@ export class Resources {
               displayName,
               regionalDisplayName: displayName,
               metadata: { regionType: 'Physical', regionCategory: 'Recommended' },
+              ...(hasAvailabilityZones(name)
+                ? { availabilityZoneMappings: ['1', '2', '3'].map((zone) => ({ logicalZone: zone, physicalZone: `${name}-az${zone}` })) }
+                : {}),
             })),
           },
         }),

@@ -20,6 +20,13 @@ export interface CloudEndpoints {
   armScope: string;
   /** True when the authority is not a well-known Entra ID host (skip MSAL instance discovery). */
   customAuthority: boolean;
+  /**
+   * Audience (`aud`) of the OIDC token exchanged with this cloud's Entra ID (workload identity
+   * federation), e.g. `api://AzureADTokenExchange`: the value a federated identity credential expects by
+   * default in that cloud (Microsoft Entra workload identity federation docs; @azure/identity's
+   * GitHub credential `deriveAudience`). The `audience` input overrides it.
+   */
+  tokenExchangeAudience: string;
 }
 
 /** Known clouds, by the name Azure CLI and Azure DevOps service connections use. */
@@ -29,18 +36,21 @@ export const AZURE_CLOUDS: Record<AzureEnvironmentName, Omit<CloudEndpoints, "cu
     armEndpoint: "https://management.azure.com",
     authorityHost: "https://login.microsoftonline.com",
     armScope: "https://management.azure.com/.default",
+    tokenExchangeAudience: "api://AzureADTokenExchange",
   },
   AzureUSGovernment: {
     name: "AzureUSGovernment",
     armEndpoint: "https://management.usgovcloudapi.net",
     authorityHost: "https://login.microsoftonline.us",
     armScope: "https://management.core.usgovcloudapi.net/.default",
+    tokenExchangeAudience: "api://AzureADTokenExchangeUSGov",
   },
   AzureChinaCloud: {
     name: "AzureChinaCloud",
     armEndpoint: "https://management.chinacloudapi.cn",
     authorityHost: "https://login.chinacloudapi.cn",
     armScope: "https://management.core.chinacloudapi.cn/.default",
+    tokenExchangeAudience: "api://AzureADTokenExchangeChina",
   },
 };
 
@@ -65,6 +75,8 @@ export function resolveCloud(
     // The token audience stays the named cloud's: an overridden endpoint fronts that cloud's Resource Manager.
     armScope: base.armScope,
     customAuthority: Boolean(authorityHost),
+    // Overridden endpoints front the named cloud's Entra ID too: its token exchange audience stays.
+    tokenExchangeAudience: base.tokenExchangeAudience,
   };
 }
 

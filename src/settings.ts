@@ -45,11 +45,24 @@ export interface ScriptUri {
   sha256?: string;
 }
 
-/** A region the new image version is replicated to, with its replica count (1-100). */
+/**
+ * A region the new image version is replicated to, with its replica count (1-100) and, when the
+ * `target-regions` line gives one (`region=replicas:Standard_ZRS`), the storage of its replicas
+ * (Image Builder `TargetRegion.storageAccountType`; `storage-account-type` otherwise).
+ */
 export interface TargetRegion {
   name: string;
   replicaCount: number;
+  storageAccountType?: StorageAccountType;
 }
+
+/**
+ * How the gallery replicates the new image version (Image Builder distributor `replicationMode`,
+ * Compute `GalleryArtifactPublishingProfileBase.replicationMode`, not updatable): `Full` copies it to
+ * every replica; `Shallow` skips the copy, for development and test (Azure Compute Gallery docs,
+ * "Shallow replication": ready faster, but not for deploying many VMs at once).
+ */
+export type ReplicationMode = "Full" | "Shallow";
 
 /** Storage of the image version's replicas (Microsoft.Compute `StorageAccountType`). */
 export type StorageAccountType = "Standard_LRS" | "Standard_ZRS" | "Premium_LRS";
@@ -57,7 +70,13 @@ export type StorageAccountType = "Standard_LRS" | "Standard_ZRS" | "Premium_LRS"
 /** How the run authenticates to Azure. */
 export type AuthSettings =
   /** GitHub OIDC federated credential of an Entra ID app or user-assigned identity. */
-  | { kind: "oidc"; clientId: string; tenantId: string }
+  | {
+      kind: "oidc";
+      clientId: string;
+      tenantId: string;
+      /** `aud` of the GitHub OIDC token: the `audience` input, or the cloud's token exchange audience. */
+      audience: string;
+    }
   /** DefaultAzureCredential: environment variables, managed identity, Azure CLI. */
   | { kind: "default" };
 
@@ -87,6 +106,8 @@ export interface Settings {
   buildTimeoutMinutes: number;
   targetRegions: TargetRegion[];
   storageAccountType: StorageAccountType;
+  /** `replication-mode` (default Full, Image Builder's and Compute's default). */
+  replicationMode: ReplicationMode;
   excludeFromLatest: boolean;
   versionStrategy: VersionStrategy;
   /** Explicit version; wins over `versionStrategy` when set. */
@@ -134,8 +155,10 @@ export interface Settings {
   fileCustomizers: ImageTemplateCustomizerUnion[];
   /** Build VM network (`subnet-id`, `proxy-vm-size`, `container-instance-subnet-id`, or the file's `vmProfile.vnetConfig`). */
   vnetConfig?: VirtualNetworkConfig;
-  /** Identities of the build VM (the file's `vmProfile.userAssignedIdentities`). */
+  /** Identities of the build VM (`build-vm-identities`, or the file's `vmProfile.userAssignedIdentities`): resource IDs. */
   vmUserAssignedIdentities?: string[];
+  /** The input `vmUserAssignedIdentities` came from, for the preflight's errors. */
+  vmUserAssignedIdentitiesInput?: "build-vm-identities" | "template-file";
   /** Staging resource group ID (`staging-resource-group`), in the subscription. */
   stagingResourceGroup?: string;
   /** What Image Builder does with the build VM when a customizer or a validation fails (`error-handling`). */
@@ -146,7 +169,7 @@ export interface Settings {
   optimize?: ImageTemplatePropertiesOptimize;
   /** Sizes of additional data disks in GB (`data-disk-sizes`, the file's `additionalDataDisks`). */
   dataDiskSizesGb: number[];
-  /** Tags Image Builder puts on the staging resources (the file's `managedResourceTags`). */
+  /** Tags Image Builder puts on the staging resources (the file's `managedResourceTags`, then `managed-resource-tags`). */
   managedResourceTags?: Record<string, string>;
 }
 
@@ -201,6 +224,10 @@ export const INPUT_DEFAULTS = {
   "validation-script": "",
   "optimize-boot": "false",
   "data-disk-sizes": "",
+  audience: "",
+  "replication-mode": "Full",
+  "managed-resource-tags": "",
+  "build-vm-identities": "",
 } as const;
 
 /** Inputs with no default: the run cannot start without them. */
@@ -311,6 +338,7 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
   const buildTimeoutMinutes = check("build-timeout-minutes", buildTimeout, BUILD_TIMEOUT_FIX);
   const targetRegions = parseTargetRegions(input("target-regions"), location, (m) => fail("target-regions", m));
   const storageAccountType = check("storage-account-type", z.enum(STORAGE_ACCOUNT_TYPES), `must be one of ${STORAGE_ACCOUNT_TYPES.join(", ")}.`);
+  const replicationMode = parseReplicationMode(input("replication-mode"), (m) => fail("replication-mode", m));
   const excludeFromLatest = check("exclude-from-latest", booleanInput, "must be 'true' or 'false'.");
   const versionStrategy = check("version-strategy", z.enum(VERSION_STRATEGIES as [VersionStrategy, ...VersionStrategy[]]), `must be one of ${VERSION_STRATEGIES.join(", ")}.`);
   let version: Version | undefined;
@@ -345,9 +373,16 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
     else if (!isGuid(clientId)) auth = fail("client-id", `'${clientId}' must be a client (application) ID, a GUID.`);
     if (!tenantId) auth = fail("tenant-id", "is required when 'client-id' is set: give the Entra ID tenant ID (a GUID).");
     else if (!isGuid(tenantId)) auth = fail("tenant-id", `'${tenantId}' must be a tenant ID, a GUID.`);
-    if (auth) auth = { kind: "oidc", clientId, tenantId };
+    if (auth) auth = { kind: "oidc", clientId, tenantId, audience: "" };
   }
   const environment = check("environment", z.enum(ENVIRONMENTS as [AzureEnvironmentName, ...AzureEnvironmentName[]]), `must be one of ${ENVIRONMENTS.join(", ")}.`);
+  const audience = input("audience");
+  if (audience !== "" && !/^\S{1,600}$/.test(audience)) {
+    fail("audience", `'${audience}' must be the audience of the OIDC token, one word such as api://AzureADTokenExchangeUSGov (leave it empty to follow 'environment').`);
+  } else if (audience !== "" && auth?.kind !== "oidc" && clientId === "" && tenantId === "") {
+    fail("audience", "is used only to sign in with GitHub OIDC: set 'client-id' and 'tenant-id' too, or leave 'audience' empty.");
+  }
+  if (auth?.kind === "oidc" && environment) auth.audience = audience || AZURE_CLOUDS[environment].tokenExchangeAudience;
   const armEndpoint = optionalHttpsUrl(input("arm-endpoint"), (m) => fail("arm-endpoint", m));
   const authorityHost = optionalHttpsUrl(input("authority-host"), (m) => fail("authority-host", m));
 
@@ -430,6 +465,14 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
     else dataDiskSizesGb = sizes.map(Number);
   }
 
+  const managedTagsInput = parseTags(input("managed-resource-tags"), (m) => fail("managed-resource-tags", m));
+  const managedResourceTags = fileContent?.managedResourceTags || (managedTagsInput && Object.keys(managedTagsInput).length)
+    ? { ...fileContent?.managedResourceTags, ...managedTagsInput }
+    : undefined;
+  const buildVmIdentities = given("build-vm-identities")
+    ? parseIdentityList(input("build-vm-identities"), (m) => fail("build-vm-identities", m))
+    : fileVm?.userAssignedIdentities;
+
   const effectiveVmSize = given("vm-size") || !fileVm?.vmSize ? vmSize : fileVm.vmSize;
   const effectiveOsDisk = given("os-disk-size-gb") || fileVm?.osDiskSizeGB === undefined ? osDiskSizeGb : fileVm.osDiskSizeGB;
   const effectiveTimeout = given("build-timeout-minutes") || fileContent?.buildTimeoutInMinutes === undefined ? buildTimeoutMinutes : fileContent.buildTimeoutInMinutes;
@@ -453,6 +496,7 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
     buildTimeoutMinutes: effectiveTimeout!,
     targetRegions: targetRegions!,
     storageAccountType: storageAccountType!,
+    replicationMode: replicationMode!,
     excludeFromLatest: excludeFromLatest!,
     versionStrategy: versionStrategy!,
     version,
@@ -479,13 +523,14 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
     templateFile: templateFilePath || undefined,
     fileCustomizers: fileContent?.customize ?? [],
     vnetConfig,
-    vmUserAssignedIdentities: fileVm?.userAssignedIdentities,
+    vmUserAssignedIdentities: buildVmIdentities,
+    vmUserAssignedIdentitiesInput: buildVmIdentities?.length ? (given("build-vm-identities") ? "build-vm-identities" : "template-file") : undefined,
     stagingResourceGroup,
     errorHandling,
     validate,
     optimize,
     dataDiskSizesGb,
-    managedResourceTags: fileContent?.managedResourceTags,
+    managedResourceTags,
   };
 }
 
@@ -643,18 +688,26 @@ function parseScriptUris(value: string, fail: (message: string) => void): Script
   return ok ? result : undefined;
 }
 
-/** One `region` or `region=replicas` a line; defaults to `location` with 1 replica. */
+/**
+ * One `region`, `region=replicas` or `region=replicas:StorageType` a line (StorageType Standard_LRS,
+ * Standard_ZRS or Premium_LRS, any case: Image Builder's `TargetRegion.storageAccountType`); defaults to
+ * `location` with 1 replica.
+ */
 function parseTargetRegions(value: string, location: string | undefined, fail: (message: string) => void): TargetRegion[] | undefined {
   const entries = lines(value);
   if (entries.length === 0) return location ? [{ name: location, replicaCount: 1 }] : [];
   const result: TargetRegion[] = [];
   let ok = true;
   for (const line of entries) {
-    const match = /^([A-Za-z0-9 ]+?)\s*(?:=\s*(\d+))?$/.exec(line);
+    const match = /^([A-Za-z0-9 ]+?)\s*(?:=\s*(\d+)(?:\s*:\s*([A-Za-z_]+))?)?$/.exec(line);
     const name = match?.[1]?.replace(/\s+/g, "").toLowerCase();
     const replicas = match?.[2] === undefined ? 1 : Number(match[2]);
+    const storage = match?.[3] === undefined ? undefined : STORAGE_ACCOUNT_TYPES.find((t) => t.toLowerCase() === match[3]!.toLowerCase());
     if (!match || !name || !REGION.test(name)) {
-      fail(`line '${line}' must be 'region' or 'region=replicas', e.g. 'westeurope=2'.`);
+      fail(`line '${line}' must be 'region', 'region=replicas' or 'region=replicas:StorageType', e.g. 'westeurope=2' or 'westeurope=2:Standard_ZRS'.`);
+      ok = false;
+    } else if (match[3] !== undefined && !storage) {
+      fail(`line '${line}': the storage type '${match[3]}' must be one of ${STORAGE_ACCOUNT_TYPES.join(", ")}, e.g. '${name}=${replicas}:Standard_ZRS'.`);
       ok = false;
     } else if (!Number.isInteger(replicas) || replicas < 1 || replicas > 100) {
       fail(`line '${line}': the replica count must be a whole number from 1 to 100.`);
@@ -663,7 +716,34 @@ function parseTargetRegions(value: string, location: string | undefined, fail: (
       fail(`line '${line}': region '${name}' is listed twice; list each region once.`);
       ok = false;
     } else {
-      result.push({ name, replicaCount: replicas });
+      result.push(storage ? { name, replicaCount: replicas, storageAccountType: storage } : { name, replicaCount: replicas });
+    }
+  }
+  return ok ? result : undefined;
+}
+
+const REPLICATION_MODES: ReplicationMode[] = ["Full", "Shallow"];
+
+/** `Full` or `Shallow` (any case). */
+function parseReplicationMode(value: string, fail: (message: string) => void): ReplicationMode | undefined {
+  const mode = REPLICATION_MODES.find((m) => m.toLowerCase() === value.toLowerCase());
+  if (!mode) fail(`'${value}' must be 'Full' (copy the image version to every replica) or 'Shallow' (no copy: for development and validation host pools).`);
+  return mode;
+}
+
+/** One user-assigned managed identity resource ID a line (`build-vm-identities`), each once. */
+function parseIdentityList(value: string, fail: (message: string) => void): string[] | undefined {
+  const result: string[] = [];
+  let ok = true;
+  for (const line of lines(value)) {
+    if (!isUserAssignedIdentityId(line)) {
+      fail(`line '${line}' must be the resource ID of a user-assigned managed identity: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>.`);
+      ok = false;
+    } else if (result.some((id) => id.toLowerCase() === line.toLowerCase())) {
+      fail(`line '${line}' lists the same identity twice; list each identity once.`);
+      ok = false;
+    } else {
+      result.push(line);
     }
   }
   return ok ? result : undefined;

@@ -52,6 +52,8 @@ const twin = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.
 const GITHUB_ONLY_INPUTS: Record<string, string> = {
   "client-id": "GitHub OIDC identity; on Azure DevOps the identity comes from the azureSubscription service connection",
   "tenant-id": "GitHub OIDC identity; on Azure DevOps the tenant comes from the azureSubscription service connection",
+  audience:
+    "audience of the GitHub OIDC token; on Azure DevOps the service connection's workload identity federation (AzurePipelinesCredential, System.OidcRequestUri) mints the token and its audience, and its federated credential is made for that",
 };
 /** task.json inputs the action does not have, and why. */
 const ADO_ONLY_INPUTS: Record<string, string> = {

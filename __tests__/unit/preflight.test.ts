@@ -36,6 +36,7 @@ describe("preflight rules", () => {
     const lookups: AzureLookups = {
       resourceGroup: async () => forbidden,
       regions: async () => forbidden,
+      zonedRegions: async () => forbidden,
       imageDefinition: async () => found({ osType: "Windows", osState: "Generalized", hyperVGeneration: "V2", securityType: "TrustedLaunchSupported" }),
       managedImage: async () => forbidden,
       marketplaceImage: async () => found({ hyperVGeneration: "V2", securityType: "TrustedLaunchSupported" }),

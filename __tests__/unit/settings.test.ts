@@ -44,7 +44,7 @@ describe("settings", () => {
     assert.deepEqual(settings.tags, { owner: "avd-team", costCenter: "4711" });
     assert.deepEqual(settings.scriptUris, [{ uri: "https://example.com/a.ps1", sha256: "a".repeat(64) }, { uri: "https://example.com/b.ps1" }]);
     assert.deepEqual(settings.inlineScript, ["Write-Host 'one'", "Write-Host 'two'"]);
-    assert.deepEqual(settings.auth, { kind: "oidc", clientId: SUBSCRIPTION, tenantId: SUBSCRIPTION });
+    assert.deepEqual(settings.auth, { kind: "oidc", clientId: SUBSCRIPTION, tenantId: SUBSCRIPTION, audience: "api://AzureADTokenExchange" });
     assert.equal(settings.cloud.armEndpoint, "https://127.0.0.1:8443");
     assert.equal(settings.cloud.armScope, "https://management.azure.com/.default");
     assert.deepEqual(settings.version, { major: 2, minor: 0, patch: 0 });

@@ -2,7 +2,8 @@
  * Credentials for Resource Manager, built with @azure/identity.
  *
  * - OIDC federation: `ClientAssertionCredential` fed by the host's OIDC token (GitHub's
- *   `core.getIDToken('api://AzureADTokenExchange')`). The assertion is memoized until shortly before it
+ *   `core.getIDToken(audience)`, the audience following the cloud: `api://AzureADTokenExchange`, `…USGov`,
+ *   `…China`, or the `audience` input). The assertion is memoized until shortly before it
  *   expires and then minted again, so builds of several hours keep authenticating (an az CLI session
  *   reused from azure/login dies after about an hour with AADSTS700024).
  * - Otherwise `DefaultAzureCredential` (environment variables, workload identity, managed identity,
@@ -12,7 +13,7 @@ import type { TokenCredential } from "@azure/core-auth";
 import { ClientAssertionCredential, DefaultAzureCredential } from "@azure/identity";
 import type { CloudEndpoints } from "../cloud.ts";
 
-/** Mints an OIDC token (a JWT) for the audience `api://AzureADTokenExchange`. */
+/** Mints an OIDC token (a JWT) for the run's token exchange audience (e.g. `api://AzureADTokenExchange`). */
 export type OidcTokenSource = () => Promise<string>;
 
 /** Seconds before an assertion's `exp` at which it is minted again. */

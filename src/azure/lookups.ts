@@ -1,7 +1,8 @@
 /**
  * Read-only lookups the preflight makes, through the Azure SDK clients:
  * - resource groups: @azure/arm-resources (ResourceGroups_Get, Microsoft.Resources 2025-04-01);
- * - regions: @azure/arm-resources-subscriptions (Subscriptions_ListLocations, 2022-12-01);
+ * - regions and their availability zones: @azure/arm-resources-subscriptions (Subscriptions_ListLocations,
+ *   2022-12-01; a region with zones lists `availabilityZoneMappings`, one listing serves both lookups);
  * - gallery image definitions and managed images: @azure/arm-compute (GalleryImages_Get 2025-12-03, Images_Get);
  * - marketplace image versions: @azure/arm-compute (VirtualMachineImages_Get);
  * - user-assigned identities: @azure/arm-msi (UserAssignedIdentities_Get, 2024-11-30).
@@ -37,6 +38,11 @@ export interface AzureLookups {
   resourceGroup(subscriptionId: string, name: string): Promise<Lookup<{ location: string }>>;
   /** Region names (e.g. `westeurope`) of the subscription. */
   regions(subscriptionId: string): Promise<Lookup<string[]>>;
+  /**
+   * Names of the subscription's regions that have availability zones: those whose Subscriptions_ListLocations
+   * entry lists `availabilityZoneMappings` (logical zone → physical zone), where zone-redundant storage exists.
+   */
+  zonedRegions(subscriptionId: string): Promise<Lookup<string[]>>;
   imageDefinition(subscriptionId: string, resourceGroup: string, gallery: string, image: string): Promise<Lookup<ImageTraits>>;
   managedImage(subscriptionId: string, resourceGroup: string, name: string): Promise<Lookup<ImageTraits>>;
   marketplaceImage(subscriptionId: string, location: string, publisher: string, offer: string, sku: string, version: string): Promise<Lookup<ImageTraits>>;
@@ -72,14 +78,32 @@ export function createAzureLookups(credential: TokenCredential, cloud: CloudEndp
   const msi = (sub: string) =>
     client(`msi:${sub}`, () => new ManagedServiceIdentityClient(credential, sub, { $host: cloud.armEndpoint, endpoint: cloud.armEndpoint, credentialScopes: [cloud.armScope] }));
 
+  // Subscriptions_ListLocations, once per subscription for both `regions` and `zonedRegions`.
+  const locations = new Map<string, Promise<Lookup<{ name: string; zoned: boolean }[]>>>();
+  const listLocations = (sub: string) => {
+    if (!locations.has(sub)) {
+      locations.set(
+        sub,
+        lookup(async () => {
+          const found: { name: string; zoned: boolean }[] = [];
+          for await (const location of subscriptions.subscriptions.listLocations(sub)) {
+            if (location.name) found.push({ name: location.name.toLowerCase(), zoned: (location.availabilityZoneMappings?.length ?? 0) > 0 });
+          }
+          return found;
+        }),
+      );
+    }
+    return locations.get(sub)!;
+  };
+  const fromLocations = async (sub: string, pick: (l: { name: string; zoned: boolean }) => boolean): Promise<Lookup<string[]>> => {
+    const result = await listLocations(sub);
+    return result.status === "found" ? { status: "found", value: result.value.filter(pick).map((l) => l.name) } : result;
+  };
+
   return {
     resourceGroup: (sub, name) => lookup(async () => ({ location: (await resources(sub).resourceGroups.get(name)).location })),
-    regions: (sub) =>
-      lookup(async () => {
-        const names: string[] = [];
-        for await (const location of subscriptions.subscriptions.listLocations(sub)) if (location.name) names.push(location.name.toLowerCase());
-        return names;
-      }),
+    regions: (sub) => fromLocations(sub, () => true),
+    zonedRegions: (sub) => fromLocations(sub, (l) => l.zoned),
     imageDefinition: (sub, rg, gallery, image) =>
       lookup(async () => {
         const definition = await compute(sub).galleryImages.get(rg, gallery, image);

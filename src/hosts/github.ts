@@ -8,7 +8,11 @@ import { createDefaultCredential, createFederatedCredential } from "../azure/cre
 import type { InputName, Settings } from "../settings.ts";
 import type { Host, Provenance } from "./host.ts";
 
-/** Audience of GitHub OIDC tokens exchanged with Entra ID (workload identity federation). */
+/**
+ * Default audience of GitHub OIDC tokens exchanged with Entra ID in the Azure public cloud (azure/login's
+ * `audience` default). The token a run asks for carries `settings.auth.audience`: the `audience` input, or
+ * the audience of `environment`'s cloud (src/cloud.ts).
+ */
 export const AZURE_OIDC_AUDIENCE = "api://AzureADTokenExchange";
 
 /** Creates the GitHub Actions host; `env` is the process environment (GITHUB_* variables). */
@@ -41,10 +45,11 @@ export function createGitHubHost(env: NodeJS.ProcessEnv = process.env): Host {
               "Add 'permissions: id-token: write' to the workflow or job (and 'contents: read').",
           );
         }
+        const audience = settings.auth.audience || AZURE_OIDC_AUDIENCE;
         return createFederatedCredential(
           settings.auth.tenantId,
           settings.auth.clientId,
-          () => core.getIDToken(AZURE_OIDC_AUDIENCE),
+          () => core.getIDToken(audience),
           settings.cloud,
         );
       }

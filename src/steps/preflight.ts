@@ -4,8 +4,9 @@
  * naming the input and the fix. What the caller may not read (403) is a warning, not a failure.
  *
  * Checks: resource groups exist; the gallery image definition exists and fits the source (Windows,
- * Generalized, same Hyper-V generation, compatible security type); the identity exists; the target
- * regions and location are regions of the subscription; the marketplace image version exists (and its
+ * Generalized, same Hyper-V generation, compatible security type); the identity and the build VM's
+ * identities exist; the target regions and location are regions of the subscription, and a region whose
+ * replicas are Standard_ZRS has availability zones; the marketplace image version exists (and its
  * purchase plan is reported).
  */
 import type { AzureLookups, ImageTraits, Lookup } from "../azure/lookups.ts";
@@ -89,14 +90,19 @@ export async function preflight(
   label: (input: InputName) => string,
 ): Promise<{ checks: PreflightCheck[]; sourceTraits?: ImageTraits }> {
   const sub = settings.subscriptionId;
-  const identity = /\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/([^/]+)$/i.exec(settings.identityId)!;
-  const [group, galleryGroup, definition, identityLookup, regions, sourceLookup] = await Promise.all([
+  const identity = identityParts(settings.identityId)!;
+  // Replicas on zone-redundant storage need a region with availability zones (read only when asked for).
+  const zrsRegions = settings.targetRegions.filter((r) => (r.storageAccountType ?? settings.storageAccountType) === "Standard_ZRS");
+  const vmIdentities = (settings.vmUserAssignedIdentities ?? []).map((id) => ({ id, parts: identityParts(id) }));
+  const [group, galleryGroup, definition, identityLookup, regions, sourceLookup, zoned, vmIdentityLookups] = await Promise.all([
     lookups.resourceGroup(sub, settings.resourceGroup),
     settings.galleryResourceGroup.toLowerCase() === settings.resourceGroup.toLowerCase() ? undefined : lookups.resourceGroup(sub, settings.galleryResourceGroup),
     lookups.imageDefinition(sub, settings.galleryResourceGroup, settings.galleryName, settings.imageDefinition),
     lookups.userAssignedIdentity(identity[1]!, identity[2]!, identity[3]!),
     lookups.regions(sub),
     sourceTraits(source, settings, lookups),
+    zrsRegions.length ? lookups.zonedRegions(sub) : undefined,
+    Promise.all(vmIdentities.map(({ parts }) => (parts ? lookups.userAssignedIdentity(parts[1]!, parts[2]!, parts[3]!) : undefined))),
   ]);
   const checks: PreflightCheck[] = [];
   const push = (check: string, result: Lookup<unknown>, input: InputName, missing: string, ok: string): boolean => {
@@ -149,6 +155,39 @@ export async function preflight(
     }
   }
   push("Identity", identityLookup, "identity-id", `user-assigned managed identity '${identity[3]}' does not exist in resource group '${identity[2]}'. Create it (setup/ does) or fix the resource ID.`, identity[3]!);
+  vmIdentities.forEach(({ id, parts }, index) => {
+    const result = vmIdentityLookups[index];
+    if (!parts || !result) return;
+    const input = settings.vmUserAssignedIdentitiesInput ?? "build-vm-identities";
+    push(
+      "Build VM identity",
+      result,
+      input,
+      `user-assigned managed identity '${parts[3]}' (${id}) given to the build VM does not exist in resource group '${parts[2]}'${parts[1]!.toLowerCase() === sub.toLowerCase() ? "" : ` of subscription ${parts[1]}`}. Create it or fix the resource ID in '${label(input)}'.`,
+      parts[3]!,
+    );
+  });
+
+  // A region without availability zones has no zone-redundant storage (Azure Compute Gallery docs: ZRS
+  // "in regions that support Availability Zones"); Image Builder would only fail at distribution.
+  if (zoned?.status === "found") {
+    const withZones = new Set(zoned.value);
+    const known = regions.status === "found" ? new Set(regions.value) : undefined;
+    for (const region of zrsRegions.filter((r) => !withZones.has(r.name) && (!known || known.has(r.name)))) {
+      const input: InputName = region.storageAccountType ? "target-regions" : "storage-account-type";
+      checks.push({
+        check: "Zone-redundant storage",
+        status: "failed",
+        input,
+        detail:
+          `region '${region.name}' has no availability zones in subscription ${sub} (its Subscriptions - List Locations entry lists no availabilityZoneMappings), so its replicas cannot be Standard_ZRS. ` +
+          `Give it Standard_LRS ('${region.name}=${region.replicaCount}:Standard_LRS' in 'target-regions'), or replicate to a region with zones.`,
+      });
+    }
+    if (!checks.some((c) => c.check === "Zone-redundant storage")) checks.push({ check: "Zone-redundant storage", status: "ok", detail: zrsRegions.map((r) => r.name).join(", ") });
+  } else if (zoned?.status === "forbidden") {
+    checks.push({ check: "Zone-redundant storage", status: "warning", detail: `could not list the subscription's availability zones (${firstSentence(zoned.message)}): going on.` });
+  }
 
   if (regions.status === "found") {
     const known = new Set(regions.value);
@@ -183,6 +222,11 @@ function sourceTraits(source: ResolvedSource, settings: Settings, lookups: Azure
       return lookups.managedImage(match[1]!, match[2]!, match[3]!);
     }
   }
+}
+
+/** `[id, subscription, resource group, name]` of a user-assigned identity resource ID, or undefined. */
+function identityParts(id: string): RegExpExecArray | undefined {
+  return /\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/([^/]+)$/i.exec(id) ?? undefined;
 }
 
 function firstSentence(message: string): string {

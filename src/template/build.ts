@@ -122,7 +122,10 @@ export function buildTemplatePlan(settings: Settings, source: PinnedSource, vers
   return { name, hash, template, imageDefinitionId, imageVersionId, runOutputName, uploads };
 }
 
-/** The SharedImage distributor publishing exactly `imageVersionId` (PATCHable on a reused template). */
+/**
+ * The SharedImage distributor publishing exactly `imageVersionId` (PATCHable on a reused template, so
+ * target regions, their storage types and the replication mode are not part of the template hash).
+ */
 export function buildDistributor(
   settings: Settings,
   imageVersionId: string,
@@ -133,15 +136,22 @@ export function buildDistributor(
     galleryImageId: imageVersionId,
     runOutputName,
     excludeFromLatest: settings.excludeFromLatest,
+    // Each region's own storage type (`region=replicas:Standard_ZRS`), else `storage-account-type`.
     targetRegions: settings.targetRegions.map((region) => ({
       name: region.name,
       replicaCount: region.replicaCount,
-      storageAccountType: settings.storageAccountType,
+      storageAccountType: region.storageAccountType ?? settings.storageAccountType,
     })),
+    // imagebuilder.json 2025-10-01 ImageTemplateSharedImageDistributor.replicationMode (Full | Shallow).
+    replicationMode: settings.replicationMode,
   };
 }
 
-/** The build VM's size, OS disk, network and identities (PATCHable on a reused template). */
+/**
+ * The build VM's size, OS disk, network and identities (`build-vm-identities`). PATCHable on a reused
+ * template (imagebuilder.json 2025-10-01 `ImageTemplateUpdateParameters.properties.vmProfile`), so none of
+ * it is in the template hash: changing the build VM's identities reuses the template and PATCHes them.
+ */
 export function buildVmProfile(settings: Settings): ImageTemplateVmProfile {
   return {
     vmSize: settings.vmSize,
