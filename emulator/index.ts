@@ -28,6 +28,7 @@ import type { IdentityRecord } from './resources.ts';
 import { AVD_DEFAULTS, applySeed } from './seed.ts';
 import { Storage } from './storage.ts';
 import type { BuildLogRecord, StagingGroup } from './storage.ts';
+import type { ImageContent } from './image-content.ts';
 import type { Azurite } from './azurite.ts';
 import type { AvdDefaults, SeedFile } from './seed.ts';
 import { EmulatorServer, operationRoutes } from './server.ts';
@@ -39,6 +40,7 @@ export type { AdoJobInfo, AdoServiceConnection } from './azure-devops.ts';
 export type { ImageVersionSummary, SeedImageDefinition, SeedImageVersion, TargetRegionInput } from './gallery.ts';
 export type { BuildFailure, BuildPhaseHook, BuildPlan, TemplateCreateFailure } from './imagebuilder.ts';
 export type { SeedMarketplaceImage } from './marketplace.ts';
+export type { EmulatedUpdate, ImageContent } from './image-content.ts';
 export type { AvdDefaults, SeedFile } from './seed.ts';
 export type { BuildLogRecord } from './storage.ts';
 export type { Azurite, AzuriteOptions } from './azurite.ts';
@@ -153,6 +155,14 @@ export interface Emulator {
   useAzurite(azurite: Azurite | undefined): void;
   /** The customization.log of each build so far (with useAzurite), oldest first. */
   buildLogs(): BuildLogRecord[];
+  /**
+   * What the next builds' VMs install and hold (emulator/image-content.ts): the Windows updates the first
+   * Windows Update customizer finds, and the OS build, applications, hotfixes and Appx packages an
+   * inventory customizer prints. Parts not given keep their value (defaults: a June 2025 Windows 11 24H2 build).
+   */
+  setImageContent(content: Partial<ImageContent>): void;
+  /** What the next builds' VMs install and hold. */
+  imageContent(): ImageContent;
 
   /** Every request so far. */
   readonly requests: readonly RequestLogEntry[];
@@ -402,6 +412,12 @@ class EmulatorImpl implements Emulator {
   }
   buildLogs(): BuildLogRecord[] {
     return this.p.storage.logs();
+  }
+  setImageContent(content: Partial<ImageContent>): void {
+    this.p.storage.setImageContent(content);
+  }
+  imageContent(): ImageContent {
+    return this.p.storage.imageContent();
   }
 
   get requests(): readonly RequestLogEntry[] {

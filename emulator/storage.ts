@@ -28,6 +28,7 @@ import type { RequestContext, Route } from './arm.ts';
 import type { Azurite, AzuriteAccount } from './azurite.ts';
 import type { BuildFailure, BuildLogRun, BuildLogWriter } from './imagebuilder.ts';
 import type { Core, RunSubState } from './state.ts';
+import { type EmulatedUpdate, type ImageContent, INVENTORY_MARKERS, defaultImageContent, inventoryOutput, windowsUpdateOutput } from './image-content.ts';
 
 /** api-versions accepted for storage accounts. */
 export const STORAGE_API_VERSIONS = ['2025-08-01', '2025-06-01', '2025-01-01', '2024-01-01', '2023-05-01', '2023-04-01', '2023-01-01', '2022-09-01', '2022-05-01', '2021-09-01', '2021-04-01', '2019-06-01'] as const;
@@ -68,6 +69,9 @@ interface RunLog extends BuildLogRecord {
   started: number;
   vmName: string;
   random: string;
+  /** What this build's VM holds (a copy taken at its start) and the updates not installed yet. */
+  content: ImageContent;
+  pendingUpdates: EmulatedUpdate[];
 }
 
 /** Staging storage accounts (ARM) and the build log writer. */
@@ -79,6 +83,7 @@ export class Storage implements BuildLogWriter {
   private readonly created = new Map<string, string>();
   private readonly runs = new Map<string, RunLog>();
   private readonly services = new Map<string, BlobServiceClient>();
+  private content: ImageContent = defaultImageContent();
 
   constructor(core: () => Core, stagingGroups: () => StagingGroup[]) {
     this.core = core;
@@ -90,6 +95,16 @@ export class Storage implements BuildLogWriter {
     this.azurite = azurite;
     this.assigned.clear();
     this.services.clear();
+  }
+
+  /** What the next builds' VMs install and hold (Windows updates, inventory); parts not given keep their value. */
+  setImageContent(content: Partial<ImageContent>): void {
+    this.content = { ...this.content, ...structuredClone(content) };
+  }
+
+  /** What the next builds' VMs install and hold. */
+  imageContent(): ImageContent {
+    return structuredClone(this.content);
   }
 
   /** The logs written so far, oldest build first. */
@@ -234,6 +249,8 @@ export class Storage implements BuildLogWriter {
       started: Date.now(),
       vmName: `pkrvm${randomBytes(6).toString('hex').slice(0, 11)}`,
       random: randomBytes(6).toString('hex').slice(0, 11),
+      content: structuredClone(this.content),
+      pendingUpdates: structuredClone(this.content.updates),
     };
     this.runs.set(run.runId, log);
     return log.url;
@@ -376,7 +393,7 @@ export class Storage implements BuildLogWriter {
     for (let i = 0; i < customizers.length; i += 1) {
       const c = customizers[i]!;
       const failing = i === failAt;
-      lines.push(...customizerLines(c, failing, { out, err, vmName: log.vmName, random: log.random }));
+      lines.push(...customizerLines(c, failing, { out, err, vmName: log.vmName, random: log.random, content: log.content, pendingUpdates: log.pendingUpdates }));
       if (failing) {
         lines.push(
           out('==> azure-arm: Provisioning step had errors: Running the cleanup provisioner, if present...'),
@@ -451,6 +468,9 @@ interface LineMakers {
   err: (text: string) => string;
   vmName: string;
   random: string;
+  content: ImageContent;
+  /** Updates the first Windows Update customizer installs (consumed). */
+  pendingUpdates: EmulatedUpdate[];
 }
 
 /** The lines of one customizer (up to its error when it fails). */
@@ -483,9 +503,14 @@ function customizerLines(c: Record<string, unknown>, failing: boolean, m: LineMa
         );
       }
     }
-    for (const command of inline) {
-      const said = /^\s*(?:Write-Host|Write-Output|echo)\s+(['"])(.*)\1\s*$/i.exec(command);
-      if (said) lines.push(out(`    azure-arm: ${said[2]}`));
+    if (inline.some((command) => command.includes(INVENTORY_MARKERS.begin))) {
+      // The action's inventory customizer: it prints what the VM holds between its markers.
+      if (!failing) for (const text of inventoryOutput(m.content)) lines.push(out(`    azure-arm: ${text}`));
+    } else {
+      for (const command of inline) {
+        const said = /^\s*(?:Write-Host|Write-Output|echo)\s+(['"])(.*)\1\s*$/i.exec(command);
+        if (said) lines.push(out(`    azure-arm: ${said[2]}`));
+      }
     }
     if (failing) {
       if (!avd) lines.push(out(`    azure-arm: Write-Error: Customization '${String(c.name ?? provisioner)}' failed.`));
@@ -513,22 +538,18 @@ function customizerLines(c: Record<string, unknown>, failing: boolean, m: LineMa
       out('==> azure-arm: Uploading the Windows update check for reboot required elevated script...'),
       out('==> azure-arm: Uploading the Windows update script...'),
       out('==> azure-arm: Running Windows update...'),
-      out('    azure-arm: Searching for Windows updates...'),
-      out('    azure-arm: Found Windows update (Cumulative Update for Windows 11 Version 24H2 for x64-based Systems); Info: https://support.microsoft.com/help; Size: 4.1 GB'),
-      out('    azure-arm: Downloading Windows updates (1 updates; 4.1 GB)...'),
-      out('    azure-arm: Installing Windows updates...'),
     );
+    const first = windowsUpdateOutput(m.pendingUpdates);
     if (failing) {
+      lines.push(...first.out.filter((t) => !t.startsWith('Installing')).map((t) => out(`    azure-arm: ${t}`)));
       lines.push(out('    azure-arm: Windows update failed: Exception from HRESULT: 0x80240022'), err('[INFO] (telemetry) ending windows-update'));
       return lines;
     }
-    lines.push(
-      out('==> azure-arm: Restarting the machine...'),
-      out('==> azure-arm: Waiting for machine to become available...'),
-      out('==> azure-arm: Running Windows update...'),
-      out('    azure-arm: Searching for Windows updates...'),
-      out('    azure-arm: No Windows updates found'),
-    );
+    lines.push(...first.out.map((t) => out(`    azure-arm: ${t}`)));
+    if (first.restartThenSearchAgain) {
+      lines.push(out('==> azure-arm: Restarting the machine...'), out('==> azure-arm: Waiting for machine to become available...'), out('==> azure-arm: Running Windows update...'));
+      lines.push(...windowsUpdateOutput(m.pendingUpdates).out.map((t) => out(`    azure-arm: ${t}`)));
+    }
     ok('windows-update');
     return lines;
   }

@@ -10,6 +10,7 @@
  * `require()`s the task's target). The bundle's entry, `src/index.ts`, only calls `run()`.
  */
 import { createBuildLogOpener } from "./azure/build-log.ts";
+import { createEarlierLogOpener } from "./azure/previous-log.ts";
 import { createAzureGateway } from "./azure/gateway.ts";
 import { createAzureLookups } from "./azure/lookups.ts";
 import { createScriptStore } from "./azure/scripts-upload.ts";
@@ -19,7 +20,7 @@ import { createGitHubHost } from "./hosts/github.ts";
 import type { Host } from "./hosts/host.ts";
 import { runPipeline } from "./pipeline.ts";
 import { runPromote } from "./promote.ts";
-import { OUTPUT_NAMES, type OutputName, failureSummary, outputsOf, summaryOf } from "./report.ts";
+import { OUTPUT_NAMES, type OutputName, changelogOf, failureSummary, outputsOf, summaryOf } from "./report.ts";
 import { type Settings, parseSettings } from "./settings.ts";
 import { BUILD_STATE } from "./steps/build.ts";
 import { PreflightError } from "./steps/preflight.ts";
@@ -50,7 +51,8 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     const lookups = createAzureLookups(credential, settings.cloud);
     const buildLog = createBuildLogOpener(credential, settings.cloud);
     const scriptStore = settings.scriptsStorage ? createScriptStore(credential) : undefined;
-    const ctx = { host, settings, azure, lookups, signal, cancelRequested: new Set<string>(), buildLog, scriptStore };
+    const earlierLog = createEarlierLogOpener(credential, settings.cloud);
+    const ctx = { host, settings, azure, lookups, signal, cancelRequested: new Set<string>(), buildLog, scriptStore, earlierLog };
     const verdict = settings.mode === "build" ? await scheduleGate(ctx, now()) : undefined;
     if (verdict && !verdict.build) return await skipForSchedule(host, settings, verdict.reason);
     if (settings.mode === "promote") {
@@ -61,7 +63,7 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     }
     const report = await runPipeline(ctx);
     setOutputs(host, outputsOf(report));
-    await host.writeSummary(summaryOf(report, settings));
+    await host.writeSummary(summaryOf(report, settings) + changelogOf(report));
     if (report.pruneFailures.length) {
       host.setFailed(`Image version ${report.imageVersion} was published, but deleting ${report.pruneFailures.map((f) => f.version).join(", ")} failed (see above).`);
       return 1;

@@ -33,6 +33,10 @@ import { isNotFound } from "./azure/gateway.ts";
 import { uploadScripts } from "./azure/scripts-upload.ts";
 import { type PreflightCheck, preflight } from "./steps/preflight.ts";
 import { chooseNextVersion, formatVersion, sortNewestFirst } from "./versioning.ts";
+import { type Changelog, diffStates } from "./changelog/diff.ts";
+import { LogFacts } from "./changelog/log-facts.ts";
+import type { ImageState } from "./changelog/state.ts";
+import { type PreviousBuild, plannedState, readPreviousBuild } from "./steps/previous.ts";
 
 /** How a run used the image template: the three template actions, or `attach` to a submitted build. */
 export type TemplateUse = TemplateAction | "attach";
@@ -62,6 +66,10 @@ export interface RunReport {
   preflight: PreflightCheck[];
   /** How the version was chosen, in words (empty when attaching). */
   versionDecision: string;
+  /** What changed since the previous version (planned in a dry run; none when skipped or submitted). */
+  changelog?: Changelog;
+  /** The new version's state (template, source, updates, inventory, times), for the manifest. */
+  state?: ImageState;
 }
 
 /**
@@ -75,7 +83,7 @@ export async function runPipeline(ctx: RunContext): Promise<RunReport> {
   const { host, settings } = ctx;
   if (settings.attach) return attach(ctx);
 
-  const { source, plan, templateAction, existing, preflight: checks, versionDecision } = await host.group("Plan: preflight, source, version and image template", () => makePlan(ctx));
+  const { source, plan, templateAction, existing, preflight: checks, versionDecision, previous } = await host.group("Plan: preflight, source, version and image template", () => makePlan(ctx));
   const base = { dryRun: settings.dryRun, source, plan, templateAction, pruneFailures: [], collectedTemplates: [], preflight: checks, versionDecision };
 
   const unchanged = settings.skipIfUnchanged ? unchangedSince(existing, plan, settings) : undefined;
@@ -88,6 +96,7 @@ export async function runPipeline(ctx: RunContext): Promise<RunReport> {
     return host.group("Dry run: the plan (nothing is written)", async () => {
       const retention = planRetention([...existing, { name: versionOf(plan), id: plan.imageVersionId }], retentionPolicy(settings, versionOf(plan)));
       const collectable = (await olderTemplates(ctx, plan.imageDefinitionId, plan.name)).map((t) => t.name!);
+      const state = plannedState(plan, source, versionOf(plan));
       const report: RunReport = {
         ...base,
         imageVersion: versionOf(plan),
@@ -96,6 +105,8 @@ export async function runPipeline(ctx: RunContext): Promise<RunReport> {
         retention,
         prunedVersions: retention.filter((v) => v.action === "delete").map((v) => v.version.name),
         collectedTemplates: collectable,
+        changelog: diffStates(previous?.state, state, previous?.unavailable),
+        state,
       };
       for (const line of describePlan(report)) host.info(line);
       return report;
@@ -123,18 +134,35 @@ export async function runPipeline(ctx: RunContext): Promise<RunReport> {
     host.info(`wait is false: the build of ${versionOf(plan)} goes on in Azure. A later step with the same inputs and 'attach: true' finishes it.`);
     return { ...base, imageVersion: versionOf(plan), imageVersionId: plan.imageVersionId, runState: "Running", retention: [], prunedVersions: [] };
   }
-  return finish(ctx, { source, plan, templateAction, build, preflight: checks, versionDecision });
+  return finish(ctx, { source, plan, templateAction, build, preflight: checks, versionDecision, previous });
 }
 
 /** Follows the build, then version, tags, pruning and template garbage collection. */
 async function finish(
   ctx: RunContext,
-  run: { source: ResolvedSource; plan: TemplatePlan; templateAction: TemplateUse; build: BuildHandle; preflight: PreflightCheck[]; versionDecision: string },
+  run: {
+    source: ResolvedSource;
+    plan: TemplatePlan;
+    templateAction: TemplateUse;
+    build: BuildHandle;
+    preflight: PreflightCheck[];
+    versionDecision: string;
+    previous: PreviousBuild | undefined;
+  },
 ): Promise<RunReport> {
   const { host } = ctx;
-  const { source, plan } = run;
-  const end: RunEnd = await host.group(`Build: ${plan.name}`, () => followBuild(ctx, run.build));
-  const imageVersionId = await host.group(`Version: ${versionOf(plan)}`, () => publishVersion(ctx, plan, source, end));
+  const { source, plan, previous } = run;
+  const facts = new LogFacts();
+  const end: RunEnd = await host.group(`Build: ${plan.name}`, () => followBuild({ ...ctx, logFacts: facts }, run.build));
+  const state: ImageState = {
+    ...plannedState(plan, source, versionOf(plan)),
+    ...(facts.lineCount > 0 ? { updates: facts.updates } : {}),
+    ...(facts.inventory ? { inventory: facts.inventory } : {}),
+    ...(end.startTime ? { buildStart: end.startTime.toISOString() } : {}),
+    ...(end.endTime ? { buildEnd: end.endTime.toISOString() } : {}),
+  };
+  const changelog = diffStates(previous?.state, state, previous?.unavailable);
+  const imageVersionId = await host.group(`Version: ${versionOf(plan)}`, () => publishVersion(ctx, plan, source, end, previous?.state.version));
   const pruned = await host.group("Prune", async () => ({
     ...(await pruneVersions(ctx, versionOf(plan))),
     collectedTemplates: await collectOlderTemplates(ctx, plan.imageDefinitionId, plan.name),
@@ -151,6 +179,8 @@ async function finish(
     buildEnd: end.endTime,
     preflight: run.preflight,
     versionDecision: run.versionDecision,
+    changelog,
+    state,
     ...pruned,
   };
 }
@@ -159,7 +189,8 @@ async function finish(
  * Pins the source, runs the preflight, chooses the version, builds the template plan and decides
  * create/reuse/recreate — all reads.
  */
-async function makePlan({ host, settings, azure, lookups }: RunContext) {
+async function makePlan(ctx: RunContext) {
+  const { host, settings, azure, lookups } = ctx;
   const source = await resolveSource(settings.source, settings.location, azure).catch((error: unknown) => {
     throw isNotFound(error) && (error as { code?: string }).code !== "SubscriptionNotFound" ? new SourceNotFoundError(`Input '${host.inputLabel("source")}': ${settingsSourceText(settings)} was not found in ${settings.location}: ${(error as Error).message}`) : error;
   });
@@ -179,9 +210,14 @@ async function makePlan({ host, settings, azure, lookups }: RunContext) {
     ? "explicit 'version'"
     : `'${settings.versionStrategy}' after ${newest ? `${newest} (highest of ${existing.length}, numeric order)` : "no existing version"}`;
   host.info(`Image version: ${formatVersion(version)} (${versionDecision})`);
+  const previous = await readPreviousBuild(ctx, existing, formatVersion(version));
+  if (previous) {
+    const missing = Object.values(previous.unavailable);
+    host.info(`Changelog: compared with ${previous.state.version}${missing.length ? ` (${[...new Set(missing)].join("; ")})` : ""}.`);
+  }
   const templateAction = decideTemplateAction(await azure.getTemplate(settings.resourceGroup, plan.name), plan.name, plan.imageVersionId);
   host.info(`Image template: ${plan.name} (${describeAction(templateAction)})`);
-  return { source, plan, templateAction, existing, preflight: checked.checks, versionDecision };
+  return { source, plan, templateAction, existing, preflight: checked.checks, versionDecision, previous };
 }
 
 /**
@@ -205,7 +241,16 @@ async function attach(ctx: RunContext): Promise<RunReport> {
     return latest;
   });
   const plan = planOf(template, definitionId);
-  return finish(ctx, { source: sourceOf(template, settings.source), plan, templateAction: "attach", build: { templateName: plan.name, attached: true }, preflight: [], versionDecision: "attached: the version the submitted build publishes" });
+  const previous = await readPreviousBuild(ctx, await ctx.azure.listImageVersions(settings.subscriptionId, ...galleryOf(settings)), versionOf(plan));
+  return finish(ctx, {
+    source: sourceOf(template, settings.source),
+    plan,
+    templateAction: "attach",
+    build: { templateName: plan.name, attached: true },
+    preflight: [],
+    versionDecision: "attached: the version the submitted build publishes",
+    previous,
+  });
 }
 
 /** The plan a submitted template carries (name, hash tag, distributor's explicit version). */

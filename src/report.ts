@@ -4,6 +4,7 @@
 import { type RunReport, regionsOf } from "./pipeline.ts";
 import type { BuildLogExcerpt } from "./errors.ts";
 import type { Settings } from "./settings.ts";
+import { renderChangelog } from "./changelog/render.ts";
 
 /** Output names, exactly as action.yml (and task.json) declare them. */
 export const OUTPUT_NAMES = [
@@ -15,6 +16,7 @@ export const OUTPUT_NAMES = [
   "run-state",
   "pruned-versions",
   "skipped",
+  "changelog",
 ] as const;
 
 export type OutputName = (typeof OUTPUT_NAMES)[number];
@@ -30,7 +32,16 @@ export function outputsOf(report: RunReport): Record<OutputName, string> {
     "run-state": report.runState,
     "pruned-versions": JSON.stringify(report.prunedVersions),
     skipped: String(report.runState === "Skipped"),
+    changelog: changelogOf(report),
   };
+}
+
+/**
+ * The `changelog` output and summary section: Markdown, `### What changed since <previous>` (planned in a
+ * dry run), or '' when the run has none (skipped, submitted with `wait: false`).
+ */
+export function changelogOf(report: RunReport): string {
+  return report.changelog ? renderChangelog(report.changelog, { planned: report.dryRun }) : "";
 }
 
 /** Minutes between two dates, one decimal, or `—`. */

@@ -31,4 +31,6 @@ export const TAGS = {
   /** Image version: build start and end, ISO 8601 UTC. */
   buildStart: `${TAG_PREFIX}.build-start`,
   buildEnd: `${TAG_PREFIX}.build-end`,
+  /** Image version: the version its changelog compares with (the newest before it, numeric order). */
+  previousVersion: `${TAG_PREFIX}.previous-version`,
 } as const;

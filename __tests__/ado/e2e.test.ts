@@ -15,7 +15,7 @@ import { type AdoScenario, findNode, startAdoScenario } from "./scenario.ts";
 import { buildRunning, cancelRequests, templateDeletes } from "../helpers/builds.ts";
 
 const TAG = "avd-image-action";
-const OUTPUTS = ["imageVersion", "imageVersionId", "templateName", "templateReused", "sourceImageVersion", "runState", "skipped", "prunedVersions"];
+const OUTPUTS = ["imageVersion", "imageVersionId", "templateName", "templateReused", "sourceImageVersion", "runState", "skipped", "prunedVersions", "changelog"];
 
 
 
@@ -32,6 +32,8 @@ function assertSucceeded(run: TaskRun, version: string): void {
   assert.match(run.outputs.imageVersionId!, new RegExp(`/galleries/galAvd/images/win11-avd-m365/versions/${version.replace(/\./g, "\\.")}$`, "i"));
   assert.match(run.outputs.templateName!, /^win11-avd-m365-[0-9a-f]{12}$/);
   assert.equal(run.outputs.sourceImageVersion, "26100.10000.250610");
+  // The changelog: multi-line Markdown in one output variable (the agent unescapes %0A).
+  assert.match(run.outputs.changelog!, /^### (What changed since \d+\.\d+\.\d+|What is in \d+\.\d+\.\d+)\n\n- /);
   // The summary: a markdown file in AGENT_TEMPDIRECTORY, uploaded once.
   assert.equal(run.summaries.length, 1);
   const [summary] = run.summaries;

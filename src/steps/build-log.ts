@@ -51,6 +51,7 @@ export function describeSection(section: LogSection): string {
  */
 export class BuildLogPrinter {
   private readonly print: (line: string) => void;
+  private readonly onLine: ((line: string) => void) | undefined;
   private readonly decoder = new TextDecoder("utf-8");
   private partial = "";
   private readonly tail: string[] = [];
@@ -59,8 +60,10 @@ export class BuildLogPrinter {
   /** Lines printed so far. */
   lineCount = 0;
 
-  constructor(print: (line: string) => void) {
+  /** @param onLine gets every complete line as it is in the log (not neutralized), after it is printed. */
+  constructor(print: (line: string) => void, onLine?: (line: string) => void) {
     this.print = print;
+    this.onLine = onLine;
   }
 
   /** Adds the next bytes of the log; prints every line they complete. */
@@ -105,6 +108,7 @@ export class BuildLogPrinter {
       }
     }
     this.print(neutralize(line));
+    this.onLine?.(line);
     this.lineCount += 1;
     this.tail.push(line);
     if (this.tail.length > LOG_TAIL_LINES) this.tail.shift();
@@ -122,6 +126,8 @@ export function neutralize(line: string): string {
 export interface BuildLogContext {
   host: Pick<Host, "info" | "warning">;
   buildLog?: BuildLogOpener;
+  /** Gets every line of the log as it is read (src/changelog/log-facts.ts). */
+  logFacts?: { line(line: string): void };
   signal: AbortSignal;
   now?: () => number;
 }
@@ -145,7 +151,7 @@ export class BuildLogFollower {
   constructor(ctx: BuildLogContext) {
     this.ctx = ctx;
     this.now = ctx.now ?? Date.now;
-    this.printer = new BuildLogPrinter((line) => ctx.host.info(line));
+    this.printer = new BuildLogPrinter((line) => ctx.host.info(line), ctx.logFacts && ((line) => ctx.logFacts!.line(line)));
     if (!ctx.buildLog) this.done = true;
   }
 

@@ -3,6 +3,7 @@
  * cancellation signal (aborted on SIGINT/SIGTERM or a host cancel).
  */
 import type { BuildLogOpener } from "../azure/build-log.ts";
+import type { EarlierLogReader } from "../azure/previous-log.ts";
 import type { AzureGateway } from "../azure/gateway.ts";
 import type { AzureLookups } from "../azure/lookups.ts";
 import type { ScriptStore } from "../azure/scripts-upload.ts";
@@ -22,6 +23,10 @@ export interface RunContext {
   buildLog?: BuildLogOpener;
   /** Where repository scripts (`scripts`) are uploaded before the template is created. */
   scriptStore?: ScriptStore;
+  /** Reads an earlier build's customization.log (the previous version's, for the changelog). */
+  earlierLog?: EarlierLogReader;
+  /** Takes every line of this build's customization.log as the live log reads it (Windows updates, inventory). */
+  logFacts?: { line(line: string): void };
 }
 
 /** The gallery image definition of a run, as the gateway's version calls take it. */

@@ -14,11 +14,12 @@ import { type RunContext, galleryOf } from "./context.ts";
 import { versionOf } from "./decisions.ts";
 
 /**
- * Checks the run output and tags the new version.
+ * Checks the run output and tags the new version (user tags, provenance, and the previous version the
+ * changelog compares with).
  * @returns the version's resource ID as the run output reports it.
  * @throws ConflictError when the run output is not the planned version, or the version is missing.
  */
-export async function publishVersion(ctx: RunContext, plan: TemplatePlan, source: ResolvedSource, end: RunEnd): Promise<string> {
+export async function publishVersion(ctx: RunContext, plan: TemplatePlan, source: ResolvedSource, end: RunEnd, previousVersion?: string): Promise<string> {
   const { host, settings, azure } = ctx;
   const output = await azure.getRunOutput(settings.resourceGroup, plan.name, plan.runOutputName);
   if (!output?.artifactId || !sameResourceId(output.artifactId, plan.imageVersionId)) {
@@ -28,7 +29,7 @@ export async function publishVersion(ctx: RunContext, plan: TemplatePlan, source
   }
   const version = await azure.getImageVersion(...galleryOf(settings), versionOf(plan));
   if (!version) throw new ConflictError(`Image version ${plan.imageVersionId} is not in the gallery after a successful build.`);
-  const tags = { ...version.tags, ...settings.tags, ...provenanceTags(host.provenance(), plan, source, end) };
+  const tags = { ...version.tags, ...settings.tags, ...provenanceTags(host.provenance(), plan, source, end, previousVersion) };
   const endOfLifeDate = settings.endOfLifeDays > 0 ? new Date(Date.now() + settings.endOfLifeDays * 86_400_000) : undefined;
   await azure.updateImageVersion(...galleryOf(settings), versionOf(plan), { tags, endOfLifeDate });
   host.info(`Tagged ${versionOf(plan)} with ${Object.keys(tags).length} tags${endOfLifeDate ? `; end-of-life date ${endOfLifeDate.toISOString().slice(0, 10)}` : ""}.`);
@@ -36,7 +37,13 @@ export async function publishVersion(ctx: RunContext, plan: TemplatePlan, source
 }
 
 /** The provenance tags of a version: where it came from and how it was built. Absent facts are left out. */
-export function provenanceTags(origin: Provenance, plan: TemplatePlan, source: ResolvedSource, end: Pick<RunEnd, "startTime" | "endTime">): Record<string, string> {
+export function provenanceTags(
+  origin: Provenance,
+  plan: TemplatePlan,
+  source: ResolvedSource,
+  end: Pick<RunEnd, "startTime" | "endTime">,
+  previousVersion?: string,
+): Record<string, string> {
   const tags: Record<string, string | undefined> = {
     [TAGS.managed]: "true",
     [TAGS.template]: plan.name,
@@ -48,6 +55,7 @@ export function provenanceTags(origin: Provenance, plan: TemplatePlan, source: R
     [TAGS.runUrl]: origin.runUrl && truncate(origin.runUrl),
     [TAGS.buildStart]: end.startTime?.toISOString(),
     [TAGS.buildEnd]: end.endTime?.toISOString(),
+    [TAGS.previousVersion]: previousVersion,
   };
   return Object.fromEntries(Object.entries(tags).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
