@@ -27,7 +27,8 @@ const TASK_JSON = join(ROOT, "task.json");
 const RUN_TASK = join(ROOT, "__tests__/ado/L0/run-task.ts");
 /** The Node 24 release MockTestRunner 5.x downloads for a Node24 handler (mock-test.js `versions[24]`). */
 const MOCK_RUNNER_NODE24 = "v24.10.0";
-const OUTPUTS = ["imageVersion", "imageVersionId", "templateName", "templateReused", "sourceImageVersion", "runState", "skipped", "prunedVersions"];
+/** The output variables task.json declares: the task sets every one on success. */
+const OUTPUTS = (JSON.parse(readFileSync(TASK_JSON, "utf8")) as { outputVariables: { name: string }[] }).outputVariables.map((o) => o.name);
 
 interface EmulatorInfo {
   url: string;
@@ -126,7 +127,8 @@ describe("Azure DevOps L0: MockTestRunner runs the Node24 target against the emu
     // The one warning allowed: the emulator on its own has no storage for the build log.
     assert.deepEqual(tr.warningIssues.filter((w) => !/customization\.log/.test(w)), [], tr.warningIssues.join("\n"));
     const outputs = outputVariables(tr.stdout);
-    assert.deepEqual(Object.keys(outputs).sort(), [...OUTPUTS].sort());
+    assert.deepEqual(Object.keys(outputs).sort(), [...OUTPUTS].sort(), "every output variable of task.json");
+    assert.ok(OUTPUTS.includes("imageVersion") && OUTPUTS.length >= 8);
     assert.equal(outputs.imageVersion, "1.0.0");
     assert.match(outputs.imageVersionId!, /\/galleries\/galAvd\/images\/win11-avd-m365\/versions\/1\.0\.0$/i);
     assert.equal(outputs.runState, "Succeeded");
