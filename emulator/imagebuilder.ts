@@ -690,6 +690,15 @@ export class ImageBuilder {
           errors.push(frame(`InvalidParameter: The storage account type 'Standard_ZRS' is not supported in region '${regionName(zoneless[0]!.name)}'. Zone-redundant storage is available only in regions with availability zones.`));
           return;
         }
+        // Shallow replication keeps the version where it is created, in one replica (packer-plugin-azure
+        // validates the same before calling Compute, PR #383 and its config docs). Wording the emulator's.
+        if (d.replicationMode === 'Shallow') {
+          const extra = regions.find((r) => regionName(typeof r === 'string' ? r : r.name) !== regionName(image.location) || (typeof r !== 'string' && (r.regionalReplicaCount ?? 1) > 1));
+          if (extra || regions.length > 1) {
+            errors.push(frame(`InvalidParameter: Replication mode 'Shallow' supports only the image version's region '${regionName(image.location)}' with 1 replica.`));
+            return;
+          }
+        }
         this.gallery.createDistributedVersion({
           subscriptionId: image.subscriptionId,
           resourceGroup: image.resourceGroup,

@@ -339,6 +339,17 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
   const targetRegions = parseTargetRegions(input("target-regions"), location, (m) => fail("target-regions", m));
   const storageAccountType = check("storage-account-type", z.enum(STORAGE_ACCOUNT_TYPES), `must be one of ${STORAGE_ACCOUNT_TYPES.join(", ")}.`);
   const replicationMode = parseReplicationMode(input("replication-mode"), (m) => fail("replication-mode", m));
+  // Shallow replication does not copy the image: the version exists only where it is created, in one
+  // replica (packer-plugin-azure, which validates the same before calling Compute: "When using shallow
+  // replication the replica count can only be 1"; target regions "Can not contain any region but the
+  // build region when using shallow replication", PR #383).
+  if (replicationMode === "Shallow" && targetRegions && (targetRegions.length > 1 || targetRegions.some((r) => r.replicaCount > 1))) {
+    fail(
+      "replication-mode",
+      `'Shallow' keeps the image version in one region with one replica, but 'target-regions' lists ${targetRegions.map((r) => `${r.name}=${r.replicaCount}`).join(", ")}. ` +
+        "List the image definition's region with 1 replica (or leave 'target-regions' empty), or use 'Full'.",
+    );
+  }
   const excludeFromLatest = check("exclude-from-latest", booleanInput, "must be 'true' or 'false'.");
   const versionStrategy = check("version-strategy", z.enum(VERSION_STRATEGIES as [VersionStrategy, ...VersionStrategy[]]), `must be one of ${VERSION_STRATEGIES.join(", ")}.`);
   let version: Version | undefined;

@@ -31,7 +31,6 @@ describe("distribution and build VM inputs, end to end", () => {
     s.emu.resetLog();
     const run = await s.run({
       "target-regions": "westeurope=2:Standard_ZRS\nnortheurope=1",
-      "replication-mode": "Shallow",
       "managed-resource-tags": "costCenter=4711\nowner=avd-team",
       "build-vm-identities": buildVmIdentity,
       version: "3.0.0",
@@ -42,7 +41,7 @@ describe("distribution and build VM inputs, end to end", () => {
     assert.deepEqual(put.properties.managedResourceTags, { costCenter: "4711", owner: "avd-team" });
     assert.deepEqual(put.properties.vmProfile.userAssignedIdentities, [buildVmIdentity]);
     const distributor = put.properties.distribute[0];
-    assert.equal(distributor.replicationMode, "Shallow");
+    assert.equal(distributor.replicationMode, "Full");
     assert.deepEqual(distributor.targetRegions, [
       { name: "westeurope", replicaCount: 2, storageAccountType: "Standard_ZRS" },
       { name: "northeurope", replicaCount: 1, storageAccountType: "Standard_LRS" },
@@ -50,7 +49,7 @@ describe("distribution and build VM inputs, end to end", () => {
     assert.ok(versionNames(s).includes("3.0.0"));
     const version = s.emu.listImageVersions(s.avd.subscriptionId, s.avd.resourceGroup, s.avd.gallery, s.avd.imageDefinition).find((v) => v.name === "3.0.0")!;
     const profile = version.properties.publishingProfile as { replicationMode: string; targetRegions: { name: string; storageAccountType: string; regionalReplicaCount: number }[] };
-    assert.equal(profile.replicationMode, "Shallow");
+    assert.equal(profile.replicationMode, "Full");
     assert.deepEqual(profile.targetRegions.map((r) => [r.name, r.regionalReplicaCount, r.storageAccountType]), [["West Europe", 2, "Standard_ZRS"], ["North Europe", 1, "Standard_LRS"]]);
   });
 
@@ -59,7 +58,6 @@ describe("distribution and build VM inputs, end to end", () => {
     s.emu.resetLog();
     const run = await s.run({
       "target-regions": "westeurope=2:Standard_ZRS\nnortheurope=1",
-      "replication-mode": "Shallow",
       "managed-resource-tags": "costCenter=4711\nowner=avd-team",
       "build-vm-identities": `${buildVmIdentity}\n${second}`,
       version: "3.0.1",
@@ -69,6 +67,18 @@ describe("distribution and build VM inputs, end to end", () => {
     assert.equal(templatePut(), undefined, "no new template");
     const patch = s.emu.requests.find((r) => r.method === "PATCH" && /\/imageTemplates\//i.test(r.path))?.body as { properties: { vmProfile: { userAssignedIdentities: string[] } } };
     assert.deepEqual(patch.properties.vmProfile.userAssignedIdentities, [buildVmIdentity, second]);
+  });
+
+  it("replication-mode Shallow reaches the distributor and the published version", async () => {
+    s.emu.resetLog();
+    const run = await s.run({ "replication-mode": "Shallow", "target-regions": "westeurope=1:Premium_LRS", version: "4.0.0", "keep-versions": "0" });
+    assert.equal(run.exitCode, 0, run.stdout);
+    const put = s.emu.requests.find((r) => r.method === "PUT" && /\/imageTemplates\//i.test(r.path));
+    const patch = s.emu.requests.find((r) => r.method === "PATCH" && /\/imageTemplates\//i.test(r.path));
+    const distributor = ((put ?? patch)!.body as { properties: { distribute: Record<string, unknown>[] } }).properties.distribute[0]!;
+    assert.equal(distributor.replicationMode, "Shallow");
+    const version = s.emu.listImageVersions(s.avd.subscriptionId, s.avd.resourceGroup, s.avd.gallery, s.avd.imageDefinition).find((v) => v.name === "4.0.0")!;
+    assert.equal((version.properties.publishingProfile as { replicationMode: string }).replicationMode, "Shallow");
   });
 
   const refusals: { name: string; inputs: () => Record<string, string>; input: string; expect: RegExp }[] = [
@@ -95,6 +105,12 @@ describe("distribution and build VM inputs, end to end", () => {
       inputs: () => ({ "target-regions": "westeurope=1:Standard_GRS" }),
       input: "target-regions",
       expect: /the storage type 'Standard_GRS' must be one of Standard_LRS, Standard_ZRS, Premium_LRS/,
+    },
+    {
+      name: "Shallow replication to two regions",
+      inputs: () => ({ "replication-mode": "Shallow", "target-regions": "westeurope\nnortheurope" }),
+      input: "replication-mode",
+      expect: /'Shallow' keeps the image version in one region with one replica/,
     },
     {
       name: "an unknown replication mode",

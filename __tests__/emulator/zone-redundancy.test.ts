@@ -49,7 +49,7 @@ describe('emulator: availability zones and zone-redundant replicas', () => {
 
   async function build(name: string, targetRegions: Record<string, unknown>[], replicationMode?: string) {
     const client = imageBuilderClient(emu);
-    const template = avdTemplate({ identityId: avd.identityId, galleryImageId: `${avd.galleryId}/images/${avd.imageDefinition}/versions/${name === 'zrs-zoned' ? '2.0.0' : '2.0.1'}` });
+    const template = avdTemplate({ identityId: avd.identityId, galleryImageId: `${avd.galleryId}/images/${avd.imageDefinition}/versions/${name === 'zrs-zoned' ? '2.0.0' : name === 'shallow-one' ? '2.0.2' : '2.0.1'}` });
     template.distribute[0].targetRegions = targetRegions;
     if (replicationMode) template.distribute[0].replicationMode = replicationMode;
     await client.virtualMachineImageTemplates.createOrUpdate(avd.resourceGroup, name, template, { updateIntervalInMs: POLL_MS });
@@ -69,6 +69,18 @@ describe('emulator: availability zones and zone-redundant replicas', () => {
     assert.ok(!versions.includes('2.0.1'), versions.join(', '));
   });
 
+  it('Shallow replication to another region or with more replicas fails at Distributing', async () => {
+    for (const [name, regions] of [
+      ['shallow-two-regions', [{ name: 'westeurope', replicaCount: 1 }, { name: 'northeurope', replicaCount: 1 }]],
+      ['shallow-two-replicas', [{ name: 'westeurope', replicaCount: 2 }]],
+    ] as const) {
+      const status = await build(name, regions.map((r) => ({ ...r })), 'Shallow');
+      assert.equal(status.runState, 'Failed', name);
+      assert.equal(status.runSubState, 'Distributing', name);
+      assert.match(status.message!, /Replication mode 'Shallow' supports only the image version's region 'westeurope' with 1 replica/, name);
+    }
+  });
+
   it('Standard_ZRS in regions with zones is published, each region with its storage type, and the replication mode kept', async () => {
     const status = await build(
       'zrs-zoned',
@@ -76,12 +88,16 @@ describe('emulator: availability zones and zone-redundant replicas', () => {
         { name: 'westeurope', replicaCount: 2, storageAccountType: 'Standard_ZRS' },
         { name: 'northeurope', replicaCount: 1, storageAccountType: 'Standard_LRS' },
       ],
-      'Shallow',
+      'Full',
     );
     assert.equal(status.runState, 'Succeeded', status.message);
     const version = await computeClient(emu).galleryImageVersions.get(avd.resourceGroup, avd.gallery, avd.imageDefinition, '2.0.0');
     const profile = version.publishingProfile!;
     assert.deepEqual(profile.targetRegions!.map((r) => [r.name, r.regionalReplicaCount, r.storageAccountType]), [['West Europe', 2, 'Standard_ZRS'], ['North Europe', 1, 'Standard_LRS']]);
-    assert.equal(profile.replicationMode, 'Shallow');
+    assert.equal(profile.replicationMode, 'Full');
+    const shallow = await build('shallow-one', [{ name: 'westeurope', replicaCount: 1, storageAccountType: 'Standard_ZRS' }], 'Shallow');
+    assert.equal(shallow.runState, 'Succeeded', shallow.message);
+    const shallowVersion = await computeClient(emu).galleryImageVersions.get(avd.resourceGroup, avd.gallery, avd.imageDefinition, '2.0.2');
+    assert.equal(shallowVersion.publishingProfile!.replicationMode, 'Shallow');
   });
 });

@@ -98,6 +98,16 @@ describe("replication-mode", () => {
     assert.equal(buildTemplatePlan(parse({ "replication-mode": "Shallow" }), SOURCE, VERSION).hash, buildTemplatePlan(parse({}), SOURCE, VERSION).hash);
   });
 
+  it("Shallow takes one target region with one replica, else it is refused naming 'replication-mode'", () => {
+    assert.equal(parse({ "replication-mode": "Shallow", "target-regions": "westeurope=1" }).replicationMode, "Shallow");
+    for (const regions of ["westeurope\nnortheurope", "westeurope=2"]) {
+      const bad = problem({ "replication-mode": "Shallow", "target-regions": regions });
+      assert.equal(bad.input, "replication-mode");
+      assert.match(bad.message, /'Shallow' keeps the image version in one region with one replica, but 'target-regions' lists .*or use 'Full'/);
+    }
+    assert.equal(parse({ "replication-mode": "Full", "target-regions": "westeurope=2\nnortheurope" }).replicationMode, "Full");
+  });
+
   it("refuses anything else, naming 'replication-mode'", () => {
     const bad = problem({ "replication-mode": "Deep" });
     assert.equal(bad.input, "replication-mode");
