@@ -47,8 +47,8 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     const notToday = settings.mode === "promote" ? scheduleSkipReason(settings, host.manualTrigger, now()) : undefined;
     if (notToday) return await skipForSchedule(host, settings, notToday);
     const credential = host.createCredential(settings);
-    const azure = createAzureGateway(credential, settings.subscriptionId, settings.cloud);
-    const lookups = createAzureLookups(credential, settings.cloud);
+    const azure = createAzureGateway(credential, settings.subscriptionId, settings.cloud, host.info);
+    const lookups = createAzureLookups(credential, settings.cloud, host.info);
     const buildLog = createBuildLogOpener(credential, settings.cloud);
     const scriptStore = settings.scriptsStorage ? createScriptStore(credential) : undefined;
     const earlierLog = createEarlierLogOpener(credential, settings.cloud);
@@ -103,7 +103,7 @@ async function post(host: Host): Promise<number> {
   try {
     const { resourceGroup, templateName } = JSON.parse(recorded) as { resourceGroup: string; templateName: string };
     const settings = parseSettings(host.getInput, host.inputLabel);
-    const azure = createAzureGateway(host.createCredential(settings), settings.subscriptionId, settings.cloud);
+    const azure = createAzureGateway(host.createCredential(settings), settings.subscriptionId, settings.cloud, host.info);
     const template = await azure.getTemplate(resourceGroup, templateName);
     if (template?.lastRunStatus?.runState === "Running") {
       await azure.cancelRun(resourceGroup, templateName);

@@ -8,7 +8,8 @@
  * - Marketplace image versions: @azure/arm-compute VirtualMachineImages_List (a bare array of versions).
  *
  * Long-running operations go through the SDK's own pollers (which honour `Retry-After`); retries of
- * 429/5xx and dropped connections are the SDK pipeline's. Clients are made per subscription, lazily.
+ * 429/5xx and dropped connections are the SDK pipeline's, with `ARM_RETRY` (arm-options.ts): every call,
+ * LRO polls included, rides out a throttling storm. Clients are made per subscription, lazily.
  */
 import type { TokenCredential } from "@azure/core-auth";
 import { isRestError } from "@azure/core-rest-pipeline";
@@ -20,6 +21,7 @@ import {
   type RunOutput,
 } from "@azure/arm-imagebuilder";
 import type { CloudEndpoints } from "../cloud.ts";
+import { type ArmLog, modularClientOptions } from "./arm-options.ts";
 
 /** An image version as the action needs it (from GalleryImageVersion, api-version 2025-12-03). */
 export interface ImageVersionInfo {
@@ -104,9 +106,12 @@ async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
   }
 }
 
-/** Makes the gateway for `subscriptionId`, talking to `cloud.armEndpoint` with `credential`. */
-export function createAzureGateway(credential: TokenCredential, subscriptionId: string, cloud: CloudEndpoints): AzureGateway {
-  const clientOptions = { endpoint: cloud.armEndpoint, credentials: { scopes: [cloud.armScope] } };
+/**
+ * Makes the gateway for `subscriptionId`, talking to `cloud.armEndpoint` with `credential`.
+ * @param log where each throttled answer is logged (with its wait), e.g. the host's info log.
+ */
+export function createAzureGateway(credential: TokenCredential, subscriptionId: string, cloud: CloudEndpoints, log?: ArmLog): AzureGateway {
+  const clientOptions = modularClientOptions(cloud, log);
   const compute = new Map<string, ComputeManagementClient>();
   const computeFor = (subscription: string): ComputeManagementClient => {
     let client = compute.get(subscription.toLowerCase());

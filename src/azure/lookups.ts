@@ -17,6 +17,7 @@ import { ManagedServiceIdentityClient } from "@azure/arm-msi";
 import { ResourceManagementClient } from "@azure/arm-resources";
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import type { CloudEndpoints } from "../cloud.ts";
+import { type ArmLog, armPipelineOptions, modularClientOptions } from "./arm-options.ts";
 
 /** The outcome of one lookup. `message` is Azure's, for missing and forbidden. */
 export type Lookup<T> = { status: "found"; value: T } | { status: "missing"; message: string } | { status: "forbidden"; message: string };
@@ -63,9 +64,9 @@ function securityTypeOf(features: { name?: string; value?: string }[] | undefine
   return features?.find((f) => f.name?.toLowerCase() === "securitytype")?.value;
 }
 
-/** Makes the lookups for `cloud` with `credential`; clients are made per subscription, lazily. */
-export function createAzureLookups(credential: TokenCredential, cloud: CloudEndpoints): AzureLookups {
-  const modular = { endpoint: cloud.armEndpoint, credentials: { scopes: [cloud.armScope] } };
+/** Makes the lookups for `cloud` with `credential` (and `ARM_RETRY`; throttles logged to `log`); clients are made per subscription, lazily. */
+export function createAzureLookups(credential: TokenCredential, cloud: CloudEndpoints, log?: ArmLog): AzureLookups {
+  const modular = modularClientOptions(cloud, log);
   const cache = new Map<string, unknown>();
   const client = <C>(key: string, make: () => C): C => {
     if (!cache.has(key)) cache.set(key, make());
@@ -76,7 +77,7 @@ export function createAzureLookups(credential: TokenCredential, cloud: CloudEndp
   const subscriptions = client("subscriptions", () => new SubscriptionClient(credential, modular));
   // A classic (AutoRest) client: `$host` builds its URLs, `endpoint` its pipeline, `credentialScopes` its tokens.
   const msi = (sub: string) =>
-    client(`msi:${sub}`, () => new ManagedServiceIdentityClient(credential, sub, { $host: cloud.armEndpoint, endpoint: cloud.armEndpoint, credentialScopes: [cloud.armScope] }));
+    client(`msi:${sub}`, () => new ManagedServiceIdentityClient(credential, sub, { $host: cloud.armEndpoint, endpoint: cloud.armEndpoint, credentialScopes: [cloud.armScope], ...armPipelineOptions(log) }));
 
   // Subscriptions_ListLocations, once per subscription for both `regions` and `zonedRegions`.
   const locations = new Map<string, Promise<Lookup<{ name: string; zoned: boolean }[]>>>();

@@ -1,0 +1,82 @@
+/**
+ * Options every Azure Resource Manager client of the action is made with: the cloud's endpoint and token
+ * scope, the SDK's own retry policy sized for throttling storms, and a per-attempt policy that logs each
+ * throttled answer once, with the wait.
+ *
+ * ARM throttles per subscription, principal and region with a token bucket (reads: 250, refilled 25 per
+ * second; writes and deletes: 200, refilled 10 per second) and answers 429 with `Retry-After` in seconds
+ * (https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling).
+ * The SDK's default retry policy (@azure/core-rest-pipeline `defaultRetryPolicy`) waits that long for a
+ * 429/503 with `Retry-After`, and backs off exponentially on 408/5xx and dropped connections, but only 3
+ * times: a storm of more outlasts it. `ARM_RETRY` raises the count; the same policy does the waiting.
+ */
+import type { PipelinePolicy, PipelineRequest, PipelineRetryOptions } from "@azure/core-rest-pipeline";
+import type { CloudEndpoints } from "../cloud.ts";
+
+/**
+ * Retries of one ARM call (SDK `retryOptions`): 12 retries; 408/5xx back off exponentially from 1 s up to
+ * 30 s between tries (about 4 minutes in all); a 429/503 waits its `Retry-After` each time (12 × ARM's usual
+ * tens of seconds: several minutes of throttling).
+ */
+export const ARM_RETRY: Required<Pick<PipelineRetryOptions, "maxRetries" | "retryDelayInMs" | "maxRetryDelayInMs">> = {
+  maxRetries: 12,
+  retryDelayInMs: 1000,
+  maxRetryDelayInMs: 30_000,
+};
+
+/** Where throttle lines go (the host's log); by default nowhere. */
+export type ArmLog = (message: string) => void;
+
+/** The `Retry-After` of a throttled answer in seconds (`retry-after-ms` / `x-ms-retry-after-ms` in ms), or undefined. */
+function retryAfterSeconds(headers: { get(name: string): string | undefined }): number | undefined {
+  for (const [name, factor] of [["retry-after-ms", 0.001], ["x-ms-retry-after-ms", 0.001], ["retry-after", 1]] as const) {
+    const value = headers.get(name);
+    if (value === undefined) continue;
+    const number = Number(value);
+    if (Number.isFinite(number)) return number * factor;
+    const date = Date.parse(value);
+    if (Number.isFinite(date)) return Math.max(0, (date - Date.now()) / 1000);
+  }
+  return undefined;
+}
+
+/**
+ * A pipeline policy (position `perRetry`: it sees every attempt) that logs each 429/503 answer carrying
+ * `Retry-After` — the ones the SDK's throttling strategy retries — once, with the wait and the attempt.
+ */
+export function throttleLogPolicy(log: ArmLog): PipelinePolicy {
+  const attempts = new WeakMap<PipelineRequest, number>();
+  return {
+    name: "avdImageThrottleLog",
+    async sendRequest(request, next) {
+      const response = await next(request);
+      if (response.status !== 429 && response.status !== 503) return response;
+      const wait = retryAfterSeconds(response.headers);
+      if (wait === undefined) return response;
+      const attempt = (attempts.get(request) ?? 0) + 1;
+      attempts.set(request, attempt);
+      let code = "";
+      try {
+        code = (JSON.parse(response.bodyAsText ?? "") as { error?: { code?: string } }).error?.code ?? "";
+      } catch {
+        code = "";
+      }
+      const path = new URL(request.url).pathname;
+      log(
+        `Azure throttled ${request.method} ${path} (${response.status}${code ? ` ${code}` : ""}): ` +
+          (attempt <= ARM_RETRY.maxRetries ? `retrying after ${wait} s (retry ${attempt} of ${ARM_RETRY.maxRetries}).` : `no retries left (${ARM_RETRY.maxRetries}).`),
+      );
+      return response;
+    },
+  };
+}
+
+/** `retryOptions` and `additionalPolicies` for any ARM client (modular or classic). */
+export function armPipelineOptions(log?: ArmLog): { retryOptions: PipelineRetryOptions; additionalPolicies: { policy: PipelinePolicy; position: "perCall" | "perRetry" }[] } {
+  return { retryOptions: { ...ARM_RETRY }, additionalPolicies: log ? [{ policy: throttleLogPolicy(log), position: "perRetry" }] : [] };
+}
+
+/** Options of a TypeSpec "modular" ARM client (arm-compute 25, arm-imagebuilder 5, arm-resources 8...). */
+export function modularClientOptions(cloud: CloudEndpoints, log?: ArmLog) {
+  return { endpoint: cloud.armEndpoint, credentials: { scopes: [cloud.armScope] }, ...armPipelineOptions(log) };
+}
