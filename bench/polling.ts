@@ -36,7 +36,7 @@ try {
     templateName: plan.name,
     pollIntervalSeconds: Number(INPUT_DEFAULTS["poll-interval-seconds"]),
     maxWaitMinutes: BUILD_MINUTES * 3,
-    maxConsecutiveFailures: 5,
+    maxFailingMinutes: 15,
     log: () => undefined,
     now: virtualNow,
     wait: (ms, signal) => sleep(ms / SPEED, undefined, { signal }),

@@ -22,6 +22,19 @@ export interface RunEnd {
   /** Build start and end as Azure reports them (UTC). */
   startTime?: Date;
   endTime?: Date;
+  /** Status reads that failed while following the run (each after the SDK's own retries), if any. */
+  failedReads?: FailedReads;
+}
+
+/** Failed status reads of one run: how many, and the minutes from the first failure to the last. */
+export interface FailedReads {
+  count: number;
+  minutes: number;
+}
+
+/** "N status reads failed over M minutes", for the log and the summary. */
+export function describeFailedReads(failed: FailedReads): string {
+  return `${failed.count} status read${failed.count === 1 ? "" : "s"} failed over ${failed.minutes.toFixed(1)} minutes`;
 }
 
 /** What the monitor needs to know and whom to tell. */
@@ -34,8 +47,12 @@ export interface MonitorOptions {
   pollIntervalSeconds: number;
   /** Gives up after this many minutes (the build timeout plus a margin). */
   maxWaitMinutes: number;
-  /** Consecutive failed reads tolerated before giving up (each read already has the SDK's retries). */
-  maxConsecutiveFailures: number;
+  /**
+   * Minutes of failing status reads in a row (5xx, throttling, reset connections, each read already
+   * retried by the SDK) tolerated before giving up: transient Image Builder trouble is ridden out by time,
+   * not by count. Counted from the first failure of a streak; one good read ends the streak.
+   */
+  maxFailingMinutes: number;
   log: (message: string) => void;
   /** Told of each new phase. */
   onPhase?: (phase: string) => void;
@@ -56,7 +73,7 @@ export interface MonitorOptions {
   wait?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-/** The wait for a run ended without a terminal state: `timedOut` after maxWaitMinutes, else too many failed reads. */
+/** The wait for a run ended without a terminal state: `timedOut` after maxWaitMinutes, else status reads failed for maxFailingMinutes. */
 export class MonitorError extends Error {
   override name = "MonitorError";
   readonly timedOut: boolean;
@@ -71,7 +88,7 @@ export const HEARTBEAT_MINUTES = 5;
 
 /**
  * Polls until the run this process submitted reaches a terminal `runState`.
- * @throws MonitorError after `maxWaitMinutes`, or after `maxConsecutiveFailures` failed reads in a row.
+ * @throws MonitorError after `maxWaitMinutes`, or when status reads kept failing for `maxFailingMinutes`.
  * @throws the abort reason when `abortSignal` aborts.
  */
 export async function followRun(azure: AzureGateway, options: MonitorOptions): Promise<RunEnd> {
@@ -80,7 +97,12 @@ export async function followRun(azure: AzureGateway, options: MonitorOptions): P
   const elapsed = () => ((now() - started) / 60_000).toFixed(1);
   let phase: string | undefined;
   let lastLine = started;
+  let failingSince: number | undefined;
   let failures = 0;
+  let firstFailure: number | undefined;
+  let lastFailure = 0;
+  const failedReads = (): FailedReads | undefined =>
+    failures ? { count: failures, minutes: (lastFailure - firstFailure!) / 60_000 } : undefined;
   const wait = () => (options.wait ?? defaultWait)(options.pollIntervalSeconds * 1000, options.abortSignal);
   if (!options.readImmediately) await wait();
   for (;;) {
@@ -90,15 +112,23 @@ export async function followRun(azure: AzureGateway, options: MonitorOptions): P
       template = await azure.getTemplate(options.resourceGroup, options.templateName, { abortSignal: options.abortSignal });
       if (!template) throw new MonitorError(`Image template ${options.templateName} disappeared while its build was running.`);
       status = isThisRun(template.lastRunStatus, options.previousStartTime) ? template.lastRunStatus : undefined;
-      failures = 0;
+      failingSince = undefined;
     } catch (error) {
       if (options.abortSignal?.aborted || error instanceof MonitorError) throw error;
+      const at = now();
       failures += 1;
-      options.log(`Reading the build status failed (${failures}/${options.maxConsecutiveFailures}): ${(error as Error).message}`);
-      if (failures >= options.maxConsecutiveFailures) {
+      firstFailure ??= at;
+      lastFailure = at;
+      failingSince ??= at;
+      const failingMinutes = (at - failingSince) / 60_000;
+      options.log(
+        `Reading the build status failed (failing for ${failingMinutes.toFixed(1)} of ${options.maxFailingMinutes} minutes tolerated): ${(error as Error).message}`,
+      );
+      if (failingMinutes >= options.maxFailingMinutes) {
         throw new MonitorError(
-          `Gave up following the build of ${options.templateName} after ${failures} failed status reads in a row; ` +
-            `the build may still be running in Azure. Last error: ${(error as Error).message}`,
+          `Gave up following the build of ${options.templateName}: status reads kept failing for ${failingMinutes.toFixed(1)} minutes ` +
+            `(${describeFailedReads(failedReads()!)}; ${options.maxFailingMinutes} minutes tolerated). The build may still be running in Azure: ` +
+            `run again with the same inputs to follow it to its end. Last error: ${(error as Error).message}`,
         );
       }
     }
@@ -121,7 +151,7 @@ export async function followRun(azure: AzureGateway, options: MonitorOptions): P
         }
       }
       if ((TERMINAL_RUN_STATES as readonly string[]).includes(status.runState ?? "")) {
-        return { runState: status.runState!, message: status.message ?? "", startTime: status.startTime, endTime: status.endTime };
+        return { runState: status.runState!, message: status.message ?? "", startTime: status.startTime, endTime: status.endTime, failedReads: failedReads() };
       }
     }
     if (now() - started > options.maxWaitMinutes * 60_000) {

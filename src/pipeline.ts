@@ -7,7 +7,7 @@
  * submitted and finishes it (version, tags, pruning).
  */
 import type { ImageTemplate, ImageTemplateSharedImageDistributor } from "@azure/arm-imagebuilder";
-import type { RunEnd } from "./build-monitor.ts";
+import { type RunEnd, describeFailedReads } from "./build-monitor.ts";
 import { ConflictError } from "./errors.ts";
 import { type RetentionVerdict, planRetention } from "./retention.ts";
 import { galleryImageId, sameResourceId } from "./resource-id.ts";
@@ -70,6 +70,8 @@ export interface RunReport {
   changelog?: Changelog;
   /** The new version's state (template, source, updates, inventory, times), for the manifest. */
   state?: ImageState;
+  /** What else the summary must say: an adopted build, status reads that failed while following it. */
+  notes?: string[];
 }
 
 /**
@@ -181,6 +183,7 @@ async function finish(
     versionDecision: run.versionDecision,
     changelog,
     state,
+    notes: [...(run.build.adopted ? [run.build.adopted] : []), ...(end.failedReads ? [`Following the build, ${describeFailedReads(end.failedReads)}; the build was followed to its end.`] : [])],
     ...pruned,
   };
 }

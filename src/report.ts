@@ -71,6 +71,7 @@ export function summaryOf(report: RunReport, settings: Settings): string {
     ["Exclude from latest", String(settings.excludeFromLatest)],
     ["Run state", report.runState],
     ["Pruned versions", report.prunedVersions.length ? report.prunedVersions.join(", ") : "none"],
+    ...(report.notes ?? []).map((note): [string, string] => ["Note", note]),
   ];
   const lines = [title, "", "| | |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${v} |`), ""];
   if (report.preflight.length) {

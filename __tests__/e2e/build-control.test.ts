@@ -139,29 +139,21 @@ describe("build control, end to end", () => {
       assert.equal(s.emu.requests.filter((r) => r.status === 401).length, 0, "no request went out with an expired token");
     });
 
-    it("5 failed status reads in a row are tolerated; failing reads forever end the run with a clear message", async () => {
+    it("status reads failing for a while are tolerated (by time: 15 minutes, __tests__/unit/build-monitor.test.ts) and reported at the end as N status reads failed over M minutes", async () => {
       s.emu.setOptions({ tokenLifetimeSeconds: 3600, githubTokenLifetimeSeconds: 300, phaseDurationsMs: { Customizing: 4000 } });
-      // Each failed read is 4 throttled requests: the SDK's own 3 retries, then the monitor's count.
+      // Each failed read is 13 throttled requests (Retry-After: 0): the SDK's own 12 retries, then the monitor's.
       const statusRead = /imageTemplates\/[^/?]+\?/i;
       let fault: ReturnType<Scenario["emu"]["injectFault"]> | undefined;
       const stop = s.emu.onBuildPhase((_template, phase) => {
-        if (phase === "Building" && !fault) fault = s.emu.injectFault({ method: "GET", path: statusRead, kind: "throttle", retryAfterSeconds: 0, times: 4 * 4 });
+        if (phase === "Building" && !fault) fault = s.emu.injectFault({ method: "GET", path: statusRead, kind: "throttle", retryAfterSeconds: 0, times: 3 * 13 });
       });
       const survived = await s.run({ "inline-script": "Write-Host survive" });
       stop();
       assert.equal(survived.exitCode, 0, survived.stdout);
-      assert.equal(fault!.hits, 16);
-      assert.match(survived.stdout, /Reading the build status failed \(4\/5\)/);
-
-      let forever: ReturnType<Scenario["emu"]["injectFault"]> | undefined;
-      const stop2 = s.emu.onBuildPhase((_template, phase) => {
-        if (phase === "Building" && !forever) forever = s.emu.injectFault({ method: "GET", path: statusRead, kind: "throttle", retryAfterSeconds: 0, times: 10_000 });
-      });
-      const failed = await s.run({ "inline-script": "Write-Host forever" });
-      stop2();
-      forever!.remove();
-      assert.notEqual(failed.exitCode, 0);
-      assert.match(failed.stdout, /::error::Gave up following the build of win11-avd-m365-\w+ after 5 failed status reads in a row; the build may still be running in Azure/);
+      assert.equal(fault!.hits, 39);
+      assert.match(survived.stdout, /Reading the build status failed \(failing for \d+\.\d of 15 minutes tolerated\)/);
+      assert.match(survived.stdout, /::warning::Following the build: 3 status reads failed over \d+\.\d minutes/);
+      assert.match(survived.summary, /\| Note \| Following the build, 3 status reads failed over \d+\.\d minutes; the build was followed to its end\. \|/);
     });
   });
 });

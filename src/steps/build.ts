@@ -4,7 +4,7 @@
  * Image Builder api-version 2025-10-01 (VirtualMachineImageTemplates_Run/Cancel/Get).
  */
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
-import { MonitorError, type RunEnd, followRun } from "../build-monitor.ts";
+import { MonitorError, type RunEnd, describeFailedReads, followRun } from "../build-monitor.ts";
 import { type BuildLogExcerpt, BuildFailedError, CanceledError } from "../errors.ts";
 import { BuildLogFollower } from "./build-log.ts";
 import type { RunContext } from "./context.ts";
@@ -16,8 +16,8 @@ export const BUILD_STATE = "avd-image-build";
 export const AIB_DEFAULT_TIMEOUT_MINUTES = 240;
 /** Minutes the action waits beyond the build timeout (queueing, distribution) before giving up. */
 export const WAIT_MARGIN_MINUTES = 60;
-/** Consecutive failed status reads (each already retried by the SDK) tolerated before giving up. */
-export const MAX_CONSECUTIVE_READ_FAILURES = 5;
+/** Minutes of failing status reads in a row (each already retried by the SDK) tolerated before giving up. */
+export const MAX_FAILING_READ_MINUTES = 15;
 /** Time allowed for the cancel request itself, so a canceled job still exits within seconds (ms). */
 const CANCEL_REQUEST_TIMEOUT_MS = 3000;
 
@@ -28,6 +28,8 @@ export interface BuildHandle {
   previousStartTime?: Date;
   /** True when attaching to a build submitted earlier (its status is read at once). */
   attached?: boolean;
+  /** When this run adopted a build it did not start (the same template already building): the summary's sentence. */
+  adopted?: string;
 }
 
 /**
@@ -71,7 +73,7 @@ export async function followBuild(ctx: RunContext, build: BuildHandle): Promise<
       readImmediately: build.attached,
       pollIntervalSeconds: settings.pollIntervalSeconds,
       maxWaitMinutes: timeoutMinutes + WAIT_MARGIN_MINUTES,
-      maxConsecutiveFailures: MAX_CONSECUTIVE_READ_FAILURES,
+      maxFailingMinutes: MAX_FAILING_READ_MINUTES,
       log: (message) => host.info(message),
       onPhase: (phase) => host.setProgress(progressOf(phase), phase),
       onPoll: (template, status) => buildLog.onPoll(template, status),
@@ -94,6 +96,7 @@ export async function followBuild(ctx: RunContext, build: BuildHandle): Promise<
     throw error;
   }
   host.saveState(BUILD_STATE, "");
+  if (end.failedReads) host.warning(`Following the build: ${describeFailedReads(end.failedReads)} (Image Builder or ARM answered 5xx, throttled or reset the connection); the build was followed to its end.`);
   const log = await buildLog.finish();
   if (end.runState !== "Succeeded") throw await buildFailure(ctx, build.templateName, end, timeoutMinutes, log);
   return end;
