@@ -169,6 +169,12 @@ export interface Emulator {
   /** ARM writes: PUT/PATCH/POST/DELETE on /subscriptions/… (not token or OIDC endpoints). */
   writeRequests(): RequestLogEntry[];
   resetLog(): void;
+  /**
+   * Request bodies checked against the vendored specs since start (not reset by `resetLog`): how many
+   * were checked per operation (`PUT imageTemplates`, `PATCH versions`…) and each violation found
+   * (`METHOD path: message`). Bodies with a violation were answered 400 (request-validation.ts).
+   */
+  bodyChecks(): { checked: Record<string, number>; violations: string[] };
   /** Changes options at run time (durations, page size, token lifetimes, auth…). */
   setOptions(partial: Partial<EmulatorOptions>): void;
   /** Closes the server, all connections and timers; removes the CA file. */
@@ -428,6 +434,9 @@ class EmulatorImpl implements Emulator {
   }
   resetLog(): void {
     this.p.server.log.length = 0;
+  }
+  bodyChecks(): { checked: Record<string, number>; violations: string[] } {
+    return { checked: { ...this.p.server.bodyChecks.checked }, violations: [...this.p.server.bodyChecks.violations] };
   }
   setOptions(partial: Partial<EmulatorOptions>): void {
     const next = resolveOptions(partial, this.p.core.options);

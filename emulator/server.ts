@@ -11,6 +11,7 @@ import { ArmError, RateLimitCounters, armHeaders, newGuid } from './arm.ts';
 import type { HandlerResult, RequestContext, Route } from './arm.ts';
 import type { Entra } from './entra.ts';
 import { subscriptionNotFound } from './resources.ts';
+import { checksBody, requestBodyViolations } from './request-validation.ts';
 import type { Core, FaultHandle, FaultSpec, RequestKind, RequestLogEntry } from './state.ts';
 import type { TlsMaterial } from './cert.ts';
 
@@ -53,6 +54,8 @@ export class EmulatorServer {
   private readonly rateLimits = new RateLimitCounters();
   /** Every request, in arrival order. */
   readonly log: RequestLogEntry[] = [];
+  /** Bodies checked against the specs (per `METHOD lastTypeSegment`) and violations, since start. */
+  readonly bodyChecks = { checked: {} as Record<string, number>, violations: [] as string[] };
 
   constructor(tls: TlsMaterial, core: Core, entra: Entra, routes: Route[]) {
     this.core = core;
@@ -266,6 +269,17 @@ export class EmulatorServer {
           throw new ArmError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${bodyError}'.`);
         }
         this.checkArm(route, ctx);
+        if (body !== undefined && (method === 'PUT' || method === 'PATCH' || method === 'POST')) {
+          // Azure validates the body against the operation's schema before the RP sees it.
+          const violations = requestBodyViolations(method, url.pathname, ctx.apiVersion, body);
+          if (violations.length || checksBody(method, url.pathname, ctx.apiVersion)) {
+            entry.bodyCheck = { violations: violations.map((v) => `${v.path}: ${v.error.message}`) };
+            const op = `${method} ${operationName(url.pathname)}`;
+            this.bodyChecks.checked[op] = (this.bodyChecks.checked[op] ?? 0) + 1;
+            for (const v of entry.bodyCheck.violations) this.bodyChecks.violations.push(`${method} ${url.pathname}: ${v}`);
+          }
+          if (violations.length) throw violations[0]!.error;
+        }
       }
       send(await route.handler(ctx));
     } catch (err) {
@@ -300,6 +314,12 @@ export class EmulatorServer {
     }
     if (route.resourceGroupScoped && ctx.params.rg) this.core.resources.requireResourceGroup(subId!, ctx.params.rg);
   }
+}
+
+/** `imageTemplates`, `galleries`, `images`, `versions`… — the resource type a path writes. */
+function operationName(path: string): string {
+  const segments = path.split('/').filter(Boolean);
+  return segments.length % 2 === 0 ? segments[segments.length - 2]! : `${segments[segments.length - 3]}/${segments[segments.length - 1]}`;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -156,6 +156,11 @@ export interface RequestLogEntry {
   fault?: FaultKind;
   /** `x-ms-request-id` sent back. */
   requestId: string;
+  /**
+   * Set when the body was checked against the vendored spec (request-validation.ts): the JSON.NET-style
+   * paths of its violations (`[]` = valid). A body with violations is answered 400, as Azure does.
+   */
+  bodyCheck?: { violations: string[] };
 }
 
 /** Injectable transport faults. */

@@ -616,14 +616,14 @@ describe('Compute Gallery versions', () => {
   test('PATCH excludeFromLatest/endOfLifeDate/tags is an LRO and changes the version', async () => {
     emu.seedImageVersion({ resourceGroup: a.resourceGroup, gallery: a.gallery, image: a.imageDefinition, version: '0.1.0' });
     const cc = computeClient(emu);
-    const v = await cc.galleryImageVersions.update(
-      a.resourceGroup,
-      a.gallery,
-      a.imageDefinition,
-      '0.1.0',
-      { tags: { retained: 'true' }, publishingProfile: { excludeFromLatest: true, endOfLifeDate: new Date('2030-01-01T00:00:00Z') } } as any,
-      poll,
-    );
+    const publishingProfile = { excludeFromLatest: true, endOfLifeDate: new Date('2030-01-01T00:00:00Z') };
+    // GalleryImageVersionUpdate requires properties.storageProfile (GalleryRP 2025-12-03): without it Azure answers 400.
+    const refused = await errorOf(cc.galleryImageVersions.update(a.resourceGroup, a.gallery, a.imageDefinition, '0.1.0', { tags: { retained: 'true' }, publishingProfile } as any, poll));
+    assert.equal(refused.statusCode, 400);
+    assert.equal(refused.code, 'InvalidParameter');
+    assert.equal(refused.message, "Required parameter 'galleryImageVersion.properties.storageProfile' is missing (null).");
+    const { storageProfile } = await cc.galleryImageVersions.get(a.resourceGroup, a.gallery, a.imageDefinition, '0.1.0');
+    const v = await cc.galleryImageVersions.update(a.resourceGroup, a.gallery, a.imageDefinition, '0.1.0', { tags: { retained: 'true' }, publishingProfile, storageProfile } as any, poll);
     assert.equal(v.provisioningState, 'Succeeded');
     assert.equal(v.publishingProfile?.excludeFromLatest, true);
     assert.deepEqual(v.tags, { retained: 'true' });

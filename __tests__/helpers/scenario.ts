@@ -29,8 +29,23 @@ export interface Scenario {
   run(overrides?: Record<string, string>, env?: Record<string, string>, options?: Parameters<typeof runAction>[2]): Promise<ActionRun>;
 }
 
+/**
+ * Throws when the emulator found a request body that breaks the vendored REST specs (GalleryRP
+ * 2025-12-03, imagebuilder 2025-10-01). Every end-to-end scenario runs it when its emulator closes, so
+ * the whole e2e suite's request log is checked, even where the product turned a 400 into a warning.
+ */
+export function assertSpecValidBodies(emu: Emulator): void {
+  const { violations } = emu.bodyChecks();
+  if (violations.length) throw new Error(`request bodies that break the vendored specs (answered 400):\n${violations.join("\n")}`);
+}
+
 export async function startScenario(options: StartEmulatorOptions = {}): Promise<Scenario> {
   const emu = await startEmulator({ ...FAST, ...options });
+  const close = emu.close.bind(emu);
+  emu.close = async () => {
+    await close();
+    assertSpecValidBodies(emu);
+  };
   const avd = emu.seedAvdDefaults();
   const scenario: Scenario = {
     emu,

@@ -66,7 +66,9 @@ export interface AzureGateway {
   getImageVersion(resourceGroup: string, gallery: string, image: string, version: string): Promise<ImageVersionInfo | undefined>;
   /**
    * PATCHes an image version (waits for the LRO): its tags (replaced whole when given), and in
-   * `publishingProfile` its exclude-from-latest flag and end-of-life date (merged by Azure).
+   * `publishingProfile` its exclude-from-latest flag and end-of-life date (merged by Azure). A change
+   * to `publishingProfile` first GETs the version and sends its `storageProfile` back, as
+   * GalleryImageVersionUpdate requires (GalleryRP 2025-12-03, GalleryImageVersions_Get + _Update).
    */
   updateImageVersion(resourceGroup: string, gallery: string, image: string, version: string, update: ImageVersionUpdate): Promise<void>;
   /** Deletes an image version (DELETE, waits for the LRO). */
@@ -142,11 +144,19 @@ export function createAzureGateway(credential: TokenCredential, subscriptionId: 
       return found && toImageVersionInfo(found);
     },
     async updateImageVersion(resourceGroup, gallery, image, version, update) {
-      const publishingProfile =
-        update.excludeFromLatest !== undefined || update.endOfLifeDate !== undefined
-          ? { excludeFromLatest: update.excludeFromLatest, endOfLifeDate: update.endOfLifeDate }
-          : undefined;
-      await computeFor(subscriptionId).galleryImageVersions.update(resourceGroup, gallery, image, version, { tags: update.tags, publishingProfile }, lro);
+      const versions = computeFor(subscriptionId).galleryImageVersions;
+      if (update.excludeFromLatest === undefined && update.endOfLifeDate === undefined) {
+        // Tags only: a GalleryImageVersionUpdate without `properties` is spec-valid.
+        await versions.update(resourceGroup, gallery, image, version, { tags: update.tags }, lro);
+        return;
+      }
+      // GalleryImageVersionUpdate requires properties.storageProfile once `properties` is sent
+      // (GalleryRP 2025-12-03; the GalleryImageVersion_Update example sends it). Like
+      // `az sig image-version update`, read the version first and send its storage profile back unchanged.
+      const current = await versions.get(resourceGroup, gallery, image, version);
+      if (!current.storageProfile) throw new Error(`Image version ${gallery}/${image}/${version} has no storageProfile; Azure returned an incomplete version.`);
+      const publishingProfile = { excludeFromLatest: update.excludeFromLatest, endOfLifeDate: update.endOfLifeDate };
+      await versions.update(resourceGroup, gallery, image, version, { tags: update.tags, publishingProfile, storageProfile: current.storageProfile }, lro);
     },
     async deleteImageVersion(resourceGroup, gallery, image, version) {
       await computeFor(subscriptionId).galleryImageVersions.delete(resourceGroup, gallery, image, version, lro);
