@@ -46,6 +46,7 @@ import type { ArmErrorDetail, HandlerResult, Operation, RequestContext, Route } 
 import type { Gallery, TargetRegionInput } from './gallery.ts';
 import { parseVersion } from './gallery.ts';
 import type { Marketplace } from './marketplace.ts';
+import { type ImageTraits, regionsMissLocation, securityTypeOf, sourceMismatch as publishMismatch } from './publish-rules.ts';
 import { RUN_SUB_STATES, phaseDuration } from './state.ts';
 import type { Core, RunSubState } from './state.ts';
 
@@ -610,35 +611,21 @@ export class ImageBuilder {
   }
 
   /**
-   * Why Compute refuses to publish this template's source to a definition, or undefined: a different
-   * Hyper-V generation, or a security type the definition cannot take (a TrustedLaunch definition and a
-   * source without Trusted Launch support, a Standard definition and a Trusted-Launch-only source).
-   * Azure reports these only when the version is created — at distribution, after the whole build.
-   * The inner wording is the emulator's composition (code InvalidParameter, as Compute uses for both);
-   * no public sample of these exact messages was found.
+   * Why Compute refuses to publish this template's source to a definition, or undefined (publish-rules.ts):
+   * a different Hyper-V generation, or a security-type pairing Image Builder does not support. The source's
+   * traits are the marketplace image's, or the parent definition's of a gallery image version.
    */
   private sourceMismatch(t: TemplateRecord, definition: Record<string, unknown>): string | undefined {
     const src = t.input.source as Record<string, unknown>;
-    const source =
-      src.type === 'PlatformImage'
-        ? this.marketplace.traits(t.location, String(src.publisher), String(src.offer), String(src.sku))
-        : undefined;
+    let source: ImageTraits | undefined;
+    if (src.type === 'PlatformImage') source = this.marketplace.traits(t.location, String(src.publisher), String(src.offer), String(src.sku));
+    if (src.type === 'SharedImageVersion') {
+      const m = GALLERY_IMAGE_ID_RE.exec(String(src.imageVersionId));
+      const parent = m ? this.gallery.getImage(m[1]!, m[2]!, m[3]!, m[4]!) : undefined;
+      if (parent) source = { hyperVGeneration: String(parent.properties.hyperVGeneration ?? 'V1'), securityType: securityTypeOf(parent.properties.features) };
+    }
     if (!source) return undefined;
-    const definitionGeneration = String(definition.hyperVGeneration ?? 'V1');
-    if (source.hyperVGeneration !== definitionGeneration) {
-      return `InvalidParameter: The source image's HyperVGeneration '${source.hyperVGeneration}' does not match the HyperVGeneration '${definitionGeneration}' of the gallery image definition.`;
-    }
-    const features = Array.isArray(definition.features) ? (definition.features as { name?: string; value?: string }[]) : [];
-    const definitionSecurity = (features.find((f) => f.name === 'SecurityType')?.value ?? 'Standard').toLowerCase();
-    const sourceSecurity = (source.securityType ?? 'Standard').toLowerCase();
-    const trustedLaunchCapable = ['trustedlaunch', 'trustedlaunchsupported', 'trustedlaunchandconfidentialvmsupported'];
-    if (definitionSecurity === 'trustedlaunch' && !trustedLaunchCapable.includes(sourceSecurity)) {
-      return `InvalidParameter: The gallery image definition has SecurityType 'TrustedLaunch'; the source image with SecurityType '${source.securityType ?? 'Standard'}' does not support Trusted Launch.`;
-    }
-    if (definitionSecurity === 'standard' && (sourceSecurity === 'trustedlaunch' || sourceSecurity === 'confidentialvm')) {
-      return `InvalidParameter: The source image requires SecurityType '${source.securityType}', which the gallery image definition (SecurityType Standard) does not support.`;
-    }
-    return undefined;
+    return publishMismatch(source, { hyperVGeneration: String(definition.hyperVGeneration ?? 'V1'), securityType: securityTypeOf(definition.features) });
   }
 
   /** Distributes every target; returns AIB's error message when any fails. */
@@ -679,6 +666,12 @@ export class ImageBuilder {
           : Array.isArray(d.replicationRegions) && d.replicationRegions.length
             ? (d.replicationRegions as string[])
             : [t.location];
+        // The version is created in its definition's region, which its target regions must hold (publish-rules.ts).
+        const missing = regionsMissLocation(regions.map((r) => (typeof r === 'string' ? r : r.name)), image.location);
+        if (missing) {
+          errors.push(frame(missing));
+          return;
+        }
         // Zone-redundant replicas need a region with availability zones (Azure Compute Gallery docs: ZRS "in
         // regions that support Availability Zones"; Azure/avdaccelerator PR #289: a build failed so in West US).
         // The inner wording is the emulator's: no public sample of Compute's answer was found.

@@ -27,14 +27,12 @@ param galleryName string = 'galAvd'
 @description('Gallery image definition the action publishes versions to.')
 param imageDefinitionName string = 'win11-avd-m365'
 
-@description('SecurityType of the image definition. TrustedLaunchSupported takes the Gen2 AVD marketplace images and lets session hosts be deployed as Trusted Launch or Standard VMs.')
+@description('SecurityType of the image definition. TrustedLaunchSupported takes the Gen2 AVD marketplace images and lets session hosts be deployed as Trusted Launch or Standard VMs. Image Builder publishes only a source of the same kind (VM Image Builder overview, Confidential VM and Trusted Launch support): Standard for a Standard source, ConfidentialVmSupported for a ConfidentialVMSupported one.')
 @allowed([
   'Standard'
   'TrustedLaunchSupported'
-  'TrustedLaunch'
   'TrustedLaunchAndConfidentialVmSupported'
   'ConfidentialVmSupported'
-  'ConfidentialVM'
 ])
 param securityType string = 'TrustedLaunchSupported'
 

@@ -11,7 +11,7 @@
 #   --identity NAME                id-avd-image-builder
 #   --gallery NAME                 galAvd
 #   --image-definition NAME        win11-avd-m365 (run again with another name to add a definition)
-#   --security-type TYPE           TrustedLaunchSupported (or Standard, TrustedLaunch, ...)
+#   --security-type TYPE           TrustedLaunchSupported (or Standard, ConfidentialVmSupported, ...)
 #   --image-publisher/--image-offer/--image-sku   image definition identifier
 #                                  (avd-image-action / windows-11-avd / the definition's name)
 #   --github-repo OWNER/NAME       trust this repository's workflows (GitHub OIDC federated credential)

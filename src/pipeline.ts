@@ -207,7 +207,8 @@ async function makePlan(ctx: RunContext) {
     source.pinned = { ...source.pinned, planInfo: { planName: purchasePlan.name, planProduct: purchasePlan.product, planPublisher: purchasePlan.publisher } };
   }
   const version = chooseNextVersion(existing.map((v) => v.name), settings.versionStrategy, settings.version);
-  const plan = buildTemplatePlan(settings, source.pinned, version);
+  // The preflight resolved the target regions (empty input: the image definition's region).
+  const plan = buildTemplatePlan({ ...settings, targetRegions: checked.targetRegions }, source.pinned, version);
   const newest = sortNewestFirst(existing.map((v) => v.name))[0];
   const versionDecision = settings.version
     ? "explicit 'version'"

@@ -104,6 +104,11 @@ export interface Settings {
    * fails them early ("client_jwt will expire within 5 minutes", Image Builder troubleshooting guide).
    */
   buildTimeoutMinutes: number;
+  /**
+   * Target regions as `target-regions` lists them; empty = the image definition's region with 1 replica
+   * (the preflight resolves it: an image version is created in its definition's region, which must be
+   * among its target regions).
+   */
   targetRegions: TargetRegion[];
   storageAccountType: StorageAccountType;
   /** `replication-mode` (default Full, Image Builder's and Compute's default). */
@@ -336,7 +341,7 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
   const vmSize = check("vm-size", z.string().check(z.regex(/^(Standard|Basic)_[A-Za-z0-9_-]+$/)), "must be an Azure VM size such as 'Standard_D4s_v5'.");
   const osDiskSizeGb = check("os-disk-size-gb", wholeNumber(0, 4095), "must be a whole number of GB from 0 (the source image's size) to 4095.");
   const buildTimeoutMinutes = check("build-timeout-minutes", buildTimeout, BUILD_TIMEOUT_FIX);
-  const targetRegions = parseTargetRegions(input("target-regions"), location, (m) => fail("target-regions", m));
+  const targetRegions = parseTargetRegions(input("target-regions"), (m) => fail("target-regions", m));
   const storageAccountType = check("storage-account-type", z.enum(STORAGE_ACCOUNT_TYPES), `must be one of ${STORAGE_ACCOUNT_TYPES.join(", ")}.`);
   const replicationMode = parseReplicationMode(input("replication-mode"), (m) => fail("replication-mode", m));
   // Shallow replication does not copy the image: the version exists only where it is created, in one
@@ -701,12 +706,12 @@ function parseScriptUris(value: string, fail: (message: string) => void): Script
 
 /**
  * One `region`, `region=replicas` or `region=replicas:StorageType` a line (StorageType Standard_LRS,
- * Standard_ZRS or Premium_LRS, any case: Image Builder's `TargetRegion.storageAccountType`); defaults to
- * `location` with 1 replica.
+ * Standard_ZRS or Premium_LRS, any case: Image Builder's `TargetRegion.storageAccountType`); empty when none
+ * is given (the preflight then takes the image definition's region).
  */
-function parseTargetRegions(value: string, location: string | undefined, fail: (message: string) => void): TargetRegion[] | undefined {
+function parseTargetRegions(value: string, fail: (message: string) => void): TargetRegion[] | undefined {
   const entries = lines(value);
-  if (entries.length === 0) return location ? [{ name: location, replicaCount: 1 }] : [];
+  if (entries.length === 0) return [];
   const result: TargetRegion[] = [];
   let ok = true;
   for (const line of entries) {

@@ -30,6 +30,13 @@ describe("Azure rules, end to end", () => {
       ["validate:", "  continueDistributeOnFailure: true", "  inVMValidations:", "    - { type: PowerShell, name: smoke, inline: ['exit 0'] }", ""].join("\n"),
     );
     writeFileSync(join(workspace, "images", "short-timeout.yml"), "buildTimeoutInMinutes: 3\n");
+    const { emu, avd } = s;
+    // An admin's gallery in another region than `location`, and an existing Standard Gen2 definition.
+    emu.seedGallery({ resourceGroup: avd.resourceGroup, name: "galNorth", location: "northeurope" });
+    const definition = { resourceGroup: avd.resourceGroup, publisher: "contoso", offer: "avd", osType: "Windows" as const, osState: "Generalized" as const, hyperVGeneration: "V2" as const };
+    emu.seedImageDefinition({ ...definition, gallery: "galNorth", name: "win11-north", sku: "north", securityType: "TrustedLaunchSupported" });
+    emu.seedImageDefinition({ ...definition, gallery: avd.gallery, name: "win11-standard-gen2", sku: "std2" });
+    emu.seedMarketplaceImage({ location: avd.location, publisher: "contoso", offer: "hardened", sku: "win11-tl", versions: ["1.0.0"], hyperVGeneration: "V2", securityType: "TrustedLaunch" });
   });
   after(async () => {
     await s.emu.close();
@@ -46,6 +53,55 @@ describe("Azure rules, end to end", () => {
     assert.deepEqual(s.emu.writeRequests(), []);
     return run;
   }
+
+  describe("rule 1: target regions hold the image definition's region", () => {
+    it("no target-regions: the version is published to the definition's region (gallery elsewhere than location)", async () => {
+      s.emu.resetLog();
+      const run = await s.run({ "gallery-name": "galNorth", "image-definition": "win11-north" });
+      assert.equal(run.exitCode, 0, run.stdout);
+      const distributor = (templatePut(s)["distribute"] as { targetRegions: { name: string; replicaCount: number }[] }[])[0]!;
+      assert.deepEqual(distributor.targetRegions.map((r) => [r.name, r.replicaCount]), [["northeurope", 1]]);
+      const versions = s.emu.listImageVersions(s.avd.subscriptionId, s.avd.resourceGroup, "galNorth", "win11-north");
+      assert.deepEqual(versions.map((v) => v.name), [run.outputs["image-version"]]);
+    });
+
+    it("a list without the definition's region is refused by name before any write, with the fix", async () => {
+      await refused(
+        { "gallery-name": "galNorth", "image-definition": "win11-north", "target-regions": "westeurope=2" },
+        "target-regions",
+        /lists westeurope but not northeurope, the region of image definition galNorth\/win11-north: .*Add a line 'northeurope' \(or 'northeurope=<replicas>'\) to 'target-regions', or leave it empty/,
+      );
+    });
+
+    it("a list holding it is published as listed", async () => {
+      s.emu.resetLog();
+      const run = await s.run({ "gallery-name": "galNorth", "image-definition": "win11-north", "target-regions": "westeurope=2\nnortheurope" });
+      assert.equal(run.exitCode, 0, run.stdout);
+      // Same template (target regions are not in its hash): its distributor is PATCHed.
+      const patch = s.emu.writeRequests().find((e) => e.method === "PATCH" && /\/imageTemplates\//i.test(e.path))!;
+      const distributor = (patch.body as { properties: { distribute: { targetRegions: { name: string; replicaCount: number }[] }[] } }).properties.distribute[0]!;
+      assert.deepEqual(distributor.targetRegions.map((r) => [r.name, r.replicaCount]), [["westeurope", 2], ["northeurope", 1]]);
+      assert.ok(s.emu.listImageVersions(s.avd.subscriptionId, s.avd.resourceGroup, "galNorth", "win11-north").some((v) => v.name === run.outputs["image-version"]));
+    });
+  });
+
+  describe("rule 2: security-type pairing", () => {
+    it("an existing Standard Gen2 definition with the default (TrustedLaunchSupported) source is refused, naming both inputs and the fix", async () => {
+      await refused(
+        { "image-definition": "win11-standard-gen2" },
+        "image-definition",
+        /\('source'\) has SecurityType TrustedLaunchSupported and the image definition galAvd\/win11-standard-gen2 \('image-definition'\) has SecurityType Standard: .*Set 'image-definition' to a definition created with SecurityType TrustedLaunchSupported .*or 'source' to an image of SecurityType Standard/,
+      );
+    });
+
+    it("a TrustedLaunch image as the source is refused, naming 'source' and the fix", async () => {
+      await refused(
+        { source: "contoso:hardened:win11-tl:latest" },
+        "source",
+        /has SecurityType TrustedLaunch, which Image Builder does not support as a source image\. Set 'source' to an image of SecurityType TrustedLaunchSupported .*'image-definition' of the same SecurityType/,
+      );
+    });
+  });
 
   describe("rule 7: build-timeout-minutes is 0 or 6-960", () => {
     for (const minutes of ["1", "5"]) {

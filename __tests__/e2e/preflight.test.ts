@@ -26,8 +26,8 @@ describe("preflight, end to end", () => {
     {
       name: "TrustedLaunch definition with a source that does not support Trusted Launch",
       inputs: () => ({ "image-definition": "win11-trustedlaunch", source: "contoso:legacy-desktop:gen2-standard:latest" }),
-      input: "source",
-      expect: /SecurityType TrustedLaunch, which a source of SecurityType Standard .* cannot be published to/,
+      input: "image-definition",
+      expect: /has SecurityType Standard and the image definition galAvd\/win11-trustedlaunch \('image-definition'\) has SecurityType TrustedLaunch: Image Builder publishes only a TrustedLaunchSupported source to a TrustedLaunchSupported image definition, or a Standard source to a Standard one/,
     },
     {
       name: "Gen1 definition with a Gen2 source",
@@ -102,7 +102,7 @@ describe("preflight, end to end", () => {
 
   it("reports every problem at once, and lists the checks in the job summary", async () => {
     s.emu.resetLog();
-    const run = await s.run({ "image-definition": "win11-gen1", "identity-id": s.avd.identityId.replace(/[^/]+$/, "id-nobody"), "target-regions": "mars" });
+    const run = await s.run({ "image-definition": "win11-gen1", "identity-id": s.avd.identityId.replace(/[^/]+$/, "id-nobody"), "target-regions": "westeurope\nmars" });
     assert.equal(run.exitCode, 1);
     assert.match(run.stdout, /Preflight found 3 problems; nothing was created or deleted/);
     for (const input of ["source", "identity-id", "target-regions"]) assert.match(run.stdout, new RegExp(`Input '${input}'`));

@@ -45,6 +45,19 @@ describe('emulator alone: Azure rules fail the build late', () => {
     return { status, runError: run, published };
   }
 
+  describe('rule 1: target regions must hold the image definition\'s region', () => {
+    it('a definition in another region than the target regions fails at Distributing with Compute\'s refusal', async () => {
+      emu.seedGallery({ resourceGroup: avd.resourceGroup, name: 'galNorth', location: 'northeurope' });
+      emu.seedImageDefinition({ resourceGroup: avd.resourceGroup, gallery: 'galNorth', name: 'north', publisher: 'c', offer: 'o', sku: 'north', osType: 'Windows', osState: 'Generalized', hyperVGeneration: 'V2', securityType: 'TrustedLaunchSupported' });
+      const { status, published } = await build('regions-miss', (t) => (t.distribute[0].galleryImageId = t.distribute[0].galleryImageId.replace(`/galleries/${avd.gallery}/images/${avd.imageDefinition}/`, '/galleries/galNorth/images/north/')));
+      assert.equal(status.runState, 'Failed');
+      assert.equal(status.runSubState, 'Distributing');
+      assert.match(status.message!, /Gallery image version publishing profile regions 'westeurope' must contain the location of image version 'North Europe'\./);
+      assert.equal(published, false);
+      assert.equal(emu.listImageVersions(avd.subscriptionId, avd.resourceGroup, 'galNorth', 'north').length, 0);
+    });
+  });
+
   describe('rule 7: buildTimeoutInMinutes 1-5', () => {
     it('fails early in the build (Building), packer refusing its configuration: client_jwt will expire within 5 minutes', async () => {
       const { status, runError, published } = await build('jwt-5', (t) => (t.buildTimeoutInMinutes = 5));

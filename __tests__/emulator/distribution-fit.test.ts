@@ -20,6 +20,10 @@ describe('emulator: source and definition fit, checked at distribution', () => {
     const definition = { resourceGroup: avd.resourceGroup, gallery: avd.gallery, publisher: 'c', offer: 'o', osType: 'Windows' as const, osState: 'Generalized' as const };
     emu.seedImageDefinition({ ...definition, name: 'gen1', sku: 'g1', hyperVGeneration: 'V1' });
     emu.seedImageDefinition({ ...definition, name: 'tl', sku: 'tl', hyperVGeneration: 'V2', securityType: 'TrustedLaunch' });
+    emu.seedImageDefinition({ ...definition, name: 'standard-gen2', sku: 'std2', hyperVGeneration: 'V2' });
+    emu.seedImageDefinition({ ...definition, name: 'tls', sku: 'tls', hyperVGeneration: 'V2', securityType: 'TrustedLaunchSupported' });
+    emu.seedMarketplaceImage({ location: avd.location, publisher: 'MicrosoftWindowsDesktop', offer: 'office-365', sku: 'win11-trustedlaunch', versions: ['1.0.0'], hyperVGeneration: 'V2', securityType: 'TrustedLaunch' });
+    emu.seedMarketplaceImage({ location: avd.location, publisher: 'MicrosoftWindowsDesktop', offer: 'office-365', sku: 'win11-cvm', versions: ['1.0.0'], hyperVGeneration: 'V2', securityType: 'ConfidentialVM' });
     emu.seedMarketplaceImage({ location: avd.location, publisher: 'MicrosoftWindowsDesktop', offer: 'office-365', sku: 'win11-standard', versions: ['1.0.0'], hyperVGeneration: 'V2', securityType: 'Standard' });
   });
   after(async () => {
@@ -47,8 +51,32 @@ describe('emulator: source and definition fit, checked at distribution', () => {
     const status = await build('tl-mismatch', 'tl', 'win11-standard');
     assert.equal(status.runState, 'Failed');
     assert.equal(status.runSubState, 'Distributing');
-    assert.match(status.message!, /SecurityType 'TrustedLaunch'; the source image with SecurityType 'Standard' does not support Trusted Launch/);
+    assert.match(status.message!, /The source image with SecurityType 'Standard' cannot be published to the gallery image definition with SecurityType 'TrustedLaunch'/);
   });
+
+  // Rule 2 (Learn, VM Image Builder overview, "Confidential VM and Trusted Launch support"); the product's
+  // preflight refuses these before any write (__tests__/e2e/azure-rules.test.ts).
+  it('a TrustedLaunchSupported source into an existing Standard Gen2 definition fails at Distributing', async () => {
+    const status = await build('tls-into-standard', 'standard-gen2');
+    assert.equal(status.runState, 'Failed');
+    assert.equal(status.runSubState, 'Distributing');
+    assert.match(status.message!, /SecurityType 'TrustedLaunchSupported' cannot be published to the gallery image definition with SecurityType 'Standard'; the source and the distribution must both be TrustedLaunchSupported, or both Standard/);
+  });
+
+  it('a Standard source into a TrustedLaunchSupported definition fails at Distributing', async () => {
+    const status = await build('standard-into-tls', 'tls', 'win11-standard');
+    assert.equal(status.runState, 'Failed');
+    assert.match(status.message!, /SecurityType 'Standard' cannot be published to the gallery image definition with SecurityType 'TrustedLaunchSupported'/);
+  });
+
+  for (const sku of ['win11-trustedlaunch', 'win11-cvm']) {
+    it(`a ${sku === 'win11-cvm' ? 'ConfidentialVM' : 'TrustedLaunch'} source is not supported as a source image: fails at Distributing`, async () => {
+      const status = await build(`source-${sku}`, 'tls', sku);
+      assert.equal(status.runState, 'Failed');
+      assert.equal(status.runSubState, 'Distributing');
+      assert.match(status.message!, /which is not supported as a source image/);
+    });
+  }
 
   it('a fitting source is published', async () => {
     assert.equal((await build('fits', avd.imageDefinition)).runState, 'Succeeded');

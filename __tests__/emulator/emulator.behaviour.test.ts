@@ -474,7 +474,7 @@ describe('Image Builder builds', () => {
 
   test('without /versions/ in galleryImageId the next patch of the latest version is used', async () => {
     const img = 'autover';
-    emu.seedImageDefinition({ resourceGroup: a.resourceGroup, gallery: a.gallery, name: img, publisher: 'p', offer: 'o', sku: img });
+    emu.seedImageDefinition({ resourceGroup: a.resourceGroup, gallery: a.gallery, name: img, publisher: 'p', offer: 'o', sku: img, securityType: 'TrustedLaunchSupported' });
     for (const v of ['1.0.9', '1.0.10', '0.9.99']) emu.seedImageVersion({ resourceGroup: a.resourceGroup, gallery: a.gallery, image: img, version: v });
     const name = uniqueName('auto');
     await createTemplate(name, { galleryImageId: `${a.galleryId}/images/${img}` });

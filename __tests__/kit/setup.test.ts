@@ -294,7 +294,7 @@ describe("setup/", () => {
     assert.match(MODULE, /name: 'SecurityType'\s+value: securityType/);
     const securityType = bicepParams(MAIN).find((p) => p.name === "securityType")!;
     assert.equal(literal(securityType.defaultText), "TrustedLaunchSupported");
-    assert.ok(securityType.allowed?.includes("Standard") && securityType.allowed.includes("TrustedLaunch"));
+    assert.ok(securityType.allowed?.includes("Standard") && !securityType.allowed.includes("TrustedLaunch"), "Image Builder cannot publish to a TrustedLaunch definition");
     assert.match(SCRIPT, /^security_type=TrustedLaunchSupported$/m);
     const run = dryRun("--location", "westeurope");
     assert.match(run.stdout, /az sig image-definition create .*--os-type Windows --os-state Generalized --hyper-v-generation V2 .*--features SecurityType=TrustedLaunchSupported/);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { AzureLookups, Lookup } from "../../src/azure/lookups.ts";
 import { type InputName, parseSettings } from "../../src/settings.ts";
-import { PreflightError, compatibilityProblems, preflight } from "../../src/steps/preflight.ts";
+import { PreflightError, compatibilityProblems, definitionRegions, preflight } from "../../src/steps/preflight.ts";
 import type { ResolvedSource } from "../../src/template/source.ts";
 import { validInputs } from "../helpers/inputs.ts";
 
@@ -17,16 +17,38 @@ describe("preflight rules", () => {
     assert.match(compatibilityProblems({}, { hyperVGeneration: "V2" }, names)[0]!.detail, /generation V2, the image definition g\/def is V1/);
   });
 
-  it("accepts only sources whose security type the definition can take", () => {
-    const ok = (definition?: string, source?: string) => compatibilityProblems({ hyperVGeneration: "V2", securityType: definition }, { hyperVGeneration: "V2", securityType: source }, names).length === 0;
+  it("pairs security types as Image Builder documents: both TrustedLaunchSupported or both Standard; TrustedLaunch and ConfidentialVM are no source", () => {
+    const problems = (definition?: string, source?: string) => compatibilityProblems({ hyperVGeneration: "V2", securityType: definition }, { hyperVGeneration: "V2", securityType: source }, names);
+    const ok = (definition?: string, source?: string) => problems(definition, source).length === 0;
     assert.ok(ok("TrustedLaunchSupported", "TrustedLaunchSupported"));
-    assert.ok(ok("TrustedLaunchSupported", undefined));
-    assert.ok(ok("TrustedLaunch", "TrustedLaunchSupported"));
-    assert.ok(!ok("TrustedLaunch", undefined));
-    assert.ok(!ok("TrustedLaunch", "Standard"));
-    assert.ok(!ok(undefined, "TrustedLaunch"), "a source that requires Trusted Launch cannot go to a Standard definition");
-    assert.ok(!ok("ConfidentialVM", "TrustedLaunchSupported"));
-    assert.ok(ok("ConfidentialVMSupported", "TrustedLaunchAndConfidentialVmSupported"));
+    assert.ok(ok(undefined, undefined));
+    assert.ok(ok("Standard", undefined));
+    assert.ok(ok(undefined, "Standard"));
+    assert.ok(ok("TrustedLaunchSupported", "TrustedLaunchAndConfidentialVmSupported"), "a source that supports Trusted Launch and CVM supports Trusted Launch");
+    assert.ok(ok("ConfidentialVMSupported", "ConfidentialVMSupported"));
+    assert.ok(!ok("TrustedLaunchSupported", undefined), "a Standard source into a TrustedLaunchSupported definition");
+    assert.ok(!ok(undefined, "TrustedLaunchSupported"), "a TrustedLaunchSupported source into a Standard Gen2 definition");
+    assert.ok(!ok("TrustedLaunch", "TrustedLaunchSupported"), "a TrustedLaunch definition is not TrustedLaunchSupported");
+    assert.ok(!ok("TrustedLaunch", "TrustedLaunch"));
+    assert.ok(!ok("TrustedLaunchSupported", "TrustedLaunch"), "a TrustedLaunch image is not supported as a source");
+    assert.ok(!ok("ConfidentialVMSupported", "ConfidentialVM"), "a ConfidentialVM image is not supported as a source");
+    assert.ok(!ok("ConfidentialVMSupported", "TrustedLaunchSupported"));
+    const standardDefinition = problems(undefined, "TrustedLaunchSupported")[0]!;
+    assert.equal(standardDefinition.input, "image-definition");
+    assert.match(standardDefinition.detail, /'source'.*'image-definition'.*Set 'image-definition' to a definition created with SecurityType TrustedLaunchSupported .*or 'source' to an image of SecurityType Standard\./);
+    const trustedLaunchSource = problems("TrustedLaunchSupported", "TrustedLaunch")[0]!;
+    assert.equal(trustedLaunchSource.input, "source");
+    assert.match(trustedLaunchSource.detail, /SecurityType TrustedLaunch, which Image Builder does not support as a source image\. Set 'source' to an image of SecurityType TrustedLaunchSupported/);
+  });
+
+  it("target regions: empty takes the definition's region; a list must hold it", () => {
+    assert.deepEqual(definitionRegions([], "northeurope", "g/def").targetRegions, [{ name: "northeurope", replicaCount: 1 }]);
+    const given = [{ name: "westeurope", replicaCount: 2 }, { name: "northeurope", replicaCount: 1 }];
+    assert.deepEqual(definitionRegions(given, "northeurope", "g/def"), { targetRegions: given, check: { check: "Target regions", status: "ok", detail: "westeurope × 2, northeurope × 1 (holds northeurope, the image definition's region)" } });
+    const refused = definitionRegions([{ name: "westeurope", replicaCount: 2 }], "northeurope", "g/def", (n) => `[${n}]`).check;
+    assert.equal(refused.status, "failed");
+    assert.equal(refused.input, "target-regions");
+    assert.match(refused.detail, /lists westeurope but not northeurope, the region of image definition g\/def: .*Add a line 'northeurope' .* to '\[target-regions\]'/);
   });
 
   it("warns about what it may not read, and still fails on what is wrong", async () => {

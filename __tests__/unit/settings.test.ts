@@ -12,7 +12,7 @@ describe("settings", () => {
     const settings = parseSettings(reader(validInputs()));
     assert.equal(settings.galleryResourceGroup, "rg-avd-images");
     assert.deepEqual(settings.source, { kind: "marketplace", publisher: "MicrosoftWindowsDesktop", offer: "office-365", sku: "win11-24h2-avd-m365", version: "latest" });
-    assert.deepEqual(settings.targetRegions, [{ name: "westeurope", replicaCount: 1 }]);
+    assert.deepEqual(settings.targetRegions, [], "empty: the preflight takes the image definition's region");
     assert.equal(settings.windowsUpdate, true);
     assert.equal(settings.vmSize, "Standard_D4s_v5");
     assert.equal(settings.osDiskSizeGb, 127);

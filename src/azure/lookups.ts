@@ -30,6 +30,8 @@ export interface ImageTraits {
   hyperVGeneration?: string;
   /** The `SecurityType` feature, e.g. `TrustedLaunchSupported`, `TrustedLaunch`, `ConfidentialVM`; undefined = Standard. */
   securityType?: string;
+  /** Region of a gallery image definition (`westeurope`: lower case, no spaces); its image versions are created there. */
+  location?: string;
   /** Purchase plan of a marketplace image, when it has one. */
   plan?: { name: string; product: string; publisher: string };
 }
@@ -108,7 +110,13 @@ export function createAzureLookups(credential: TokenCredential, cloud: CloudEndp
     imageDefinition: (sub, rg, gallery, image) =>
       lookup(async () => {
         const definition = await compute(sub).galleryImages.get(rg, gallery, image);
-        return { osType: definition.osType, osState: definition.osState, hyperVGeneration: definition.hyperVGeneration, securityType: securityTypeOf(definition.features) };
+        return {
+          osType: definition.osType,
+          osState: definition.osState,
+          hyperVGeneration: definition.hyperVGeneration,
+          securityType: securityTypeOf(definition.features),
+          location: definition.location.replace(/\s+/g, "").toLowerCase(),
+        };
       }),
     managedImage: (sub, rg, name) =>
       lookup(async () => {

@@ -4,14 +4,15 @@
  * naming the input and the fix. What the caller may not read (403) is a warning, not a failure.
  *
  * Checks: resource groups exist; the gallery image definition exists and fits the source (Windows,
- * Generalized, same Hyper-V generation, compatible security type); the identity and the build VM's
- * identities exist; the target regions and location are regions of the subscription, and a region whose
- * replicas are Standard_ZRS has availability zones; the marketplace image version exists (and its
+ * Generalized, same Hyper-V generation, the security-type pairing Image Builder supports); the identity
+ * and the build VM's identities exist; the target regions and location are regions of the subscription, a
+ * region whose replicas are Standard_ZRS has availability zones, and the target regions hold the
+ * definition's region (empty: that region alone); the marketplace image version exists (and its
  * purchase plan is reported).
  */
 import type { AzureLookups, ImageTraits, Lookup } from "../azure/lookups.ts";
 import { parseGalleryImageVersionId } from "../resource-id.ts";
-import type { InputName, Settings } from "../settings.ts";
+import type { InputName, Settings, TargetRegion } from "../settings.ts";
 import type { ResolvedSource } from "../template/source.ts";
 
 /** One check and its outcome, for the log and the job summary. */
@@ -37,21 +38,44 @@ export class PreflightError extends Error {
   }
 }
 
-/** Security types a source must have for a definition of each security type (undefined = Standard). */
-const SOURCE_SECURITY_FOR_DEFINITION: Record<string, (string | undefined)[]> = {
-  standard: [undefined, "standard", "trustedlaunchsupported", "trustedlaunchandconfidentialvmsupported", "confidentialvmsupported"],
-  trustedlaunchsupported: [undefined, "standard", "trustedlaunchsupported", "trustedlaunch", "trustedlaunchandconfidentialvmsupported"],
-  trustedlaunch: ["trustedlaunch", "trustedlaunchsupported", "trustedlaunchandconfidentialvmsupported"],
-  trustedlaunchandconfidentialvmsupported: ["trustedlaunchandconfidentialvmsupported", "trustedlaunchsupported", "trustedlaunch"],
-  confidentialvm: ["confidentialvm", "confidentialvmsupported", "trustedlaunchandconfidentialvmsupported"],
-  confidentialvmsupported: ["confidentialvm", "confidentialvmsupported", "trustedlaunchandconfidentialvmsupported"],
-};
+/**
+ * Security-type families for Image Builder's pairing rule. Microsoft Learn, "Azure VM Image Builder
+ * overview", section "Confidential VM and Trusted Launch support": TrustedLaunchSupported and
+ * ConfidentialVMSupported images are supported as a source; TrustedLaunch and ConfidentialVM are "Not
+ * supported as a source image"; and "the source and distribute must both be TrustedLaunchSupported for it
+ * to be supported. If the source is normal and the distribute is TrustedLaunchSupported, or if the source is
+ * TrustedLaunchSupported and the distribute is normal Gen2, it's not supported."
+ * `TrustedLaunchAndConfidentialVmSupported` supports Trusted Launch, so it is of the TrustedLaunchSupported
+ * family; no SecurityType is Standard.
+ */
+export function securityFamily(securityType: string | undefined): "Standard" | "TrustedLaunchSupported" | "ConfidentialVMSupported" | "TrustedLaunch" | "ConfidentialVM" {
+  switch ((securityType ?? "Standard").toLowerCase()) {
+    case "trustedlaunchsupported":
+    case "trustedlaunchandconfidentialvmsupported":
+      return "TrustedLaunchSupported";
+    case "confidentialvmsupported":
+      return "ConfidentialVMSupported";
+    case "trustedlaunch":
+      return "TrustedLaunch";
+    case "confidentialvm":
+      return "ConfidentialVM";
+    default:
+      return "Standard";
+  }
+}
 
 /**
- * Whether a source of `source` traits can be published to a definition of `definition` traits.
- * @returns problems in words (empty when compatible). Pure.
+ * Whether a source of `source` traits can be published to a definition of `definition` traits: the same
+ * Hyper-V generation, and the security-type pairing of {@link securityFamily}.
+ * @param label how the host names an input (for the fixes).
+ * @returns problems in words, each naming the input to change and the fix (empty when compatible). Pure.
  */
-export function compatibilityProblems(definition: ImageTraits, source: ImageTraits, names: { definition: string; source: string }): PreflightCheck[] {
+export function compatibilityProblems(
+  definition: ImageTraits,
+  source: ImageTraits,
+  names: { definition: string; source: string },
+  label: (input: InputName) => string = (input) => input,
+): PreflightCheck[] {
   const problems: PreflightCheck[] = [];
   const definitionGeneration = definition.hyperVGeneration ?? "V1";
   const sourceGeneration = source.hyperVGeneration ?? "V1";
@@ -62,17 +86,32 @@ export function compatibilityProblems(definition: ImageTraits, source: ImageTrai
       input: "source",
       detail: `the source ${names.source} is Hyper-V generation ${sourceGeneration}, the image definition ${names.definition} is ${definitionGeneration}. Use a ${definitionGeneration} source, or an image definition created with hyperVGeneration ${sourceGeneration}.`,
     });
+    return problems; // the security type follows the generation (Gen1 is Standard): one fix at a time
   }
-  const definitionSecurity = (definition.securityType ?? "Standard").toLowerCase();
-  const allowed = SOURCE_SECURITY_FOR_DEFINITION[definitionSecurity];
-  const sourceSecurity = source.securityType?.toLowerCase();
-  if (allowed && !allowed.includes(sourceSecurity)) {
+  const sourceType = source.securityType ?? "Standard";
+  const definitionType = definition.securityType ?? "Standard";
+  const sourceFamily = securityFamily(source.securityType);
+  const definitionFamily = securityFamily(definition.securityType);
+  const rule = "Image Builder publishes only a TrustedLaunchSupported source to a TrustedLaunchSupported image definition, or a Standard source to a Standard one (VM Image Builder overview, Confidential VM and Trusted Launch support)";
+  if (sourceFamily === "TrustedLaunch" || sourceFamily === "ConfidentialVM") {
     problems.push({
       check: "Security type",
       status: "failed",
       input: "source",
-      detail: `the image definition ${names.definition} has SecurityType ${definition.securityType ?? "Standard"}, which a source of SecurityType ${source.securityType ?? "Standard"} (${names.source}) cannot be published to. ` +
-        `Use a source that supports it, or an image definition with SecurityType ${source.securityType === "TrustedLaunch" ? "TrustedLaunch or TrustedLaunchSupported" : "TrustedLaunchSupported"}.`,
+      detail:
+        `the source ${names.source} has SecurityType ${sourceType}, which Image Builder does not support as a source image. ` +
+        `Set '${label("source")}' to an image of SecurityType ${sourceFamily}Supported (a marketplace image, or a version of a ${sourceFamily}Supported gallery image definition), published to an '${label("image-definition")}' of the same SecurityType.`,
+    });
+  } else if (sourceFamily !== definitionFamily) {
+    const definitionUsable = definitionFamily !== "TrustedLaunch" && definitionFamily !== "ConfidentialVM";
+    problems.push({
+      check: "Security type",
+      status: "failed",
+      input: "image-definition",
+      detail:
+        `the source ${names.source} ('${label("source")}') has SecurityType ${sourceType} and the image definition ${names.definition} ('${label("image-definition")}') has SecurityType ${definitionType}: ${rule}. ` +
+        `Set '${label("image-definition")}' to a definition created with SecurityType ${sourceFamily}${sourceFamily === "Standard" ? " (no SecurityType feature)" : ""} (the SecurityType of a definition cannot be changed; setup/ creates TrustedLaunchSupported)` +
+        (definitionUsable ? `, or '${label("source")}' to an image of SecurityType ${definitionFamily}.` : "."),
     });
   }
   return problems;
@@ -88,7 +127,7 @@ export async function preflight(
   source: ResolvedSource,
   lookups: AzureLookups,
   label: (input: InputName) => string,
-): Promise<{ checks: PreflightCheck[]; sourceTraits?: ImageTraits }> {
+): Promise<{ checks: PreflightCheck[]; sourceTraits?: ImageTraits; targetRegions: TargetRegion[] }> {
   const sub = settings.subscriptionId;
   const identity = identityParts(settings.identityId)!;
   // Replicas on zone-redundant storage need a region with availability zones (read only when asked for).
@@ -105,6 +144,7 @@ export async function preflight(
     Promise.all(vmIdentities.map(({ parts }) => (parts ? lookups.userAssignedIdentity(parts[1]!, parts[2]!, parts[3]!) : undefined))),
   ]);
   const checks: PreflightCheck[] = [];
+  let targetRegions = settings.targetRegions;
   const push = (check: string, result: Lookup<unknown>, input: InputName, missing: string, ok: string): boolean => {
     if (result.status === "found") checks.push({ check, status: "ok", detail: ok });
     else if (result.status === "forbidden") checks.push({ check, status: "warning", detail: `could not check (${firstSentence(result.message)}): going on.` });
@@ -134,8 +174,13 @@ export async function preflight(
       if (traits.osState && traits.osState !== "Generalized") {
         checks.push({ check: "Definition OS state", status: "failed", input: "image-definition", detail: `image definition ${definitionName} is osState ${traits.osState}; Image Builder publishes generalized (sysprepped) images: use a Generalized definition.` });
       }
+      if (traits.location) {
+        const resolved = definitionRegions(settings.targetRegions, traits.location, definitionName, label);
+        targetRegions = resolved.targetRegions;
+        checks.push(resolved.check);
+      }
       if (sourceLookup?.status === "found") {
-        const problems = compatibilityProblems(traits, sourceLookup.value, { definition: definitionName, source: source.display });
+        const problems = compatibilityProblems(traits, sourceLookup.value, { definition: definitionName, source: source.display }, label);
         checks.push(...problems);
         if (problems.length === 0) {
           checks.push({ check: "Source fits definition", status: "ok", detail: `${sourceLookup.value.hyperVGeneration ?? "V1"}, SecurityType ${sourceLookup.value.securityType ?? "Standard"} → ${traits.hyperVGeneration ?? "V1"}, ${traits.securityType ?? "Standard"}` });
@@ -198,13 +243,51 @@ export async function preflight(
     };
     unknown("location", [settings.location]);
     unknown("target-regions", settings.targetRegions.map((r) => r.name).filter((n) => n !== settings.location));
-    if (!checks.some((c) => c.check === "Region")) checks.push({ check: "Regions", status: "ok", detail: [...new Set([settings.location, ...settings.targetRegions.map((r) => r.name)])].join(", ") });
+    if (!checks.some((c) => c.check === "Region")) checks.push({ check: "Regions", status: "ok", detail: [...new Set([settings.location, ...targetRegions.map((r) => r.name)])].join(", ") });
   } else if (regions.status === "forbidden") {
     checks.push({ check: "Regions", status: "warning", detail: `could not list the subscription's regions (${firstSentence(regions.message)}): going on.` });
   }
 
   if (checks.some((c) => c.status === "failed")) throw new PreflightError(checks, label);
-  return { checks, sourceTraits: sourceLookup?.status === "found" ? sourceLookup.value : undefined };
+  if (targetRegions.length === 0) targetRegions = [{ name: settings.location, replicaCount: 1 }];
+  return { checks, sourceTraits: sourceLookup?.status === "found" ? sourceLookup.value : undefined, targetRegions };
+}
+
+/**
+ * The target regions and the image definition's region. An image version is created in its parent
+ * definition's region (Image Builder template reference, Distribute: sharedImage), and Compute refuses a
+ * publishing profile without it: "Gallery image version publishing profile regions '…' must contain the
+ * location of image version '…'" (hashicorp/packer#8895) — after the whole build. So no `target-regions`
+ * means the definition's region with 1 replica, and a list without it is refused (not completed: the
+ * replicas and their cost stay what the list says).
+ */
+export function definitionRegions(
+  given: TargetRegion[],
+  definitionRegion: string,
+  definitionName: string,
+  label: (input: InputName) => string = (input) => input,
+): { targetRegions: TargetRegion[]; check: PreflightCheck } {
+  if (given.length === 0) {
+    return {
+      targetRegions: [{ name: definitionRegion, replicaCount: 1 }],
+      check: { check: "Target regions", status: "ok", detail: `${definitionRegion} × 1, the region of image definition ${definitionName} ('${label("target-regions")}' is empty)` },
+    };
+  }
+  if (given.some((r) => r.name === definitionRegion)) {
+    return { targetRegions: given, check: { check: "Target regions", status: "ok", detail: `${given.map((r) => `${r.name} × ${r.replicaCount}`).join(", ")} (holds ${definitionRegion}, the image definition's region)` } };
+  }
+  return {
+    targetRegions: given,
+    check: {
+      check: "Target regions",
+      status: "failed",
+      input: "target-regions",
+      detail:
+        `lists ${given.map((r) => r.name).join(", ")} but not ${definitionRegion}, the region of image definition ${definitionName}: the image version is created in its definition's region, ` +
+        `and Azure refuses a version whose target regions miss it ("Gallery image version publishing profile regions … must contain the location of image version …"), after the whole build. ` +
+        `Add a line '${definitionRegion}' (or '${definitionRegion}=<replicas>') to '${label("target-regions")}', or leave it empty to publish to ${definitionRegion} alone.`,
+    },
+  };
 }
 
 /** The traits of the pinned source (marketplace version, gallery definition of a gallery version, managed image). */

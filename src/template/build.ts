@@ -124,20 +124,23 @@ export function buildTemplatePlan(settings: Settings, source: PinnedSource, vers
 
 /**
  * The SharedImage distributor publishing exactly `imageVersionId` (PATCHable on a reused template, so
- * target regions, their storage types and the replication mode are not part of the template hash).
+ * target regions, their storage types and the replication mode are not part of the template hash), to
+ * `settings.targetRegions` — which the pipeline resolves in the preflight (empty input: the image
+ * definition's region); when they are still empty here, `location` with 1 replica.
  */
 export function buildDistributor(
   settings: Settings,
   imageVersionId: string,
   runOutputName: string,
 ): ImageTemplateSharedImageDistributor {
+  const regions = settings.targetRegions.length > 0 ? settings.targetRegions : [{ name: settings.location, replicaCount: 1 }];
   return {
     type: "SharedImage",
     galleryImageId: imageVersionId,
     runOutputName,
     excludeFromLatest: settings.excludeFromLatest,
     // Each region's own storage type (`region=replicas:Standard_ZRS`), else `storage-account-type`.
-    targetRegions: settings.targetRegions.map((region) => ({
+    targetRegions: regions.map((region) => ({
       name: region.name,
       replicaCount: region.replicaCount,
       storageAccountType: region.storageAccountType ?? settings.storageAccountType,
