@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import { Ajv } from "ajv";
 import { parse } from "yaml";
 import { parseSchedule } from "../../src/schedule.ts";
-import { actionInputs, actionSteps, bicepOutputs, camel, githubWorkflowFiles, kebab, read, root, variableOf } from "./kit-helpers.ts";
+import { actionInputs, actionSteps, bicepOutputs, camel, githubWorkflowFiles, kebab, read, readmeSection, root, variableOf } from "./kit-helpers.ts";
 
 const ajv = new Ajv({ strict: false, allErrors: true });
 const validateWorkflow = ajv.compile(JSON.parse(read("__tests__/fixtures/schemas/github-workflow.schema.json")) as object);
@@ -132,7 +132,8 @@ describe("example workflows", () => {
 
 describe("Azure DevOps example pipeline", () => {
   type Task = { task: string; inputs: Record<string, unknown> };
-  type Pipeline = { trigger: string; pr: string; schedules: { cron: string; always?: boolean }[]; jobs: { steps: (Task | Record<string, unknown>)[] }[] };
+  type Job = { job: string; pool?: unknown; dependsOn?: string | string[]; condition?: string; timeoutInMinutes?: number; steps: (Task | Record<string, unknown>)[] };
+  type Pipeline = { trigger: string; pr: string; schedules: { cron: string; always?: boolean }[]; variables: ({ group: string } | { name: string; value: unknown })[]; jobs: Job[] };
   const pipeline = () => parse(read("examples/azure-pipelines.yml")) as Pipeline;
   /** Steps running this project's task (its name, whatever task.json calls it, has "avd" and "image" in it). */
   const tasks = (p: Pipeline) => p.jobs.flatMap((j) => j.steps).filter((s): s is Task => /avd-?image/i.test(String((s as Task).task ?? "")));
@@ -162,10 +163,42 @@ describe("Azure DevOps example pipeline", () => {
 
   it("uses the task by the name task.json gives it, with only its inputs", () => {
     const p = pipeline();
-    assert.equal(tasks(p).length, 1);
-    assert.equal(tasks(p)[0]!.task, taskContract().reference);
+    assert.equal(tasks(p).length, 2, "submit and publish");
+    for (const task of tasks(p)) {
+      assert.equal(task.task, taskContract().reference);
+      assert.ok("azureSubscription" in task.inputs, "the service connection");
+    }
     assert.deepEqual(unknown(p), []);
-    assert.ok("azureSubscription" in tasks(p)[0]!.inputs, "the service connection");
+  });
+
+  it("no Microsoft-hosted agent holds the build: submit (wait: false), an agentless Delay of buildTimeoutMinutes, then publish (attach: true)", () => {
+    const p = pipeline();
+    const job = (name: string) => p.jobs.find((j) => j.job === name)!;
+    const task = (j: Job) => j.steps.find((s): s is Task => /avd-?image/i.test(String((s as Task).task ?? "")))!;
+    const [submit, wait, publish] = [job("submit"), job("wait"), job("publish")];
+    assert.ok(submit && wait && publish, "jobs submit, wait, publish");
+    // Agent jobs end well within the 60 minutes of a Microsoft-hosted agent in a private project.
+    for (const j of [submit, publish]) assert.ok(j.pool === undefined && Number(j.timeoutInMinutes) <= 60, `${j.job}: agent job of at most 60 minutes`);
+    assert.equal(task(submit).inputs.wait, false);
+    assert.ok(parseSchedule(String(task(submit).inputs.schedule)), "submit keeps the Patch Tuesday guard");
+    // The wait holds no agent: an agentless job with Delay@1, long enough for Image Builder to end the build.
+    assert.equal(wait.pool, "server");
+    assert.deepEqual([wait.dependsOn].flat(), ["submit"]);
+    assert.match(wait.condition!, /dependencies\.submit\.outputs\['image\.runState'\], 'Running'/);
+    const delay = wait.steps.find((s) => (s as Task).task === "Delay@1") as Task;
+    const variable = (name: string) => (p.variables.find((v) => "name" in v && v.name === name) as { value: unknown } | undefined)?.value;
+    const macro = (v: unknown) => (typeof v === "string" && /^\$\((\w+)\)$/.test(v) ? Number(variable(v.slice(2, -1))) : Number(v));
+    const buildTimeout = macro(task(submit).inputs.buildTimeoutMinutes);
+    assert.ok(buildTimeout >= 60, "a build timeout of hours");
+    assert.ok(macro(delay.inputs.delayForMinutes) >= buildTimeout, "the delay outlasts Image Builder's own limit");
+    assert.ok(Number(wait.timeoutInMinutes) > macro(delay.inputs.delayForMinutes), "the agentless job's timeout (default 60) is above the delay");
+    // Publish attaches with the same target, no schedule guard (it may run past midnight), the same retention.
+    assert.deepEqual([publish.dependsOn].flat(), ["wait"]);
+    assert.equal(task(publish).inputs.attach, true);
+    assert.equal(task(publish).inputs.schedule, undefined);
+    for (const key of ["azureSubscription", "resourceGroup", "location", "galleryName", "imageDefinition", "identityId", "keepVersions", "keepDays"]) {
+      assert.equal(task(publish).inputs[key], task(submit).inputs[key], `publish: ${key} as in submit`);
+    }
   });
 
   it("reads only output variables the task sets", () => {
@@ -174,9 +207,14 @@ describe("Azure DevOps example pipeline", () => {
       : new Set(Object.keys((parse(read("action.yml")) as { outputs: Record<string, unknown> }).outputs).map(camel));
     const text = read("examples/azure-pipelines.yml");
     const step = /^ {8}name: (\w+)$/m.exec(text)![1]!;
-    const used = [...text.matchAll(new RegExp(`\\$\\(${step}\\.(\\w+)\\)|variables\\['${step}\\.(\\w+)'\\]`, "g"))].map((m) => m[1] ?? m[2]!);
+    const used = [...text.matchAll(new RegExp(`\\$\\(${step}\\.(\\w+)\\)|(?:variables|outputs)\\['${step}\\.(\\w+)'\\]`, "g"))].map((m) => m[1] ?? m[2]!);
     assert.ok(used.length >= 2);
     for (const name of used) assert.ok(outputs.has(name), `$(${step}.${name}) is no output variable of the task`);
+  });
+
+  it("the README explains the split for Microsoft-hosted agents and self-hosted agents as the alternative", () => {
+    const text = readmeSection("Azure DevOps");
+    assert.match(text, /60 minutes[\s\S]*self-hosted agent[\s\S]*`wait: false`[\s\S]*`pool: server`[\s\S]*`Delay@1`[\s\S]*`attach: true`/);
   });
 
   it("the input check catches an unknown input", () => {
