@@ -7,10 +7,11 @@
  * agentless jobs (`pool: server`) running only agentless tasks. A broken copy fails each check.
  */
 import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
 import { describe, it } from "node:test";
 import { Ajv } from "ajv";
 import { parse } from "yaml";
-import { read, readmeSection } from "./kit-helpers.ts";
+import { read, readmeSection, root } from "./kit-helpers.ts";
 
 const ajv = new Ajv({ strict: false, allErrors: true });
 const validate = ajv.compile(JSON.parse(read("__tests__/fixtures/schemas/azure-pipelines.subset.schema.json")) as object);
@@ -64,9 +65,13 @@ function readmePipelines(): string[] {
 }
 
 describe("Azure DevOps pipelines we show, against the Azure Pipelines YAML schema", () => {
-  it("examples/azure-pipelines.yml", () => {
-    assert.deepEqual(pipelineErrors(parse(read("examples/azure-pipelines.yml"))), []);
-  });
+  const files = readdirSync(new URL("examples/", root)).filter((f) => /^azure-pipelines.*\.ya?ml$/.test(f)).map((f) => `examples/${f}`);
+  it("examples/ has the Azure DevOps pipeline", () => assert.ok(files.includes("examples/azure-pipelines.yml")));
+  for (const file of files) {
+    it(file, () => {
+      assert.deepEqual(pipelineErrors(parse(read(file))), []);
+    });
+  }
 
   it("the README's Azure DevOps blocks", () => {
     const blocks = readmePipelines();
