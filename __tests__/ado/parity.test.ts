@@ -161,6 +161,18 @@ describe("Azure DevOps task: task.json, vss-extension.json, parity with action.y
     for (const o of task().outputVariables) assert.ok(o.description && o.description.length > 10, `output variable ${o.name} is described`);
   });
 
+  it("each output variable says what the action's output says (input names in camelCase): runState lists Promoted", () => {
+    const inputs = Object.keys(action().inputs);
+    const same = (text: string) =>
+      text.replace(/`/g, "").replace(/[a-z0-9]+(?:-[a-z0-9]+)+/g, (word) => (inputs.includes(word) ? twin(word) : word));
+    for (const o of task().outputVariables) {
+      const output = Object.entries(action().outputs).find(([name]) => twin(name) === o.name);
+      assert.ok(output, `output variable ${o.name} has no action output`);
+      assert.equal(same(o.description ?? ""), same(output[1].description), `description of ${o.name}`);
+    }
+    assert.match(task().outputVariables.find((o) => o.name === "runState")!.description!, /Promoted/);
+  });
+
   it("runs the bundle on the Node24 and Node20_1 handlers, with instanceNameFormat, groups, help and an AzureRM connection input", () => {
     const t = task();
     assert.deepEqual(Object.keys(t.execution).sort(), ["Node20_1", "Node24"]);
