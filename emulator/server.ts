@@ -192,7 +192,7 @@ export class EmulatorServer {
       baseHeaders[h] = v;
     }
 
-    const send = (result: HandlerResult) => {
+    let send = (result: HandlerResult) => {
       entry.status = result.status;
       const headers: Record<string, string> = { ...baseHeaders, ...(result.headers ?? {}) };
       let payload: string | undefined;
@@ -207,7 +207,24 @@ export class EmulatorServer {
 
     // Injected faults come first, like a gateway in front of the RP.
     const fault = this.takeFault(method, url.pathname + url.search);
-    if (fault) {
+    const internalError = () => {
+      const stamp = started.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+      return {
+        status: 500,
+        body: {
+          error: {
+            code: 'InternalServerError',
+            message: `Encountered internal server error. Diagnostic information: timestamp '${stamp}', subscription id '${sub ?? ''}', tracking id '${requestId}', request correlation id '${correlationId}'.`,
+          },
+        },
+      };
+    };
+    if (fault?.spec.kind === 'error500' && fault.spec.afterHandling) {
+      // The request reaches the RP (its effect happens), and the gateway loses the answer: a 500 instead.
+      entry.fault = fault.spec.kind;
+      const respond = send;
+      send = () => respond(internalError());
+    } else if (fault) {
       entry.fault = fault.spec.kind;
       if (fault.spec.kind === 'drop') {
         entry.status = 0;
@@ -229,16 +246,7 @@ export class EmulatorServer {
         });
         return;
       }
-      const stamp = started.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-      send({
-        status: 500,
-        body: {
-          error: {
-            code: 'InternalServerError',
-            message: `Encountered internal server error. Diagnostic information: timestamp '${stamp}', subscription id '${sub ?? ''}', tracking id '${requestId}', request correlation id '${correlationId}'.`,
-          },
-        },
-      });
+      send(internalError());
       return;
     }
 

@@ -177,6 +177,11 @@ export interface FaultSpec {
   times?: number;
   /** `Retry-After` seconds for 'throttle' (default 1; 0 is valid and retried at once by the SDK). */
   retryAfterSeconds?: number;
+  /**
+   * 'error500' only: the resource provider handles the request (a `run` starts the build) and the gateway
+   * answers 500 anyway — an accepted request whose answer was lost (issue 11: "ARM gateways do this").
+   */
+  afterHandling?: boolean;
 }
 
 /** Handle returned by `injectFault`; `remaining` counts down as requests are hit. */

@@ -13,6 +13,7 @@ import { type RetentionVerdict, planRetention } from "./retention.ts";
 import { galleryImageId, sameResourceId } from "./resource-id.ts";
 import { BUILD_STATE, type BuildHandle, followBuild } from "./steps/build.ts";
 import { startBuildWithoutRace } from "./steps/race.ts";
+import { adoptBuild, adoptOnConflict, isRunning, planOfTemplate, settledTemplate } from "./steps/adopt.ts";
 import { type RunContext, galleryOf } from "./steps/context.ts";
 import {
   BUSY_RUN_STATES,
@@ -38,8 +39,8 @@ import { LogFacts } from "./changelog/log-facts.ts";
 import type { ImageState } from "./changelog/state.ts";
 import { type PreviousBuild, plannedState, readPreviousBuild } from "./steps/previous.ts";
 
-/** How a run used the image template: the three template actions, or `attach` to a submitted build. */
-export type TemplateUse = TemplateAction | "attach";
+/** How a run used the image template: the three template actions, `attach` to a submitted build, or `adopt` the build already running on it. */
+export type TemplateUse = TemplateAction | "attach" | "adopt";
 
 /** Everything a run decided and did, for outputs and the job summary. */
 export interface RunReport {
@@ -85,7 +86,7 @@ export async function runPipeline(ctx: RunContext): Promise<RunReport> {
   const { host, settings } = ctx;
   if (settings.attach) return attach(ctx);
 
-  const { source, plan, templateAction, existing, preflight: checks, versionDecision, previous } = await host.group("Plan: preflight, source, version and image template", () => makePlan(ctx));
+  const { source, plan, templateAction, existing, preflight: checks, versionDecision, previous, current } = await host.group("Plan: preflight, source, version and image template", () => makePlan(ctx));
   const base = { dryRun: settings.dryRun, source, plan, templateAction, pruneFailures: [], collectedTemplates: [], preflight: checks, versionDecision };
 
   const unchanged = settings.skipIfUnchanged ? unchangedSince(existing, plan, settings) : undefined;
@@ -115,7 +116,13 @@ export async function runPipeline(ctx: RunContext): Promise<RunReport> {
     });
   }
 
-  await host.group(`Template: ${plan.name}`, async () => {
+  if (templateAction === "adopt") {
+    const build = adoptBuild(ctx, current!, plan, "it was already running when this run began: a lost runner's build, or an identical run's");
+    if (!settings.wait) return { ...base, plan: build.plan!, imageVersion: versionOf(build.plan!), imageVersionId: build.plan!.imageVersionId, runState: "Running", retention: [], prunedVersions: [] };
+    return finish(ctx, { source, plan: build.plan!, templateAction, build, preflight: checks, versionDecision: `adopted: the version the running build publishes (${versionDecision})`, previous });
+  }
+
+  const adoptedEarly = await host.group(`Template: ${plan.name}`, async () => {
     // A version published since planning (another run, or a person) would fail distribution after an hour.
     if (await ctx.azure.getImageVersion(...galleryOf(settings), versionOf(plan))) {
       throw new ConflictError(
@@ -127,10 +134,19 @@ export async function runPipeline(ctx: RunContext): Promise<RunReport> {
     await uploadScripts(ctx.scriptStore, plan.uploads ?? [], host.info);
     // A staging resource group must be empty: the older templates' resources in it go before a new template.
     if (settings.stagingResourceGroup && templateAction !== "reuse") await collectOlderTemplates(ctx, plan.imageDefinitionId, plan.name);
-    await applyTemplate(ctx, plan, templateAction);
+    try {
+      await applyTemplate(ctx, plan, templateAction);
+      return undefined;
+    } catch (error) {
+      // Refused because an identical run started building this template meanwhile: follow that build.
+      const adopted = await adoptOnConflict(ctx, plan, error, "another run with the same inputs started it while this run was writing the template");
+      if (adopted) return adopted;
+      throw error;
+    }
   });
 
-  const build = await host.group(`Submit build: ${plan.name}`, () => startBuildWithoutRace(ctx, plan));
+  const build = adoptedEarly ?? (await host.group(`Submit build: ${plan.name}`, () => startBuildWithoutRace(ctx, plan)));
+  if (build.plan) return finish(ctx, { source, plan: build.plan, templateAction: "adopt", build, preflight: checks, versionDecision, previous });
   if (!settings.wait) {
     host.saveState(BUILD_STATE, ""); // the build is meant to outlive this step: the post step must not cancel it
     host.info(`wait is false: the build of ${versionOf(plan)} goes on in Azure. A later step with the same inputs and 'attach: true' finishes it.`);
@@ -219,9 +235,10 @@ async function makePlan(ctx: RunContext) {
     const missing = Object.values(previous.unavailable);
     host.info(`Changelog: compared with ${previous.state.version}${missing.length ? ` (${[...new Set(missing)].join("; ")})` : ""}.`);
   }
-  const templateAction = decideTemplateAction(await azure.getTemplate(settings.resourceGroup, plan.name), plan.name, plan.imageVersionId);
-  host.info(`Image template: ${plan.name} (${describeAction(templateAction)})`);
-  return { source, plan, templateAction, existing, preflight: checked.checks, versionDecision, previous };
+  const current = await settledTemplate(ctx, plan.name);
+  const templateAction: TemplateUse = isRunning(current) ? "adopt" : decideTemplateAction(current, plan.name, plan.imageVersionId);
+  host.info(`Image template: ${plan.name} (${describeUse(templateAction)})`);
+  return { source, plan, templateAction, existing, preflight: checked.checks, versionDecision, previous, current };
 }
 
 /**
@@ -244,7 +261,7 @@ async function attach(ctx: RunContext): Promise<RunReport> {
     host.info(`Attaching to ${latest.name}: ${latest.lastRunStatus?.runState}${BUSY_RUN_STATES.has(latest.lastRunStatus?.runState ?? "") ? ` since ${latest.lastRunStatus?.startTime?.toISOString()}` : ""}.`);
     return latest;
   });
-  const plan = planOf(template, definitionId);
+  const plan = planOfTemplate(template, definitionId);
   const previous = await readPreviousBuild(ctx, await ctx.azure.listImageVersions(settings.subscriptionId, ...galleryOf(settings)), versionOf(plan));
   return finish(ctx, {
     source: sourceOf(template, settings.source),
@@ -257,22 +274,6 @@ async function attach(ctx: RunContext): Promise<RunReport> {
   });
 }
 
-/** The plan a submitted template carries (name, hash tag, distributor's explicit version). */
-function planOf(template: ImageTemplate, imageDefinitionId: string): TemplatePlan {
-  const distributor = template.distribute?.find((d): d is ImageTemplateSharedImageDistributor => d.type === "SharedImage");
-  if (!distributor || !sameResourceId(distributor.galleryImageId.replace(/\/versions\/[^/]+$/i, ""), imageDefinitionId) || !/\/versions\/[^/]+$/i.test(distributor.galleryImageId)) {
-    throw new ConflictError(`Image template ${template.name} does not publish an explicit version of ${imageDefinitionId}; it was not submitted by this action.`);
-  }
-  return {
-    name: template.name!,
-    hash: template.tags?.[TAGS.templateHash] ?? "",
-    template,
-    imageDefinitionId,
-    imageVersionId: distributor.galleryImageId,
-    runOutputName: distributor.runOutputName,
-  };
-}
-
 /** The source a submitted template was built from, for the provenance tags. */
 function sourceOf(template: ImageTemplate, configured: RunContext["settings"]["source"]): ResolvedSource {
   const source = template.source as { type: string; version?: string; imageVersionId?: string; imageId?: string } | undefined;
@@ -282,11 +283,18 @@ function sourceOf(template: ImageTemplate, configured: RunContext["settings"]["s
   return { pinned: source as ResolvedSource["pinned"], exactVersion, display };
 }
 
+/** How the run uses the template, in words. */
+function describeUse(use: TemplateUse): string {
+  if (use === "attach") return "attach";
+  if (use === "adopt") return "adopt: it is building this run's image right now; follow that build and finish it";
+  return describeAction(use);
+}
+
 /** The plan of a run in lines of text (the dry run prints them). */
 export function describePlan(report: RunReport): string[] {
   return [
     `Source: ${report.source.display} → ${report.source.exactVersion}`,
-    `Image template: ${report.plan.name} — ${report.templateAction === "attach" ? "attach" : describeAction(report.templateAction)}`,
+    `Image template: ${report.plan.name} — ${describeUse(report.templateAction)}`,
     `Image version: ${report.imageVersion} (${report.imageVersionId})`,
     `Target regions: ${regionsOf(report.plan).join(", ") || "—"}`,
     ...(report.plan.uploads ?? []).map((u) => `Repository script ${u.path}: uploaded to ${u.url} unless a blob with sha256 ${u.sha256.slice(0, 12)}… is already there`),

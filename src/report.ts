@@ -65,7 +65,7 @@ export function summaryOf(report: RunReport, settings: Settings): string {
     ["Image version", `\`${report.imageVersion}\` — ${report.versionDecision}`],
     ["Gallery", `${settings.galleryName} / ${settings.imageDefinition}`],
     ["Source", `${report.source.display}<br>exact: \`${report.source.exactVersion}\``],
-    ["Image template", `\`${report.plan.name}\` (${{ reuse: "reused", recreate: "recreated", create: "created", attach: "attached" }[report.templateAction]})`],
+    ["Image template", `\`${report.plan.name}\` (${{ reuse: "reused", recreate: "recreated", create: "created", attach: "attached", adopt: "adopted its running build" }[report.templateAction]})`],
     ["Build duration", minutesBetween(report.buildStart, report.buildEnd)],
     ["Target regions", regionsOf(report.plan).join(", ")],
     ["Exclude from latest", String(settings.excludeFromLatest)],

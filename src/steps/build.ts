@@ -8,6 +8,7 @@ import { MonitorError, type RunEnd, describeFailedReads, followRun } from "../bu
 import { type BuildLogExcerpt, BuildFailedError, CanceledError } from "../errors.ts";
 import { BuildLogFollower } from "./build-log.ts";
 import type { RunContext } from "./context.ts";
+import type { TemplatePlan } from "../template/build.ts";
 
 /** Host state key that records the build a main step started, so the post step can cancel it if orphaned. */
 export const BUILD_STATE = "avd-image-build";
@@ -30,6 +31,8 @@ export interface BuildHandle {
   attached?: boolean;
   /** When this run adopted a build it did not start (the same template already building): the summary's sentence. */
   adopted?: string;
+  /** The plan of an adopted build (the version its distributor publishes), when it differs from the run's own. */
+  plan?: TemplatePlan;
 }
 
 /**

@@ -17,6 +17,7 @@ import { type BuildHandle, requestCancel, startBuild } from "./build.ts";
 import type { RunContext } from "./context.ts";
 import { BUSY_RUN_STATES, versionOf } from "./decisions.ts";
 import { olderTemplates } from "./templates.ts";
+import { adoptOnConflict } from "./adopt.ts";
 
 /** Other templates of this action building (or canceling) the planned version. */
 async function rivals(ctx: RunContext, plan: TemplatePlan): Promise<ImageTemplate[]> {
@@ -46,6 +47,10 @@ export async function startBuildWithoutRace(ctx: RunContext, plan: TemplatePlan)
   try {
     handle = await startBuild(ctx, plan.name);
   } catch (error) {
+    // Before calling a 409 a race, look at the template: running means Azure accepted this run's request
+    // (answered 5xx or timed out, the SDK's retry got 409) or an identical run started it. Follow it.
+    const adopted = await adoptOnConflict(ctx, plan, error, "Image Builder answered this run's run request with an error although a build of this template is running: Azure accepted an earlier try, or an identical run started it");
+    if (adopted) return adopted;
     if (isRestError(error) && error.statusCode === 409) throw raceError(plan, plan.name);
     throw error;
   }
