@@ -48,6 +48,7 @@ import { parseVersion } from './gallery.ts';
 import type { Marketplace } from './marketplace.ts';
 import { type ImageTraits, regionsMissLocation, securityTypeOf, sourceMismatch as publishMismatch } from './publish-rules.ts';
 import { RUN_SUB_STATES, phaseDuration } from './state.ts';
+import type { StuckLog } from './stuck-logs.ts';
 import type { Core, RunSubState } from './state.ts';
 
 /** api-versions accepted for imageTemplates (the SDK sends 2025-10-01). */
@@ -93,6 +94,8 @@ export interface BuildPlan {
   /** Phase durations for this build (ms), overriding the global option. */
   phaseDurationsMs?: Partial<Record<RunSubState, number>>;
   fail?: BuildFailure;
+  /** Test knob: the build gets stuck in Customizing, its customization.log showing how (stuck-logs.ts; needs the Azurite-backed log). */
+  stuck?: StuckLog;
 }
 
 /** A provisioning failure for the next template PUT. */
@@ -124,8 +127,12 @@ export interface BuildLogRun {
 export interface BuildLogWriter {
   /** A run started; returns the URL of its customization.log, or undefined when no log is written. */
   start(run: BuildLogRun): string | undefined;
-  /** The run entered `phase`, which lasts `durationMs`; `fail` is the run's planned failure, if any. */
-  phase(runId: string, phase: RunSubState, durationMs: number, fail?: BuildFailure): void;
+  /**
+   * The run entered `phase`, which lasts `durationMs`; `fail` is the run's planned failure, `stuck` its
+   * stuck log, if any. Returns how long the phase must last instead (ms; Infinity: until the build ends),
+   * or undefined.
+   */
+  phase(runId: string, phase: RunSubState, durationMs: number, fail?: BuildFailure, stuck?: StuckLog): number | undefined;
   /** Resolves when what was written for the run so far is in storage (awaited before a phase ends). */
   settle(runId: string): Promise<void>;
   /** The run ended (succeeded, failed, canceled, timed out). */
@@ -556,8 +563,10 @@ export class ImageBuilder {
       if (build.ended) return;
     }
     const duration = phaseDuration(this.core().options, phase, build.plan.phaseDurationsMs);
-    this.buildLog?.phase(build.runOp.id, phase, duration, build.plan.fail);
-    this.core().scheduler.after(duration, () => this.finishPhase(t, build, index));
+    // A stuck build (test knob) stays in its phase for as long as its log says; a loop, until it is
+    // canceled or times out, as on Azure.
+    const lasts = this.buildLog?.phase(build.runOp.id, phase, duration, build.plan.fail, build.plan.stuck) ?? duration;
+    if (Number.isFinite(lasts)) this.core().scheduler.after(lasts, () => this.finishPhase(t, build, index));
   }
 
   private async finishPhase(t: TemplateRecord, build: BuildRun, index: number): Promise<void> {

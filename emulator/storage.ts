@@ -29,6 +29,7 @@ import type { Azurite, AzuriteAccount } from './azurite.ts';
 import type { BuildFailure, BuildLogRun, BuildLogWriter } from './imagebuilder.ts';
 import type { Core, RunSubState } from './state.ts';
 import { type EmulatedUpdate, type ImageContent, INVENTORY_MARKERS, defaultImageContent, inventoryOutput, windowsUpdateOutput } from './image-content.ts';
+import { type StuckLog, type TimelineStep, stuckTimeline } from './stuck-logs.ts';
 
 /** api-versions accepted for storage accounts. */
 export const STORAGE_API_VERSIONS = ['2025-08-01', '2025-06-01', '2025-01-01', '2024-01-01', '2023-05-01', '2023-04-01', '2023-01-01', '2022-09-01', '2022-05-01', '2021-09-01', '2021-04-01', '2019-06-01'] as const;
@@ -55,6 +56,8 @@ export interface BuildLogRecord {
   lines: string[];
   /** Text appended to the blob so far. */
   written: string;
+  /** Each append to the blob: when it was written (ms since the epoch) and its text. */
+  appends: { at: number; text: string }[];
   /** Errors of writes to Azurite (none expected). */
   errors: string[];
 }
@@ -117,6 +120,7 @@ export class Storage implements BuildLogWriter {
       url: r.url,
       lines: [...r.lines],
       written: r.written,
+      appends: r.appends.map((a) => ({ ...a })),
       errors: [...r.errors],
     }));
   }
@@ -239,6 +243,7 @@ export class Storage implements BuildLogWriter {
       url: blob.url,
       lines: [],
       written: '',
+      appends: [],
       errors: [],
       run,
       container,
@@ -256,15 +261,16 @@ export class Storage implements BuildLogWriter {
     return log.url;
   }
 
-  phase(runId: string, phase: RunSubState, durationMs: number, fail?: BuildFailure): void {
+  phase(runId: string, phase: RunSubState, durationMs: number, fail?: BuildFailure, stuck?: StuckLog): number | undefined {
     const log = this.runs.get(runId);
-    if (!log || log.ended) return;
+    if (!log || log.ended) return undefined;
+    if (stuck && phase === 'Customizing' && fail?.phase !== phase) return this.writeStuck(log, stuck);
     const lines = this.script(log, phase, fail?.phase === phase ? fail : undefined);
     if (phase === 'Building') {
       // Packer starts: the log blob appears.
       log.chain = log.chain.then(() => this.ensureBlob(log));
     }
-    if (lines.length === 0) return;
+    if (lines.length === 0) return undefined;
     log.lines.push(...lines);
     const text = lines.map((l) => `${l}\n`).join('');
     // Pieces cut at even character offsets: most end inside a line, as a log read while written does.
@@ -279,6 +285,30 @@ export class Storage implements BuildLogWriter {
         await this.append(log, pieces[i]!);
       }
     });
+    return undefined;
+  }
+
+  /** Writes a stuck Customizing phase (stuck-logs.ts) over emulated time; returns how long the phase lasts. */
+  private writeStuck(log: RunLog, stuck: StuckLog): number {
+    const id = log.runId.toLowerCase();
+    const { steps, durationMs } = stuckTimeline(stuck, {
+      normal: this.script(log, 'Customizing', undefined),
+      customizers: log.run.customizers,
+      out: (text) => `[${id}] PACKER OUT ${text}`,
+      err: (text) => `[${id}] PACKER ERR ${packerTime()} ${text}`,
+      vmName: log.vmName,
+      minuteMs: this.core().options.buildTimeoutMsPerMinute,
+    });
+    log.chain = log.chain.then(async () => {
+      for (const step of steps as Iterable<TimelineStep>) {
+        if (step.afterMs > 0) await this.delay(step.afterMs);
+        if (log.ended || log.errors.length > 0) return; // canceled or timed out: packer was stopped
+        if (step.lines.length === 0) continue;
+        log.lines.push(...step.lines);
+        await this.append(log, step.lines.map((l) => `${l}\n`).join(''));
+      }
+    });
+    return durationMs;
   }
 
   settle(runId: string): Promise<void> {
@@ -312,6 +342,7 @@ export class Storage implements BuildLogWriter {
       const body = Buffer.from(piece, 'utf8');
       await log.blob.appendBlock(body, body.byteLength);
       log.written += piece;
+      log.appends.push({ at: Date.now(), text: piece });
     } catch (error) {
       log.errors.push(String(error));
     }

@@ -1,6 +1,7 @@
 /**
  * The failures a run reports, each with a message fit for the job log: what happened and what to do.
  */
+import type { StuckBuild } from "./steps/stuck-detector.ts";
 
 /** What customization.log says about a failed build: where it is, the customizer it was in, its last lines. */
 export interface BuildLogExcerpt {
@@ -10,6 +11,8 @@ export interface BuildLogExcerpt {
   customizer?: string;
   /** The last lines of the log (at most 50). */
   lines: string[];
+  /** Why the action found the build stuck and canceled it, when it did. */
+  stuck?: StuckBuild;
 }
 
 /**
@@ -25,7 +28,8 @@ export class BuildFailedError extends Error {
   /** The end of customization.log, when it could be read. */
   readonly log?: BuildLogExcerpt;
   constructor(message: string, details: string[] = [], log?: BuildLogExcerpt) {
-    super(log?.lines.length ? `${message}\n\nLast ${log.lines.length} lines of customization.log:\n${log.lines.join("\n")}` : message);
+    const stuck = log?.stuck ? `\n\nWhat customization.log shows (${log.stuck.title}):\n${log.stuck.lines.join("\n")}` : "";
+    super(`${message}${stuck}${log?.lines.length ? `\n\nLast ${log.lines.length} lines of customization.log:\n${log.lines.join("\n")}` : ""}`);
     this.details = details;
     this.headline = message;
     if (log) this.log = log;

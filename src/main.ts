@@ -29,6 +29,11 @@ import { clockOf, scheduleGate } from "./steps/schedule-gate.ts";
 
 /** Environment variable dist/post-job.js sets to `post` (scripts/build.ts writes that shim). */
 const STAGE_VARIABLE = "AVD_IMAGE_ACTION_STAGE";
+/**
+ * Environment variable that shortens the build log's minute (ms, 10–60000) for tests against the
+ * emulator, whose builds last a minute per 100 ms; unset (60000) everywhere else.
+ */
+const MINUTE_MS_VARIABLE = "AVD_IMAGE_ACTION_MINUTE_MS";
 /** Host state that tells the post step it is the post step. */
 const POST_STATE = "isPost";
 /** After a cancel signal, the process exits this long after at the latest (the runner kills at 10 s). */
@@ -52,7 +57,7 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     const buildLog = createBuildLogOpener(credential, settings.cloud);
     const scriptStore = settings.scriptsStorage ? createScriptStore(credential) : undefined;
     const earlierLog = createEarlierLogOpener(credential, settings.cloud);
-    const ctx = { host, settings, azure, lookups, signal, cancelRequested: new Set<string>(), buildLog, scriptStore, earlierLog };
+    const ctx = { host, settings, azure, lookups, signal, cancelRequested: new Set<string>(), buildLog, scriptStore, earlierLog, minuteMs: minuteMs() };
     const verdict = settings.mode === "build" ? await scheduleGate(ctx, now()) : undefined;
     if (verdict && !verdict.build) return await skipForSchedule(host, settings, verdict.reason);
     if (settings.mode === "promote") {
@@ -86,6 +91,12 @@ async function skipForSchedule(host: Host, settings: Settings, reason: string): 
   setOutputs(host, { "run-state": "Skipped", skipped: "true" });
   await host.writeSummary(`## AVD image: ${settings.imageDefinition} — nothing built\n\nSkipped: ${reason}\n`);
   return 0;
+}
+
+/** The build log's minute in ms: {@link MINUTE_MS_VARIABLE} when it is a whole number from 10 to 60000, else 60000. */
+function minuteMs(): number {
+  const value = Number(process.env[MINUTE_MS_VARIABLE] ?? "");
+  return Number.isInteger(value) && value >= 10 && value <= 60_000 ? value : 60_000;
 }
 
 /** Sets every output: the given values, `[]` for `pruned-versions` and '' for the rest when not given. */

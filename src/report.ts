@@ -104,9 +104,14 @@ export function summaryOf(report: RunReport, settings: Settings): string {
  */
 export function failureSummary(settings: Settings | undefined, message: string, details: string[], log?: BuildLogExcerpt): string {
   const lines = [`## AVD image: ${settings ? `${settings.imageDefinition} — failed` : "inputs not valid, nothing done"}`, "", message, "", ...details.map((d) => `- ${d}`), ""];
+  // A fence longer than any run of backticks in the log, so no log line can end the block.
+  const fenceOf = (block: string[]) => "`".repeat(Math.max(3, ...block.map((l) => Math.max(0, ...(l.match(/`+/g) ?? []).map((r) => r.length + 1)))));
+  if (log?.stuck) {
+    const fence = fenceOf(log.stuck.lines);
+    lines.push(`### What customization.log shows (${log.stuck.title})`, "", fence + "text", ...log.stuck.lines, fence, "");
+  }
   if (log?.lines.length) {
-    // A fence longer than any run of backticks in the log, so no log line can end the block.
-    const fence = "`".repeat(Math.max(3, ...log.lines.map((l) => Math.max(0, ...(l.match(/`+/g) ?? []).map((r) => r.length + 1)))));
+    const fence = fenceOf(log.lines);
     lines.push(`### Last ${log.lines.length} lines of customization.log`, "", fence + "text", ...log.lines, fence, "");
   }
   return lines.join("\n");

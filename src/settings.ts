@@ -130,6 +130,8 @@ export interface Settings {
   cloud: CloudEndpoints;
   /** Seconds between two status reads of a running build. */
   pollIntervalSeconds: number;
+  /** Minutes a customizer may print nothing before the build is canceled as stuck; 0 = off (`stall-minutes`). */
+  stallMinutes: number;
   /** Build only on Patch Tuesday + N (UTC), unless the run was started by hand; undefined = always. */
   schedule?: PatchTuesdaySchedule;
   /** Build nothing when the newest version was built from the same template hash. */
@@ -207,6 +209,7 @@ export const INPUT_DEFAULTS = {
   "arm-endpoint": "",
   "authority-host": "",
   "poll-interval-seconds": "30",
+  "stall-minutes": "0",
   schedule: "",
   "skip-if-unchanged": "false",
   "rebuild-after-days": "7",
@@ -368,6 +371,7 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
   const pruneForeign = check("prune-foreign", booleanInput, "must be 'true' or 'false'.");
   const dryRun = check("dry-run", booleanInput, "must be 'true' or 'false'.");
   const pollIntervalSeconds = check("poll-interval-seconds", wholeNumber(1, 600), "must be a whole number of seconds from 1 to 600.");
+  const stallMinutes = check("stall-minutes", wholeNumber(0, 960), "must be a whole number of minutes from 1 to 960 a customizer may print nothing before the build is canceled as stuck, or 0 (off).");
   const schedule = input("schedule") === "" ? undefined : parseSchedule(input("schedule"));
   if (input("schedule") !== "" && !schedule) {
     fail("schedule", `'${input("schedule")}' must be 'patch-tuesday' or 'patch-tuesday+N' with N from 0 to ${MAX_PATCH_TUESDAY_OFFSET} days, or empty to build on every run.`);
@@ -524,6 +528,7 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
     auth: auth!,
     cloud: resolveCloud(environment!, armEndpoint, authorityHost),
     pollIntervalSeconds: pollIntervalSeconds!,
+    stallMinutes: stallMinutes!,
     schedule,
     skipIfUnchanged: skipIfUnchanged!,
     rebuildAfterDays: rebuildAfterDays!,

@@ -9,16 +9,24 @@
  *
  * When the log cannot be read, one warning says why and how to enable it; the build goes on and its
  * result never depends on the log.
+ *
+ * Each complete line also goes to the printer's line listeners ({@link BuildLogPrinter.addLineListener}); the
+ * follower's stuck-build detector (stuck-detector.ts) is one of them.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ImageTemplate, ImageTemplateLastRunStatus } from "@azure/arm-imagebuilder";
 import { type BuildLogOpener, type BuildLogTail, BuildLogUnavailableError, LOG_CONTAINER } from "../azure/build-log.ts";
 import type { BuildLogExcerpt } from "../errors.ts";
 import type { Host } from "../hosts/host.ts";
+import { type LogSection, describeSection } from "./build-log-section.ts";
+import { type StuckBuild, StuckDetector } from "./stuck-detector.ts";
 
 /** Lines of customization.log kept for the failure report. */
 export const LOG_TAIL_LINES = 50;
 /** Minutes after the run's start after which a log that never appeared is reported (and no longer sought). */
 export const LOG_MISSING_MINUTES = 30;
+/** Minutes between two reads of the log when that is sooner than the next status read. */
+export const LOG_POLL_MINUTES = 0.5;
 /** Time allowed for the last read after the run ended (ms). */
 const FINAL_READ_TIMEOUT_MS = 20_000;
 
@@ -27,22 +35,7 @@ const AVD_MARKER = /Starting AVD AIB Customization\s*:\s*(.+)$/;
 /** The end of an AVD marker: ` : <date> <time>` as PowerShell prints `(Get-Date).ToUniversalTime()`. */
 const AVD_MARKER_TIME = /\s*:\s*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}.*$/;
 
-/** The customizer a part of the log belongs to. */
-export interface LogSection {
-  /** Packer provisioner type, e.g. `powershell`, `windows-update`. */
-  provisioner: string;
-  /** 1-based count of `(telemetry) Starting provisioner` lines up to this one. */
-  ordinal: number;
-  /** Title of the AVD built-in script running in it, if any. */
-  avd?: string;
-}
-
-/** Name of a section for people: `Install Language packs (AVD script, provisioner 2: powershell)`. */
-export function describeSection(section: LogSection): string {
-  return section.avd
-    ? `${section.avd} (AVD script, provisioner ${section.ordinal}: ${section.provisioner})`
-    : `${section.provisioner} (provisioner ${section.ordinal} in customization.log)`;
-}
+export { type LogSection, describeSection } from "./build-log-section.ts";
 
 /**
  * Turns the bytes of customization.log, as they come, into printed lines: UTF-8 decoded across chunk
@@ -57,6 +50,7 @@ export class BuildLogPrinter {
   private readonly tail: string[] = [];
   private provisioners = 0;
   private current: LogSection | undefined;
+  private readonly listeners: ((line: string, section: LogSection | undefined) => void)[] = [];
   /** Lines printed so far. */
   lineCount = 0;
 
@@ -80,6 +74,14 @@ export class BuildLogPrinter {
     const rest = this.partial + this.decoder.decode();
     this.partial = "";
     if (rest.length > 0) this.line(rest);
+  }
+
+  /**
+   * Calls `listener` with every complete line (as written, without its line end) and the customizer it
+   * belongs to, after the line is printed. Listeners must not throw.
+   */
+  addLineListener(listener: (line: string, section: LogSection | undefined) => void): void {
+    this.listeners.push(listener);
   }
 
   /** The customizer the log is in (the last one started). */
@@ -112,6 +114,7 @@ export class BuildLogPrinter {
     this.lineCount += 1;
     this.tail.push(line);
     if (this.tail.length > LOG_TAIL_LINES) this.tail.shift();
+    for (const listener of this.listeners) listener(line, this.current);
   }
 }
 
@@ -132,6 +135,18 @@ export interface BuildLogContext {
   now?: () => number;
 }
 
+/** How the follower reads between status polls and watches for a stuck build. */
+export interface BuildLogWatch {
+  /** Milliseconds between two status reads (the log is read at each, and in between when {@link LOG_POLL_MINUTES} is sooner). */
+  pollIntervalMs: number;
+  /** Minutes a customizer may print nothing before the build counts as stuck; 0 = off (`stall-minutes`). */
+  stallMinutes: number;
+  /** Milliseconds one minute lasts for the log's clocks (60000; less only in tests against the emulator). */
+  minuteMs?: number;
+  /** Told once when the build is found stuck (the build step cancels it). */
+  onStuck: (finding: StuckBuild) => void;
+}
+
 /**
  * Follows the log of one build across the status polls of the build monitor (`onPoll`), then reads it a
  * last time when the run has ended (`finish`). Never throws: a log that cannot be read is reported once,
@@ -147,12 +162,33 @@ export class BuildLogFollower {
   private lastWaiting = "";
   private done = false;
   private readonly now: () => number;
+  private readonly watch: BuildLogWatch | undefined;
+  private readonly detector: StuckDetector | undefined;
+  /** Reads, one after the other (status polls and the log's own polls share the tail). */
+  private reading: Promise<void> = Promise.resolve();
+  private loop: Promise<void> | undefined;
+  private readonly stopLoop = new AbortController();
 
-  constructor(ctx: BuildLogContext) {
+  /** @param watch reads between status polls and stuck-build detection (without it: reads at status polls only). */
+  constructor(ctx: BuildLogContext, watch?: BuildLogWatch) {
     this.ctx = ctx;
     this.now = ctx.now ?? Date.now;
+    this.watch = watch;
     this.printer = new BuildLogPrinter((line) => ctx.host.info(line), ctx.logFacts && ((line) => ctx.logFacts!.line(line)));
+    if (watch) {
+      const detector = new StuckDetector({ stallMinutes: watch.stallMinutes, minuteMs: watch.minuteMs }, this.now);
+      this.detector = detector;
+      this.printer.addLineListener((line, section) => {
+        const finding = detector.line(line, section);
+        if (finding) watch.onStuck(finding);
+      });
+    }
     if (!ctx.buildLog) this.done = true;
+  }
+
+  /** What made the build count as stuck, once it did. */
+  get stuck(): StuckBuild | undefined {
+    return this.detector?.finding;
   }
 
   /** Called by the build monitor after each status read of this run. */
@@ -163,6 +199,7 @@ export class BuildLogFollower {
       this.runStart = status.startTime;
       this.stagingResourceGroup = template.exactStagingResourceGroup.split("/").pop() ?? template.exactStagingResourceGroup;
       this.tail = this.ctx.buildLog!({ stagingResourceGroupId: template.exactStagingResourceGroup, runStartTime: status.startTime });
+      this.startLoop();
     }
     await this.read(false, this.ctx.signal);
     if (!this.url && !this.done && this.runStart && this.now() - this.runStart.getTime() > LOG_MISSING_MINUTES * 60_000) {
@@ -175,6 +212,8 @@ export class BuildLogFollower {
    * @returns the failure diagnostics of the log (current customizer, last lines), when it was read.
    */
   async finish(): Promise<BuildLogExcerpt | undefined> {
+    this.stopLoop.abort();
+    await this.loop;
     if (this.tail && !this.done) {
       await this.read(true, AbortSignal.any([this.ctx.signal, AbortSignal.timeout(FINAL_READ_TIMEOUT_MS)]));
       if (!this.url && !this.done) this.warnMissing("it was not found by the end of the build");
@@ -183,10 +222,40 @@ export class BuildLogFollower {
     this.done = true;
     if (!this.url) return undefined;
     const section = this.printer.section;
-    return { url: this.url, lines: this.printer.lastLines, ...(section ? { customizer: describeSection(section) } : {}) };
+    return { url: this.url, lines: this.printer.lastLines, ...(section ? { customizer: describeSection(section) } : {}), ...(this.stuck ? { stuck: this.stuck } : {}) };
   }
 
-  private async read(final: boolean, signal: AbortSignal): Promise<void> {
+  /** Reads the log every LOG_POLL_MINUTES between status polls, when that is sooner than the status poll. */
+  private startLoop(): void {
+    const watch = this.watch;
+    if (!watch) return;
+    const everyMs = LOG_POLL_MINUTES * (watch.minuteMs ?? 60_000);
+    if (everyMs >= watch.pollIntervalMs) return;
+    const signal = AbortSignal.any([this.ctx.signal, this.stopLoop.signal]);
+    this.loop = (async () => {
+      while (!this.done && !signal.aborted) {
+        try {
+          await sleep(everyMs, undefined, { signal });
+        } catch {
+          return; // stopped
+        }
+        await this.read(false, signal);
+      }
+    })();
+  }
+
+  /** One read after the others; then the stall clock is checked. */
+  private read(final: boolean, signal: AbortSignal): Promise<void> {
+    this.reading = this.reading.then(async () => {
+      if (this.done) return;
+      await this.readNow(final, signal);
+      const finding = this.detector?.tick();
+      if (finding) this.watch!.onStuck(finding);
+    });
+    return this.reading;
+  }
+
+  private async readNow(final: boolean, signal: AbortSignal): Promise<void> {
     try {
       const result = await this.tail!.poll({ abortSignal: signal, final });
       if (result.kind === "waiting") {
@@ -199,7 +268,7 @@ export class BuildLogFollower {
       }
       this.printer.push(result.bytes);
     } catch (error) {
-      if (this.ctx.signal.aborted) return; // canceled: the build step reports that
+      if (this.ctx.signal.aborted || (signal.aborted && !final)) return; // canceled (the build step reports it), or the loop was stopped
       if (error instanceof BuildLogUnavailableError) {
         this.warn(`cannot read customization.log: ${error.message}. ${error.remedy}`);
       } else {

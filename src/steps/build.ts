@@ -1,6 +1,8 @@
 /**
  * The build step: start the Image Builder run (POST run), follow it to its end, and cancel it (POST cancel,
- * once) when the run is canceled or the action's own wait runs out. Never deletes a template.
+ * once) when the run is canceled, the action's own wait runs out, or the live build log shows the build
+ * stuck (stuck-detector.ts: a sysprep or restart loop, WinRM timing out, `stall-minutes` of silence).
+ * Never deletes a template.
  * Image Builder api-version 2025-10-01 (VirtualMachineImageTemplates_Run/Cancel/Get).
  */
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
@@ -66,7 +68,15 @@ export async function startBuild(ctx: RunContext, templateName: string): Promise
 export async function followBuild(ctx: RunContext, build: BuildHandle): Promise<RunEnd> {
   const { host, settings, azure, signal } = ctx;
   const timeoutMinutes = settings.buildTimeoutMinutes || AIB_DEFAULT_TIMEOUT_MINUTES;
-  const buildLog = new BuildLogFollower(ctx);
+  const buildLog = new BuildLogFollower(ctx, {
+    pollIntervalMs: settings.pollIntervalSeconds * 1000,
+    stallMinutes: settings.stallMinutes,
+    minuteMs: ctx.minuteMs,
+    onStuck: (finding) => {
+      host.warning(`Stuck build: ${finding.title}, in ${finding.customizer}. Asking Image Builder to cancel the build of ${build.templateName} rather than wait for its timeout.`);
+      void requestCancel(ctx, build.templateName);
+    },
+  });
   let end: RunEnd;
   try {
     end = await followRun(azure, {
@@ -135,6 +145,24 @@ async function buildFailure(ctx: RunContext, templateName: string, end: RunEnd, 
   // The customizer the log was in names the failing one when packer failed or the build timed out (a
   // failure in distribution comes after every customizer ran).
   const customizer = log?.customizer && (timedOut || /packer|customiz/i.test(end.message)) ? log.customizer : undefined;
+  const stuck = log?.stuck;
+  if (stuck) {
+    const lead =
+      `Stuck build canceled: ${stuck.title}, in customizer ${stuck.customizer}. The action asked Image Builder to cancel the build of ${templateName} ` +
+      `instead of waiting for build-timeout-minutes (${timeoutMinutes}); it ended ${end.runState} and no version was published. Troubleshooting: ${stuck.troubleshooting}`;
+    return new BuildFailedError(
+      lead + (template?.exactStagingResourceGroup ? ` Staging resource group: ${template.exactStagingResourceGroup}.` : ""),
+      [
+        `Stuck: ${stuck.title}`,
+        `Customizer: ${stuck.customizer}`,
+        `Troubleshooting: ${stuck.troubleshooting}`,
+        `Run state: ${end.runState}`,
+        ...(template?.exactStagingResourceGroup ? [`Staging resource group: ${template.exactStagingResourceGroup}`] : []),
+        ...(logUrl ? [`Build log: ${logUrl}`] : []),
+      ],
+      log,
+    );
+  }
   const details = [
     `Run state: ${end.runState}`,
     `Image Builder: ${end.message || "(no message)"}`,

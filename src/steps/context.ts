@@ -27,6 +27,11 @@ export interface RunContext {
   earlierLog?: EarlierLogReader;
   /** Takes every line of this build's customization.log as the live log reads it (Windows updates, inventory). */
   logFacts?: { line(line: string): void };
+  /**
+   * Milliseconds one minute lasts for the build log's clocks (`stall-minutes`, the log's own polls):
+   * 60000, except in tests against the emulator, which scales a build minute down (main.ts: MINUTE_MS_VARIABLE).
+   */
+  minuteMs?: number;
 }
 
 /** The gallery image definition of a run, as the gateway's version calls take it. */
