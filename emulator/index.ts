@@ -460,5 +460,6 @@ class EmulatorImpl implements Emulator {
 function stagingGroupOf(template: Record<string, unknown>): StagingGroup[] {
   const props = isRecord(template.properties) ? template.properties : {};
   const id = typeof props.exactStagingResourceGroup === 'string' ? props.exactStagingResourceGroup : '';
-  return id ? [{ id, location: String(template.location ?? 'westeurope') }] : [];
+  const tags = isRecord(props.managedResourceTags) ? Object.fromEntries(Object.entries(props.managedResourceTags).map(([k, v]) => [k, String(v)])) : undefined;
+  return id ? [{ id, location: String(template.location ?? 'westeurope'), ...(tags ? { tags } : {}) }] : [];
 }

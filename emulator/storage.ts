@@ -41,6 +41,11 @@ export interface StagingGroup {
   /** `/subscriptions/<id>/resourceGroups/<name>`. */
   id: string;
   location: string;
+  /**
+   * The template's `managedResourceTags`: imagebuilder.json 2025-10-01, "Tags that will be applied to the
+   * resource group and/or resources created by the service" (here: on the staging storage account).
+   */
+  tags?: Record<string, string>;
 }
 
 /** What the emulator wrote to one build's customization.log. */
@@ -189,7 +194,7 @@ export class Storage implements BuildLogWriter {
       name: account.name,
       type: 'Microsoft.Storage/storageAccounts',
       location: group.location,
-      tags: {},
+      tags: { ...group.tags },
       properties: {
         keyCreationTime: { key1: this.created.get(k), key2: this.created.get(k) },
         privateEndpointConnections: [],

@@ -41,7 +41,7 @@ describe("distribution and build VM inputs, end to end", () => {
     assert.deepEqual(put.properties.managedResourceTags, { costCenter: "4711", owner: "avd-team" });
     assert.deepEqual(put.properties.vmProfile.userAssignedIdentities, [buildVmIdentity]);
     const distributor = put.properties.distribute[0];
-    assert.equal(distributor.replicationMode, "Full");
+    assert.equal(distributor.replicationMode, undefined, "Full is Image Builder's default: omitted");
     assert.deepEqual(distributor.targetRegions, [
       { name: "westeurope", replicaCount: 2, storageAccountType: "Standard_ZRS" },
       { name: "northeurope", replicaCount: 1, storageAccountType: "Standard_LRS" },

@@ -3,6 +3,9 @@
  * - Subscriptions_ListLocations (2022-12-01) gives a region with availability zones its
  *   `availabilityZoneMappings` (logical zone → physical zone), in the shape of the spec's GetLocations.json
  *   example; a region without zones has none.
+ * - a template's `managedResourceTags` are on the resources Image Builder creates in the staging group
+ *   (imagebuilder.json 2025-10-01: "Tags that will be applied to the resource group and/or resources
+ *   created by the service"), here its storage account;
  * - Standard_ZRS replicas in a region without zones fail the build late, at Distributing, after the whole
  *   build (Azure/avdaccelerator PR #289: a West US ZRS build failed). The action's preflight refuses it
  *   before any write (__tests__/e2e/distribution-inputs.test.ts); these tests bypass the product.
@@ -11,9 +14,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
+import { startAzurite, type Azurite } from '../../emulator/azurite.ts';
 import { startEmulator, type AvdDefaults, type Emulator } from '../../emulator/index.ts';
 import { trustEmulator } from '../helpers/emulator-trust.ts';
-import { FAST_RETRY, POLL_MS, avdTemplate, computeClient, imageBuilderClient, secretCredential } from '../helpers/emulator-clients.ts';
+import { FAST_RETRY, POLL_MS, avdTemplate, computeClient, imageBuilderClient, raw, secretCredential } from '../helpers/emulator-clients.ts';
 
 const EXAMPLE = JSON.parse(
   readFileSync(new URL('../fixtures/azure-specs/specification/resources/resource-manager/Microsoft.Resources/subscriptions/stable/2022-12-01/examples/GetLocations.json', import.meta.url), 'utf8'),
@@ -99,5 +103,34 @@ describe('emulator: availability zones and zone-redundant replicas', () => {
     assert.equal(shallow.runState, 'Succeeded', shallow.message);
     const shallowVersion = await computeClient(emu).galleryImageVersions.get(avd.resourceGroup, avd.gallery, avd.imageDefinition, '2.0.2');
     assert.equal(shallowVersion.publishingProfile!.replicationMode, 'Shallow');
+  });
+});
+
+describe('emulator: managedResourceTags on the staging resources', () => {
+  let emu: Emulator;
+  let avd: AvdDefaults;
+  let azurite: Azurite;
+  let untrust: () => void;
+  before(async () => {
+    azurite = await startAzurite();
+    emu = await startEmulator({ lroRetryAfterSeconds: null, azurite });
+    untrust = trustEmulator(emu);
+    avd = emu.seedAvdDefaults();
+  });
+  after(async () => {
+    untrust();
+    await emu.close();
+    await azurite.stop();
+  });
+
+  it("a template's managedResourceTags are on the staging storage account", async () => {
+    const client = imageBuilderClient(emu);
+    const template = avdTemplate({ identityId: avd.identityId, galleryImageId: `${avd.galleryId}/images/${avd.imageDefinition}/versions/2.1.0` });
+    template.managedResourceTags = { costCenter: '4711' };
+    const created = await client.virtualMachineImageTemplates.createOrUpdate(avd.resourceGroup, 'tagged-staging', template, { updateIntervalInMs: POLL_MS });
+    const staging = created.exactStagingResourceGroup!;
+    const list = await raw(emu, 'GET', `${staging}/providers/Microsoft.Storage/storageAccounts?api-version=2023-05-01`);
+    assert.equal(list.status, 200, list.text);
+    assert.deepEqual(list.body.value.map((a: { tags: Record<string, string> }) => a.tags), [{ costCenter: '4711' }]);
   });
 });

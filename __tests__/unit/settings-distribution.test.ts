@@ -86,8 +86,9 @@ describe("target-regions: region=replicas:StorageType", () => {
 });
 
 describe("replication-mode", () => {
-  it("defaults to Full and reaches the distributor; Shallow too, in any case", () => {
+  it("defaults to Full, which the distributor omits (Image Builder's default); Shallow, in any case, reaches it", () => {
     assert.equal(parse({}).replicationMode, "Full");
+    assert.equal("replicationMode" in (buildTemplatePlan(parse({ "replication-mode": "full" }), SOURCE, VERSION).template.distribute![0] as object), false);
     const shallow = parse({ "replication-mode": "shallow" });
     assert.equal(shallow.replicationMode, "Shallow");
     const distributor = buildTemplatePlan(shallow, SOURCE, VERSION).template.distribute![0] as { replicationMode?: string };

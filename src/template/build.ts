@@ -145,8 +145,9 @@ export function buildDistributor(
       replicaCount: region.replicaCount,
       storageAccountType: region.storageAccountType ?? settings.storageAccountType,
     })),
-    // imagebuilder.json 2025-10-01 ImageTemplateSharedImageDistributor.replicationMode (Full | Shallow).
-    replicationMode: settings.replicationMode,
+    // imagebuilder.json 2025-10-01 ImageTemplateSharedImageDistributor.replicationMode: "Omit to use the
+    // default (Full)", so a Full template keeps the body it always had.
+    ...(settings.replicationMode === "Full" ? {} : { replicationMode: settings.replicationMode }),
   };
 }
 
