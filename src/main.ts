@@ -25,6 +25,7 @@ import { type Settings, parseSettings } from "./settings.ts";
 import { BUILD_STATE } from "./steps/build.ts";
 import { PreflightError } from "./steps/preflight.ts";
 import { scheduleSkipReason } from "./steps/decisions.ts";
+import { cleanUpOlderTemplates } from "./steps/templates.ts";
 import { clockOf, scheduleGate } from "./steps/schedule-gate.ts";
 
 /** Environment variable dist/post-job.js sets to `post` (scripts/build.ts writes that shim). */
@@ -69,6 +70,8 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     const report = await runPipeline(ctx);
     setOutputs(host, outputsOf(report));
     await host.writeSummary(summaryOf(report, settings) + changelogOf(report));
+    // Only now, with outputs and summary written: bounded, and a failure is a warning (issue 10 rule 9).
+    if (report.templateCleanup) await cleanUpOlderTemplates(ctx, report.templateCleanup.imageDefinitionId, report.templateCleanup.keep);
     if (report.pruneFailures.length) {
       host.setFailed(`Image version ${report.imageVersion} was published, but deleting ${report.pruneFailures.map((f) => f.version).join(", ")} failed (see above).`);
       return 1;

@@ -61,8 +61,13 @@ export interface RunReport {
   prunedVersions: string[];
   /** Deletions that failed, with Azure's message. */
   pruneFailures: { version: string; message: string }[];
-  /** Older templates of this image definition deleted (or, in a dry run, to be deleted). */
+  /** Older templates of this image definition deleted before the build (staging resource group), or, in a dry run, to be deleted. */
   collectedTemplates: string[];
+  /**
+   * Older templates to garbage-collect once the outputs and the summary are written (a finished build):
+   * the image definition and the template to keep (`cleanUpOlderTemplates`, bounded, warnings only).
+   */
+  templateCleanup?: { imageDefinitionId: string; keep: string };
   /** Preflight checks (none when attaching to a submitted build). */
   preflight: PreflightCheck[];
   /** How the version was chosen, in words (empty when attaching). */
@@ -181,10 +186,8 @@ async function finish(
   };
   const changelog = diffStates(previous?.state, state, previous?.unavailable);
   const imageVersionId = await host.group(`Version: ${versionOf(plan)}`, () => publishVersion(ctx, plan, source, end, previous?.state.version));
-  const pruned = await host.group("Prune", async () => ({
-    ...(await pruneVersions(ctx, versionOf(plan))),
-    collectedTemplates: await collectOlderTemplates(ctx, plan.imageDefinitionId, plan.name),
-  }));
+  // Older templates go after the outputs and the summary (main.ts, `templateCleanup`): cleanup never holds the job.
+  const pruned = await host.group("Prune", () => pruneVersions(ctx, versionOf(plan)));
   return {
     dryRun: false,
     source,
@@ -201,6 +204,8 @@ async function finish(
     state,
     notes: [...(run.build.adopted ? [run.build.adopted] : []), ...(end.failedReads ? [`Following the build, ${describeFailedReads(end.failedReads)}; the build was followed to its end.`] : [])],
     ...pruned,
+    collectedTemplates: [],
+    templateCleanup: { imageDefinitionId: plan.imageDefinitionId, keep: plan.name },
   };
 }
 

@@ -95,6 +95,9 @@ export function summaryOf(report: RunReport, settings: Settings): string {
   if (report.collectedTemplates.length) {
     lines.push(`Older image templates ${report.dryRun ? "to delete" : "deleted"}: ${report.collectedTemplates.map((t) => `\`${t}\``).join(", ")}`, "");
   }
+  if (report.templateCleanup) {
+    lines.push("Older image templates of this image definition are deleted after this summary, within minutes; the log says which. What cannot go now is retried by the next run.", "");
+  }
   return lines.join("\n");
 }
 

@@ -81,8 +81,8 @@ export interface AzureGateway {
   createTemplate(resourceGroup: string, name: string, template: ImageTemplate): Promise<ImageTemplate>;
   /** PATCHes `distribute`/`vmProfile`/`tags`/`identity` of an image template (waits for the LRO). */
   updateTemplate(resourceGroup: string, name: string, update: ImageTemplateUpdateParameters): Promise<ImageTemplate>;
-  /** Deletes an image template and its staging resources (DELETE, waits for the LRO). */
-  deleteTemplate(resourceGroup: string, name: string): Promise<void>;
+  /** Deletes an image template and its staging resources (DELETE, waits for the LRO; `abortSignal` stops the wait, not the deletion). */
+  deleteTemplate(resourceGroup: string, name: string, options?: CallOptions): Promise<void>;
   /** Starts a build (POST run) and returns once Azure accepted it (202), without waiting for the build. */
   startRun(resourceGroup: string, name: string): Promise<void>;
   /** Asks Azure to cancel a running build (POST cancel) and returns once accepted. */
@@ -175,8 +175,8 @@ export function createAzureGateway(credential: TokenCredential, subscriptionId: 
     async updateTemplate(resourceGroup, name, update) {
       return templates.update(resourceGroup, name, update, lro);
     },
-    async deleteTemplate(resourceGroup, name) {
-      await templates.delete(resourceGroup, name, lro);
+    async deleteTemplate(resourceGroup, name, options) {
+      await templates.delete(resourceGroup, name, { ...lro, abortSignal: options?.abortSignal });
     },
     async startRun(resourceGroup, name) {
       await templates.run(resourceGroup, name, lro).submitted();
