@@ -27,6 +27,7 @@ import { PreflightError } from "./steps/preflight.ts";
 import { scheduleSkipReason } from "./steps/decisions.ts";
 import { cleanUpOlderTemplates } from "./steps/templates.ts";
 import { clockOf, scheduleGate } from "./steps/schedule-gate.ts";
+import { inapplicableInputs, inapplicableWarning } from "./steps/mode-inputs.ts";
 
 /** Environment variable dist/post-job.js sets to `post` (scripts/build.ts writes that shim). */
 const STAGE_VARIABLE = "AVD_IMAGE_ACTION_STAGE";
@@ -49,6 +50,7 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
   let settings: Settings | undefined;
   try {
     settings = parseSettings(host.getInput, host.inputLabel);
+    for (const found of inapplicableInputs(host.getInput, settings)) host.warning(inapplicableWarning(found, host.inputLabel));
     const now = clockOf();
     const notToday = settings.mode === "promote" ? scheduleSkipReason(settings, host.manualTrigger, now()) : undefined;
     if (notToday) return await skipForSchedule(host, settings, notToday);
@@ -64,7 +66,7 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     if (settings.mode === "promote") {
       const promoted = await runPromote(ctx);
       setOutputs(host, { "image-version": promoted.version.name, "image-version-id": promoted.version.id, "run-state": promoted.runState, skipped: String(promoted.runState === "Skipped") });
-      await host.writeSummary(`## AVD image: ${settings.imageDefinition} ${promoted.version.name} — ${promoted.runState.toLowerCase()}\n\n${promoted.reason}\n`);
+      await host.writeSummary(`## AVD image: ${settings.imageDefinition} ${promoted.version.name} — ${promoted.runState === "DryRun" ? "dry run, nothing written" : promoted.runState.toLowerCase()}\n\n${promoted.reason}\n`);
       return 0;
     }
     const report = await runPipeline(ctx);
@@ -102,9 +104,9 @@ function minuteMs(): number {
   return Number.isInteger(value) && value >= 10 && value <= 60_000 ? value : 60_000;
 }
 
-/** Sets every output: the given values, `[]` for `pruned-versions` and '' for the rest when not given. */
+/** Sets every output: the given values, `[]` for `pruned-versions` and `planned-deletions` and '' for the rest when not given. */
 function setOutputs(host: Host, values: Partial<Record<OutputName, string>>): void {
-  for (const name of OUTPUT_NAMES) host.setOutput(name, values[name] ?? (name === "pruned-versions" ? "[]" : name === "skipped" ? "false" : ""));
+  for (const name of OUTPUT_NAMES) host.setOutput(name, values[name] ?? (name === "pruned-versions" || name === "planned-deletions" ? "[]" : name === "skipped" ? "false" : ""));
 }
 
 /**

@@ -111,7 +111,7 @@ export async function runPipeline(ctx: RunContext): Promise<RunReport> {
         imageVersionId: plan.imageVersionId,
         runState: "DryRun",
         retention,
-        prunedVersions: retention.filter((v) => v.action === "delete").map((v) => v.version.name),
+        prunedVersions: [], // nothing is deleted in a dry run: the plan is the `planned-deletions` output
         collectedTemplates: collectable,
         changelog: diffStates(previous?.state, state, previous?.unavailable),
         state,
@@ -242,7 +242,7 @@ async function makePlan(ctx: RunContext) {
   }
   const current = await settledTemplate(ctx, plan.name);
   const templateAction: TemplateUse = isRunning(current) ? "adopt" : decideTemplateAction(current, plan.name, plan.imageVersionId);
-  host.info(`Image template: ${plan.name} (${describeUse(templateAction)})`);
+  host.info(`Image template: ${plan.name} (${describeUse(templateAction, settings.dryRun)})`);
   return { source, plan, templateAction, existing, preflight: checked.checks, versionDecision, previous, current };
 }
 
@@ -288,24 +288,25 @@ function sourceOf(template: ImageTemplate, configured: RunContext["settings"]["s
   return { pinned: source as ResolvedSource["pinned"], exactVersion, display };
 }
 
-/** How the run uses the template, in words. */
-function describeUse(use: TemplateUse): string {
+/** How the run uses the template, in words (a dry run says what it would do). */
+function describeUse(use: TemplateUse, dryRun = false): string {
   if (use === "attach") return "attach";
-  if (use === "adopt") return "adopt: it is building this run's image right now; follow that build and finish it";
-  return describeAction(use);
+  if (use === "adopt") return `${dryRun ? "would adopt" : "adopt"}: it is building this run's image right now; follow that build and finish it`;
+  return describeAction(use, dryRun);
 }
 
-/** The plan of a run in lines of text (the dry run prints them). */
+/** The plan of a dry run in lines of text: what it would create, upload and delete (nothing is written). */
 export function describePlan(report: RunReport): string[] {
+  const verdict = { delete: "would delete", keep: "would keep", protect: "protected" } as const;
   return [
     `Source: ${report.source.display} → ${report.source.exactVersion}`,
-    `Image template: ${report.plan.name} — ${describeUse(report.templateAction)}`,
-    `Image version: ${report.imageVersion} (${report.imageVersionId})`,
+    `Image template: ${report.plan.name} — ${describeUse(report.templateAction, true)}`,
+    `Image version: would create ${report.imageVersion} (${report.imageVersionId})`,
     `Target regions: ${regionsOf(report.plan).join(", ") || "—"}`,
-    ...(report.plan.uploads ?? []).map((u) => `Repository script ${u.path}: uploaded to ${u.url} unless a blob with sha256 ${u.sha256.slice(0, 12)}… is already there`),
+    ...(report.plan.uploads ?? []).map((u) => `Repository script ${u.path}: would upload to ${u.url} unless a blob with sha256 ${u.sha256.slice(0, 12)}… is already there`),
     `Retention:`,
-    ...report.retention.map((v) => `  ${v.action.padEnd(7)} ${v.version.name} — ${v.reason}`),
-    report.collectedTemplates.length ? `Older templates to delete: ${report.collectedTemplates.join(", ")}` : "Older templates to delete: none",
+    ...report.retention.map((v) => `  ${verdict[v.action].padEnd(12)} ${v.version.name} — ${v.reason}`),
+    report.collectedTemplates.length ? `Older templates: would delete ${report.collectedTemplates.join(", ")}` : "Older templates: none to delete",
   ];
 }
 

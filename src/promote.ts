@@ -2,7 +2,7 @@
  * `mode: promote` — the second half of a staged rollout. A version built with `exclude-from-latest: true`
  * is tested on a validation host pool; a later run promotes it: `excludeFromLatest` goes false, so
  * VMs deployed from "latest" get it, and two tags say when and by which run. Nothing else is written:
- * no template, no build, no pruning. Compute galleries api-version 2025-12-03
+ * no template, no build, no pruning (and with `dry-run`, nothing at all: it says what it would promote). Compute galleries api-version 2025-12-03
  * (GalleryImageVersions_ListByGalleryImage, GalleryImageVersions_Update).
  */
 import type { ImageVersionInfo } from "./azure/gateway.ts";
@@ -22,8 +22,8 @@ export const PROMOTION_TAGS = {
 /** What a promote run decided and did. */
 export interface PromoteReport {
   version: ImageVersionInfo;
-  /** `Promoted`, or `Skipped` (too young, or already in latest). */
-  runState: "Promoted" | "Skipped";
+  /** `Promoted`, `Skipped` (too young, or already in latest), or `DryRun` (would promote; nothing written). */
+  runState: "Promoted" | "Skipped" | "DryRun";
   reason: string;
 }
 
@@ -61,6 +61,11 @@ export async function runPromote(ctx: RunContext, now: Date = new Date()): Promi
       const reason = `image version ${version.name} is ${ageDays.toFixed(1)} days old; promote-after-days is ${settings.promoteAfterDays}. It stays staged.`;
       host.info(reason);
       return { version, runState: "Skipped", reason };
+    }
+    if (settings.dryRun) {
+      const reason = `dry run: would include image version ${version.name} in latest (staged ${ageDays.toFixed(1)} days); nothing was written.`;
+      host.info(reason);
+      return { version, runState: "DryRun", reason };
     }
     const origin = host.provenance();
     const tags = {

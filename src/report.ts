@@ -1,7 +1,10 @@
 /**
  * The run's outputs and its job summary (markdown), from a RunReport. Pure.
  */
+import type { ImageTemplateSharedImageDistributor } from "@azure/arm-imagebuilder";
 import { type RunReport, regionsOf } from "./pipeline.ts";
+import type { TemplatePlan } from "./template/build.ts";
+import { sortNewestFirst } from "./versioning.ts";
 import type { BuildLogExcerpt } from "./errors.ts";
 import type { Settings } from "./settings.ts";
 import { renderChangelog } from "./changelog/render.ts";
@@ -15,13 +18,17 @@ export const OUTPUT_NAMES = [
   "source-image-version",
   "run-state",
   "pruned-versions",
+  "planned-deletions",
   "skipped",
   "changelog",
 ] as const;
 
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
-/** The value of every output for a report. `pruned-versions` is a JSON array of `X.Y.Z` strings. */
+/**
+ * The value of every output for a report. `pruned-versions` (what was deleted) and `planned-deletions`
+ * (what the retention plan deletes: in a dry run what it would delete) are JSON arrays of `X.Y.Z` strings.
+ */
 export function outputsOf(report: RunReport): Record<OutputName, string> {
   return {
     "image-version": report.imageVersion,
@@ -31,6 +38,7 @@ export function outputsOf(report: RunReport): Record<OutputName, string> {
     "source-image-version": report.source.exactVersion,
     "run-state": report.runState,
     "pruned-versions": JSON.stringify(report.prunedVersions),
+    "planned-deletions": JSON.stringify(report.retention.filter((v) => v.action === "delete").map((v) => v.version.name)),
     skipped: String(report.runState === "Skipped"),
     changelog: changelogOf(report),
   };
@@ -49,36 +57,52 @@ function minutesBetween(start?: Date, end?: Date): string {
   return start && end ? `${((end.getTime() - start.getTime()) / 60_000).toFixed(1)} min` : "—";
 }
 
-/** The job summary: a table of the version, source, template, duration, regions and retention. */
+/**
+ * The job summary of a run, for people: the headline first ("1.10.1 is now latest in galAvd/win11-avd-m365",
+ * or "staged, excluded from latest"; a dry run says what it would create), then the version ID, the target
+ * regions, what went into the image, retention, and the preflight table — collapsed when all green.
+ */
 export function summaryOf(report: RunReport, settings: Settings): string {
+  const where = `${settings.galleryName}/${settings.imageDefinition}`;
   if (report.skipReason) {
     return `## AVD image: ${settings.imageDefinition} — nothing built\n\nSkipped: ${report.skipReason}\n\nCurrent version: \`${report.imageVersion}\`\n`;
   }
-  const title = report.dryRun
-    ? `## AVD image: dry run for ${settings.imageDefinition} ${report.imageVersion}`
-    : `## AVD image: ${settings.imageDefinition} ${report.imageVersion} ${report.runState === "Succeeded" ? "published" : report.runState}`;
   if (report.runState === "Running") {
     return `## AVD image: ${settings.imageDefinition} ${report.imageVersion} submitted\n\nThe build of \`${report.plan.name}\` goes on in Azure (wait: false). ` +
       `A later step with the same inputs and \`attach: true\` finishes it.\n`;
   }
+  const dry = report.dryRun;
+  const excluded = distributorOf(report.plan)?.excludeFromLatest ?? settings.excludeFromLatest;
+  const higher = sortNewestFirst(report.retention.map((v) => v.version.name)).find((name) => name !== report.imageVersion);
+  const isHighest = !higher || sortNewestFirst([higher, report.imageVersion])[0] === report.imageVersion;
+  // Azure Compute Gallery's "latest" is the highest version number not excluded from latest.
+  const standing = excluded ? "staged, excluded from latest" : isHighest ? "latest" : `not latest: ${higher} has a higher version number`;
+  const headline = dry
+    ? `## Dry run: would create ${report.imageVersion} in ${where} (${standing === "latest" ? "would be latest" : standing}); nothing was written`
+    : report.runState !== "Succeeded"
+      ? `## ${report.imageVersion} in ${where}: ${report.runState}`
+      : standing === "latest"
+        ? `## ${report.imageVersion} is now latest in ${where}`
+        : `## ${report.imageVersion} published in ${where}: ${standing}`;
+  const templateUse = dry
+    ? { reuse: "would reuse", recreate: "would recreate", create: "would create", attach: "attach", adopt: "would adopt its running build" }[report.templateAction]
+    : { reuse: "reused", recreate: "recreated", create: "created", attach: "attached", adopt: "adopted its running build" }[report.templateAction];
+  const deleted = report.retention.filter((v) => v.action === "delete").map((v) => v.version.name);
   const rows: [string, string][] = [
-    ["Image version", `\`${report.imageVersion}\` — ${report.versionDecision}`],
-    ["Gallery", `${settings.galleryName} / ${settings.imageDefinition}`],
+    ["Version ID", `\`${report.imageVersionId}\``],
+    ["Target regions", regionsOf(report.plan).join(", ") || "—"],
+    ["Version", `\`${report.imageVersion}\` — ${report.versionDecision}`],
     ["Source", `${report.source.display}<br>exact: \`${report.source.exactVersion}\``],
-    ["Image template", `\`${report.plan.name}\` (${{ reuse: "reused", recreate: "recreated", create: "created", attach: "attached", adopt: "adopted its running build" }[report.templateAction]})`],
-    ["Build duration", minutesBetween(report.buildStart, report.buildEnd)],
-    ["Target regions", regionsOf(report.plan).join(", ")],
-    ["Exclude from latest", String(settings.excludeFromLatest)],
-    ["Run state", report.runState],
-    ["Pruned versions", report.prunedVersions.length ? report.prunedVersions.join(", ") : "none"],
+    ["Image template", `\`${report.plan.name}\` (${templateUse})`],
+    ...(dry ? [] : [["Build duration", minutesBetween(report.buildStart, report.buildEnd)] as [string, string]]),
+    dry
+      ? ["Would delete", deleted.length ? deleted.join(", ") : "none"]
+      : ["Deleted versions", report.prunedVersions.length ? report.prunedVersions.join(", ") : "none"],
     ...(report.notes ?? []).map((note): [string, string] => ["Note", note]),
   ];
-  const lines = [title, "", "| | |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${v} |`), ""];
-  if (report.preflight.length) {
-    lines.push("### Preflight", "", "| Check | Result | Detail |", "|---|---|---|");
-    for (const check of report.preflight) lines.push(`| ${check.check} | ${{ ok: "✔ ok", warning: "⚠ warning", failed: "✖ failed" }[check.status]} | ${check.detail} |`);
-    lines.push("");
-  }
+  const lines = [headline, "", "| | |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${v} |`), ""];
+  const content = contentOf(report.plan);
+  if (content.length) lines.push("### What went into the image", "", ...content, "");
   if (report.retention.length) {
     lines.push(`### Retention (keep-versions: ${settings.keepVersions})`, "", "| Version | Decision | Why |", "|---|---|---|");
     for (const verdict of report.retention) {
@@ -86,19 +110,63 @@ export function summaryOf(report: RunReport, settings: Settings): string {
       const decision = failed
         ? "delete failed"
         : verdict.action === "delete"
-          ? report.dryRun ? "would delete" : "deleted"
-          : verdict.action === "protect" ? "protected" : "kept";
+          ? dry ? "would delete" : "deleted"
+          : verdict.action === "protect" ? "protected" : dry ? "would keep" : "kept";
       lines.push(`| ${verdict.version.name} | ${decision} | ${failed ? failed.message : verdict.reason} |`);
     }
     lines.push("");
   }
   if (report.collectedTemplates.length) {
-    lines.push(`Older image templates ${report.dryRun ? "to delete" : "deleted"}: ${report.collectedTemplates.map((t) => `\`${t}\``).join(", ")}`, "");
+    lines.push(`Older image templates ${dry ? "it would delete" : "deleted"}: ${report.collectedTemplates.map((t) => `\`${t}\``).join(", ")}`, "");
+  }
+  if (report.preflight.length) {
+    const table = ["| Check | Result | Detail |", "|---|---|---|", ...report.preflight.map((c) => `| ${c.check} | ${{ ok: "✔ ok", warning: "⚠ warning", failed: "✖ failed" }[c.status]} | ${c.detail} |`)];
+    const green = report.preflight.every((c) => c.status === "ok");
+    if (green) lines.push(`<details><summary>Preflight: all ${report.preflight.length} checks passed</summary>`, "", ...table, "", "</details>", "");
+    else lines.push("### Preflight", "", ...table, "");
   }
   if (report.templateCleanup) {
     lines.push("Older image templates of this image definition are deleted after this summary, within minutes; the log says which. What cannot go now is retried by the next run.", "");
   }
   return lines.join("\n");
+}
+
+/** The SharedImage distributor of a plan. */
+function distributorOf(plan: TemplatePlan): ImageTemplateSharedImageDistributor | undefined {
+  return plan.template.distribute?.find((d): d is ImageTemplateSharedImageDistributor => d.type === "SharedImage");
+}
+
+/**
+ * What went into the image, one line per kind, from the template's customizers (by the names the
+ * template builder gives them): AVD built-in steps, safety steps, scripts, Windows Update, others.
+ */
+export function contentOf(plan: TemplatePlan): string[] {
+  const customizers = plan.template.customize ?? [];
+  const avd: string[] = [];
+  const safety: string[] = [];
+  const scripts: string[] = [];
+  const other: string[] = [];
+  let updates = 0;
+  let restarts = 0;
+  for (const c of customizers) {
+    const name = c.name ?? c.type;
+    if (c.type === "WindowsRestart") restarts += 1;
+    else if (c.type === "WindowsUpdate") updates += 1;
+    else if (name.startsWith("avdBuiltInScript_")) {
+      const step = name.slice("avdBuiltInScript_".length).replace(/-parameter$/, "");
+      if (!avd.includes(step)) avd.push(step);
+    } else if (name.startsWith("safety-")) safety.push(name.slice("safety-".length));
+    else if (/^(repo-script-|script-\d+-|inline-script$)/.test(name)) scripts.push(name);
+    else other.push(name);
+  }
+  const lines: string[] = [];
+  if (avd.length) lines.push(`- AVD built-in steps (${avd.length}): ${avd.join(", ")}`);
+  if (scripts.length) lines.push(`- Scripts: ${scripts.map((n) => `\`${n}\``).join(", ")}`);
+  if (other.length) lines.push(`- Other customizers: ${other.map((n) => `\`${n}\``).join(", ")}`);
+  if (updates) lines.push(`- Windows Update: ${updates} pass${updates === 1 ? "" : "es"}`);
+  if (safety.length) lines.push(`- Windows 11 safety steps: ${safety.join(", ")}`);
+  if (customizers.length) lines.push(`- ${customizers.length} customizers in all, ${restarts} of them restarts`);
+  return lines;
 }
 
 /**

@@ -380,6 +380,7 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
   const wait = check("wait", booleanInput, "must be 'true' or 'false'.");
   const attach = check("attach", booleanInput, "must be 'true' or 'false'.");
   if (wait === false && attach === true) fail("attach", "cannot be 'true' with 'wait: false': one step submits (wait: false), a later step attaches (attach: true).");
+  if (attach === true && input("dry-run") === "true") fail("dry-run", `cannot be 'true' with '${label("attach")}: true': attaching publishes the version the submitted build makes. Plan with a dry run of the submitting step instead.`);
   const mode = check("mode", z.enum(["build", "promote"]), "must be 'build' (build, version, tag, prune) or 'promote' (include a staged version in latest).");
   const promoteAfterDays = check("promote-after-days", wholeNumber(0, 3650), "must be a whole number of days (0 = promote at any age).");
   const endOfLifeDays = check("end-of-life-days", wholeNumber(0, 36_500), "must be a whole number of days after the build (0 = no end-of-life date).");

@@ -15,7 +15,7 @@ import { type AdoScenario, findNode, startAdoScenario } from "./scenario.ts";
 import { buildRunning, cancelRequests, templateDeletes } from "../helpers/builds.ts";
 
 const TAG = "avd-image-action";
-const OUTPUTS = ["imageVersion", "imageVersionId", "templateName", "templateReused", "sourceImageVersion", "runState", "skipped", "prunedVersions", "changelog"];
+const OUTPUTS = ["imageVersion", "imageVersionId", "templateName", "templateReused", "sourceImageVersion", "runState", "skipped", "prunedVersions", "plannedDeletions", "changelog"];
 
 
 
@@ -39,8 +39,8 @@ function assertSucceeded(run: TaskRun, version: string): void {
   const [summary] = run.summaries;
   assert.ok(!relative(run.tempDirectory, summary!.path).startsWith(".."), `${summary!.path} is in AGENT_TEMPDIRECTORY`);
   assert.match(summary!.path, /\.md$/);
-  assert.match(summary!.content, new RegExp(`^## AVD image: win11-avd-m365 ${version.replace(/\./g, "\\.")} published`, "m"));
-  assert.match(summary!.content, new RegExp(`\\| Image version \\| \`${version.replace(/\./g, "\\.")}\` — .+ \\|`));
+  assert.match(summary!.content, new RegExp(`^## ${version.replace(/\./g, "\\.")} is now latest in galAvd/win11-avd-m365$`, "m"));
+  assert.match(summary!.content, new RegExp(`\\| Version \\| \`${version.replace(/\./g, "\\.")}\` — .+ \\|`));
   // Progress follows the build phases, forward only, within 1-100.
   assert.ok(run.progress.length >= 1, "task.setprogress during the build");
   for (const [i, p] of run.progress.entries()) {

@@ -44,7 +44,11 @@ describe("GitHub Action, end to end against the emulator", () => {
       const body = put!.body as { properties: { distribute: { galleryImageId: string }[]; source: { version: string } } };
       assert.match(body.properties.distribute[0]!.galleryImageId, /\/versions\/1\.0\.0$/, "explicit versioning in the distributor");
       assert.equal(body.properties.source.version, "26100.10000.250610");
-      assert.match(run.summary, /\| Image version \| `1\.0\.0` — .patch. after no existing version \|/);
+      assert.match(run.summary, /\| Version \| `1\.0\.0` — .patch. after no existing version \|/);
+      assert.match(run.summary, /^## 1\.0\.0 is now latest in galAvd\/win11-avd-m365$/m, "the headline comes first");
+      assert.equal(run.summary.split("\n")[0], "## 1.0.0 is now latest in galAvd/win11-avd-m365");
+      assert.match(run.summary, /<details><summary>Preflight: all \d+ checks passed<\/summary>/, "an all-green preflight is collapsed");
+      assert.match(run.summary, /### What went into the image\n\n- Scripts: `inline-script`/);
       assert.match(run.stdout, /Build phase: Customizing/);
     });
 
@@ -141,11 +145,17 @@ describe("GitHub Action, end to end against the emulator", () => {
       assert.equal(run.exitCode, 0, run.stdout + run.stderr);
       assert.deepEqual(s.emu.writeRequests(), []);
       assert.ok(s.emu.requests.some((r) => r.method === "GET"), "the plan was made from Azure's state");
-      assert.match(run.stdout, /Image template: win11-avd-m365-[0-9a-f]{12} — create/);
-      assert.match(run.stdout, /Image version: 1\.10\.1/);
-      assert.match(run.stdout, /delete +1\.9\.0/);
-      assert.match(run.stdout, /delete +1\.2\.0/);
+      assert.match(run.stdout, /Image template: win11-avd-m365-[0-9a-f]{12} — would create/);
+      assert.match(run.stdout, /Image version: would create 1\.10\.1/);
+      assert.match(run.stdout, /would delete +1\.9\.0/);
+      assert.match(run.stdout, /would delete +1\.2\.0/);
+      assert.match(run.stdout, /would keep +1\.10\.0/);
+      assert.doesNotMatch(run.stdout + run.summary, /\((created|deleted)\)|\| deleted \|/, "a dry run never says it did");
       assert.equal(run.outputs["run-state"], "DryRun");
+      assert.equal(run.outputs["pruned-versions"], "[]", "nothing was deleted");
+      assert.deepEqual(JSON.parse(run.outputs["planned-deletions"]!).sort(), ["1.2.0", "1.9.0"]);
+      assert.match(run.summary, /would create/);
+      assert.match(run.summary, /\| 1\.9\.0 \| would delete \|/);
       assert.deepEqual(versionNames(s), ["1.10.0", "1.2.0", "1.9.0"]);
     });
   });

@@ -27,6 +27,18 @@ describe("staged rollout, end to end", () => {
     assert.ok(days > 89 && days <= 90, `end of life in ${days} days`);
     assert.ok(version("1.0.0"), "1.0.0 is the newest version in latest: protected from keep-versions 1");
     assert.match(run.summary, /\| 1\.0\.0 \| protected \| newest version not excluded from latest/);
+    assert.equal(run.summary.split("\n")[0], "## 1.0.1 published in galAvd/win11-avd-m365: staged, excluded from latest");
+  });
+
+  it("a dry run of promote says what it would promote, warns of inputs promote ignores, and writes nothing", async () => {
+    s.emu.resetLog();
+    const run = await s.run({ mode: "promote", "dry-run": "true", "keep-versions": "3" });
+    assert.equal(run.exitCode, 0, run.stdout);
+    assert.equal(run.outputs["run-state"], "DryRun");
+    assert.match(run.stdout, /would include image version 1\.0\.1 in latest/);
+    assert.match(run.stdout, /^::warning::Inputs 'inline-script', 'keep-versions' have no effect with 'mode: promote'/m);
+    assert.deepEqual(s.emu.writeRequests(), []);
+    assert.equal(profile("1.0.1").excludeFromLatest, true);
   });
 
   it("does not promote a version younger than promote-after-days, and writes nothing", async () => {

@@ -62,8 +62,8 @@ describe("repository scripts, end to end against Azurite", () => {
     s.emu.resetLog();
     const dry = await s.run({ ...inputs, "dry-run": "true" }, { GITHUB_WORKSPACE: workspace });
     assert.equal(dry.exitCode, 0, dry.stdout);
-    assert.match(dry.stdout, /Repository script scripts\/Install-Apps\.ps1: uploaded to https:\/\/\S+\/avd-scripts\/[0-9a-f]{64}\/scripts\/Install-Apps\.ps1 unless/);
-    assert.match(dry.stdout, /Repository script installers\/agent\.msi: uploaded to/);
+    assert.match(dry.stdout, /Repository script scripts\/Install-Apps\.ps1: would upload to https:\/\/\S+\/avd-scripts\/[0-9a-f]{64}\/scripts\/Install-Apps\.ps1 unless/);
+    assert.match(dry.stdout, /Repository script installers\/agent\.msi: would upload to/);
     assert.deepEqual(s.emu.writeRequests(), []);
     assert.deepEqual(Object.keys(await blobs().catch(() => ({}))), []);
   });

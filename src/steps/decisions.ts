@@ -56,11 +56,12 @@ export function decideTemplateAction(current: ImageTemplate | undefined, name: s
 }
 
 /** A template action in words, for the log and the dry-run plan. */
-export function describeAction(action: TemplateAction): string {
+export function describeAction(action: TemplateAction, dryRun = false): string {
+  const would = dryRun ? "would " : "";
   return {
-    create: "create: no template with this content exists",
-    reuse: "reuse: same content, PATCH distribute and vmProfile",
-    recreate: "recreate: the existing one failed to provision",
+    create: `${would}create: no template with this content exists`,
+    reuse: `${would}reuse: same content, PATCH distribute and vmProfile`,
+    recreate: `${would}recreate: the existing one failed to provision`,
   }[action];
 }
 
