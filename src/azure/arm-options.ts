@@ -12,6 +12,7 @@
  */
 import type { PipelinePolicy, PipelineRequest, PipelineRetryOptions } from "@azure/core-rest-pipeline";
 import type { CloudEndpoints } from "../cloud.ts";
+import { reachabilityPolicy } from "./reachability.ts";
 
 /**
  * Retries of one ARM call (SDK `retryOptions`): 12 retries; 408/5xx back off exponentially from 1 s up to
@@ -73,7 +74,10 @@ export function throttleLogPolicy(log: ArmLog): PipelinePolicy {
 
 /** `retryOptions` and `additionalPolicies` for any ARM client (modular or classic). */
 export function armPipelineOptions(log?: ArmLog): { retryOptions: PipelineRetryOptions; additionalPolicies: { policy: PipelinePolicy; position: "perCall" | "perRetry" }[] } {
-  return { retryOptions: { ...ARM_RETRY }, additionalPolicies: log ? [{ policy: throttleLogPolicy(log), position: "perRetry" }] : [] };
+  return {
+    retryOptions: { ...ARM_RETRY },
+    additionalPolicies: [{ policy: reachabilityPolicy(), position: "perRetry" }, ...(log ? [{ policy: throttleLogPolicy(log), position: "perRetry" as const }] : [])],
+  };
 }
 
 /** Options of a TypeSpec "modular" ARM client (arm-compute 25, arm-imagebuilder 5, arm-resources 8...). */

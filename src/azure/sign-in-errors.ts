@@ -21,6 +21,7 @@
  */
 import { AZURE_CLOUDS, type AzureEnvironmentName } from "../cloud.ts";
 import type { InputName, Settings } from "../settings.ts";
+import { ARM_UNREACHABLE } from "./reachability.ts";
 
 /** What the explanation needs to know of the run. */
 export interface FailureContext {
@@ -103,9 +104,10 @@ export function explainAzureFailure(error: unknown, ctx: FailureContext): string
 
   const code = errorCode(error);
   const url = requestUrl(error);
-  if (code && UNREACHABLE.test(code) && url && sameOrigin(url, settings.cloud.armEndpoint)) {
+  if (code && (UNREACHABLE.test(code) || code === ARM_UNREACHABLE) && url && sameOrigin(url, settings.cloud.armEndpoint)) {
+    const cause = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET)\b/.exec(text)?.[1] ?? code;
     return (
-      `Cannot connect to Azure Resource Manager at ${settings.cloud.armEndpoint} (${code}). Check input '${label("arm-endpoint")}' ` +
+      `Cannot connect to Azure Resource Manager at ${settings.cloud.armEndpoint} (${cause}). Check input '${label("arm-endpoint")}' ` +
       `(leave it empty for the own endpoint of ${environmentOf(settings)}, ${AZURE_CLOUDS[environmentOf(settings)].armEndpoint}; set it only for a private endpoint or proxy), ` +
       `and that this ${ado ? "agent" : "runner"} can reach it (proxy, firewall, DNS).`
     );
