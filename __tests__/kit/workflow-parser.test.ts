@@ -11,10 +11,13 @@ import { parse } from "yaml";
 import { workflowErrors } from "../helpers/workflow-parser.ts";
 import { actionInputs, githubWorkflowFiles, read, readmeSection } from "./kit-helpers.ts";
 
-/** YAML code blocks of the README: their first line number and text. */
+/** YAML code blocks of the README (also those indented in a list item, dedented): first line number and text. */
 function readmeYamlBlocks(): { line: number; text: string }[] {
   const readme = read("README.md");
-  return [...readme.matchAll(/^```ya?ml\n([\s\S]*?)^```$/gm)].map((m) => ({ line: readme.slice(0, m.index).split("\n").length, text: m[1]! }));
+  return [...readme.matchAll(/^( *)```ya?ml\n([\s\S]*?)^\1```$/gm)].map((m) => ({
+    line: readme.slice(0, m.index).split("\n").length,
+    text: m[2]!.split("\n").map((l) => l.slice(m[1]!.length)).join("\n"),
+  }));
 }
 const usesAction = (text: string) => /^\s*-?\s*uses:\s*\S+\/avd-image-action@/m.test(text);
 
