@@ -17,6 +17,8 @@ describe("distribution and build VM inputs, end to end", () => {
   before(async () => {
     s = await startScenario();
     buildVmIdentity = s.emu.seedUserAssignedIdentity({ resourceGroup: s.avd.resourceGroup, name: "id-keyvault-reader" }).id;
+    // A definition in UK West (no availability zones): its version's default target region.
+    s.emu.seedImageDefinition({ resourceGroup: s.avd.resourceGroup, gallery: s.avd.gallery, name: "win11-ukwest", location: "ukwest", publisher: "contoso", offer: "avd", sku: "ukw", osType: "Windows", osState: "Generalized", hyperVGeneration: "V2", securityType: "TrustedLaunchSupported" });
     // An app whose only federated credential expects the US Government audience.
     s.emu.registerApp({
       clientId: CLIENT_USGOV_AUDIENCE,
@@ -91,6 +93,12 @@ describe("distribution and build VM inputs, end to end", () => {
     {
       name: "storage-account-type Standard_ZRS with a zoneless target region",
       inputs: () => ({ "target-regions": "westeurope\nukwest=2", "storage-account-type": "Standard_ZRS" }),
+      input: "storage-account-type",
+      expect: /region 'ukwest' has no availability zones .* cannot be Standard_ZRS/,
+    },
+    {
+      name: "storage-account-type Standard_ZRS with no target-regions, for a definition in a zoneless region",
+      inputs: () => ({ "image-definition": "win11-ukwest", "storage-account-type": "Standard_ZRS" }),
       input: "storage-account-type",
       expect: /region 'ukwest' has no availability zones .* cannot be Standard_ZRS/,
     },

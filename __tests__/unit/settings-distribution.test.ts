@@ -8,6 +8,7 @@ import { describe, it } from "node:test";
 import { type InputName, SettingsError, parseSettings } from "../../src/settings.ts";
 import { buildTemplatePlan, type PinnedSource } from "../../src/template/build.ts";
 import { SUBSCRIPTION, validInputs } from "../helpers/inputs.ts";
+import { fakeRepository } from "../image-content/repository.ts";
 
 const reader = (inputs: Record<string, string>) => (name: InputName) => inputs[name] ?? "";
 const parse = (overrides: Record<string, string>) => parseSettings(reader(validInputs(overrides)));
@@ -152,5 +153,33 @@ describe("build-vm-identities", () => {
     const twice = problem({ "build-vm-identities": `${identity("a")}\n${identity("A")}` });
     assert.equal(twice.input, "build-vm-identities");
     assert.match(twice.message, /same identity twice/);
+  });
+});
+
+describe("with a template file", () => {
+  const file = [
+    "managedResourceTags:",
+    "  costCenter: '1000'",
+    "  environment: prod",
+    "vmProfile:",
+    "  userAssignedIdentities:",
+    `    - ${identity("id-from-file")}`,
+    "",
+  ].join("\n");
+  const withFile = (overrides: Record<string, string>) =>
+    parseSettings(reader(validInputs({ "template-file": "images/avd.yml", ...overrides })), (n) => n, fakeRepository({ "images/avd.yml": file }));
+
+  it("managed-resource-tags add to the file's managedResourceTags, the input winning per key", () => {
+    assert.deepEqual(withFile({}).managedResourceTags, { costCenter: "1000", environment: "prod" });
+    assert.deepEqual(withFile({ "managed-resource-tags": "costCenter=4711\nowner=avd-team" }).managedResourceTags, { costCenter: "4711", environment: "prod", owner: "avd-team" });
+  });
+
+  it("build-vm-identities replace the file's vmProfile.userAssignedIdentities; the preflight names the input they came from", () => {
+    const fromFile = withFile({});
+    assert.deepEqual(fromFile.vmUserAssignedIdentities, [identity("id-from-file")]);
+    assert.equal(fromFile.vmUserAssignedIdentitiesInput, "template-file");
+    const fromInput = withFile({ "build-vm-identities": identity("id-from-input") });
+    assert.deepEqual(fromInput.vmUserAssignedIdentities, [identity("id-from-input")]);
+    assert.equal(fromInput.vmUserAssignedIdentitiesInput, "build-vm-identities");
   });
 });

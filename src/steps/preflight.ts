@@ -131,7 +131,8 @@ export async function preflight(
   const sub = settings.subscriptionId;
   const identity = identityParts(settings.identityId)!;
   // Replicas on zone-redundant storage need a region with availability zones (read only when asked for).
-  const zrsRegions = settings.targetRegions.filter((r) => (r.storageAccountType ?? settings.storageAccountType) === "Standard_ZRS");
+  const isZrs = (r: TargetRegion) => (r.storageAccountType ?? settings.storageAccountType) === "Standard_ZRS";
+  const mayUseZrs = settings.storageAccountType === "Standard_ZRS" || settings.targetRegions.some(isZrs);
   const vmIdentities = (settings.vmUserAssignedIdentities ?? []).map((id) => ({ id, parts: identityParts(id) }));
   const [group, galleryGroup, definition, identityLookup, regions, sourceLookup, zoned, vmIdentityLookups] = await Promise.all([
     lookups.resourceGroup(sub, settings.resourceGroup),
@@ -140,7 +141,7 @@ export async function preflight(
     lookups.userAssignedIdentity(identity[1]!, identity[2]!, identity[3]!),
     lookups.regions(sub),
     sourceTraits(source, settings, lookups),
-    zrsRegions.length ? lookups.zonedRegions(sub) : undefined,
+    mayUseZrs ? lookups.zonedRegions(sub) : undefined,
     Promise.all(vmIdentities.map(({ parts }) => (parts ? lookups.userAssignedIdentity(parts[1]!, parts[2]!, parts[3]!) : undefined))),
   ]);
   const checks: PreflightCheck[] = [];
@@ -214,8 +215,10 @@ export async function preflight(
   });
 
   // A region without availability zones has no zone-redundant storage (Azure Compute Gallery docs: ZRS
-  // "in regions that support Availability Zones"); Image Builder would only fail at distribution.
-  if (zoned?.status === "found") {
+  // "in regions that support Availability Zones"); Image Builder would only fail at distribution. Checked
+  // on the regions the version goes to: an empty 'target-regions' means the definition's region.
+  const zrsRegions = (targetRegions.length ? targetRegions : [{ name: settings.location, replicaCount: 1 }]).filter(isZrs);
+  if (zoned?.status === "found" && zrsRegions.length) {
     const withZones = new Set(zoned.value);
     const known = regions.status === "found" ? new Set(regions.value) : undefined;
     for (const region of zrsRegions.filter((r) => !withZones.has(r.name) && (!known || known.has(r.name)))) {
@@ -226,11 +229,11 @@ export async function preflight(
         input,
         detail:
           `region '${region.name}' has no availability zones in subscription ${sub} (its Subscriptions - List Locations entry lists no availabilityZoneMappings), so its replicas cannot be Standard_ZRS. ` +
-          `Give it Standard_LRS ('${region.name}=${region.replicaCount}:Standard_LRS' in 'target-regions'), or replicate to a region with zones.`,
+          `Give it Standard_LRS ('${region.name}=${region.replicaCount}:Standard_LRS' in '${label("target-regions")}'), or replicate to a region with zones.`,
       });
     }
     if (!checks.some((c) => c.check === "Zone-redundant storage")) checks.push({ check: "Zone-redundant storage", status: "ok", detail: zrsRegions.map((r) => r.name).join(", ") });
-  } else if (zoned?.status === "forbidden") {
+  } else if (zoned?.status === "forbidden" && zrsRegions.length) {
     checks.push({ check: "Zone-redundant storage", status: "warning", detail: `could not list the subscription's availability zones (${firstSentence(zoned.message)}): going on.` });
   }
 
