@@ -69,6 +69,8 @@ export interface HandlerResult {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Bytes sent as they are (instead of `body` as JSON), e.g. a file of the file host. */
+  raw?: Buffer;
 }
 
 /** Per-request data handed to route handlers. */

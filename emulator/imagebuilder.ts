@@ -43,6 +43,7 @@
 import { createHash } from 'node:crypto';
 import { ArmError, armTime, clone, errorDetail, hasAvailabilityZones, isRecord, jsonEqual, key, newGuid, pageOf, regionName, resourceNotFound } from './arm.ts';
 import type { ArmErrorDetail, HandlerResult, Operation, RequestContext, Route } from './arm.ts';
+import { type CopiedFile, type FileHost, checksumMismatch } from './file-host.ts';
 import type { Gallery, TargetRegionInput } from './gallery.ts';
 import { parseVersion } from './gallery.ts';
 import type { Marketplace } from './marketplace.ts';
@@ -170,6 +171,8 @@ interface TemplateRecord {
   exactSourceVersion?: string;
   lastRunStatus?: Record<string, unknown>;
   runOutputs: Map<string, RunOutputRecord>;
+  /** Customizer files copied at creation, by customizer index (file-host.ts). */
+  files?: Map<number, CopiedFile>;
   build?: BuildRun;
   deleteOp?: Operation;
 }
@@ -185,6 +188,8 @@ export class ImageBuilder {
   private readonly hooks = new Set<BuildPhaseHook>();
   /** Writes each build's customization.log (set by the emulator; storage.ts). */
   buildLog: BuildLogWriter | undefined;
+  /** The file host customizers download from; its files are copied when a template is created (file-host.ts). */
+  files: FileHost | undefined;
 
   constructor(core: () => Core, gallery: Gallery, marketplace: Marketplace) {
     this.core = core;
@@ -259,7 +264,10 @@ export class ImageBuilder {
     const props: Record<string, unknown> = clone(t.input);
     if (isRecord(props.source) && props.source.type === 'PlatformImage' && t.exactSourceVersion) props.source.exactVersion = t.exactSourceVersion;
     if (Array.isArray(props.customize)) {
-      for (const c of props.customize as Record<string, unknown>[]) {
+      for (const [i, c] of (props.customize as Record<string, unknown>[]).entries()) {
+        // Image Builder computes the checksum of the files it copied (SDK recording of a template GET).
+        const copied = t.files?.get(i);
+        if (copied && !c.sha256Checksum) c.sha256Checksum = copied.sha256;
         if (c.type === 'PowerShell') {
           c.runElevated ??= false;
           c.runAsSystem ??= false;
@@ -406,6 +414,11 @@ export class ImageBuilder {
       const f = this.createFailures.splice(idx, 1)[0]!;
       failure = { provisioningErrorCode: f.provisioningErrorCode ?? 'Other', message: f.message ?? 'Internal error occurred. This is a generic error. To identify possible causes, go to https://aka.ms/azvmimagebuilderts.' };
     }
+    if (!failure && this.files) {
+      const copy = this.files.copyCustomizerFiles(t.input.customize);
+      if (copy.failure) failure = { provisioningErrorCode: 'NoCustomizerScript', message: copy.failure };
+      else t.files = copy.files;
+    }
     const src = t.input.source as Record<string, unknown>;
     if (!failure && src.type === 'PlatformImage' && this.core().options.validatePlatformImages) {
       const v = String(src.version ?? 'latest');
@@ -506,6 +519,8 @@ export class ImageBuilder {
     const requestedTimeout = Number(t.input.buildTimeoutInMinutes ?? 0);
     const jwtTooShort = requestedTimeout >= 1 && requestedTimeout <= 5;
     if (jwtTooShort) plan = { ...plan, fail: { phase: 'Building', packerErrors: [CLIENT_JWT_ERROR] } };
+    const mismatch = t.files && checksumMismatch(t.input.customize, t.files);
+    if (mismatch && !plan.fail) plan = { ...plan, fail: { phase: 'Customizing', customizerName: mismatch.customizerName, message: mismatch.message } };
     const runOp = this.newOperation(ctx, t.location);
     const build: BuildRun = { runOp, plan, ended: false, stagingStorageAccount: storageAccountName(t) };
     const logUrl = this.buildLog?.start({

@@ -17,6 +17,7 @@ import { createServerCertificate, writeCaBundle } from './cert.ts';
 import type { CaBundleFile } from './cert.ts';
 import { Entra } from './entra.ts';
 import type { AppRegistration, GithubTokenOptions } from './entra.ts';
+import { FileHost } from './file-host.ts';
 import { Gallery } from './gallery.ts';
 import type { ImageVersionSummary, SeedImageDefinition, SeedImageVersion } from './gallery.ts';
 import { ImageBuilder } from './imagebuilder.ts';
@@ -43,6 +44,7 @@ export type { SeedMarketplaceImage } from './marketplace.ts';
 export type { EmulatedUpdate, ImageContent } from './image-content.ts';
 export type { AvdDefaults, SeedFile } from './seed.ts';
 export type { BuildLogRecord } from './storage.ts';
+export type { FileHost } from './file-host.ts';
 export type { Azurite, AzuriteOptions } from './azurite.ts';
 export type { EmulatorOptions, FaultHandle, FaultKind, FaultSpec, RequestKind, RequestLogEntry, RunSubState } from './state.ts';
 export { AVD_DEFAULTS } from './seed.ts';
@@ -156,6 +158,11 @@ export interface Emulator {
   /** The customization.log of each build so far (with useAzurite), oldest first. */
   buildLogs(): BuildLogRecord[];
   /**
+   * The emulator's HTTPS file host (`${url}/files/<name>`, same TLS): scripts customizers download. Image
+   * Builder copies them and computes their sha256Checksum when a template is created (file-host.ts).
+   */
+  readonly files: FileHost;
+  /**
    * What the next builds' VMs install and hold (emulator/image-content.ts): the Windows updates the first
    * Windows Update customizer finds, and the OS build, applications, hotfixes and Appx packages an
    * inventory customizer prints. Parts not given keep their value (defaults: a June 2025 Windows 11 24H2 build).
@@ -219,7 +226,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const imageBuilder = new ImageBuilder(getCore, gallery, marketplace);
   const storage = new Storage(getCore, () => imageBuilder.listTemplates().flatMap(stagingGroupOf));
   imageBuilder.buildLog = storage;
-  const routes: Route[] = [...entra.routes(), ...azureDevOps.routes(), ...operationRoutes(core), ...resources.routes(), ...imageBuilder.routes(), ...gallery.routes(), ...marketplace.routes(), ...storage.routes()];
+  const files = new FileHost(() => baseUrl);
+  imageBuilder.files = files;
+  const routes: Route[] = [...entra.routes(), ...azureDevOps.routes(), ...operationRoutes(core), ...resources.routes(), ...imageBuilder.routes(), ...gallery.routes(), ...marketplace.routes(), ...storage.routes(), ...files.routes()];
   const server = new EmulatorServer(tls, core, entra, routes);
   const port = await server.listen(opts.port);
   baseUrl = `https://127.0.0.1:${port}`;
@@ -233,7 +242,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     federated: [{ issuer: entra.githubIssuer(), subject: opts.githubSubject }],
   });
 
-  const emu = new EmulatorImpl({ server, core, entra, azureDevOps, systemAssigned, gallery, marketplace, imageBuilder, storage, ca, certPem: tls.certPem });
+  const emu = new EmulatorImpl({ server, core, entra, azureDevOps, systemAssigned, gallery, marketplace, imageBuilder, storage, files, ca, certPem: tls.certPem });
   if (seed) emu.seed(seed);
   if (azurite) emu.useAzurite(azurite);
   return emu;
@@ -249,6 +258,7 @@ interface Parts {
   marketplace: Marketplace;
   imageBuilder: ImageBuilder;
   storage: Storage;
+  files: FileHost;
   ca: CaBundleFile;
   certPem: string;
 }
@@ -416,6 +426,10 @@ class EmulatorImpl implements Emulator {
     this.p.storage.useAzurite(azurite);
     if (azurite && !readFileSync(this.p.ca.path, 'utf8').includes(azurite.certPem.trim())) appendFileSync(this.p.ca.path, `\n${azurite.certPem}`);
   }
+  get files(): FileHost {
+    return this.p.files;
+  }
+
   buildLogs(): BuildLogRecord[] {
     return this.p.storage.logs();
   }

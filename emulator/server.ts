@@ -195,8 +195,10 @@ export class EmulatorServer {
     let send = (result: HandlerResult) => {
       entry.status = result.status;
       const headers: Record<string, string> = { ...baseHeaders, ...(result.headers ?? {}) };
-      let payload: string | undefined;
-      if (result.body !== undefined) {
+      let payload: string | Buffer | undefined;
+      if (result.raw !== undefined) {
+        payload = result.raw;
+      } else if (result.body !== undefined) {
         payload = JSON.stringify(result.body);
         headers['content-type'] = 'application/json; charset=utf-8';
       }

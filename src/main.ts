@@ -13,6 +13,7 @@ import { createBuildLogOpener } from "./azure/build-log.ts";
 import { createEarlierLogOpener } from "./azure/previous-log.ts";
 import { createAzureGateway } from "./azure/gateway.ts";
 import { createAzureLookups } from "./azure/lookups.ts";
+import { createScriptContentReader } from "./azure/script-content.ts";
 import { createScriptStore } from "./azure/scripts-upload.ts";
 import { explainAzureFailure } from "./azure/sign-in-errors.ts";
 import { BuildFailedError, CanceledError } from "./errors.ts";
@@ -59,8 +60,9 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     const lookups = createAzureLookups(credential, settings.cloud, host.info);
     const buildLog = createBuildLogOpener(credential, settings.cloud);
     const scriptStore = settings.scriptsStorage ? createScriptStore(credential) : undefined;
+    const scriptContent = createScriptContentReader(credential, settings.scriptsStorage ? [settings.scriptsStorage.blobEndpoint] : []);
     const earlierLog = createEarlierLogOpener(credential, settings.cloud);
-    const ctx = { host, settings, azure, lookups, signal, cancelRequested: new Set<string>(), buildLog, scriptStore, earlierLog, minuteMs: minuteMs() };
+    const ctx = { host, settings, azure, lookups, signal, cancelRequested: new Set<string>(), buildLog, scriptStore, scriptContent, earlierLog, minuteMs: minuteMs() };
     const verdict = settings.mode === "build" ? await scheduleGate(ctx, now()) : undefined;
     if (verdict && !verdict.build) return await skipForSchedule(host, settings, verdict.reason);
     if (settings.mode === "promote") {

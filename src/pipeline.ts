@@ -32,6 +32,7 @@ import { type TemplatePlan, buildTemplatePlan } from "./template/build.ts";
 import { type ResolvedSource, SourceNotFoundError, resolveSource } from "./template/source.ts";
 import { isNotFound } from "./azure/gateway.ts";
 import { uploadScripts } from "./azure/scripts-upload.ts";
+import { pinScriptContent } from "./steps/pin-scripts.ts";
 import { type PreflightCheck, preflight } from "./steps/preflight.ts";
 import { chooseNextVersion, formatVersion, sortNewestFirst } from "./versioning.ts";
 import { type Changelog, diffStates } from "./changelog/diff.ts";
@@ -228,8 +229,11 @@ async function makePlan(ctx: RunContext) {
     source.pinned = { ...source.pinned, planInfo: { planName: purchasePlan.name, planProduct: purchasePlan.product, planPublisher: purchasePlan.publisher } };
   }
   const version = chooseNextVersion(existing.map((v) => v.name), settings.versionStrategy, settings.version);
+  // Scripts the build VM downloads are pinned by content, so a script changed in place makes a new template.
+  const scripts = ctx.scriptContent ? await pinScriptContent(settings, ctx.scriptContent, host.inputLabel, ctx.signal) : { settings, pinned: [] };
+  for (const script of scripts.pinned) host.info(`Script ${script.uri}: sha256 ${script.sha256} (pinned in the template)`);
   // The preflight resolved the target regions (empty input: the image definition's region).
-  const plan = buildTemplatePlan({ ...settings, targetRegions: checked.targetRegions }, source.pinned, version);
+  const plan = buildTemplatePlan({ ...scripts.settings, targetRegions: checked.targetRegions }, source.pinned, version);
   const newest = sortNewestFirst(existing.map((v) => v.name))[0];
   const versionDecision = settings.version
     ? "explicit 'version'"

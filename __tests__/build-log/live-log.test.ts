@@ -12,7 +12,8 @@ import { type Scenario, startScenario } from "../helpers/scenario.ts";
 
 /** An AVD built-in script (its marker: `Starting AVD AIB Customization: Install Language packs: …`). */
 const AVD_SCRIPT = "https://raw.githubusercontent.com/Azure/RDS-Templates/master/CustomImageTemplateScripts/CustomImageTemplateScripts_2024-03-27/InstallLanguagePacks.ps1";
-const INPUTS = { "script-uris": AVD_SCRIPT, "inline-script": "Write-Host 'Contoso baseline applied'" };
+// With its SHA-256 on the line, the run does not read the script (no network here); the emulator does not read GitHub either.
+const INPUTS = { "script-uris": `${AVD_SCRIPT} ${"5".repeat(64)}`, "inline-script": "Write-Host 'Contoso baseline applied'" };
 /** Long enough phases for several polls (1 s apart) while the log grows. */
 const PHASES = { Queued: 200, Building: 1500, Customizing: 2000, Optimizing: 100, Validating: 100, Distributing: 200 };
 

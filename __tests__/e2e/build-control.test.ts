@@ -73,18 +73,18 @@ describe("build control, end to end", () => {
 
   describe("timeout", () => {
     let s: Scenario;
-    // One minute of build-timeout-minutes lasts 100 ms: a 2-minute timeout hits during a 2 s Customizing.
-    before(async () => (s = await startScenario({ buildTimeoutMsPerMinute: 100, phaseDurationsMs: { Customizing: 2000 } })));
+    // One minute of build-timeout-minutes lasts 50 ms: a 6-minute timeout (the least Image Builder takes) hits during a 2 s Customizing.
+    before(async () => (s = await startScenario({ buildTimeoutMsPerMinute: 50, phaseDurationsMs: { Customizing: 2000 } })));
     after(() => s.emu.close());
 
     it("a build exceeding build-timeout-minutes is stopped and reported as a timeout", async () => {
-      const run = await s.run({ "build-timeout-minutes": "2" });
+      const run = await s.run({ "build-timeout-minutes": "6" });
       assert.notEqual(run.exitCode, 0);
-      assert.match(run.stdout, /::error::Timed out: Image Builder stopped the build of win11-avd-m365-\w+ at build-timeout-minutes \(2\)/);
+      assert.match(run.stdout, /::error::Timed out: Image Builder stopped the build of win11-avd-m365-\w+ at build-timeout-minutes \(6\)/);
       assert.match(run.summary, /context deadline exceeded/);
       assert.deepEqual(versionNames(s), []);
       const put = s.emu.writeRequests().find((r) => r.method === "PUT");
-      assert.equal((put!.body as { properties: { buildTimeoutInMinutes: number } }).properties.buildTimeoutInMinutes, 2);
+      assert.equal((put!.body as { properties: { buildTimeoutInMinutes: number } }).properties.buildTimeoutInMinutes, 6);
     });
   });
 

@@ -6,6 +6,7 @@ import type { BuildLogOpener } from "../azure/build-log.ts";
 import type { EarlierLogReader } from "../azure/previous-log.ts";
 import type { AzureGateway } from "../azure/gateway.ts";
 import type { AzureLookups } from "../azure/lookups.ts";
+import type { ScriptContentReader } from "../azure/script-content.ts";
 import type { ScriptStore } from "../azure/scripts-upload.ts";
 import type { Host } from "../hosts/host.ts";
 import type { Settings } from "../settings.ts";
@@ -21,6 +22,8 @@ export interface RunContext {
   cancelRequested: Set<string>;
   /** Opens a build's customization.log for the live build log; without it the log is not followed. */
   buildLog?: BuildLogOpener;
+  /** Reads `script-uris` and template file scripts to pin their SHA-256 before the template is built (none: not pinned). */
+  scriptContent?: ScriptContentReader;
   /** Where repository scripts (`scripts`) are uploaded before the template is created. */
   scriptStore?: ScriptStore;
   /** Reads an earlier build's customization.log (the previous version's, for the changelog). */
