@@ -27,6 +27,8 @@ export interface ActionRun {
   state: Record<string, string>;
   /** Wall time of the process, in ms. */
   durationMs: number;
+  /** The step's RUNNER_TEMP (kept after the run, for files the action left there). */
+  runnerTemp: string;
 }
 
 /** What `emulatorInputs` needs of an emulator and of the AVD resources seeded in it. */
@@ -163,5 +165,6 @@ export async function runAction(
     summary: readFileSync(fullEnv.GITHUB_STEP_SUMMARY!, "utf8"),
     state: parseOutputFile(readFileSync(fullEnv.GITHUB_STATE!, "utf8")),
     durationMs: Date.now() - started,
+    runnerTemp: dir,
   };
 }

@@ -11,6 +11,7 @@
  */
 import { createBuildLogOpener } from "./azure/build-log.ts";
 import { createEarlierLogOpener } from "./azure/previous-log.ts";
+import { manifestOf, writeManifest } from "./steps/manifest.ts";
 import { createAzureGateway } from "./azure/gateway.ts";
 import { createAzureLookups } from "./azure/lookups.ts";
 import { createScriptContentReader } from "./azure/script-content.ts";
@@ -72,6 +73,14 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
       return 0;
     }
     const report = await runPipeline(ctx);
+    const manifest = manifestOf(host, settings, report);
+    if (manifest) {
+      try {
+        report.manifestPath = writeManifest(host, manifest);
+      } catch (error) {
+        host.warning(`The image version is published, but its manifest could not be written: ${(error as Error).message}`);
+      }
+    }
     setOutputs(host, outputsOf(report));
     await host.writeSummary(summaryOf(report, settings) + changelogOf(report));
     // Only now, with outputs and summary written: bounded, and a failure is a warning (issue 10 rule 9).

@@ -79,6 +79,8 @@ export interface RunReport {
   state?: ImageState;
   /** What else the summary must say: an adopted build, status reads that failed while following it. */
   notes?: string[];
+  /** Where the manifest was written (set by the entry point). */
+  manifestPath?: string;
 }
 
 /**

@@ -21,6 +21,7 @@ export const OUTPUT_NAMES = [
   "planned-deletions",
   "skipped",
   "changelog",
+  "manifest-path",
 ] as const;
 
 export type OutputName = (typeof OUTPUT_NAMES)[number];
@@ -41,6 +42,7 @@ export function outputsOf(report: RunReport): Record<OutputName, string> {
     "planned-deletions": JSON.stringify(report.retention.filter((v) => v.action === "delete").map((v) => v.version.name)),
     skipped: String(report.runState === "Skipped"),
     changelog: changelogOf(report),
+    "manifest-path": report.manifestPath ?? "",
   };
 }
 

@@ -150,6 +150,8 @@ export interface Settings {
   endOfLifeDays: number;
   /** AVD built-in steps (`avd-steps`), checked against the catalog; laid out in the portal's order. */
   avdSteps: AvdStepCall[];
+  /** Add the inventory customizer before sysprep (`inventory`): OS build, applications, hotfixes, Appx packages for the manifest and changelog. */
+  inventory: boolean;
   /** Add the Windows client safety steps (BitLocker off and decrypted, per-user Appx removed) — `safety-steps`, `auto` resolved. */
   safetySteps: boolean;
   /** Repository scripts and files (`scripts`), read with their SHA-256. */
@@ -220,6 +222,7 @@ export const INPUT_DEFAULTS = {
   "end-of-life-days": "0",
   "avd-steps": "",
   "safety-steps": "auto",
+  inventory: "true",
   "template-file": "",
   scripts: "",
   "scripts-storage-account": "",
@@ -461,6 +464,7 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
   }
 
   const errorHandling = parseErrorHandling(input("error-handling"), fileContent?.errorHandling as Settings["errorHandling"], (m) => fail("error-handling", m));
+  const inventory = check("inventory", booleanInput, "must be 'true' (print the image's OS build, applications, hotfixes and Appx packages for the manifest) or 'false'.");
   const optimizeBoot = check("optimize-boot", booleanInput, "must be 'true' (optimize the image for a faster first boot) or 'false'.");
   let optimize = fileContent?.optimize;
   if (optimizeBoot) optimize = { ...optimize, vmBoot: { state: "Enabled" } };
@@ -540,6 +544,7 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
     endOfLifeDays: endOfLifeDays!,
     avdSteps: avd.calls,
     safetySteps,
+    inventory: inventory!,
     repositoryScripts,
     scriptsStorage,
     templateFile: templateFilePath || undefined,

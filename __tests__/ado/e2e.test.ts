@@ -5,6 +5,7 @@
  * are what the agent acts on.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -15,7 +16,7 @@ import { type AdoScenario, findNode, startAdoScenario } from "./scenario.ts";
 import { buildRunning, cancelRequests, templateDeletes } from "../helpers/builds.ts";
 
 const TAG = "avd-image-action";
-const OUTPUTS = ["imageVersion", "imageVersionId", "templateName", "templateReused", "sourceImageVersion", "runState", "skipped", "prunedVersions", "plannedDeletions", "changelog"];
+const OUTPUTS = ["imageVersion", "imageVersionId", "templateName", "templateReused", "sourceImageVersion", "runState", "skipped", "prunedVersions", "plannedDeletions", "changelog", "manifestPath"];
 
 
 
@@ -34,6 +35,11 @@ function assertSucceeded(run: TaskRun, version: string): void {
   assert.equal(run.outputs.sourceImageVersion, "26100.10000.250610");
   // The changelog: multi-line Markdown in one output variable (the agent unescapes %0A).
   assert.match(run.outputs.changelog!, /^### (What changed since \d+\.\d+\.\d+|What is in \d+\.\d+\.\d+)\n\n- /);
+  // The manifest: in Agent.TempDirectory, attached to the run (task.uploadfile) once.
+  const manifestPath = run.outputs.manifestPath!;
+  assert.ok(!relative(run.tempDirectory, manifestPath).startsWith(".."), `${manifestPath} is in AGENT_TEMPDIRECTORY`);
+  assert.deepEqual(run.commands.filter((c) => c.command === "task.uploadfile").map((c) => c.message), [manifestPath]);
+  assert.equal((JSON.parse(readFileSync(manifestPath, "utf8")) as { imageVersion: string; provenance: { host: string } }).imageVersion, version);
   // The summary: a markdown file in AGENT_TEMPDIRECTORY, uploaded once.
   assert.equal(run.summaries.length, 1);
   const [summary] = run.summaries;

@@ -9,7 +9,10 @@ import { diffStates, hasChanges } from "../../src/changelog/diff.ts";
 import { INVENTORY_BEGIN, INVENTORY_END, LogFacts, factsOfLog } from "../../src/changelog/log-facts.ts";
 import { renderChangelog } from "../../src/changelog/render.ts";
 import { type ImageState, buildSettingsOf, digestCustomizers, sha256, stateOfTags } from "../../src/changelog/state.ts";
+import { type InputName, parseSettings } from "../../src/settings.ts";
 import { previousVersionOf } from "../../src/steps/previous.ts";
+import { type PinnedSource, buildTemplatePlan } from "../../src/template/build.ts";
+import { INVENTORY_CUSTOMIZER_NAME, inventoryCustomizer } from "../../src/template/inventory.ts";
 
 const out = (text: string) => `[0f3c2d1e-aaaa-bbbb-cccc-1234567890ab] PACKER OUT     azure-arm: ${text}`;
 
@@ -174,5 +177,34 @@ describe("the diff and its Markdown", () => {
     assert.match(md, /Not compared: Applications: the image template win11-abc of 1\.10\.0 no longer exists\./);
     assert.match(md, /Not compared: Source version/);
     assert.equal(renderChangelog(diffStates(undefined, { ...base, version: "1.0.0" })).includes("First version of this image definition"), true);
+  });
+});
+
+describe("the inventory customizer", () => {
+  const base: Record<string, string> = {
+    "subscription-id": "11111111-2222-3333-4444-555555555555",
+    "resource-group": "rg",
+    location: "westeurope",
+    "gallery-name": "gal",
+    "image-definition": "win11",
+    "identity-id": "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id",
+    "avd-steps": "language-packs: English (United Kingdom)\nadmin-sysprep",
+  };
+  const source: PinnedSource = { type: "PlatformImage", publisher: "MicrosoftWindowsDesktop", offer: "office-365", sku: "win11-24h2-avd-m365", version: "26100.4349.250607" };
+  const planOf = (inputs: Record<string, string>) => buildTemplatePlan(parseSettings((n: InputName) => inputs[n] ?? ""), source, { major: 1, minor: 0, patch: 0 });
+
+  it("is on by default, runs just before admin sysprep (which stays last), and prints between the markers the log reader looks for", () => {
+    const names = (planOf(base).template.customize ?? []).map((c) => c.name);
+    assert.deepEqual(names.slice(-2), [INVENTORY_CUSTOMIZER_NAME, "avdBuiltInScript_adminSysPrep"]);
+    const inline = (inventoryCustomizer().inline ?? []).join("\n");
+    assert.ok(inline.includes(`Write-Output '${INVENTORY_BEGIN}'`) && inline.includes(`Write-Output '${INVENTORY_END}'`));
+    for (const source of ["Uninstall\\*", "WOW6432Node", "Get-HotFix", "Get-AppxProvisionedPackage -Online", "UBR"]) assert.ok(inline.includes(source), source);
+  });
+
+  it("inventory: false leaves it out (and so changes the template hash)", () => {
+    const off = planOf({ ...base, inventory: "false" });
+    assert.ok(!(off.template.customize ?? []).some((c) => c.name === INVENTORY_CUSTOMIZER_NAME));
+    assert.notEqual(off.hash, planOf(base).hash);
+    assert.throws(() => planOf({ ...base, inventory: "yes" }), /inventory/);
   });
 });

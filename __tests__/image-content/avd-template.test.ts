@@ -91,12 +91,13 @@ describe("avd-steps: the template of the issue's configuration", () => {
     assert.ok(noUpdates.some((s) => s.name === "avdBuiltInScript_installLanguagePacks-windowsRestart"), "the restart stays");
   });
 
-  it("ends with Windows Update, restart, the safety steps, then admin sysprep last", () => {
-    assert.deepEqual(steps.slice(-5).map((s) => s.name), [
+  it("ends with Windows Update, restart, the safety steps, the inventory, then admin sysprep last", () => {
+    assert.deepEqual(steps.slice(-6).map((s) => s.name), [
       "windows-update",
       "restart-after-windows-update",
       "safety-wait-for-bitlocker-decryption",
       "safety-remove-per-user-appx",
+      "avd-image-action-inventory",
       "avdBuiltInScript_adminSysPrep",
     ]);
     const withScripts = planOf({ "inline-script": "Write-Host hi", "script-uris": "https://example.com/a.ps1" }).template.customize as Step[];

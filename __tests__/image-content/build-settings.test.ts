@@ -51,7 +51,7 @@ describe("Windows client safety steps", () => {
     const steps = planOf({ "avd-steps": "admin-sysprep", "inline-script": "Write-Host hi" }).template.customize as { name: string; inline?: string[] }[];
     const order = steps.map((s) => s.name);
     assert.equal(order[0], SAFETY_STEP_NAMES.bitLockerOff);
-    assert.deepEqual(order.slice(-4), ["restart-after-windows-update", SAFETY_STEP_NAMES.waitForDecryption, SAFETY_STEP_NAMES.removeUserAppx, "avdBuiltInScript_adminSysPrep"]);
+    assert.deepEqual(order.slice(-5), ["restart-after-windows-update", SAFETY_STEP_NAMES.waitForDecryption, SAFETY_STEP_NAMES.removeUserAppx, "avd-image-action-inventory", "avdBuiltInScript_adminSysPrep"]);
     const off = steps[0]!.inline!.join("\n");
     assert.match(off, /'HKLM:\\SYSTEM\\CurrentControlSet\\Control\\BitLocker'/);
     assert.match(off, /New-ItemProperty -Path \$key -Name 'PreventDeviceEncryption' -PropertyType DWord -Value 1/);

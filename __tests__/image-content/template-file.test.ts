@@ -107,6 +107,7 @@ describe("template-file", () => {
       "restart-after-windows-update",
       "safety-wait-for-bitlocker-decryption",
       "safety-remove-per-user-appx",
+      "avd-image-action-inventory",
     ]);
   });
 

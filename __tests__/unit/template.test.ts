@@ -47,7 +47,7 @@ describe("template plan", () => {
 
   it("lays out scripts, restart, Windows Update, restart — all PowerShell elevated as SYSTEM", () => {
     const plan = buildTemplatePlan(
-      settingsOf({ "script-uris": `https://example.com/x/Install-Apps.ps1 ${"b".repeat(64)}`, "inline-script": "Write-Host one\nWrite-Host two", "safety-steps": "false" }),
+      settingsOf({ "script-uris": `https://example.com/x/Install-Apps.ps1 ${"b".repeat(64)}`, "inline-script": "Write-Host one\nWrite-Host two", "safety-steps": "false", inventory: "false" }),
       source,
       v(0),
     );
@@ -55,7 +55,7 @@ describe("template plan", () => {
     assert.deepEqual(steps.map((s) => s.type), ["PowerShell", "PowerShell", "WindowsRestart", "WindowsUpdate", "WindowsRestart"]);
     assert.deepEqual(steps[0], { type: "PowerShell", name: "script-1-Install-Apps.ps1", scriptUri: "https://example.com/x/Install-Apps.ps1", sha256Checksum: "b".repeat(64), runElevated: true, runAsSystem: true });
     assert.deepEqual((steps[1] as { inline: string[] }).inline, ["Write-Host one", "Write-Host two"]);
-    const noScripts = buildTemplatePlan(settingsOf({ "windows-update": "false", "safety-steps": "false" }), source, v(0));
+    const noScripts = buildTemplatePlan(settingsOf({ "windows-update": "false", "safety-steps": "false", inventory: "false" }), source, v(0));
     assert.deepEqual(noScripts.template.customize, []);
   });
 

@@ -149,6 +149,8 @@ export function createAzurePipelinesHost(env: NodeJS.ProcessEnv = process.env): 
       writeFileSync(file, markdown);
       tl.uploadSummary(file);
     },
+    tempDirectory: () => env.AGENT_TEMPDIRECTORY || tmpdir(),
+    attachFile: (path) => tl.uploadFile(path),
     setProgress: (percent, description) => tl.setProgress(Math.max(0, Math.min(100, Math.round(percent))), description),
     manualTrigger: env.BUILD_REASON === "Manual",
     provenance: () => azurePipelinesProvenance(env),
@@ -196,5 +198,5 @@ export function azurePipelinesProvenance(env: NodeJS.ProcessEnv): Provenance {
   const collection = env.SYSTEM_COLLECTIONURI ? env.SYSTEM_COLLECTIONURI.replace(/\/*$/, "/") : undefined;
   const runUrl =
     collection && project && env.BUILD_BUILDID ? `${collection}${encodeURIComponent(project)}/_build/results?buildId=${env.BUILD_BUILDID}` : undefined;
-  return { repository, commit: env.BUILD_SOURCEVERSION || undefined, runUrl };
+  return { repository, commit: env.BUILD_SOURCEVERSION || undefined, runUrl, actor: env.BUILD_REQUESTEDFOR || undefined, event: env.BUILD_REASON || undefined };
 }

@@ -2,6 +2,7 @@
  * GitHub Actions host, on @actions/core: inputs from `INPUT_*`, outputs to `GITHUB_OUTPUT`, the job
  * summary to `GITHUB_STEP_SUMMARY`, annotations, log groups, and OIDC via `core.getIDToken`.
  */
+import { tmpdir } from "node:os";
 import * as core from "@actions/core";
 import type { TokenCredential } from "@azure/core-auth";
 import { createDefaultCredential, createFederatedCredential } from "../azure/credential.ts";
@@ -55,6 +56,9 @@ export function createGitHubHost(env: NodeJS.ProcessEnv = process.env): Host {
       }
       return createDefaultCredential(settings.cloud);
     },
+    tempDirectory: () => env.RUNNER_TEMP || tmpdir(),
+    // GitHub has no command that attaches a file to a run: the workflow uploads it (actions/upload-artifact).
+    attachFile: () => undefined,
     saveState: (name, value) => core.saveState(name, value),
     getState: (name) => core.getState(name),
     setFailed: (message) => core.setFailed(message),
@@ -69,5 +73,5 @@ export function gitHubProvenance(env: NodeJS.ProcessEnv): Provenance {
     repository && env.GITHUB_RUN_ID
       ? `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID}${env.GITHUB_RUN_ATTEMPT ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : ""}`
       : undefined;
-  return { repository, commit: env.GITHUB_SHA || undefined, runUrl };
+  return { repository, commit: env.GITHUB_SHA || undefined, runUrl, actor: env.GITHUB_ACTOR || undefined, event: env.GITHUB_EVENT_NAME || undefined };
 }

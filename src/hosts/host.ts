@@ -15,6 +15,10 @@ export interface Provenance {
   commit?: string;
   /** URL of the workflow run / pipeline run. */
   runUrl?: string;
+  /** Who started the run (GitHub actor, Azure DevOps Build.RequestedFor). */
+  actor?: string;
+  /** What started it (GitHub event name, Azure DevOps Build.Reason). */
+  event?: string;
 }
 
 /** The CI system a run is in. */
@@ -50,6 +54,10 @@ export interface Host {
   saveState(name: string, value: string): void;
   /** A value the main step kept (in the post step), or ''. */
   getState(name: string): string;
+  /** Directory for files the run leaves to later steps: GitHub `RUNNER_TEMP`, Azure DevOps `Agent.TempDirectory` (else the OS temp directory). */
+  tempDirectory(): string;
+  /** Attaches a file to the run: Azure DevOps `##vso[task.uploadfile]`; GitHub has no such command (a workflow uploads it with actions/upload-artifact). */
+  attachFile(path: string): void;
   /** Marks the run failed with `message` (the process exit code is set by the entry point). */
   setFailed(message: string): void;
 }

@@ -20,6 +20,7 @@ import { galleryImageId, galleryImageVersionId } from "../resource-id.ts";
 import type { Settings } from "../settings.ts";
 import { TAGS } from "../tags.ts";
 import { type Version, formatVersion } from "../versioning.ts";
+import { inventoryCustomizer } from "./inventory.ts";
 import { safetyCustomizers } from "./safety.ts";
 import { type ScriptUpload, repositoryScriptCustomizers } from "./scripts.ts";
 import { isDefaultWindowsUpdate, windowsUpdateCustomizer } from "./windows-update.ts";
@@ -176,7 +177,8 @@ export function buildVmProfile(settings: Settings): ImageTemplateVmProfile {
  * 5. Windows Update (`windows-update-search-criteria`, `-filters`, `-limit`; by default everything not
  *    installed but previews, 40 at a time) and a restart (`windows-update`);
  * 6. safety: wait until BitLocker decryption is done, remove per-user Appx packages;
- * 7. admin sysprep (`avd-steps: admin-sysprep`), last.
+ * 7. the inventory (`inventory`, src/template/inventory.ts): prints what the image holds;
+ * 8. admin sysprep (`avd-steps: admin-sysprep`), last.
  * @returns the customizers and the repository script uploads they need.
  */
 export function buildCustomizers(settings: Settings): { customize: ImageTemplateCustomizerUnion[]; uploads: ScriptUpload[] } {
@@ -209,7 +211,7 @@ export function buildCustomizers(settings: Settings): { customize: ImageTemplate
     steps.push(windowsUpdateCustomizer("windows-update", settings.windowsUpdateOptions));
     steps.push({ type: "WindowsRestart", name: "restart-after-windows-update", restartTimeout: RESTART_TIMEOUT });
   }
-  steps.push(...safety.beforeSysprep, ...avd.last);
+  steps.push(...safety.beforeSysprep, ...(settings.inventory ? [inventoryCustomizer()] : []), ...avd.last);
   return { customize: steps, uploads: repository.uploads };
 }
 
