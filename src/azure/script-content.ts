@@ -68,7 +68,11 @@ export function createScriptContentReader(credential: TokenCredential, blobEndpo
             throw new ScriptReadError(`Azure Storage refused the run's identity (${error.statusCode} ${error.code ?? ""}`.trim() + `) and an anonymous read failed too (${anon.message}); give the identity 'Storage Blob Data Reader' on the container`);
           });
         }
-        if (isRestError(error)) throw new ScriptReadError(`Azure Storage answered ${error.statusCode ?? "no status"}${error.code ? ` ${error.code}` : ""}`);
+        if (isRestError(error)) {
+          // A HEAD (Get Blob Properties) has no body: Storage's code is in the x-ms-error-code header.
+          const code = error.response?.headers.get("x-ms-error-code") ?? error.code;
+          throw new ScriptReadError(`Azure Storage answered ${error.statusCode ?? "no status"}${code ? ` ${code}` : ""}`);
+        }
         throw new ScriptReadError(signal.aborted ? `no answer within ${READ_TIMEOUT_MS / 1000} s` : (error as Error).message);
       }
     },
