@@ -175,6 +175,8 @@ interface TemplateRecord {
   files?: Map<number, CopiedFile>;
   build?: BuildRun;
   deleteOp?: Operation;
+  /** Test knob {@link ImageBuilder.stickInCanceling}: the last run stays in Canceling until released. */
+  stuckCanceling?: boolean;
 }
 
 /** Image Builder resource provider + build engine. */
@@ -222,6 +224,34 @@ export class ImageBuilder {
   onBuildPhase(hook: BuildPhaseHook): () => void {
     this.hooks.add(hook);
     return () => this.hooks.delete(hook);
+  }
+
+  /**
+   * Puts a template's last run into Canceling for good, as public reports show it happen
+   * (danielsollondon/azvmimagebuilder #48 "its in this state for about 19 hours", #79 "it has been 6 hours
+   * and it still had not canceled", #116): a running build stops (nothing is distributed); cancel, run,
+   * delete and writes are then refused with 405 OperationNotAllowed "… is not allowed in provisioning
+   * state: provisioned or run state: canceling." until {@link releaseStuckCanceling}.
+   */
+  stickInCanceling(sub: string, rg: string, name: string): void {
+    const t = this.templates.get(key(sub, rg, name));
+    if (!t) throw new Error(`stickInCanceling: no image template ${rg}/${name}`);
+    if (t.build && !t.build.ended) {
+      t.build.ended = true;
+      this.buildLog?.end(t.build.runOp.id);
+    }
+    t.stuckCanceling = true;
+    t.lastRunStatus = { startTime: armTime(), ...(t.lastRunStatus ?? {}), runState: 'Canceling', message: '' };
+    delete t.lastRunStatus.endTime;
+  }
+
+  /** Ends a stuck cancel (what Azure support does): the last run becomes Canceled. */
+  releaseStuckCanceling(sub: string, rg: string, name: string): void {
+    const t = this.templates.get(key(sub, rg, name));
+    if (!t?.stuckCanceling || !t.lastRunStatus) throw new Error(`releaseStuckCanceling: image template ${rg}/${name} is not stuck`);
+    t.stuckCanceling = false;
+    t.lastRunStatus.runState = 'Canceled';
+    t.lastRunStatus.endTime = armTime();
   }
 
   /** ARM body of a template, or undefined. */
@@ -367,7 +397,7 @@ export class ImageBuilder {
 
     const existing = this.templates.get(key(p.sub!, rg.name, p.name!));
     if (existing) {
-      if (existing.deleteOp) throw notAllowed('write', existing);
+      if (existing.deleteOp || existing.lastRunStatus?.runState === 'Canceling') throw notAllowed('write', existing);
       const same =
         existing.provisioningState !== 'Failed' &&
         regionName(existing.location) === regionName(body.location) &&
@@ -456,7 +486,7 @@ export class ImageBuilder {
     for (const k of Object.keys(props)) {
       if (k !== 'distribute' && k !== 'vmProfile') throw notUpdatable(`properties.${k}`);
     }
-    if (t.build && !t.build.ended) throw notAllowed('write', t);
+    if ((t.build && !t.build.ended) || t.lastRunStatus?.runState === 'Canceling') throw notAllowed('write', t);
     if (t.deleteOp || t.provisioningState === 'Failed' || t.provisioningState === 'Creating') throw notAllowed('write', t);
     let identity: Record<string, unknown> | undefined;
     if (body.identity !== undefined) {
@@ -493,9 +523,8 @@ export class ImageBuilder {
     if (!t) return { status: 204 };
     if (t.deleteOp) return { status: 202, headers: this.headers(t.deleteOp, true, false) };
     const runState = String(t.lastRunStatus?.runState ?? '');
-    // AIB refuses to delete a template whose build is running or canceling (OperationNotAllowed). The
-    // one public report of the HTTP status says 405 (azvmimagebuilder#48); 409 is used here as ARM RPs
-    // do for state conflicts.
+    // AIB refuses to delete a template whose build is running or canceling (OperationNotAllowed; 405 in
+    // Canceling as azvmimagebuilder#48 reports it, 409 while running — see notAllowed).
     if (runState === 'Running' || runState === 'Canceling') throw notAllowed('delete', t);
     if (t.provisioningState === 'Creating' || t.provisioningState === 'Updating') throw notAllowed('delete', t);
     const op = this.newOperation(ctx, t.location, () => ({ status: 204 }));
@@ -555,7 +584,7 @@ export class ImageBuilder {
     t.lastRunStatus.runState = 'Canceling';
     const cancelOp = this.newOperation(ctx, t.location);
     this.core().scheduler.after(this.core().options.cancelMs, () => {
-      if (!t.lastRunStatus) return;
+      if (!t.lastRunStatus || t.stuckCanceling) return;
       t.lastRunStatus.runState = 'Canceled';
       t.lastRunStatus.endTime = armTime();
       t.lastRunStatus.message = '';
@@ -795,7 +824,9 @@ function notUpdatable(field: string): ArmError {
 function notAllowed(action: string, t: TemplateRecord): ArmError {
   const ps = t.deleteOp ? 'deleting' : t.provisioningState === 'Succeeded' ? 'provisioned' : t.provisioningState.toLowerCase();
   const rs = String(t.lastRunStatus?.runState ?? '').toLowerCase();
-  return new ArmError(409, 'OperationNotAllowed', `Operation Microsoft.VirtualMachineImages/imageTemplates/${action} is not allowed in provisioning state: ${ps} or run state: ${rs}.`);
+  // In Canceling the one public report of the status is 405 ("Delete command failed with http error code:
+  // 405", danielsollondon/azvmimagebuilder#48); in other states 409, as ARM RPs answer state conflicts.
+  return new ArmError(rs === 'canceling' ? 405 : 409, 'OperationNotAllowed', `Operation Microsoft.VirtualMachineImages/imageTemplates/${action} is not allowed in provisioning state: ${ps} or run state: ${rs}.`);
 }
 
 function validateIdentity(v: unknown): Record<string, unknown> {

@@ -142,6 +142,14 @@ export interface Emulator {
   clearFaults(): void;
   /** Fails the next matching build at the end of a phase with AIB's message (packer failure for Customizing). */
   failNextBuild(f: BuildFailure & { templateName?: string }): void;
+  /**
+   * Puts an image template's last run into Canceling for good (a running build stops and publishes
+   * nothing): cancel, run, delete and writes answer 405 OperationNotAllowed "… run state: canceling."
+   * (danielsollondon/azvmimagebuilder #48, #79, #116) until {@link releaseStuckCanceling}.
+   */
+  stickTemplateInCanceling(subscriptionId: string, resourceGroup: string, name: string): void;
+  /** Ends a stuck cancel, as Azure support does: the last run becomes Canceled. */
+  releaseStuckCanceling(subscriptionId: string, resourceGroup: string, name: string): void;
   /** Per-build settings (phase durations, failure) for the next matching run. */
   nextBuild(plan: BuildPlan): void;
   /** Makes the next matching template PUT end in provisioningState Failed with provisioningError. */
@@ -409,6 +417,12 @@ class EmulatorImpl implements Emulator {
   }
   clearFaults(): void {
     this.p.server.clearFaults();
+  }
+  stickTemplateInCanceling(subscriptionId: string, resourceGroup: string, name: string): void {
+    this.p.imageBuilder.stickInCanceling(subscriptionId, resourceGroup, name);
+  }
+  releaseStuckCanceling(subscriptionId: string, resourceGroup: string, name: string): void {
+    this.p.imageBuilder.releaseStuckCanceling(subscriptionId, resourceGroup, name);
   }
   failNextBuild(f: BuildFailure & { templateName?: string }): void {
     this.p.imageBuilder.failNextBuild(f);

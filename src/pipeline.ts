@@ -13,7 +13,8 @@ import { type RetentionVerdict, planRetention } from "./retention.ts";
 import { galleryImageId, sameResourceId } from "./resource-id.ts";
 import { BUILD_STATE, type BuildHandle, followBuild } from "./steps/build.ts";
 import { startBuildWithoutRace } from "./steps/race.ts";
-import { adoptBuild, adoptOnConflict, isRunning, planOfTemplate, settledTemplate } from "./steps/adopt.ts";
+import { adoptBuild, adoptOnConflict, isRunning, planOfTemplate } from "./steps/adopt.ts";
+import { avoidStuckTemplate } from "./steps/stuck-canceling.ts";
 import { type RunContext, galleryOf } from "./steps/context.ts";
 import {
   BUSY_RUN_STATES,
@@ -235,7 +236,7 @@ async function makePlan(ctx: RunContext) {
   const scripts = ctx.scriptContent ? await pinScriptContent(settings, ctx.scriptContent, host.inputLabel, ctx.signal) : { settings, pinned: [] };
   for (const script of scripts.pinned) host.info(`Script ${script.uri}: sha256 ${script.sha256} (pinned in the template)`);
   // The preflight resolved the target regions (empty input: the image definition's region).
-  const plan = buildTemplatePlan({ ...scripts.settings, targetRegions: checked.targetRegions }, source.pinned, version);
+  const planned = buildTemplatePlan({ ...scripts.settings, targetRegions: checked.targetRegions }, source.pinned, version);
   const newest = sortNewestFirst(existing.map((v) => v.name))[0];
   const versionDecision = settings.version
     ? "explicit 'version'"
@@ -246,7 +247,8 @@ async function makePlan(ctx: RunContext) {
     const missing = Object.values(previous.unavailable);
     host.info(`Changelog: compared with ${previous.state.version}${missing.length ? ` (${[...new Set(missing)].join("; ")})` : ""}.`);
   }
-  const current = await settledTemplate(ctx, plan.name);
+  // A template stuck in Canceling cannot be run or deleted: the same content goes under the next name.
+  const { plan, current } = await avoidStuckTemplate(ctx, planned);
   const templateAction: TemplateUse = isRunning(current) ? "adopt" : decideTemplateAction(current, plan.name, plan.imageVersionId);
   host.info(`Image template: ${plan.name} (${describeUse(templateAction, settings.dryRun)})`);
   return { source, plan, templateAction, existing, preflight: checked.checks, versionDecision, previous, current };

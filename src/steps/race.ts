@@ -15,15 +15,18 @@ import { sameResourceId } from "../resource-id.ts";
 import type { TemplatePlan } from "../template/build.ts";
 import { type BuildHandle, requestCancel, startBuild } from "./build.ts";
 import type { RunContext } from "./context.ts";
-import { BUSY_RUN_STATES, versionOf } from "./decisions.ts";
+import { versionOf } from "./decisions.ts";
 import { olderTemplates } from "./templates.ts";
 import { adoptOnConflict } from "./adopt.ts";
 
-/** Other templates of this action building (or canceling) the planned version. */
+/**
+ * Other templates of this action building the planned version. One in Canceling publishes nothing (and
+ * may be stuck there for days: stuck-canceling.ts), so it is no rival.
+ */
 async function rivals(ctx: RunContext, plan: TemplatePlan): Promise<ImageTemplate[]> {
   return (await olderTemplates(ctx, plan.imageDefinitionId, plan.name)).filter(
     (t) =>
-      BUSY_RUN_STATES.has(t.lastRunStatus?.runState ?? "") &&
+      t.lastRunStatus?.runState === "Running" &&
       (t.distribute ?? []).some((d) => d.type === "SharedImage" && sameResourceId((d as ImageTemplateSharedImageDistributor).galleryImageId, plan.imageVersionId)),
   );
 }

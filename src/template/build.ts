@@ -233,7 +233,11 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
-/** `<image-definition>-<12 hex>`, the definition cut to keep the name within AIB's 64 characters. */
-export function templateName(imageDefinition: string, hash: string): string {
-  return `${imageDefinition.slice(0, 51)}-${hash.slice(0, 12)}`;
+/**
+ * `<image-definition>-<12 hex>`, the definition cut to keep the name within AIB's 64 characters; from
+ * `attempt` 2 on, `-<attempt>` follows (the same content under a new name, when the first is stuck in Canceling).
+ */
+export function templateName(imageDefinition: string, hash: string, attempt = 1): string {
+  const suffix = attempt > 1 ? `-${attempt}` : "";
+  return `${imageDefinition.slice(0, 51 - suffix.length)}-${hash.slice(0, 12)}${suffix}`;
 }
