@@ -40,7 +40,7 @@ describe("cleanup of older image templates, end to end", () => {
     assert.ok(killedAtDelete, `the run reached a template DELETE: ${second.stdout.slice(-2000)}`);
     assert.notEqual(second.exitCode, 0, "killed");
     assert.ok(second.outputs["image-version"], "image-version output written before the DELETE");
-    assert.match(second.summary, new RegExp(`AVD image: ${s.avd.imageDefinition} ${second.outputs["image-version"]!.replace(/\./g, "\\.")}`));
+    assert.ok(second.summary.includes(`\`${second.outputs["image-version"]}\``), "the summary names the published version");
     assert.match(second.summary, /Older image templates of this image definition are deleted after this summary/);
     assert.ok(templates().includes(older!), "the older template was being deleted when the run was killed");
   });
