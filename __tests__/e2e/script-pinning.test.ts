@@ -62,9 +62,9 @@ describe("script content pinned, end to end", () => {
     const customize = (inAzure["properties"] as { customize: Record<string, unknown>[] }).customize;
     assert.equal(customize.find((c) => c.scriptUri === url)?.sha256Checksum, sha256(v2));
 
-    // Unchanged: the template is reused.
+    // Unchanged: the template is reused (a dry run says so and writes nothing).
     s.emu.resetLog();
-    const third = await s.run(inputs);
+    const third = await s.run({ ...inputs, "dry-run": "true" });
     assert.equal(third.exitCode, 0, third.stdout);
     assert.equal(third.outputs["template-reused"], "true");
     assert.equal(third.outputs["template-name"], created2.name);
@@ -91,9 +91,10 @@ describe("script content pinned, end to end", () => {
     assert.deepEqual(s.emu.writeRequests(), []);
   });
 
-  it("a template file's File and PowerShell downloads are pinned; an unreadable one is refused naming the file and the fix", async () => {
+  it("a template file's File, PowerShell and validator downloads are pinned; an unreadable one is refused naming the file and the fix", async () => {
     const config = s.emu.files.put("agent-config.json", '{"tenant":"contoso"}');
     const script = s.emu.files.put("install-apps.ps1", "Write-Host apps\n");
+    const check = s.emu.files.put("check-apps.ps1", "if (-not (Test-Path C:\\Apps)) { exit 1 }\n");
     const missing = s.emu.files.url("gone.msi");
     writeFileSync(
       join(workspace, "images", "downloads.yml"),
@@ -101,6 +102,9 @@ describe("script content pinned, end to end", () => {
         "customize:",
         `  - { type: File, name: agent-config, sourceUri: "${config}", destination: 'C:\\AVDImage\\agent.json' }`,
         `  - { type: PowerShell, name: install-apps, scriptUri: "${script}", runElevated: true, runAsSystem: true }`,
+        "validate:",
+        "  inVMValidations:",
+        `    - { type: PowerShell, name: check-apps, scriptUri: "${check}" }`,
         "",
       ].join("\n"),
     );
@@ -109,6 +113,7 @@ describe("script content pinned, end to end", () => {
     assert.equal(run.exitCode, 0, run.stdout);
     assert.match(run.stdout, new RegExp(`sha256 ${sha256('{"tenant":"contoso"}')}`));
     assert.match(run.stdout, new RegExp(`sha256 ${sha256("Write-Host apps\n")}`));
+    assert.match(run.stdout, new RegExp(`check-apps\\.ps1: sha256 ${sha256("if (-not (Test-Path C:\\Apps)) { exit 1 }\n")}`));
 
     writeFileSync(join(workspace, "images", "gone.yml"), ["customize:", `  - { type: File, name: agent-msi, sourceUri: "${missing}", destination: 'C:\\AVDImage\\agent.msi' }`, ""].join("\n"));
     s.emu.resetLog();

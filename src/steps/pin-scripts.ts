@@ -5,8 +5,8 @@
  * `sha256Checksum` itself (Azure SDK recording of an image template GET). The template's name carries a
  * hash of its content, so a script changed in place at its URL would otherwise reuse the old template and
  * its old copy: the fix would never reach the image. So each `script-uris` line without a SHA-256, and each
- * template file customizer with a `scriptUri` (PowerShell) or `sourceUri` (File) and no `sha256Checksum`,
- * is read now (script-content.ts) and its SHA-256 goes into the customizer — and so into the template hash:
+ * template file customizer with a `scriptUri` (PowerShell) or `sourceUri` (File) and no `sha256Checksum`
+ * (and each PowerShell in-VM validator with a `scriptUri`), is read now (script-content.ts) and its SHA-256 goes into the customizer — and so into the template hash:
  * a changed script gives a new template.
  */
 import { createHash } from "node:crypto";
@@ -86,9 +86,20 @@ export async function pinScriptContent(
       return checksum ? ({ ...step, sha256Checksum: checksum } as ImageTemplateCustomizerUnion) : step;
     }),
   );
-  const [uris, customizers] = await Promise.all([scriptUris, fileCustomizers]);
+  // The file's in-VM validators download their scripts the same way.
+  const validators = Promise.all(
+    (settings.validate?.inVMValidations ?? []).map(async (step, index) => {
+      const s = step as { type: string; name?: string; scriptUri?: string; sha256Checksum?: string };
+      if (s.type !== "PowerShell" || !s.scriptUri || s.sha256Checksum || s.name === "validation-script") return step;
+      const where = `${settings.templateFile}: validate.inVMValidations[${index}]${s.name ? ` (${s.name})` : ""}`;
+      const checksum = await sha("template-file", s.scriptUri, `Give ${where} its 'sha256Checksum', or use 'validation-script'.`);
+      return checksum ? { ...step, sha256Checksum: checksum } : step;
+    }),
+  );
+  const [uris, customizers, inVMValidations] = await Promise.all([scriptUris, fileCustomizers, validators]);
   if (unreadable.length) throw new ScriptPinError(unreadable, label);
-  return { settings: { ...settings, scriptUris: uris, fileCustomizers: customizers }, pinned };
+  const validate = settings.validate && inVMValidations.length ? { ...settings.validate, inVMValidations } : settings.validate;
+  return { settings: { ...settings, scriptUris: uris, fileCustomizers: customizers, validate }, pinned };
 }
 
 /** The URI a template file customizer downloads: a PowerShell `scriptUri` or a File `sourceUri`. */
