@@ -536,7 +536,8 @@ export class Gallery {
     v.properties.publishingProfile = pp;
     if (isRecord(props.safetyProfile)) v.properties.safetyProfile = { ...((v.properties.safetyProfile as Record<string, unknown>) ?? {}), ...props.safetyProfile };
     const changed = !jsonEqual(before, v);
-    v.properties.provisioningState = 'Updating';
+    // A version still being created (replicating) stays Creating: the update does not end the replication.
+    if (v.properties.provisioningState !== 'Creating') v.properties.provisioningState = 'Updating';
     const op = this.lro(ctx, v.location, () => ({ status: 200, body: this.versionBody(v) }));
     this.core().scheduler.after(changed ? this.core().options.galleryWriteMs : 0, () => {
       if (v.properties.provisioningState === 'Updating') v.properties.provisioningState = 'Succeeded';

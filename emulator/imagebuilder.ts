@@ -97,6 +97,14 @@ export interface BuildPlan {
   fail?: BuildFailure;
   /** Test knob: the build gets stuck in Customizing, its customization.log showing how (stuck-logs.ts; needs the Azurite-backed log). */
   stuck?: StuckLog;
+  /**
+   * Test knob: Image Builder times out waiting for Azure Compute Gallery at Distributing. The image version
+   * exists (run output set) with replication in progress (`provisioningState` Creating), the run fails with
+   * "… Error waiting on Azure Compute Gallery future … context deadline exceeded}" (troubleshooting guide),
+   * and replication goes on: the version turns Succeeded after `completeAfterMs` (never when omitted).
+   * `versionCreated: false`: AIB gave up before the version was created (no version, no run output).
+   */
+  replicationTimeout?: { completeAfterMs?: number; versionCreated?: false };
 }
 
 /** A provisioning failure for the next template PUT. */
@@ -638,7 +646,7 @@ export class ImageBuilder {
       return;
     }
     if (phase === 'Distributing') {
-      const err = this.distribute(t);
+      const err = this.distribute(t, build.plan.replicationTimeout);
       if (err) {
         this.endBuild(t, build, 'Failed', err, errorDetail('InternalOperationError', err));
         return;
@@ -682,7 +690,7 @@ export class ImageBuilder {
   }
 
   /** Distributes every target; returns AIB's error message when any fails. */
-  private distribute(t: TemplateRecord): string | undefined {
+  private distribute(t: TemplateRecord, replicationTimeout?: BuildPlan['replicationTimeout']): string | undefined {
     const dists = t.input.distribute as Record<string, unknown>[];
     const errors: string[] = [];
     dists.forEach((d, i) => {
@@ -745,7 +753,12 @@ export class ImageBuilder {
             return;
           }
         }
-        this.gallery.createDistributedVersion({
+        const galleryWait = `Error waiting on Azure Compute Gallery future for resource group: ${image.resourceGroup}, gallery name: ${image.gallery}, gallery image name: ${image.name}.Error: Future#WaitForCompletion: context has been cancelled: StatusCode=200 -- Original Error: context deadline exceeded`;
+        if (replicationTimeout?.versionCreated === false) {
+          errors.push(frame(galleryWait));
+          return;
+        }
+        const created = this.gallery.createDistributedVersion({
           subscriptionId: image.subscriptionId,
           resourceGroup: image.resourceGroup,
           gallery: image.gallery,
@@ -763,6 +776,18 @@ export class ImageBuilder {
           name: runOutputName,
           artifactId: `/subscriptions/${image.subscriptionId}/resourcegroups/${image.resourceGroup}/providers/Microsoft.Compute/galleries/${image.gallery}/images/${image.name}/versions/${version}`,
         });
+        if (replicationTimeout) {
+          // Troubleshooting guide, "Error waiting on Azure Compute Gallery": AIB stopped waiting while the
+          // version is being added and replicated; "Even though the build failed, the replication continues"
+          // and the distribution runOutput holds the version.
+          created.properties.provisioningState = 'Creating';
+          if (replicationTimeout.completeAfterMs !== undefined) {
+            this.core().scheduler.after(replicationTimeout.completeAfterMs, () => {
+              if (created.properties.provisioningState === 'Creating') created.properties.provisioningState = 'Succeeded';
+            });
+          }
+          errors.push(frame(galleryWait));
+        }
       } else if (d.type === 'ManagedImage') {
         t.runOutputs.set(runOutputName.toLowerCase(), { name: runOutputName, artifactId: String(d.imageId) });
       } else {

@@ -11,7 +11,8 @@ import { type RunEnd, describeFailedReads } from "./build-monitor.ts";
 import { ConflictError } from "./errors.ts";
 import { type RetentionVerdict, planRetention } from "./retention.ts";
 import { galleryImageId, sameResourceId } from "./resource-id.ts";
-import { BUILD_STATE, type BuildHandle, followBuild } from "./steps/build.ts";
+import { BUILD_STATE, type BuildEnd, type BuildHandle, followBuild } from "./steps/build.ts";
+import { finishAfterGalleryWait } from "./steps/replication-timeout.ts";
 import { startBuildWithoutRace } from "./steps/race.ts";
 import { adoptBuild, adoptOnConflict, isRunning, planOfTemplate } from "./steps/adopt.ts";
 import { avoidStuckTemplate } from "./steps/stuck-canceling.ts";
@@ -53,7 +54,7 @@ export interface RunReport {
   imageVersion: string;
   /** The version's resource ID as Azure reported it (run output), or the planned ID when not built (yet). */
   imageVersionId: string;
-  /** `Succeeded`, `DryRun`, `Skipped`, or `Running` (wait: false). */
+  /** `Succeeded`, `DryRun`, `Skipped`, `Running` (wait: false), or `Replicating` (the gallery wait timed out; the version exists). */
   runState: string;
   /** Why nothing was built (skip-if-unchanged), when nothing was. */
   skipReason?: string;
@@ -180,7 +181,7 @@ async function finish(
   const { host } = ctx;
   const { source, plan, previous } = run;
   const facts = new LogFacts();
-  const end: RunEnd = await host.group(`Build: ${plan.name}`, () => followBuild({ ...ctx, logFacts: facts }, run.build));
+  const end: BuildEnd = await host.group(`Build: ${plan.name}`, () => followBuild({ ...ctx, logFacts: facts }, run.build));
   const state: ImageState = {
     ...plannedState(plan, source, versionOf(plan)),
     ...(facts.lineCount > 0 ? { updates: facts.updates } : {}),
@@ -189,9 +190,13 @@ async function finish(
     ...(end.endTime ? { buildEnd: end.endTime.toISOString() } : {}),
   };
   const changelog = diffStates(previous?.state, state, previous?.unavailable);
-  const imageVersionId = await host.group(`Version: ${versionOf(plan)}`, () => publishVersion(ctx, plan, source, end, previous?.state.version));
+  // Image Builder gave up waiting on the gallery (replication goes on): tag the version if it exists, prune later.
+  const galleryWait = end.galleryWaitTimedOut
+    ? await host.group(`Version: ${versionOf(plan)} (distribution timed out)`, () => finishAfterGalleryWait(ctx, plan, source, end, previous?.state.version))
+    : undefined;
+  const imageVersionId = galleryWait?.imageVersionId ?? (await host.group(`Version: ${versionOf(plan)}`, () => publishVersion(ctx, plan, source, end, previous?.state.version)));
   // Older templates go after the outputs and the summary (main.ts, `templateCleanup`): cleanup never holds the job.
-  const pruned = await host.group("Prune", () => pruneVersions(ctx, versionOf(plan)));
+  const pruned = galleryWait ? { retention: [], prunedVersions: [], pruneFailures: [] } : await host.group("Prune", () => pruneVersions(ctx, versionOf(plan)));
   return {
     dryRun: false,
     source,
@@ -199,14 +204,14 @@ async function finish(
     templateAction: run.templateAction,
     imageVersion: versionOf(plan),
     imageVersionId,
-    runState: end.runState,
+    runState: galleryWait ? "Replicating" : end.runState,
     buildStart: end.startTime,
     buildEnd: end.endTime,
     preflight: run.preflight,
     versionDecision: run.versionDecision,
     changelog,
     state,
-    notes: [...(run.build.adopted ? [run.build.adopted] : []), ...(end.failedReads ? [`Following the build, ${describeFailedReads(end.failedReads)}; the build was followed to its end.`] : [])],
+    notes: [...(run.build.adopted ? [run.build.adopted] : []), ...(galleryWait ? [galleryWait.note] : []), ...(end.failedReads ? [`Following the build, ${describeFailedReads(end.failedReads)}; the build was followed to its end.`] : [])],
     ...pruned,
     collectedTemplates: [],
     templateCleanup: { imageDefinitionId: plan.imageDefinitionId, keep: plan.name },

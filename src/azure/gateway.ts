@@ -39,6 +39,8 @@ export interface ImageVersionInfo {
   blockDeletionBeforeEndOfLife: boolean;
   /** `provisioningState`, e.g. `Succeeded`, `Creating`, `Deleting`, `Failed`. */
   provisioningState?: string;
+  /** Replication per region, when read with `replicationStatus: true` (`$expand=ReplicationStatus`). */
+  replication?: { aggregatedState?: string; regions: { region: string; state?: string; progress?: number; details?: string }[] };
   /** Target region names as Azure returns them (display names, e.g. `West Europe`). */
   regions: string[];
 }
@@ -62,8 +64,8 @@ export interface AzureGateway {
   listMarketplaceVersions(location: string, publisher: string, offer: string, sku: string): Promise<string[]>;
   /** All image versions of a gallery image definition (every page). */
   listImageVersions(subscriptionId: string, resourceGroup: string, gallery: string, image: string): Promise<ImageVersionInfo[]>;
-  /** One image version, or undefined when it does not exist (404). */
-  getImageVersion(resourceGroup: string, gallery: string, image: string, version: string): Promise<ImageVersionInfo | undefined>;
+  /** One image version, or undefined when it does not exist (404); with its replication status when `replicationStatus` is set (GalleryImageVersions_Get `$expand=ReplicationStatus`). */
+  getImageVersion(resourceGroup: string, gallery: string, image: string, version: string, options?: { replicationStatus?: boolean }): Promise<ImageVersionInfo | undefined>;
   /**
    * PATCHes an image version (waits for the LRO): its tags (replaced whole when given), and in
    * `publishingProfile` its exclude-from-latest flag and end-of-life date (merged by Azure). A change
@@ -139,8 +141,9 @@ export function createAzureGateway(credential: TokenCredential, subscriptionId: 
       }
       return result;
     },
-    async getImageVersion(resourceGroup, gallery, image, version) {
-      const found = await orUndefined(computeFor(subscriptionId).galleryImageVersions.get(resourceGroup, gallery, image, version));
+    async getImageVersion(resourceGroup, gallery, image, version, options) {
+      const expand = options?.replicationStatus ? { expand: "ReplicationStatus" as const } : {};
+      const found = await orUndefined(computeFor(subscriptionId).galleryImageVersions.get(resourceGroup, gallery, image, version, expand));
       return found && toImageVersionInfo(found);
     },
     async updateImageVersion(resourceGroup, gallery, image, version, update) {
@@ -204,5 +207,13 @@ function toImageVersionInfo(version: SdkImageVersion): ImageVersionInfo {
     blockDeletionBeforeEndOfLife: version.safetyProfile?.blockDeletionBeforeEndOfLife ?? false,
     provisioningState: version.provisioningState,
     regions: (profile?.targetRegions ?? []).map((region) => region.name),
+    ...(version.replicationStatus
+      ? {
+          replication: {
+            aggregatedState: version.replicationStatus.aggregatedState,
+            regions: (version.replicationStatus.summary ?? []).map((r) => ({ region: r.region ?? "", state: r.state, progress: r.progress, details: r.details })),
+          },
+        }
+      : {}),
   };
 }

@@ -5,6 +5,7 @@
  * Never deletes a template.
  * Image Builder api-version 2025-10-01 (VirtualMachineImageTemplates_Run/Cancel/Get).
  */
+import { isGalleryWaitTimeout } from "./replication-timeout.ts";
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import { MonitorError, type RunEnd, describeFailedReads, followRun } from "../build-monitor.ts";
 import { type BuildLogExcerpt, BuildFailedError, CanceledError } from "../errors.ts";
@@ -60,12 +61,12 @@ export async function startBuild(ctx: RunContext, templateName: string): Promise
 
 /**
  * Follows a started build to its end.
- * @returns the end of a Succeeded run.
+ * @returns the end of a Succeeded run, or of a Failed one whose distribution timed out waiting on the gallery (`galleryWaitTimedOut`).
  * @throws BuildFailedError when the run ends otherwise (with AIB's message, the staging resource group and
  *   log location), or when the action's own wait runs out (after asking AIB to cancel).
  * @throws CanceledError when the run's signal aborts (after asking AIB to cancel, once).
  */
-export async function followBuild(ctx: RunContext, build: BuildHandle): Promise<RunEnd> {
+export async function followBuild(ctx: RunContext, build: BuildHandle): Promise<BuildEnd> {
   const { host, settings, azure, signal } = ctx;
   const timeoutMinutes = settings.buildTimeoutMinutes || AIB_DEFAULT_TIMEOUT_MINUTES;
   const buildLog = new BuildLogFollower(ctx, {
@@ -111,8 +112,15 @@ export async function followBuild(ctx: RunContext, build: BuildHandle): Promise<
   host.saveState(BUILD_STATE, "");
   if (end.failedReads) host.warning(`Following the build: ${describeFailedReads(end.failedReads)} (Image Builder or ARM answered 5xx, throttled or reset the connection); the build was followed to its end.`);
   const log = await buildLog.finish();
+  // A distribution timeout (the gallery wait) is the pipeline's to settle: the version may exist (replication-timeout.ts).
+  if (end.runState === "Failed" && isGalleryWaitTimeout(end.message)) return { ...end, galleryWaitTimedOut: true };
   if (end.runState !== "Succeeded") throw await buildFailure(ctx, build.templateName, end, timeoutMinutes, log);
   return end;
+}
+
+/** The end of a followed build: Succeeded, or Failed with `galleryWaitTimedOut` (Image Builder gave up waiting on the gallery). */
+export interface BuildEnd extends RunEnd {
+  galleryWaitTimedOut?: boolean;
 }
 
 /** Asks AIB to cancel a run — at most once per run — and reports that it asked. Never throws. */
@@ -140,7 +148,8 @@ async function buildFailure(ctx: RunContext, templateName: string, end: RunEnd, 
   } catch {
     template = undefined;
   }
-  const timedOut = /timeout|timed out|deadline exceeded/i.test(end.message);
+  // A gallery wait that ran out is a distribution timeout, not build-timeout-minutes (replication-timeout.ts).
+  const timedOut = /timeout|timed out|deadline exceeded/i.test(end.message) && !isGalleryWaitTimeout(end.message);
   const logUrl = /https:\/\/\S+?\/customization\.log/.exec(end.message)?.[0] ?? log?.url;
   // The customizer the log was in names the failing one when packer failed or the build timed out (a
   // failure in distribution comes after every customizer ran).
