@@ -14,7 +14,7 @@ import { galleryImageId, sameResourceId } from "./resource-id.ts";
 import { BUILD_STATE, type BuildEnd, type BuildHandle, followBuild } from "./steps/build.ts";
 import { finishAfterGalleryWait } from "./steps/replication-timeout.ts";
 import { startBuildWithoutRace } from "./steps/race.ts";
-import { adoptBuild, adoptOnConflict, isRunning, planOfTemplate } from "./steps/adopt.ts";
+import { adoptBuild, adoptOnConflict, isRunning, isUnfinished, planOfTemplate } from "./steps/adopt.ts";
 import { avoidStuckTemplate } from "./steps/stuck-canceling.ts";
 import { type RunContext, galleryOf } from "./steps/context.ts";
 import {
@@ -127,7 +127,10 @@ export async function runPipeline(ctx: RunContext): Promise<RunReport> {
   }
 
   if (templateAction === "adopt") {
-    const build = adoptBuild(ctx, current!, plan, "it was already running when this run began: a lost runner's build, or an identical run's");
+    const why = isRunning(current)
+      ? "it was already running when this run began: a lost runner's build, or an identical run's"
+      : "it succeeded, but no run tagged its version: a runner lost after the build";
+    const build = adoptBuild(ctx, current!, plan, why);
     if (!settings.wait) return { ...base, plan: build.plan!, imageVersion: versionOf(build.plan!), imageVersionId: build.plan!.imageVersionId, runState: "Running", retention: [], prunedVersions: [] };
     return finish(ctx, { source, plan: build.plan!, templateAction, build, preflight: checks, versionDecision: `adopted: the version the running build publishes (${versionDecision})`, previous });
   }
@@ -254,7 +257,8 @@ async function makePlan(ctx: RunContext) {
   }
   // A template stuck in Canceling cannot be run or deleted: the same content goes under the next name.
   const { plan, current } = await avoidStuckTemplate(ctx, planned);
-  const templateAction: TemplateUse = isRunning(current) ? "adopt" : decideTemplateAction(current, plan.name, plan.imageVersionId);
+  const templateAction: TemplateUse =
+    isRunning(current) || isUnfinished(current, existing, plan.imageDefinitionId) ? "adopt" : decideTemplateAction(current, plan.name, plan.imageVersionId);
   host.info(`Image template: ${plan.name} (${describeUse(templateAction, settings.dryRun)})`);
   return { source, plan, templateAction, existing, preflight: checked.checks, versionDecision, previous, current };
 }

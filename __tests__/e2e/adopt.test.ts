@@ -21,6 +21,7 @@ describe("adopting a running build, end to end", () => {
     s.emu.resetLog();
     const inputs = { "inline-script": "Write-Host 'lost runner'", "keep-versions": "2", tags: "team=avd" };
     let orphan = "";
+    s.emu.nextBuild({ phaseDurationsMs: { Customizing: 8000 } }); // still running when the rerun (a cold start under load) looks
     const killed = await s.run(inputs, {}, { onSpawn: (child) => void buildRunning(s).then((name) => ((orphan = name), child.kill("SIGKILL"))) });
     assert.equal(killed.exitCode, null, "killed, no post step: the build is left running");
     assert.ok(orphan);
@@ -39,6 +40,27 @@ describe("adopting a running build, end to end", () => {
     assert.deepEqual(JSON.parse(rerun.outputs["pruned-versions"]!), ["0.9.1", "0.9.0"]);
     assert.match(rerun.summary, /\| Image template \| `[^`]+` \(adopted its running build\) \|/);
     assert.match(rerun.summary, /\| Note \| Adopted a build of \S+ started at \d{4}-\d{2}-\d{2}T[\d:.]+Z \(it was already running when this run began/);
+  });
+
+  it("the lost runner's build ended before the rerun: the rerun tags and prunes that build's untagged version; no second build", async () => {
+    s.emu.resetLog();
+    const inputs = { "inline-script": "Write-Host 'lost after the build'", "keep-versions": "2" };
+    let orphan = "";
+    await s.run(inputs, {}, { onSpawn: (child) => void buildRunning(s).then((name) => ((orphan = name), child.kill("SIGKILL"))) });
+    const state = () => (s.emu.getImageTemplate(s.avd.subscriptionId, s.avd.resourceGroup, orphan)?.properties as { lastRunStatus?: { runState?: string } }).lastRunStatus?.runState;
+    for (let i = 0; i < 200 && state() !== "Succeeded"; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(state(), "Succeeded");
+    const before = versionNames(s);
+    const rerun = await s.run(inputs);
+    assert.equal(rerun.exitCode, 0, rerun.stdout);
+    assert.equal(runRequests().length, 1, "no second build");
+    assert.equal(rerun.outputs["template-name"], orphan);
+    assert.match(rerun.stdout, /it succeeded, but no run tagged its version: a runner lost after the build/);
+    const version = rerun.outputs["image-version"]!;
+    assert.ok(before.includes(version), "the orphan's version, already published");
+    const tags = s.emu.listImageVersions(s.avd.subscriptionId, s.avd.resourceGroup, s.avd.gallery, s.avd.imageDefinition).find((v) => v.name === version)!.tags;
+    for (const tag of PROVENANCE) assert.ok(tags[tag], `tag ${tag}: ${JSON.stringify(tags)}`);
+    assert.equal(versionNames(s).length, 2, "pruned to keep-versions 2");
   });
 
   it("Azure accepts the run but answers 500 once: the run checks lastRunStatus, follows its own build and publishes", async () => {

@@ -4,6 +4,8 @@
  * this run's image: a lost runner's orphan, an identical run started at the same time, or this run's own
  * `run` request that Azure accepted but answered with an error or a timeout (the SDK's retry then gets 409).
  * The run follows that build to its end and finishes the job (version tags, pruning, outputs, summary).
+ * A build that already succeeded but whose version no run tagged (the runner was lost after the build)
+ * is finished the same way.
  * A different template building the same version is a real race (race.ts).
  * Image Builder api-version 2025-10-01 (VirtualMachineImageTemplates_Get: `lastRunStatus`, `provisioningState`).
  */
@@ -13,6 +15,7 @@ import { isRestError } from "@azure/core-rest-pipeline";
 import { ConflictError } from "../errors.ts";
 import { sameResourceId } from "../resource-id.ts";
 import { TAGS } from "../tags.ts";
+import type { ImageVersionInfo } from "../azure/gateway.ts";
 import type { TemplatePlan } from "../template/build.ts";
 import { BUILD_STATE, type BuildHandle } from "./build.ts";
 import type { RunContext } from "./context.ts";
@@ -24,6 +27,22 @@ export const PROVISIONING_WAIT_MINUTES = 10;
 /** True when the template's last run is running now. */
 export function isRunning(template: ImageTemplate | undefined): boolean {
   return template?.lastRunStatus?.runState === "Running";
+}
+
+/**
+ * True when the template's last build succeeded and published its version, but no run finished the job:
+ * the version lacks this action's tags (a runner lost after the build ended, before tagging and pruning).
+ */
+export function isUnfinished(template: ImageTemplate | undefined, existing: readonly ImageVersionInfo[], imageDefinitionId: string): boolean {
+  if (template?.lastRunStatus?.runState !== "Succeeded") return false;
+  let version: string;
+  try {
+    version = versionOf(planOfTemplate(template, imageDefinitionId));
+  } catch {
+    return false;
+  }
+  const published = existing.find((v) => v.name === version);
+  return published !== undefined && published.tags[TAGS.template] === undefined;
 }
 
 /**
@@ -55,6 +74,7 @@ export function adoptBuild(ctx: RunContext, template: ImageTemplate, planned: Te
   const { host, settings } = ctx;
   const plan = { ...planned, ...planOfTemplate(template, planned.imageDefinitionId), uploads: planned.uploads };
   const started = template.lastRunStatus?.startTime?.toISOString() ?? "earlier";
+  const ended = template.lastRunStatus?.runState === "Succeeded";
   if (settings.version && versionOf(plan) !== versionOf(planned)) {
     throw new ConflictError(
       `Input '${host.inputLabel("version")}' is ${versionOf(planned)}, but image template ${plan.name} (this run's content) is already building ${versionOf(plan)} (started ${started}). ` +
@@ -64,8 +84,11 @@ export function adoptBuild(ctx: RunContext, template: ImageTemplate, planned: Te
   host.saveState(BUILD_STATE, JSON.stringify({ resourceGroup: settings.resourceGroup, templateName: plan.name }));
   const adopted = `Adopted a build of ${plan.name} started at ${started} (${why}); it publishes ${versionOf(plan)}, and this run finished it.`;
   host.notice(
-    `Image template ${plan.name} is already building this run's image (its name is the hash of its content), started at ${started}: ${why}. ` +
-      `This run follows that build to its end and publishes ${versionOf(plan)}; it starts no second build.`,
+    ended
+      ? `Image template ${plan.name} built this run's image (its name is the hash of its content) in a build started at ${started}: ${why}. ` +
+          `This run finishes that build's job for ${versionOf(plan)} (tags, pruning); it starts no second build.`
+      : `Image template ${plan.name} is already building this run's image (its name is the hash of its content), started at ${started}: ${why}. ` +
+          `This run follows that build to its end and publishes ${versionOf(plan)}; it starts no second build.`,
   );
   return { templateName: plan.name, attached: true, adopted, plan };
 }
