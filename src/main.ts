@@ -12,6 +12,8 @@
 import { createBuildLogOpener } from "./azure/build-log.ts";
 import { createEarlierLogOpener } from "./azure/previous-log.ts";
 import { manifestOf, writeManifest } from "./steps/manifest.ts";
+import { publishRelease } from "./steps/release.ts";
+import { type ReleaseStore, createReleaseStore } from "./github/releases.ts";
 import { createAzureGateway } from "./azure/gateway.ts";
 import { createAzureLookups } from "./azure/lookups.ts";
 import { createScriptContentReader } from "./azure/script-content.ts";
@@ -63,7 +65,8 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     const scriptStore = settings.scriptsStorage ? createScriptStore(credential) : undefined;
     const scriptContent = createScriptContentReader(credential, settings.scriptsStorage ? [settings.scriptsStorage.blobEndpoint] : []);
     const earlierLog = createEarlierLogOpener(credential, settings.cloud);
-    const ctx = { host, settings, azure, lookups, signal, cancelRequested: new Set<string>(), buildLog, scriptStore, scriptContent, earlierLog, minuteMs: minuteMs() };
+    const releases = await releaseStoreOf(host, settings);
+    const ctx = { host, settings, azure, lookups, signal, cancelRequested: new Set<string>(), buildLog, scriptStore, scriptContent, earlierLog, releases, minuteMs: minuteMs() };
     const verdict = settings.mode === "build" ? await scheduleGate(ctx, now()) : undefined;
     if (verdict && !verdict.build) return await skipForSchedule(host, settings, verdict.reason);
     if (settings.mode === "promote") {
@@ -73,7 +76,7 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
       return 0;
     }
     const report = await runPipeline(ctx);
-    const manifest = manifestOf(host, settings, report);
+    const manifest = await manifestOf(host, settings, report);
     if (manifest) {
       try {
         report.manifestPath = writeManifest(host, manifest);
@@ -85,6 +88,11 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     await host.writeSummary(summaryOf(report, settings) + changelogOf(report));
     // Only now, with outputs and summary written: bounded, and a failure is a warning (issue 10 rule 9).
     if (report.templateCleanup) await cleanUpOlderTemplates(ctx, report.templateCleanup.imageDefinitionId, report.templateCleanup.keep);
+    const releaseFailure = releases && manifest ? await publishRelease(host, settings, releases, report, manifest) : undefined;
+    if (releaseFailure) {
+      host.setFailed(releaseFailure);
+      return 1;
+    }
     if (report.pruneFailures.length) {
       host.setFailed(`Image version ${report.imageVersion} was published, but deleting ${report.pruneFailures.map((f) => f.version).join(", ")} failed (see above).`);
       return 1;
@@ -99,6 +107,18 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     await host.writeSummary(failureSummary(settings, failed?.headline ?? message, details, failed?.log)).catch(() => undefined);
     return 1;
   }
+}
+
+/**
+ * The GitHub release store of `github-release: true` (GitHub only), for the repository the workflow runs in.
+ * @throws Error naming the input when the repository is not known.
+ */
+async function releaseStoreOf(host: Host, settings: Settings): Promise<ReleaseStore | undefined> {
+  if (!settings.githubRelease || host.kind !== "github") return undefined;
+  host.setSecret(settings.githubRelease.token);
+  const repository = (await host.provenance()).repository;
+  if (!repository) throw new Error("Input 'github-release' is true, but the repository is not known (GITHUB_REPOSITORY is not set): run it in a GitHub workflow, or set 'github-release: false'.");
+  return createReleaseStore({ token: settings.githubRelease.token, repository });
 }
 
 /** Ends a run the schedule guard skips: a notice (Azure DevOps: a warning), `skipped` outputs and the summary. */

@@ -67,7 +67,7 @@ export async function runPromote(ctx: RunContext, now: Date = new Date()): Promi
       host.info(reason);
       return { version, runState: "DryRun", reason };
     }
-    const origin = host.provenance();
+    const origin = await host.provenance();
     const tags = {
       ...version.tags,
       [PROMOTION_TAGS.promotedAt]: now.toISOString(),

@@ -126,6 +126,11 @@ export interface Settings {
   /** Let retention delete versions this action did not create. */
   pruneForeign: boolean;
   dryRun: boolean;
+  /**
+   * `github-release: true`: the GitHub token (`github-token`) to publish each version as a release
+   * `image/<definition>/<version>` of the repository with it; undefined when off.
+   */
+  githubRelease?: { token: string };
   auth: AuthSettings;
   cloud: CloudEndpoints;
   /** Seconds between two status reads of a running build. */
@@ -205,6 +210,9 @@ export const INPUT_DEFAULTS = {
   "keep-days": "0",
   "prune-foreign": "false",
   "dry-run": "false",
+  "github-release": "false",
+  // The runner fills in the job's token; the action reads the input as given (never this text).
+  "github-token": "${{ github.token }}",
   "client-id": "",
   "tenant-id": "",
   environment: "AzureCloud",
@@ -373,6 +381,11 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
   const keepDays = check("keep-days", wholeNumber(0, 36_500), "must be a whole number of days (0 = no age limit).");
   const pruneForeign = check("prune-foreign", booleanInput, "must be 'true' or 'false'.");
   const dryRun = check("dry-run", booleanInput, "must be 'true' or 'false'.");
+  const githubReleaseOn = check("github-release", booleanInput, "must be 'true' (publish each version as a GitHub release with its changelog and manifest) or 'false'.");
+  const githubToken = read("github-token").trim();
+  if (githubReleaseOn && (githubToken === "" || githubToken.includes("${{"))) {
+    fail("github-release", "is true but 'github-token' is empty: give it a token that may write releases ('github-token: ${{ github.token }}' with 'permissions: contents: write').");
+  }
   const pollIntervalSeconds = check("poll-interval-seconds", wholeNumber(1, 600), "must be a whole number of seconds from 1 to 600.");
   const stallMinutes = check("stall-minutes", wholeNumber(0, 960), "must be a whole number of minutes from 1 to 960 a customizer may print nothing before the build is canceled as stuck, or 0 (off).");
   const schedule = input("schedule") === "" ? undefined : parseSchedule(input("schedule"));
@@ -530,6 +543,7 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
     keepDays: keepDays!,
     pruneForeign: pruneForeign!,
     dryRun: dryRun!,
+    ...(githubReleaseOn && githubToken ? { githubRelease: { token: githubToken } } : {}),
     auth: auth!,
     cloud: resolveCloud(environment!, armEndpoint, authorityHost),
     pollIntervalSeconds: pollIntervalSeconds!,

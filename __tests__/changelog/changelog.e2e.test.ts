@@ -79,4 +79,19 @@ describe("changelog against the previous version, end to end", () => {
     assert.match(changelog, /Template hash: `[0-9a-f]{12}` → `[0-9a-f]{12}`/, "the tags still give the hash");
     assert.doesNotMatch(changelog, /Source version/, "same source version, from the tags");
   });
+
+  it("a dry run shows the changelog it would produce, and writes nothing", async () => {
+    s.emu.resetLog();
+    const run = await s.run({ "inline-script": "Write-Host 'Contoso baseline v4'", "vm-size": "Standard_D8s_v5", "dry-run": "true" });
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+    assert.equal(run.outputs["run-state"], "DryRun");
+    const changelog = run.outputs.changelog!;
+    assert.match(changelog, /^### What changed since 1\.0\.3 \(planned\)$/m);
+    assert.match(changelog, /Customizer changed: `inline-script`/);
+    assert.match(changelog, /Build setting vmSize: `Standard_D4s_v5` → `Standard_D8s_v5`/);
+    assert.match(changelog, /Windows updates: known after the build/);
+    assert.ok(run.summary.includes(changelog.trim()), "in the job summary too");
+    assert.equal(run.outputs["manifest-path"], "", "no manifest: nothing was published");
+    assert.deepEqual(s.emu.writeRequests(), []);
+  });
 });

@@ -153,7 +153,7 @@ export function createAzurePipelinesHost(env: NodeJS.ProcessEnv = process.env): 
     attachFile: (path) => tl.uploadFile(path),
     setProgress: (percent, description) => tl.setProgress(Math.max(0, Math.min(100, Math.round(percent))), description),
     manualTrigger: env.BUILD_REASON === "Manual",
-    provenance: () => azurePipelinesProvenance(env),
+    provenance: async () => azurePipelinesProvenance(env),
     createCredential(settings: Settings): TokenCredential {
       const auth = readConnectionAuth(connectionId, taskLibEndpoints);
       const problem = environmentProblem(connectionId, environment(), target);

@@ -37,7 +37,10 @@ export function createGitHubHost(env: NodeJS.ProcessEnv = process.env): Host {
       // GitHub has no progress indicator; phase changes are logged by the pipeline.
     },
     manualTrigger: env.GITHUB_EVENT_NAME === "workflow_dispatch",
-    provenance: () => gitHubProvenance(env),
+    async provenance() {
+      const { context } = await import("@actions/github");
+      return gitHubProvenance(context);
+    },
     createCredential(settings: Settings): TokenCredential {
       if (settings.auth.kind === "oidc") {
         if (!env.ACTIONS_ID_TOKEN_REQUEST_URL || !env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
@@ -65,13 +68,16 @@ export function createGitHubHost(env: NodeJS.ProcessEnv = process.env): Host {
   };
 }
 
-/** Repository, commit and run URL from the GITHUB_* variables the runner sets. */
-export function gitHubProvenance(env: NodeJS.ProcessEnv): Provenance {
-  const server = env.GITHUB_SERVER_URL ?? "https://github.com";
-  const repository = env.GITHUB_REPOSITORY || undefined;
+/** What provenance reads of @actions/github's `context` (which reads the GITHUB_* variables the runner sets). */
+export type GitHubContext = Pick<(typeof import("@actions/github"))["context"], "sha" | "runId" | "runAttempt" | "serverUrl" | "actor" | "eventName">;
+
+/** Repository, commit, run URL, actor and event from @actions/github's `context`; absent parts left out. */
+export function gitHubProvenance(context: GitHubContext, repository: string | undefined = process.env.GITHUB_REPOSITORY || undefined): Provenance {
+  // `context.repo` throws without GITHUB_REPOSITORY: the repository is read beside it.
   const runUrl =
-    repository && env.GITHUB_RUN_ID
-      ? `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID}${env.GITHUB_RUN_ATTEMPT ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : ""}`
+    repository && context.runId
+      ? `${context.serverUrl}/${repository}/actions/runs/${context.runId}${context.runAttempt ? `/attempts/${context.runAttempt}` : ""}`
       : undefined;
-  return { repository, commit: env.GITHUB_SHA || undefined, runUrl, actor: env.GITHUB_ACTOR || undefined, event: env.GITHUB_EVENT_NAME || undefined };
+  const provenance: Provenance = { repository, commit: context.sha || undefined, runUrl, actor: context.actor || undefined, event: context.eventName || undefined };
+  return Object.fromEntries(Object.entries(provenance).filter(([, v]) => v !== undefined)) as Provenance;
 }

@@ -46,8 +46,8 @@ export interface Host {
   setProgress(percent: number, description: string): void;
   /** True when a person started the run (GitHub workflow_dispatch, Azure DevOps manual queue). */
   readonly manualTrigger: boolean;
-  /** Where this run came from. */
-  provenance(): Provenance;
+  /** Where this run came from (GitHub: @actions/github's `context`, loaded on first call). */
+  provenance(): Promise<Provenance>;
   /** The credential this host authenticates with, for validated settings. */
   createCredential(settings: Settings): TokenCredential;
   /** Keeps a value for this step's post step (GitHub `core.saveState`, Azure DevOps task variables). */

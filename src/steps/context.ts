@@ -4,6 +4,7 @@
  */
 import type { BuildLogOpener } from "../azure/build-log.ts";
 import type { EarlierLogReader } from "../azure/previous-log.ts";
+import type { ReleaseStore } from "../github/releases.ts";
 import type { AzureGateway } from "../azure/gateway.ts";
 import type { AzureLookups } from "../azure/lookups.ts";
 import type { ScriptContentReader } from "../azure/script-content.ts";
@@ -26,6 +27,8 @@ export interface RunContext {
   scriptContent?: ScriptContentReader;
   /** Where repository scripts (`scripts`) are uploaded before the template is created. */
   scriptStore?: ScriptStore;
+  /** GitHub releases of the image repository (`github-release`): the previous version's manifest when its template is gone. */
+  releases?: ReleaseStore;
   /** Reads an earlier build's customization.log (the previous version's, for the changelog). */
   earlierLog?: EarlierLogReader;
   /** Takes every line of this build's customization.log as the live log reads it (Windows updates, inventory). */

@@ -14,14 +14,14 @@ import type { Settings } from "../settings.ts";
  * The manifest of a report's version, or undefined when the run published none (dry run, skipped,
  * submitted, attach without a state).
  */
-export function manifestOf(host: Pick<Host, "kind" | "provenance">, settings: Settings, report: RunReport): Manifest | undefined {
+export async function manifestOf(host: Pick<Host, "kind" | "provenance">, settings: Settings, report: RunReport): Promise<Manifest | undefined> {
   if (report.dryRun || report.runState !== "Succeeded" || !report.state) return undefined;
   return buildManifest({
     state: report.state,
     imageVersionId: report.imageVersionId,
     ...(report.changelog?.previousVersion ? { previousVersion: report.changelog.previousVersion } : {}),
     gallery: { subscriptionId: settings.subscriptionId, resourceGroup: settings.galleryResourceGroup, name: settings.galleryName, imageDefinition: settings.imageDefinition },
-    provenance: { host: host.kind, ...host.provenance() },
+    provenance: { host: host.kind, ...(await host.provenance()) },
   });
 }
 

@@ -1,12 +1,15 @@
 /**
  * The previous version's state, for the changelog: the newest image version of the same definition
  * before the new one (numeric order), read from its provenance tags, its image template (still there:
- * this run's garbage collection runs last) and that template's build log while it exists. Read while
+ * this run's garbage collection runs last) and that template's build log while it exists — or, once the
+ * template is gone, from the manifest on its GitHub release (`github-release`). Read while
  * planning, before anything is written. Never throws: what cannot be read is said in `unavailable`.
  */
 import type { ImageVersionInfo } from "../azure/gateway.ts";
 import type { EarlierLogReader } from "../azure/previous-log.ts";
 import { factsOfLog } from "../changelog/log-facts.ts";
+import { manifestFileName, stateOfManifest } from "../changelog/manifest.ts";
+import { releaseTag } from "../github/releases.ts";
 import { type ImageState, stateOfTags, stateOfTemplate } from "../changelog/state.ts";
 import type { TemplatePlan } from "../template/build.ts";
 import type { ResolvedSource } from "../template/source.ts";
@@ -29,7 +32,7 @@ export function previousVersionOf(existing: readonly Pick<ImageVersionInfo, "nam
 
 /** Reads the previous version's state. */
 export async function readPreviousBuild(
-  ctx: Pick<RunContext, "settings" | "azure"> & { earlierLog?: EarlierLogReader },
+  ctx: Pick<RunContext, "settings" | "azure" | "releases"> & { earlierLog?: EarlierLogReader },
   existing: readonly ImageVersionInfo[],
   version: string,
 ): Promise<PreviousBuild | undefined> {
@@ -53,6 +56,20 @@ export async function readPreviousBuild(
   if (!template) {
     unavailable.template ??= `the image template ${state.templateName} of ${name} no longer exists`;
     unavailable.log = unavailable.template;
+    if (ctx.releases) {
+      // Its GitHub release keeps the manifest after garbage collection deleted the template.
+      const manifest = await ctx.releases.readManifest(releaseTag(ctx.settings.imageDefinition, name), manifestFileName(ctx.settings.imageDefinition, name));
+      if ("missing" in manifest) {
+        unavailable.template = `${unavailable.template}, and ${manifest.missing}`;
+        unavailable.log = unavailable.template;
+      } else {
+        const recorded = stateOfManifest(manifest);
+        Object.assign(state, { customizers: recorded.customizers, settings: recorded.settings, ...(recorded.updates ? { updates: recorded.updates } : {}), ...(recorded.inventory ? { inventory: recorded.inventory } : {}) });
+        delete unavailable.template;
+        if (recorded.inventory) delete unavailable.log;
+        else unavailable.log = `the manifest of ${name} (its GitHub release) holds no inventory`;
+      }
+    }
     return { state, unavailable };
   }
   Object.assign(state, stateOfTemplate(template));

@@ -29,7 +29,7 @@ export async function publishVersion(ctx: RunContext, plan: TemplatePlan, source
   }
   const version = await azure.getImageVersion(...galleryOf(settings), versionOf(plan));
   if (!version) throw new ConflictError(`Image version ${plan.imageVersionId} is not in the gallery after a successful build.`);
-  const tags = { ...version.tags, ...settings.tags, ...provenanceTags(host.provenance(), plan, source, end, previousVersion) };
+  const tags = { ...version.tags, ...settings.tags, ...provenanceTags(await host.provenance(), plan, source, end, previousVersion) };
   const endOfLifeDate = settings.endOfLifeDays > 0 ? new Date(Date.now() + settings.endOfLifeDays * 86_400_000) : undefined;
   await azure.updateImageVersion(...galleryOf(settings), versionOf(plan), { tags, endOfLifeDate });
   host.info(`Tagged ${versionOf(plan)} with ${Object.keys(tags).length} tags${endOfLifeDate ? `; end-of-life date ${endOfLifeDate.toISOString().slice(0, 10)}` : ""}.`);
