@@ -74,6 +74,29 @@ describe("example workflows", () => {
     assert.deepEqual(unknownInputs("examples/patch-tuesday.yml", edited), ["examples/patch-tuesday.yml build: keep-version"]);
   });
 
+  it("every steps.<id>.outputs.<name> of this action's steps is an output action.yml declares (and the check catches one that is not)", () => {
+    const declared = new Set(Object.keys((parse(read("action.yml")) as { outputs: Record<string, unknown> }).outputs));
+    const undeclared = (file: string, text: string) => {
+      const ids = Object.values(workflow(file).jobs).flatMap((job) => job.steps.filter((st) => st.uses?.includes("avd-image-action@") && (st as { id?: string }).id).map((st) => (st as { id: string }).id));
+      return ids.flatMap((id) => [...text.matchAll(new RegExp(`steps\\.${id}\\.outputs\\.([\\w-]+)`, "g"))].map((m) => m[1]!).filter((name) => !declared.has(name)));
+    };
+    for (const file of files.filter((f) => f.startsWith("examples/"))) assert.deepEqual(undeclared(file, read(file)), [], file);
+    assert.deepEqual(undeclared("examples/patch-tuesday.yml", read("examples/patch-tuesday.yml").replace("outputs.manifest-path", "outputs.manifest-file")), ["manifest-file"]);
+  });
+
+  it("the monthly build keeps the manifest with actions/upload-artifact and posts the changelog with Slack's own action on success and failure; the staged rollout says staged", () => {
+    const steps = workflow("examples/patch-tuesday.yml").jobs.build!.steps;
+    const upload = steps.find((st) => st.uses?.startsWith("actions/upload-artifact@"))!;
+    assert.equal(upload.with!.path, "${{ steps.image.outputs.manifest-path }}");
+    const notify = steps.find((st) => st.uses?.startsWith("slackapi/slack-github-action@"))! as { if?: string; with: Record<string, string> };
+    assert.match(notify.if!, /always\(\)/, "also when the build failed");
+    assert.match(notify.with.payload!, /steps\.image\.outputs\.changelog/);
+    assert.match(notify.with.payload!, /'published' \|\| 'FAILED'/);
+    const staged = read("examples/staged-rollout.yml");
+    assert.match(staged, /slackapi\/slack-github-action@v2[\s\S]*staged, excluded from latest: waiting for promotion[\s\S]*steps\.image\.outputs\.changelog/);
+    assert.match(read("examples/azure-pipelines.yml"), /PublishPipelineArtifact@1[\s\S]*targetPath: \$\(image\.manifestPath\)/);
+  });
+
   it("the monthly build: daily cron + the Patch Tuesday guard, a manual override, OIDC permission, a concurrency group that never cancels a build", () => {
     const w = workflow("examples/patch-tuesday.yml");
     assert.match(w.on.schedule![0]!.cron, /^\d+ \d+ \* \* (\*|\d)$/, "a daily or weekly cron");
