@@ -67,7 +67,9 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     const earlierLog = createEarlierLogOpener(credential, settings.cloud);
     const releases = await releaseStoreOf(host, settings);
     const ctx = { host, settings, azure, lookups, signal, cancelRequested: new Set<string>(), buildLog, scriptStore, scriptContent, earlierLog, releases, minuteMs: minuteMs() };
-    const verdict = settings.mode === "build" ? await scheduleGate(ctx, now()) : undefined;
+    // `attach: true` finishes a build a scheduled step already submitted: it never builds, so the guard (which
+    // would see that build's own version) does not apply.
+    const verdict = settings.mode === "build" && !settings.attach ? await scheduleGate(ctx, now()) : undefined;
     if (verdict && !verdict.build) return await skipForSchedule(host, settings, verdict.reason);
     if (settings.mode === "promote") {
       const promoted = await runPromote(ctx);

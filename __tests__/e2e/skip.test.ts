@@ -76,6 +76,14 @@ describe("skipping, end to end", () => {
       );
     });
 
+    it("attach: true in a covered cycle is not skipped: it finishes the build a scheduled step submitted", async () => {
+      const run = await scheduled("2027-03-13T06:00:00Z", { attach: "true" });
+      assert.doesNotMatch(run.stdout, /Skipped: Patch Tuesday cycle/);
+      assert.equal(run.exitCode, 0, run.stdout);
+      assert.equal(run.outputs.skipped, "false");
+      assert.equal(run.outputs["run-state"], "Succeeded");
+    });
+
     it("a manual run builds even in a covered cycle", async () => {
       const run = await s.run({ schedule: "patch-tuesday+1", "inline-script": "Write-Host 'by hand'" }, { GITHUB_EVENT_NAME: "workflow_dispatch", AVD_IMAGE_ACTION_CLOCK: "2027-03-13T06:00:00Z" });
       built(run);
