@@ -11,11 +11,17 @@
  * (demo/scripts/Install-Apps.ps1, inlined into the template), an inline script, Windows Update, the
  * Windows 11 safety steps (on by default), two target regions, keep-versions 3, with versions 1.9.0 and
  * 1.10.0 already in the gallery.
+ *
+ * `npm run demo -- --build-log full` runs it with `build-log: full` (every line of customization.log in
+ * the log) instead of the default `steps` (a heading per customizer, its warnings and errors).
  */
 import { fileURLToPath } from "node:url";
 import { startAzurite } from "../emulator/azurite.ts";
 import { runAction } from "../emulator/github-runner.ts";
 import { startEmulator } from "../emulator/index.ts";
+
+const buildLogArg = process.argv.indexOf("--build-log");
+const buildLog = buildLogArg > 0 ? (process.argv[buildLogArg + 1] ?? "") : "steps";
 
 // Azurite (the storage emulator) holds the staging storage account, so the live build log shows.
 const azurite = await startAzurite();
@@ -75,19 +81,28 @@ try {
       "arm-endpoint": emu.url,
       "authority-host": emu.url,
       "poll-interval-seconds": "1",
+      "build-log": buildLog,
     },
     { NODE_EXTRA_CA_CERTS: emu.caFile, GITHUB_WORKSPACE: fileURLToPath(new URL("..", import.meta.url)), ...emu.githubOidcEnv() },
     { echo: true, timeoutMs: 120_000 },
   );
 
   console.log("\nOutputs:");
-  for (const [name, value] of Object.entries(run.outputs)) console.log(`  ${name} = ${value}`);
-  console.log("\nJob summary:\n");
-  console.log(run.summary);
-  const template = run.outputs["template-name"] ? emu.getImageTemplate(avd.subscriptionId, avd.resourceGroup, run.outputs["template-name"]) : undefined;
-  const steps = ((template?.properties as { customize?: { type: string; name?: string }[] } | undefined)?.customize ?? []).map((c, i) => `  ${String(i + 1).padStart(2)}. ${c.type.padEnd(14)} ${c.name ?? ""}`);
-  if (steps.length) console.log(`What went into the image (the template's customizers, in order):\n${steps.join("\n")}\n`);
+  // Short outputs share a line; a Markdown output (changelog) is shown once, in the job summary below.
+  const shown = Object.entries(run.outputs).map(([name, value]) => `${name} = ${value.includes("\n") ? `(${value.split("\n").length} lines of Markdown, in the job summary)` : value}`);
+  const rows: string[] = [];
+  for (const item of shown) {
+    const last = rows.length - 1;
+    if (last >= 0 && rows[last]!.length + item.length < 100 && item.length < 40 && !rows[last]!.includes("/")) rows[last] += ` · ${item}`;
+    else rows.push(item);
+  }
+  for (const row of rows) console.log(`  ${row}`);
+  // As GitHub shows it: a <details> block collapsed to its summary line.
+  console.log("\nJob summary:");
+  console.log(run.summary.replace(/<details><summary>(.*?)<\/summary>[\s\S]*?<\/details>/g, "▸ $1 (collapsed)").trimEnd());
   const versions = emu.listImageVersions(avd.subscriptionId, avd.resourceGroup, avd.gallery, avd.imageDefinition).map((v) => v.name);
+  const logLines = emu.buildLogs().reduce((n, log) => n + log.lines.length, 0);
+  console.log(`customization.log: ${logLines} lines (build-log: ${buildLog}${buildLog === "full" ? ", all of them above" : "; '--build-log full' shows every line"}).`);
   console.log(`Gallery now holds: ${versions.join(", ")} (${(run.durationMs / 1000).toFixed(1)} s)`);
   if (run.exitCode !== 0) {
     console.error(`The action exited with ${run.exitCode}.`);

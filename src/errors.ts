@@ -1,18 +1,33 @@
 /**
  * The failures a run reports, each with a message fit for the job log: what happened and what to do.
  */
+import type { NamedStep } from "./steps/log-lines.ts";
 import type { StuckBuild } from "./steps/stuck-detector.ts";
 
 /** What customization.log says about a failed build: where it is, the customizer it was in, its last lines. */
 export interface BuildLogExcerpt {
   /** URL of the customization.log blob. */
   url: string;
-  /** The customizer running when the log ended (e.g. `Install Language packs (AVD script, provisioner 1: powershell)`). */
+  /** The customizer running when the log ended, for people (e.g. `inline-script (PowerShell, customizer 23 of 29)`). */
   customizer?: string;
   /** The last lines of the log (at most 50). */
   lines: string[];
+  /** The last error and warning lines of the log (at most 20), each `✖ `/`⚠ ` and the line without packer's prefixes. */
+  keyLines?: string[];
+  /** The template's customizer (or validator, or Image Builder's own step) running when the log ended. */
+  step?: NamedStep;
   /** Why the action found the build stuck and canceled it, when it did. */
   stuck?: StuckBuild;
+}
+
+/** What the job summary of a failed build leads with. */
+export interface BuildFailureFacts {
+  /** What happened, without Image Builder's message (e.g. `Image Builder run of template … ended Failed`). */
+  lead: string;
+  /** Image Builder's message (`lastRunStatus.message`). */
+  imageBuilder: string;
+  /** The template's step the build failed in (or was in at the timeout), when the log named it. */
+  step?: NamedStep;
 }
 
 /**
@@ -27,12 +42,15 @@ export class BuildFailedError extends Error {
   readonly headline: string;
   /** The end of customization.log, when it could be read. */
   readonly log?: BuildLogExcerpt;
-  constructor(message: string, details: string[] = [], log?: BuildLogExcerpt) {
+  /** For the job summary: the lead sentence without Image Builder's message, that message (shown once), and the failing step. */
+  readonly facts?: BuildFailureFacts;
+  constructor(message: string, details: string[] = [], log?: BuildLogExcerpt, facts?: BuildFailureFacts) {
     const stuck = log?.stuck ? `\n\nWhat customization.log shows (${log.stuck.title}):\n${log.stuck.lines.join("\n")}` : "";
     super(`${message}${stuck}${log?.lines.length ? `\n\nLast ${log.lines.length} lines of customization.log:\n${log.lines.join("\n")}` : ""}`);
     this.details = details;
     this.headline = message;
     if (log) this.log = log;
+    if (facts) this.facts = facts;
   }
 }
 

@@ -106,7 +106,7 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     const details =
       error instanceof BuildFailedError ? error.details : error instanceof PreflightError ? error.checks.map((c) => `${c.status === "ok" ? "✔" : c.status === "warning" ? "⚠" : "✖"} ${c.check}: ${c.detail}`) : [];
     const failed = error instanceof BuildFailedError ? error : undefined;
-    await host.writeSummary(failureSummary(settings, failed?.headline ?? message, details, failed?.log)).catch(() => undefined);
+    await host.writeSummary(failureSummary(settings, failed?.headline ?? message, details, failed?.log, failed?.facts)).catch(() => undefined);
     return 1;
   }
 }

@@ -234,7 +234,10 @@ async function makePlan(ctx: RunContext) {
   // Before listing versions: a missing definition must be a preflight finding, not a paging error.
   const checked = await preflight(settings, source, lookups, host.inputLabel);
   const existing = await azure.listImageVersions(settings.subscriptionId, ...galleryOf(settings));
-  for (const check of checked.checks) (check.status === "warning" ? host.warning : host.info)(`Preflight ${check.status === "ok" ? "✔" : "⚠"} ${check.check}: ${check.detail}`);
+  // All green is one line (the job summary has the table); a warning is a line of its own.
+  const passed = checked.checks.filter((c) => c.status === "ok");
+  if (passed.length) host.info(`Preflight ✔ ${passed.length === checked.checks.length ? "all " : ""}${passed.length} checks passed: ${passed.map((c) => c.check.toLowerCase()).join(", ")}`);
+  for (const check of checked.checks) if (check.status === "warning") host.warning(`Preflight ⚠ ${check.check}: ${check.detail}`);
   const purchasePlan = checked.sourceTraits?.plan;
   if (purchasePlan && source.pinned.type === "PlatformImage") {
     source.pinned = { ...source.pinned, planInfo: { planName: purchasePlan.name, planProduct: purchasePlan.product, planPublisher: purchasePlan.publisher } };

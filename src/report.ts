@@ -5,7 +5,7 @@ import type { ImageTemplateSharedImageDistributor } from "@azure/arm-imagebuilde
 import { type RunReport, regionsOf } from "./pipeline.ts";
 import type { TemplatePlan } from "./template/build.ts";
 import { sortNewestFirst } from "./versioning.ts";
-import type { BuildLogExcerpt } from "./errors.ts";
+import type { BuildFailureFacts, BuildLogExcerpt } from "./errors.ts";
 import type { Settings } from "./settings.ts";
 import { renderChangelog } from "./changelog/render.ts";
 
@@ -97,14 +97,16 @@ export function summaryOf(report: RunReport, settings: Settings): string {
     ["Source", `${report.source.display}<br>exact: \`${report.source.exactVersion}\``],
     ["Image template", `\`${report.plan.name}\` (${templateUse})`],
     ...(dry ? [] : [["Build duration", minutesBetween(report.buildStart, report.buildEnd)] as [string, string]]),
-    dry
-      ? ["Would delete", deleted.length ? deleted.join(", ") : "none"]
-      : ["Deleted versions", report.prunedVersions.length ? report.prunedVersions.join(", ") : "none"],
+    // With a retention table below, it says what was (or would be) deleted.
+    ...(report.retention.length
+      ? []
+      : [dry ? ["Would delete", deleted.length ? deleted.join(", ") : "none"] : ["Deleted versions", report.prunedVersions.length ? report.prunedVersions.join(", ") : "none"]] as [string, string][]),
     ...(report.notes ?? []).map((note): [string, string] => ["Note", note]),
   ];
   const lines = [headline, "", "| | |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${v} |`), ""];
   const content = contentOf(report.plan);
-  if (content.length) lines.push("### What went into the image", "", ...content, "");
+  const count = report.plan.template.customize?.length ?? 0;
+  if (content.length) lines.push(`### What went into the image (${count} customizer${count === 1 ? "" : "s"})`, "", ...content, "");
   if (report.retention.length) {
     lines.push(`### Retention (keep-versions: ${settings.keepVersions})`, "", "| Version | Decision | Why |", "|---|---|---|");
     for (const verdict of report.retention) {
@@ -167,25 +169,41 @@ export function contentOf(plan: TemplatePlan): string[] {
   if (other.length) lines.push(`- Other customizers: ${other.map((n) => `\`${n}\``).join(", ")}`);
   if (updates) lines.push(`- Windows Update: ${updates} pass${updates === 1 ? "" : "es"}`);
   if (safety.length) lines.push(`- Windows 11 safety steps: ${safety.join(", ")}`);
-  if (customizers.length) lines.push(`- ${customizers.length} customizers in all, ${restarts} of them restarts`);
+  if (restarts) lines.push(`- Restarts: ${restarts}`);
   return lines;
 }
 
 /**
- * The job summary of a run that failed or was canceled: what happened, where to dig further, and — when
- * the build log was read — the customizer it failed in and the last lines of customization.log.
+ * The job summary of a run that failed or was canceled, for people: the failing customizer by its template
+ * name in the title (packer's provisioner N mapped to the template's steps, log-lines.ts), what happened
+ * and Image Builder's message once, then the key (error and warning) lines of customization.log, where
+ * to dig further, and the last lines of the log collapsed. Input-validation failures (no settings) get
+ * one too.
  */
-export function failureSummary(settings: Settings | undefined, message: string, details: string[], log?: BuildLogExcerpt): string {
-  const lines = [`## AVD image: ${settings ? `${settings.imageDefinition} — failed` : "inputs not valid, nothing done"}`, "", message, "", ...details.map((d) => `- ${d}`), ""];
+export function failureSummary(settings: Settings | undefined, message: string, details: string[], log?: BuildLogExcerpt, facts?: BuildFailureFacts): string {
+  const step = facts?.step;
+  const title = !settings
+    ? "## AVD image: inputs not valid, nothing done"
+    : step && step.kind !== "image-builder"
+      ? `## AVD image ${settings.imageDefinition}: failed in ${step.kind} \`${step.name}\``
+      : `## AVD image: ${settings.imageDefinition} — failed`;
+  // Image Builder's message once: after the lead, not also in the details.
+  const lead = facts ? [`${facts.lead}.`, "", `**Image Builder:** ${facts.imageBuilder}`] : [message];
+  const lines = [title, "", ...lead, ""];
   // A fence longer than any run of backticks in the log, so no log line can end the block.
   const fenceOf = (block: string[]) => "`".repeat(Math.max(3, ...block.map((l) => Math.max(0, ...(l.match(/`+/g) ?? []).map((r) => r.length + 1)))));
   if (log?.stuck) {
     const fence = fenceOf(log.stuck.lines);
     lines.push(`### What customization.log shows (${log.stuck.title})`, "", fence + "text", ...log.stuck.lines, fence, "");
   }
+  if (log?.keyLines?.length) {
+    const fence = fenceOf(log.keyLines);
+    lines.push("### Key lines of customization.log", "", fence + "text", ...log.keyLines, fence, "");
+  }
+  if (details.length) lines.push(...details.map((d) => `- ${d}`), "");
   if (log?.lines.length) {
     const fence = fenceOf(log.lines);
-    lines.push(`### Last ${log.lines.length} lines of customization.log`, "", fence + "text", ...log.lines, fence, "");
+    lines.push(`<details><summary>Last ${log.lines.length} lines of customization.log</summary>`, "", fence + "text", ...log.lines, fence, "", "</details>", "");
   }
   return lines.join("\n");
 }

@@ -137,6 +137,8 @@ export interface Settings {
   pollIntervalSeconds: number;
   /** Minutes a customizer may print nothing before the build is canceled as stuck; 0 = off (`stall-minutes`). */
   stallMinutes: number;
+  /** How much of customization.log the job log shows (`build-log`): every line, a heading per customizer with its warnings and errors, or nothing. */
+  buildLog: BuildLogLevel;
   /** Build only on Patch Tuesday + N (UTC), unless the run was started by hand; undefined = always. */
   schedule?: PatchTuesdaySchedule;
   /** Build nothing when the newest version was built from the same template hash. */
@@ -187,6 +189,10 @@ export interface Settings {
   managedResourceTags?: Record<string, string>;
 }
 
+/** Levels of the live build log (`build-log`). */
+export const BUILD_LOG_LEVELS = ["full", "steps", "off"] as const;
+export type BuildLogLevel = (typeof BUILD_LOG_LEVELS)[number];
+
 /** The default of every optional input, exactly as action.yml (and task.json) declare them. */
 export const INPUT_DEFAULTS = {
   "gallery-resource-group": "",
@@ -220,6 +226,7 @@ export const INPUT_DEFAULTS = {
   "authority-host": "",
   "poll-interval-seconds": "30",
   "stall-minutes": "0",
+  "build-log": "steps",
   schedule: "",
   "skip-if-unchanged": "false",
   "rebuild-after-days": "7",
@@ -387,6 +394,7 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
     fail("github-release", "is true but 'github-token' is empty: give it a token that may write releases ('github-token: ${{ github.token }}' with 'permissions: contents: write').");
   }
   const pollIntervalSeconds = check("poll-interval-seconds", wholeNumber(1, 600), "must be a whole number of seconds from 1 to 600.");
+  const buildLog = check("build-log", z.enum(BUILD_LOG_LEVELS), "must be 'full' (every line of customization.log), 'steps' (a heading per customizer, its warnings and errors) or 'off'.");
   const stallMinutes = check("stall-minutes", wholeNumber(0, 960), "must be a whole number of minutes from 1 to 960 a customizer may print nothing before the build is canceled as stuck, or 0 (off).");
   const schedule = input("schedule") === "" ? undefined : parseSchedule(input("schedule"));
   if (input("schedule") !== "" && !schedule) {
@@ -548,6 +556,7 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
     cloud: resolveCloud(environment!, armEndpoint, authorityHost),
     pollIntervalSeconds: pollIntervalSeconds!,
     stallMinutes: stallMinutes!,
+    buildLog: buildLog!,
     schedule,
     skipIfUnchanged: skipIfUnchanged!,
     rebuildAfterDays: rebuildAfterDays!,

@@ -14,6 +14,8 @@ import { type Scenario, startScenario } from "../helpers/scenario.ts";
 const AVD_SCRIPT = "https://raw.githubusercontent.com/Azure/RDS-Templates/master/CustomImageTemplateScripts/CustomImageTemplateScripts_2024-03-27/InstallLanguagePacks.ps1";
 // With its SHA-256 on the line, the run does not read the script (no network here); the emulator does not read GitHub either.
 const INPUTS = { "script-uris": `${AVD_SCRIPT} ${"5".repeat(64)}`, "inline-script": "Write-Host 'Contoso baseline applied'" };
+/** The same, with every line of the log in the job log. */
+const FULL = { ...INPUTS, "build-log": "full" };
 /** Long enough phases for several polls (1 s apart) while the log grows. */
 const PHASES = { Queued: 200, Building: 1500, Customizing: 2000, Optimizing: 100, Validating: 100, Distributing: 200 };
 
@@ -49,9 +51,9 @@ describe("live build log, end to end against the emulator and Azurite", () => {
     await azurite.stop();
   });
 
-  it("prints every line the simulated build wrote, in order, each once, as the build runs, under a heading per customizer", async () => {
+  it("build-log: full prints every line the simulated build wrote, in order, each once, as the build runs, under a heading per customizer", async () => {
     s.emu.nextBuild({ phaseDurationsMs: PHASES });
-    const run = await s.run(INPUTS);
+    const run = await s.run(FULL);
     assert.equal(run.exitCode, 0, run.stdout + run.stderr);
     const [log] = s.emu.buildLogs();
     assert.ok(log, "the emulator wrote a log");
@@ -69,9 +71,14 @@ describe("live build log, end to end against the emulator and Azurite", () => {
 
     // A heading right before each customizer's first line, and before the AVD script's marker.
     const starts = log.lines.flatMap((l, i) => (/\(telemetry\) Starting provisioner /.test(l) ? [i] : []));
+    const steps = customizersOf(s, run.outputs["template-name"]!);
     assert.deepEqual(
       starts.map((i) => out[at[i]! - 1]),
-      starts.map((i, n) => `▶ Customizer ${n + 1}: ${/Starting provisioner (\S+)/.exec(log.lines[i]!)![1]}`),
+      [
+        ...steps.map((c, n) => `▶ ${c.name} (${c.type}, customizer ${n + 1} of ${steps.length})`),
+        `▶ Image Builder's deprovisioning (Sysprep), after the template's ${steps.length} steps`,
+      ],
+      "each heading names the template's customizer (packer's provisioner N is the template's Nth)",
     );
     assert.deepEqual(
       starts.map((i) => /Starting provisioner (\S+)/.exec(log.lines[i]!)![1]),
@@ -85,7 +92,7 @@ describe("live build log, end to end against the emulator and Azurite", () => {
   });
 
   it("a rebuild of the same template follows its own run's log, not the previous run's", async () => {
-    const run = await s.run(INPUTS);
+    const run = await s.run(FULL);
     assert.equal(run.exitCode, 0, run.stdout + run.stderr);
     assert.equal(run.outputs["template-reused"], "true");
     const [previous, log] = s.emu.buildLogs();
@@ -94,30 +101,59 @@ describe("live build log, end to end against the emulator and Azurite", () => {
     assert.deepEqual(printedLogLines(run.stdout, previous!), []);
   });
 
-  it("a failed customizer's build names the customizer and carries the last 50 lines of the log, in the error and the job summary", async () => {
+  it("build-log: steps (the default) prints a heading per customizer and only error and warning lines; off prints none of the log", async () => {
+    s.emu.nextBuild({ phaseDurationsMs: PHASES });
+    const steps = await s.run({ ...INPUTS, "inline-script": "Write-Host 'steps level'" });
+    assert.equal(steps.exitCode, 0, steps.stdout + steps.stderr);
+    const log = s.emu.buildLogs().at(-1)!;
+    assert.ok(log.lines.some((l) => / PACKER ERR \d{4}\//.test(l)), "packer's debug log is in customization.log");
+    assert.deepEqual(printedLogLines(steps.stdout, log), [], "no raw line: PACKER ERR debug lines are not errors");
+    const customizers = customizersOf(s, steps.outputs["template-name"]!);
+    const headings = steps.stdout.split("\n").filter((l) => l.startsWith("▶ "));
+    assert.equal(headings.length, customizers.length + 1);
+    assert.equal(headings[customizers.findIndex((c) => c.name === "inline-script")], `▶ inline-script (PowerShell, customizer ${customizers.findIndex((c) => c.name === "inline-script") + 1} of ${customizers.length})`);
+    assert.doesNotMatch(steps.stdout, /^ {2}[✖⚠] /m, "a successful build has no error or warning lines");
+
+    s.emu.nextBuild({ phaseDurationsMs: PHASES });
+    const off = await s.run({ ...INPUTS, "inline-script": "Write-Host 'off level'", "build-log": "off" });
+    assert.equal(off.exitCode, 0, off.stdout);
+    assert.doesNotMatch(off.stdout, /^▶ |PACKER (OUT|ERR)/m);
+  });
+
+  it("a failed customizer's build names the customizer by its template name, its key lines first, Image Builder's message once, and the last 50 lines", async () => {
     s.emu.failNextBuild({ phase: "Customizing", customizerName: "script-1-InstallLanguagePacks.ps1" });
     s.emu.nextBuild({ phaseDurationsMs: PHASES });
     const run = await s.run({ ...INPUTS, "inline-script": "Write-Host 'second baseline'" });
     assert.notEqual(run.exitCode, 0);
     const log = s.emu.buildLogs().at(-1)!;
     assert.ok(log.lines.length > 50, `more lines than the tail (${log.lines.length})`);
-    assert.deepEqual(printedLogLines(run.stdout, log), log.lines);
+    assert.deepEqual(printedLogLines(run.stdout, log), [], "build-log: steps");
+    assert.match(run.stdout, /^ {2}✖ \*\*\* AVD AIB CUSTOMIZER PHASE : Install Language packs - Exception occurred \*\*\*/m, "the failing customizer's error under its heading");
     const last50 = log.lines.slice(-50);
     assert.match(log.lines.join("\n"), /Exception occurred/);
 
     const ordinal = customizersOf(s, run.outputs["template-name"] ?? /template (win11-avd-m365-[0-9a-f]{12})/.exec(run.stdout)![1]!).findIndex((c) => c.name === "script-1-InstallLanguagePacks.ps1") + 1;
-    const customizer = `Install Language packs (AVD script, provisioner ${ordinal}: powershell)`;
+    const total = customizersOf(s, run.outputs["template-name"] ?? /template (win11-avd-m365-[0-9a-f]{12})/.exec(run.stdout)![1]!).length;
+    const customizer = `script-1-InstallLanguagePacks.ps1: Install Language packs (AVD script; PowerShell, customizer ${ordinal} of ${total})`;
     const error = errorMessage(run.stdout);
     assert.match(error, /ended Failed: Failed while waiting for packerizer: .*Packer build command has failed/);
     assert.ok(error.includes(`Failing customizer: ${customizer}.`), error.slice(0, 1500));
     assert.ok(error.includes(log.url), "the log's URL (from AIB's message)");
     assert.ok(error.endsWith(`Last 50 lines of customization.log:\n${last50.join("\n")}`), error.slice(-2000));
 
-    assert.ok(run.summary.split("\n").includes(`- Failing customizer: ${customizer}`), run.summary);
+    const summary = run.summary.split("\n");
+    assert.equal(summary[0], "## AVD image win11-avd-m365: failed in customizer `script-1-InstallLanguagePacks.ps1`");
+    assert.ok(summary.includes(`- Failing customizer: ${customizer}`), run.summary);
     assert.match(run.summary, /^- Staging resource group: \/subscriptions\/.*\/resourceGroups\/IT_rg-avd-images_win11-avd-m365-/m);
-    const block = /### Last 50 lines of customization\.log\n\n```text\n([\s\S]*?)\n```\n/.exec(run.summary);
+    assert.equal(run.summary.split("Failed while waiting for packerizer").length - 1, 1, "Image Builder's message once");
+    const key = /### Key lines of customization\.log\n\n```text\n([\s\S]*?)\n```\n/.exec(run.summary);
+    assert.ok(key, run.summary);
+    assert.ok(key[1]!.split("\n").every((l) => /^[✖⚠] /.test(l) && !l.includes("PACKER")), key[1]);
+    assert.match(key[1]!, /Exception occurred/);
+    assert.match(key[1]!, /Script exited with non-zero exit status: 1/);
+    assert.ok(run.summary.indexOf("### Key lines") < run.summary.indexOf("Last 50 lines"), "key lines first");
+    const block = /<details><summary>Last 50 lines of customization\.log<\/summary>\n\n```text\n([\s\S]*?)\n```\n\n<\/details>/.exec(run.summary);
     assert.ok(block, run.summary);
     assert.deepEqual(block[1]!.split("\n"), last50);
-    assert.doesNotMatch(run.summary.slice(0, run.summary.indexOf("### Last 50")), /PACKER OUT/, "the lines are in the block, not in the message paragraph");
   });
 });

@@ -90,7 +90,8 @@ describe("stuck builds, end to end against the emulator and Azurite (1 minute = 
     const name = /the build of (win11-avd-m365-[0-9a-f]{12})/.exec(error)?.[1];
     const template = s.emu.listImageTemplates(s.avd.subscriptionId, s.avd.resourceGroup).find((t) => t.name === name)!;
     const ordinal = (template.properties as { customize: unknown[] }).customize.length + 1;
-    const customizer = `powershell (provisioner ${ordinal} in customization.log)`;
+    // Packer's provisioner after the template's customizers: Image Builder's own deprovisioning step.
+    const customizer = `Image Builder's deprovisioning (Sysprep), after the template's ${ordinal - 1} steps`;
     assert.ok(
       error.startsWith(`Stuck build canceled: sysprep loop: IMAGE_STATE_UNDEPLOYABLE ${SYSPREP_REPEATS} times in a row, in customizer ${customizer}.`),
       error.slice(0, 600),
@@ -119,9 +120,10 @@ describe("stuck builds, end to end against the emulator and Azurite (1 minute = 
     const error = errorMessage(run.stdout);
     const name = /the build of (win11-avd-m365-[0-9a-f]{12})/.exec(error)?.[1];
     const template = s.emu.listImageTemplates(s.avd.subscriptionId, s.avd.resourceGroup).find((t) => t.name === name)!;
-    const ordinal = (template.properties as { customize: { type: string }[] }).customize.findIndex((c) => c.type === "WindowsUpdate") + 1;
+    const customize = (template.properties as { customize: { type: string; name: string }[] }).customize;
+    const ordinal = customize.findIndex((c) => c.type === "WindowsUpdate") + 1;
     assert.ok(
-      error.startsWith(`Stuck build canceled: restart loop: ${MAX_RESTARTS + 1} restarts in one windows-update customizer (more than ${MAX_RESTARTS}), in customizer windows-update (provisioner ${ordinal} in customization.log).`),
+      error.startsWith(`Stuck build canceled: restart loop: ${MAX_RESTARTS + 1} restarts in one windows-update customizer (more than ${MAX_RESTARTS}), in customizer ${customize[ordinal - 1]!.name} (WindowsUpdate, customizer ${ordinal} of ${customize.length}).`),
       error.slice(0, 600),
     );
     assert.match(error, /Troubleshooting: An update keeps failing .*windows-update-filters/);
@@ -144,7 +146,7 @@ describe("stuck builds, end to end against the emulator and Azurite (1 minute = 
     assert.ok(after >= 5 * MINUTE_MS && after <= 8 * MINUTE_MS, `canceled ${after} ms (${(after / MINUTE_MS).toFixed(2)} emulated minutes) after the customizer's last line`);
     t.diagnostic(`cancel request ${after} ms = ${(after / MINUTE_MS).toFixed(2)} emulated minutes after the customizer's last line (stall-minutes 5)`);
     const error = errorMessage(run.stdout);
-    assert.match(error, /^Stuck build canceled: no output for 5 minutes \(stall-minutes: 5\), in customizer powershell \(provisioner \d+ in customization\.log\)\./);
+    assert.match(error, /^Stuck build canceled: no output for 5 minutes \(stall-minutes: 5\), in customizer inline-script \(PowerShell, customizer \d+ of \d+\)\./);
     assert.match(error, /What customization\.log shows \(no output for 5 minutes \(stall-minutes: 5\)\):\n(.*\n)*?.*Found command: Write-Host 'third'\n\nLast/, "the quoted lines end with the customizer's last line");
     assert.match(error, /Troubleshooting: The customizer may be waiting for input/);
 

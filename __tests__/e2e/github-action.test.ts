@@ -48,7 +48,7 @@ describe("GitHub Action, end to end against the emulator", () => {
       assert.match(run.summary, /^## 1\.0\.0 is now latest in galAvd\/win11-avd-m365$/m, "the headline comes first");
       assert.equal(run.summary.split("\n")[0], "## 1.0.0 is now latest in galAvd/win11-avd-m365");
       assert.match(run.summary, /<details><summary>Preflight: all \d+ checks passed<\/summary>/, "an all-green preflight is collapsed");
-      assert.match(run.summary, /### What went into the image\n\n- Scripts: `inline-script`/);
+      assert.match(run.summary, /### What went into the image \(\d+ customizers?\)\n\n- Scripts: `inline-script`/);
       assert.match(run.stdout, /Build phase: Customizing/);
     });
 
@@ -175,6 +175,7 @@ describe("GitHub Action, end to end against the emulator", () => {
         assert.equal(run.exitCode, 1, `${bad.input}=${bad.value}`);
         assert.match(run.stdout, new RegExp(`::error::.*Input '${bad.input}'`), `${bad.input}=${bad.value}: ${run.stdout}`);
         assert.match(run.stdout, bad.expect);
+        assert.match(run.summary, new RegExp(`^## AVD image: inputs not valid, nothing done\\n\\n[\\s\\S]*- Input '${bad.input}'`), `a job summary for ${bad.input}=${bad.value}: ${run.summary}`);
       });
       assert.deepEqual(s.emu.writeRequests(), []);
       assert.deepEqual(s.emu.requests, [], "settings are validated before any request at all");

@@ -18,11 +18,15 @@ import type { ImageTemplate, ImageTemplateLastRunStatus } from "@azure/arm-image
 import { type BuildLogOpener, type BuildLogTail, BuildLogUnavailableError, LOG_CONTAINER } from "../azure/build-log.ts";
 import type { BuildLogExcerpt } from "../errors.ts";
 import type { Host } from "../hosts/host.ts";
+import type { BuildLogLevel } from "../settings.ts";
 import { type LogSection, describeSection } from "./build-log-section.ts";
+import { classifyLogLine, plainLogLine, stepOf, templateSteps } from "./log-lines.ts";
 import { type StuckBuild, StuckDetector } from "./stuck-detector.ts";
 
 /** Lines of customization.log kept for the failure report. */
 export const LOG_TAIL_LINES = 50;
+/** Error and warning lines of customization.log kept for the failure report (the last ones). */
+export const KEY_LINES = 20;
 /** Minutes after the run's start after which a log that never appeared is reported (and no longer sought). */
 export const LOG_MISSING_MINUTES = 30;
 /** Minutes between two reads of the log when that is sooner than the next status read. */
@@ -41,6 +45,11 @@ export { type LogSection, describeSection } from "./build-log-section.ts";
  * Turns the bytes of customization.log, as they come, into printed lines: UTF-8 decoded across chunk
  * boundaries, a line printed only once it is complete (or at `end()`), headings before each customizer.
  * Workflow commands in the log (`::…`, `##vso[…`, `##[…`) are neutralized so the log cannot drive the host.
+ *
+ * Levels (`build-log`): `full` prints every line; `steps` prints a heading per customizer (by the
+ * template's name for it, once {@link setTemplate} was given the template) and only the lines that are
+ * errors or warnings (log-lines.ts: packer's debug log, `PACKER ERR <time>`, is neither); `off` prints
+ * nothing. Every level keeps the last lines, the key (error and warning) lines and the current customizer.
  */
 export class BuildLogPrinter {
   private readonly print: (line: string) => void;
@@ -51,13 +60,35 @@ export class BuildLogPrinter {
   private provisioners = 0;
   private current: LogSection | undefined;
   private readonly listeners: ((line: string, section: LogSection | undefined) => void)[] = [];
-  /** Lines printed so far. */
+  private readonly level: BuildLogLevel;
+  private steps: ReturnType<typeof templateSteps> = [];
+  private readonly keys: string[] = [];
+  /** Lines of the log read so far. */
   lineCount = 0;
+  /** Lines printed so far (headings included). */
+  printedCount = 0;
 
-  /** @param onLine gets every complete line as it is in the log (not neutralized), after it is printed. */
-  constructor(print: (line: string) => void, onLine?: (line: string) => void) {
-    this.print = print;
+  /**
+   * @param onLine gets every complete line as it is in the log (not neutralized), after it is printed.
+   * @param level how much to print (default `full`).
+   */
+  constructor(print: (line: string) => void, onLine?: (line: string) => void, level: BuildLogLevel = "full") {
+    this.print = (line) => {
+      this.printedCount += 1;
+      print(line);
+    };
     this.onLine = onLine;
+    this.level = level;
+  }
+
+  /** The template being built: its customizers and validators name packer's provisioners from now on. */
+  setTemplate(template: Parameters<typeof templateSteps>[0]): void {
+    if (this.steps.length === 0) this.steps = templateSteps(template);
+  }
+
+  /** The last {@link KEY_LINES} error and warning lines, each `✖ ` or `⚠ ` and the line without packer's prefixes. */
+  get keyLines(): string[] {
+    return [...this.keys];
   }
 
   /** Adds the next bytes of the log; prints every line they complete. */
@@ -97,19 +128,27 @@ export class BuildLogPrinter {
   private line(raw: string): void {
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     const provisioner = PROVISIONER.exec(line);
+    const printing = this.level !== "off";
     if (provisioner) {
       this.provisioners += 1;
-      this.current = { provisioner: provisioner[1]!, ordinal: this.provisioners };
-      this.print(`▶ Customizer ${this.provisioners}: ${provisioner[1]}`);
+      const step = stepOf(this.steps, this.provisioners);
+      this.current = { provisioner: provisioner[1]!, ordinal: this.provisioners, ...(step ? { step } : {}) };
+      if (printing) this.print(step ? `▶ ${describeSection(this.current)}` : `▶ Customizer ${this.provisioners}: ${provisioner[1]}`);
     } else {
       const avd = AVD_MARKER.exec(line);
       if (avd) {
         const title = avd[1]!.replace(AVD_MARKER_TIME, "").trim() || avd[1]!.trim();
         this.current = { ...(this.current ?? { provisioner: "powershell", ordinal: this.provisioners }), avd: title };
-        this.print(`▶ AVD customization: ${title}`);
+        if (this.level === "full") this.print(`▶ AVD customization: ${title}`);
       }
     }
-    this.print(neutralize(line));
+    const kind = classifyLogLine(line);
+    if (kind) {
+      this.keys.push(`${kind === "error" ? "✖" : "⚠"} ${plainLogLine(line)}`);
+      if (this.keys.length > KEY_LINES) this.keys.shift();
+    }
+    if (this.level === "full") this.print(neutralize(line));
+    else if (this.level === "steps" && kind) this.print(`  ${kind === "error" ? "✖" : "⚠"} ${neutralize(plainLogLine(line))}`);
     this.onLine?.(line);
     this.lineCount += 1;
     this.tail.push(line);
@@ -145,6 +184,8 @@ export interface BuildLogWatch {
   minuteMs?: number;
   /** Told once when the build is found stuck (the build step cancels it). */
   onStuck: (finding: StuckBuild) => void;
+  /** How much of the log to print (`build-log`; default `full`). */
+  level?: BuildLogLevel;
 }
 
 /**
@@ -174,7 +215,7 @@ export class BuildLogFollower {
     this.ctx = ctx;
     this.now = ctx.now ?? Date.now;
     this.watch = watch;
-    this.printer = new BuildLogPrinter((line) => ctx.host.info(line), ctx.logFacts && ((line) => ctx.logFacts!.line(line)));
+    this.printer = new BuildLogPrinter((line) => ctx.host.info(line), ctx.logFacts && ((line) => ctx.logFacts!.line(line)), watch?.level);
     if (watch) {
       const detector = new StuckDetector({ stallMinutes: watch.stallMinutes, minuteMs: watch.minuteMs }, this.now);
       this.detector = detector;
@@ -194,6 +235,7 @@ export class BuildLogFollower {
   /** Called by the build monitor after each status read of this run. */
   async onPoll(template: ImageTemplate, status: ImageTemplateLastRunStatus | undefined): Promise<void> {
     if (this.done || !status?.startTime) return;
+    this.printer.setTemplate(template);
     if (!this.tail) {
       if (!template.exactStagingResourceGroup) return;
       this.runStart = status.startTime;
@@ -222,7 +264,14 @@ export class BuildLogFollower {
     this.done = true;
     if (!this.url) return undefined;
     const section = this.printer.section;
-    return { url: this.url, lines: this.printer.lastLines, ...(section ? { customizer: describeSection(section) } : {}), ...(this.stuck ? { stuck: this.stuck } : {}) };
+    const keyLines = this.printer.keyLines;
+    return {
+      url: this.url,
+      lines: this.printer.lastLines,
+      ...(keyLines.length ? { keyLines } : {}),
+      ...(section ? { customizer: describeSection(section), ...(section.step ? { step: section.step } : {}) } : {}),
+      ...(this.stuck ? { stuck: this.stuck } : {}),
+    };
   }
 
   /** Reads the log every LOG_POLL_MINUTES between status polls, when that is sooner than the status poll. */

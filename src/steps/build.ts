@@ -73,6 +73,7 @@ export async function followBuild(ctx: RunContext, build: BuildHandle): Promise<
     pollIntervalMs: settings.pollIntervalSeconds * 1000,
     stallMinutes: settings.stallMinutes,
     minuteMs: ctx.minuteMs,
+    level: settings.buildLog,
     onStuck: (finding) => {
       host.warning(`Stuck build: ${finding.title}, in ${finding.customizer}. Asking Image Builder to cancel the build of ${build.templateName} rather than wait for its timeout.`);
       void requestCancel(ctx, build.templateName);
@@ -174,7 +175,6 @@ async function buildFailure(ctx: RunContext, templateName: string, end: RunEnd, 
   }
   const details = [
     `Run state: ${end.runState}`,
-    `Image Builder: ${end.message || "(no message)"}`,
     ...(template?.provisioningError ? [`Provisioning error: ${template.provisioningError.provisioningErrorCode}: ${template.provisioningError.message}`] : []),
     ...(template?.exactStagingResourceGroup ? [`Staging resource group: ${template.exactStagingResourceGroup}`] : []),
     ...(logUrl ? [`Build log: ${logUrl}`] : []),
@@ -189,6 +189,7 @@ async function buildFailure(ctx: RunContext, templateName: string, end: RunEnd, 
       (template?.exactStagingResourceGroup ? ` Staging resource group: ${template.exactStagingResourceGroup}.` : ""),
     details,
     log,
+    { lead, imageBuilder: end.message || "(no message)", ...(customizer && log?.step ? { step: log.step } : {}) },
   );
 }
 
