@@ -102,8 +102,10 @@ try {
   console.log(run.summary.replace(/<details><summary>(.*?)<\/summary>[\s\S]*?<\/details>/g, "▸ $1 (collapsed)").trimEnd());
   const versions = emu.listImageVersions(avd.subscriptionId, avd.resourceGroup, avd.gallery, avd.imageDefinition).map((v) => v.name);
   const logLines = emu.buildLogs().reduce((n, log) => n + log.lines.length, 0);
-  console.log(`customization.log: ${logLines} lines (build-log: ${buildLog}${buildLog === "full" ? ", all of them above" : "; '--build-log full' shows every line"}).`);
-  console.log(`Gallery now holds: ${versions.join(", ")} (${(run.durationMs / 1000).toFixed(1)} s)`);
+  console.log(
+    `Gallery now holds: ${versions.join(", ")} (${(run.durationMs / 1000).toFixed(1)} s). ` +
+      `customization.log: ${logLines} lines (build-log: ${buildLog}${buildLog === "full" ? ", all of them above" : "; '--build-log full' shows every line"}).`,
+  );
   if (run.exitCode !== 0) {
     console.error(`The action exited with ${run.exitCode}.`);
     process.exitCode = 1;

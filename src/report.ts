@@ -108,7 +108,7 @@ export function summaryOf(report: RunReport, settings: Settings): string {
   const count = report.plan.template.customize?.length ?? 0;
   if (content.length) lines.push(`### What went into the image (${count} customizer${count === 1 ? "" : "s"})`, "", ...content, "");
   if (report.retention.length) {
-    lines.push(`### Retention (keep-versions: ${settings.keepVersions})`, "", "| Version | Decision | Why |", "|---|---|---|");
+    const table = ["| Version | Decision | Why |", "|---|---|---|"];
     for (const verdict of report.retention) {
       const failed = report.pruneFailures.find((f) => f.version === verdict.version.name);
       const decision = failed
@@ -116,9 +116,12 @@ export function summaryOf(report: RunReport, settings: Settings): string {
         : verdict.action === "delete"
           ? dry ? "would delete" : "deleted"
           : verdict.action === "protect" ? "protected" : dry ? "would keep" : "kept";
-      lines.push(`| ${verdict.version.name} | ${decision} | ${failed ? failed.message : verdict.reason} |`);
+      table.push(`| ${verdict.version.name} | ${decision} | ${failed ? failed.message : verdict.reason} |`);
     }
-    lines.push("");
+    // Nothing deleted (or to delete) and nothing failed: the table is collapsed, as an all-green preflight is.
+    const title = `Retention (keep-versions: ${settings.keepVersions})`;
+    if (deleted.length === 0 && report.pruneFailures.length === 0) lines.push(`<details><summary>${title}: nothing ${dry ? "to delete" : "deleted"}</summary>`, "", ...table, "", "</details>", "");
+    else lines.push(`### ${title}`, "", ...table, "");
   }
   if (report.collectedTemplates.length) {
     lines.push(`Older image templates ${dry ? "it would delete" : "deleted"}: ${report.collectedTemplates.map((t) => `\`${t}\``).join(", ")}`, "");
@@ -151,11 +154,10 @@ export function contentOf(plan: TemplatePlan): string[] {
   const scripts: string[] = [];
   const other: string[] = [];
   let updates = 0;
-  let restarts = 0;
   for (const c of customizers) {
     const name = c.name ?? c.type;
-    if (c.type === "WindowsRestart") restarts += 1;
-    else if (c.type === "WindowsUpdate") updates += 1;
+    if (c.type === "WindowsRestart") continue;
+    if (c.type === "WindowsUpdate") updates += 1;
     else if (name.startsWith("avdBuiltInScript_")) {
       const step = name.slice("avdBuiltInScript_".length).replace(/-parameter$/, "");
       if (!avd.includes(step)) avd.push(step);
@@ -169,7 +171,6 @@ export function contentOf(plan: TemplatePlan): string[] {
   if (other.length) lines.push(`- Other customizers: ${other.map((n) => `\`${n}\``).join(", ")}`);
   if (updates) lines.push(`- Windows Update: ${updates} pass${updates === 1 ? "" : "es"}`);
   if (safety.length) lines.push(`- Windows 11 safety steps: ${safety.join(", ")}`);
-  if (restarts) lines.push(`- Restarts: ${restarts}`);
   return lines;
 }
 
