@@ -135,7 +135,8 @@ export function summaryOf(report: RunReport, settings: Settings): string {
   if (report.templateCleanup) {
     lines.push("Older image templates of this image definition are deleted after this summary, within minutes; the log says which. What cannot go now is retried by the next run.", "");
   }
-  return lines.join("\n");
+  // Ends with a blank line, so a section appended after it (the changelog) starts a block of its own.
+  return `${lines.join("\n")}\n`;
 }
 
 /** The SharedImage distributor of a plan. */
