@@ -1,7 +1,7 @@
 /**
  * What Compute and Image Builder refuse when an image template publishes a gallery image version — found
  * only at distribution, after the whole build, as in Azure. Pure functions of the source's and the image
- * definition's traits and the distributor's target regions; `imagebuilder.ts` `distribute` calls them.
+ * definition's traits and the distributor's target regions; `imagebuilder-distribute.ts` `distribute` calls them.
  *
  * Sources:
  * - Security types: Microsoft Learn, "Azure VM Image Builder overview", section "Confidential VM and

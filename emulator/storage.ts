@@ -10,7 +10,7 @@
  *   after the spec's example (Azure/azure-rest-api-specs specification/storage/resource-manager/
  *   Microsoft.Storage/stable/2025-08-01/examples/StorageAccountListByResourceGroup.json @ 5f5de686);
  *   `primaryEndpoints` is under `properties` on the wire (the modular SDK flattens it).
- * - customization.log: while a build walks its phases (imagebuilder.ts calls the {@link BuildLogWriter}
+ * - customization.log: while a build walks its phases (imagebuilder-build.ts calls the {@link BuildLogWriter}
  *   methods), lines are appended to the append blob `packerlogs/<guid>/customization.log` in Azurite, spread
  *   over each phase, in pieces that do not end on line boundaries (as a log that is being written is read).
  *   The lines follow AIB's customization.log: `[<operationId>] PACKER OUT …` / `PACKER ERR <time> …`, packer's
@@ -26,7 +26,7 @@ import { type AppendBlobClient, BlobServiceClient, type ContainerClient, Storage
 import { pageOf, resourceGroupNotFound, resourceNotFound } from './arm.ts';
 import type { RequestContext, Route } from './arm.ts';
 import type { Azurite, AzuriteAccount } from './azurite.ts';
-import type { BuildFailure, BuildLogRun, BuildLogWriter } from './imagebuilder.ts';
+import type { BuildFailure, BuildLogRun, BuildLogWriter } from './imagebuilder-build.ts';
 import type { Core, RunSubState } from './state.ts';
 import { type EmulatedUpdate, type ImageContent, INVENTORY_MARKERS, defaultImageContent, inventoryOutput, windowsUpdateOutput } from './image-content.ts';
 import { type StuckLog, type TimelineStep, stuckTimeline } from './stuck-logs.ts';
