@@ -3,7 +3,7 @@
  *
  * Loads a vendored spec from `__tests__/fixtures/azure-specs/`, keeps its `definitions` and internal
  * `$ref`s, and replaces the external refs to Azure `common-types` (not vendored) with the hand-written
- * equivalents below (ARM common-types v3/v5 TrackedResource, ProxyResource, Resource, SystemData,
+ * equivalents the emulator uses (ARM common-types v3/v5 TrackedResource, ProxyResource, Resource, SystemData,
  * ErrorResponse/ErrorDetail; Compute common-types v1 CloudError/ApiError). Validation is Ajv 8
  * (`strict: false`) plus a walker that reports keys the spec does not define (Ajv alone would accept
  * any extra key) and validates discriminated subtypes (`x-ms-discriminator-value`), which Ajv ignores.
@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
+import { COMMON_TYPES } from '../../emulator/request-validation.ts';
 
 /** Root of the vendored specs. */
 export const FIXTURES = new URL('../fixtures/azure-specs/', import.meta.url);
@@ -24,61 +25,11 @@ export function readFixture(rel: string): any {
 
 type Schema = Record<string, any>;
 
-/** Hand-written equivalents of the common-types definitions the two specs reference. */
-const COMMON: Record<string, Schema> = {
-  Resource: {
-    type: 'object',
-    properties: {
-      id: { type: 'string', readOnly: true },
-      name: { type: 'string', readOnly: true },
-      type: { type: 'string', readOnly: true },
-      systemData: { $ref: '#/definitions/__common_SystemData' },
-    },
-  },
-  TrackedResource: {
-    type: 'object',
-    allOf: [{ $ref: '#/definitions/__common_Resource' }],
-    properties: { tags: { type: 'object', additionalProperties: { type: 'string' } }, location: { type: 'string' } },
-    required: ['location'],
-  },
-  ProxyResource: { type: 'object', allOf: [{ $ref: '#/definitions/__common_Resource' }] },
-  SystemData: {
-    type: 'object',
-    properties: {
-      createdBy: { type: 'string' },
-      createdByType: { type: 'string', enum: ['User', 'Application', 'ManagedIdentity', 'Key'] },
-      createdAt: { type: 'string', format: 'date-time' },
-      lastModifiedBy: { type: 'string' },
-      lastModifiedByType: { type: 'string', enum: ['User', 'Application', 'ManagedIdentity', 'Key'] },
-      lastModifiedAt: { type: 'string', format: 'date-time' },
-    },
-  },
-  ErrorResponse: { type: 'object', properties: { error: { $ref: '#/definitions/__common_ErrorDetail' } } },
-  ErrorDetail: {
-    type: 'object',
-    properties: {
-      code: { type: 'string' },
-      message: { type: 'string' },
-      target: { type: 'string' },
-      details: { type: 'array', items: { $ref: '#/definitions/__common_ErrorDetail' } },
-      additionalInfo: { type: 'array', items: { $ref: '#/definitions/__common_ErrorAdditionalInfo' } },
-    },
-  },
-  ErrorAdditionalInfo: { type: 'object', properties: { type: { type: 'string' }, info: { type: 'object' } } },
-  CloudError: { type: 'object', properties: { error: { $ref: '#/definitions/__common_ApiError' } } },
-  ApiError: {
-    type: 'object',
-    properties: {
-      details: { type: 'array', items: { $ref: '#/definitions/__common_ApiErrorBase' } },
-      innererror: { $ref: '#/definitions/__common_InnerError' },
-      code: { type: 'string' },
-      target: { type: 'string' },
-      message: { type: 'string' },
-    },
-  },
-  ApiErrorBase: { type: 'object', properties: { code: { type: 'string' }, target: { type: 'string' }, message: { type: 'string' } } },
-  InnerError: { type: 'object', properties: { exceptiontype: { type: 'string' }, errordetail: { type: 'string' } } },
-};
+/**
+ * Hand-written equivalents of the common-types definitions the two specs reference: the emulator's own
+ * (`emulator/request-validation.ts` `COMMON_TYPES`), so responses and requests are checked against the same.
+ */
+const COMMON: Record<string, Schema> = COMMON_TYPES;
 
 function rewriteRefs(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(rewriteRefs);
