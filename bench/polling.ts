@@ -10,7 +10,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { createAzureGateway } from "../src/azure/gateway.ts";
 import { followRun } from "../src/build-monitor.ts";
-import { INPUT_DEFAULTS } from "../src/settings.ts";
+import { INPUT_DEFAULTS } from "../src/settings/index.ts";
 import { buildTemplatePlan } from "../src/template/build.ts";
 import { startInProcess } from "./in-process.ts";
 

@@ -25,7 +25,7 @@ import type { Host } from "./hosts/host.ts";
 import { runPipeline } from "./pipeline.ts";
 import { runPromote } from "./promote.ts";
 import { OUTPUT_NAMES, type OutputName, changelogOf, failureSummary, outputsOf, summaryOf } from "./report.ts";
-import { type Settings, parseSettings } from "./settings.ts";
+import { type Settings, parseSettings } from "./settings/index.ts";
 import { BUILD_STATE } from "./steps/build.ts";
 import { PreflightError } from "./steps/preflight.ts";
 import { scheduleSkipReason } from "./steps/decisions.ts";

@@ -6,7 +6,7 @@ import { type RunReport, regionsOf } from "./pipeline.ts";
 import type { TemplatePlan } from "./template/build.ts";
 import { sortNewestFirst } from "./versioning.ts";
 import type { BuildFailureFacts, BuildLogExcerpt } from "./errors.ts";
-import type { Settings } from "./settings.ts";
+import type { Settings } from "./settings/types.ts";
 import { renderChangelog } from "./changelog/render.ts";
 
 /** Output names, exactly as action.yml (and task.json) declare them. */

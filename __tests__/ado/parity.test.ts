@@ -11,7 +11,7 @@ import AjvDraft04 from "ajv-draft-04";
 import { parse } from "yaml";
 import { AZURE_CLOUDS } from "../../src/cloud.ts";
 import { OUTPUT_NAMES } from "../../src/report.ts";
-import { INPUT_DEFAULTS } from "../../src/settings.ts";
+import { INPUT_DEFAULTS } from "../../src/settings/index.ts";
 import { VERSION_STRATEGIES } from "../../src/versioning.ts";
 
 /** ajv-draft-04 is CommonJS: its class is the module and, for TypeScript, its `default`. */

@@ -9,7 +9,7 @@ import { diffStates, hasChanges } from "../../src/changelog/diff.ts";
 import { INVENTORY_BEGIN, INVENTORY_END, LogFacts, factsOfLog } from "../../src/changelog/log-facts.ts";
 import { renderChangelog } from "../../src/changelog/render.ts";
 import { type ImageState, buildSettingsOf, digestCustomizers, sha256, stateOfTags } from "../../src/changelog/state.ts";
-import { type InputName, parseSettings } from "../../src/settings.ts";
+import { type InputName, parseSettings } from "../../src/settings/index.ts";
 import { previousVersionOf } from "../../src/steps/previous.ts";
 import { type PinnedSource, buildTemplatePlan } from "../../src/template/build.ts";
 import { INVENTORY_CUSTOMIZER_NAME, inventoryCustomizer } from "../../src/template/inventory.ts";

@@ -11,7 +11,7 @@ import { describe, it } from "node:test";
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import { parse } from "yaml";
 import { AVD_STEPS, CATALOG } from "../../src/avd/catalog.ts";
-import { type InputName, parseSettings } from "../../src/settings.ts";
+import { type InputName, parseSettings } from "../../src/settings/index.ts";
 import { type PinnedSource, buildTemplatePlan } from "../../src/template/build.ts";
 
 const fixture = (name: string) => new URL(`fixtures/${name}`, import.meta.url);

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type ImageSource, type InputName, SettingsError, parseSettings } from "../../src/settings.ts";
+import { type ImageSource, type InputName, SettingsError, parseSettings } from "../../src/settings/index.ts";
 import { type PinnedSource, buildTemplatePlan } from "../../src/template/build.ts";
 import { SAFETY_STEP_NAMES, isWindowsClientSource } from "../../src/template/safety.ts";
 import { SUBSCRIPTION, validInputs } from "../helpers/inputs.ts";

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { AVD_STEPS, CATALOG, type AvdStepDefinition, type CatalogParam, parseAvdSteps, psQuote } from "../../src/avd/catalog.ts";
-import { type InputName, SettingsError, parseSettings } from "../../src/settings.ts";
+import { type InputName, SettingsError, parseSettings } from "../../src/settings/index.ts";
 import { validInputs } from "../helpers/inputs.ts";
 
 const root = new URL("../../", import.meta.url);

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ScriptUploadError, type ScriptStore, uploadScripts } from "../../src/azure/scripts-upload.ts";
-import { type InputName, SettingsError, parseSettings } from "../../src/settings.ts";
+import { type InputName, SettingsError, parseSettings } from "../../src/settings/index.ts";
 import { type PinnedSource, buildTemplatePlan } from "../../src/template/build.ts";
 import { INLINE_MAX_BYTES, type ScriptUpload, globToRegExp, parseScriptsStorage, readRepositoryScripts, repositoryOnDisk, sha256Hex } from "../../src/template/scripts.ts";
 import { validInputs } from "../helpers/inputs.ts";

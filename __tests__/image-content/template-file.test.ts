@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { type InputName, SettingsError, parseSettings } from "../../src/settings.ts";
+import { type InputName, SettingsError, parseSettings } from "../../src/settings/index.ts";
 import { type PinnedSource, buildTemplatePlan } from "../../src/template/build.ts";
 import { parseTemplateFile } from "../../src/template/template-file.ts";
 import { validInputs } from "../helpers/inputs.ts";

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { camelCase } from "../../src/hosts/azure-pipelines.ts";
-import { INPUT_DEFAULTS, type InputName, SettingsError, parseSettings } from "../../src/settings.ts";
+import { INPUT_DEFAULTS, type InputName, SettingsError, parseSettings } from "../../src/settings/index.ts";
 import { inapplicableInputs, inapplicableWarning } from "../../src/steps/mode-inputs.ts";
 import { validInputs } from "../helpers/inputs.ts";
 

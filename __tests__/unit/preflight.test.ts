@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { AzureLookups, Lookup } from "../../src/azure/lookups.ts";
-import { type InputName, parseSettings } from "../../src/settings.ts";
+import { type InputName, parseSettings } from "../../src/settings/index.ts";
 import { PreflightError, compatibilityProblems, definitionRegions, preflight } from "../../src/steps/preflight.ts";
 import type { ResolvedSource } from "../../src/template/source.ts";
 import { validInputs } from "../helpers/inputs.ts";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type InputName, SettingsError, parseSettings } from "../../src/settings.ts";
+import { type InputName, SettingsError, parseSettings } from "../../src/settings/index.ts";
 import { buildTemplatePlan, type PinnedSource } from "../../src/template/build.ts";
 import { SUBSCRIPTION, validInputs } from "../helpers/inputs.ts";
 import { fakeRepository } from "../image-content/repository.ts";

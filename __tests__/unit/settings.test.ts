@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { INPUT_DEFAULTS, REQUIRED_INPUTS, SettingsError, parseSettings, type InputName } from "../../src/settings.ts";
+import { INPUT_DEFAULTS, REQUIRED_INPUTS, SettingsError, parseSettings, type InputName } from "../../src/settings/index.ts";
 import { BAD_INPUTS, SUBSCRIPTION, validInputs } from "../helpers/inputs.ts";
 
 const reader = (inputs: Record<string, string>) => (name: InputName) => inputs[name] ?? "";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ImageTemplateSharedImageDistributor } from "@azure/arm-imagebuilder";
-import { type InputName, parseSettings } from "../../src/settings.ts";
+import { type InputName, parseSettings } from "../../src/settings/index.ts";
 import { type PinnedSource, buildTemplatePlan, canonicalJson } from "../../src/template/build.ts";
 import { validInputs } from "../helpers/inputs.ts";
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ImageTemplateWindowsUpdateCustomizer } from "@azure/arm-imagebuilder";
-import { type InputName, SettingsError, parseSettings } from "../../src/settings.ts";
+import { type InputName, SettingsError, parseSettings } from "../../src/settings/index.ts";
 import { type PinnedSource, buildTemplatePlan } from "../../src/template/build.ts";
 import { parseWindowsUpdateFilters, searchCriteriaProblem } from "../../src/template/windows-update.ts";
 import { validInputs } from "../helpers/inputs.ts";

@@ -20,7 +20,8 @@
  *   assertion subject '…'" (quoted in dotnet/maui#31978, Azure/login#515).
  */
 import { AZURE_CLOUDS, type AzureEnvironmentName } from "../cloud.ts";
-import type { InputName, Settings } from "../settings.ts";
+import type { InputName } from "../settings/inputs.ts";
+import type { Settings } from "../settings/types.ts";
 import { ARM_UNREACHABLE } from "./reachability.ts";
 
 /** What the explanation needs to know of the run. */

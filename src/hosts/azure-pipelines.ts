@@ -34,7 +34,8 @@ import {
   readConnectionAuth,
   readConnectionTarget,
 } from "../azure/service-connection.ts";
-import { INPUT_DEFAULTS, type InputName, type Settings } from "../settings.ts";
+import { INPUT_DEFAULTS, type InputName } from "../settings/inputs.ts";
+import type { Settings } from "../settings/types.ts";
 import { neutralizeCommands } from "./azure-pipelines-log.ts";
 import type { Host, Provenance } from "./host.ts";
 

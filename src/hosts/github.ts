@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import * as core from "@actions/core";
 import type { TokenCredential } from "@azure/core-auth";
 import { createDefaultCredential, createFederatedCredential } from "../azure/credential.ts";
-import type { InputName, Settings } from "../settings.ts";
+import type { InputName } from "../settings/inputs.ts";
+import type { Settings } from "../settings/types.ts";
 import type { Host, Provenance } from "./host.ts";
 
 /**

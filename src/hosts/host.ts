@@ -5,7 +5,8 @@
  * runs. Input names given to a host are the canonical (action.yml, kebab-case) names.
  */
 import type { TokenCredential } from "@azure/core-auth";
-import type { InputName, Settings } from "../settings.ts";
+import type { InputName } from "../settings/inputs.ts";
+import type { Settings } from "../settings/types.ts";
 
 /** Where a run came from, for the image version's provenance tags. Absent parts are left out. */
 export interface Provenance {

@@ -18,7 +18,7 @@ import type { ImageTemplate, ImageTemplateLastRunStatus } from "@azure/arm-image
 import { type BuildLogOpener, type BuildLogTail, BuildLogUnavailableError, LOG_CONTAINER } from "../azure/build-log.ts";
 import type { BuildLogExcerpt } from "../errors.ts";
 import type { Host } from "../hosts/host.ts";
-import type { BuildLogLevel } from "../settings.ts";
+import type { BuildLogLevel } from "../settings/types.ts";
 import { type LogSection, describeSection } from "./build-log-section.ts";
 import { classifyLogLine, plainLogLine, stepOf, templateSteps } from "./log-lines.ts";
 import { type StuckBuild, StuckDetector } from "./stuck-detector.ts";

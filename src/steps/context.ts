@@ -10,7 +10,7 @@ import type { AzureLookups } from "../azure/lookups.ts";
 import type { ScriptContentReader } from "../azure/script-content.ts";
 import type { ScriptStore } from "../azure/scripts-upload.ts";
 import type { Host } from "../hosts/host.ts";
-import type { Settings } from "../settings.ts";
+import type { Settings } from "../settings/types.ts";
 
 export interface RunContext {
   host: Host;

@@ -6,7 +6,7 @@ import type { ImageVersionInfo } from "../azure/gateway.ts";
 import { ConflictError } from "../errors.ts";
 import type { RetentionPolicy } from "../retention.ts";
 import { isScheduledDay, scheduledDay } from "../schedule.ts";
-import type { Settings } from "../settings.ts";
+import type { Settings } from "../settings/types.ts";
 import { TAGS } from "../tags.ts";
 import type { TemplatePlan } from "../template/build.ts";
 import { sortNewestFirst } from "../versioning.ts";

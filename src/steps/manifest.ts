@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { type Manifest, buildManifest, manifestFileName } from "../changelog/manifest.ts";
 import type { Host } from "../hosts/host.ts";
 import type { RunReport } from "../pipeline.ts";
-import type { Settings } from "../settings.ts";
+import type { Settings } from "../settings/types.ts";
 
 /**
  * The manifest of a report's version, or undefined when the run published none (dry run, skipped,

@@ -9,7 +9,8 @@
  *   do not apply; tags, end-of-life and retention do.
  * - `mode: build` never promotes: `promote-after-days` does not apply.
  */
-import { INPUT_DEFAULTS, type InputName, type InputReader, type Settings } from "../settings.ts";
+import { INPUT_DEFAULTS, type InputName, type InputReader } from "../settings/inputs.ts";
+import type { Settings } from "../settings/types.ts";
 
 /** Inputs that shape the image template or its build, or choose the version to build. */
 const TEMPLATE_INPUTS = [

@@ -12,7 +12,8 @@
 import { createHash } from "node:crypto";
 import type { ImageTemplateCustomizerUnion } from "@azure/arm-imagebuilder";
 import type { ScriptContentReader } from "../azure/script-content.ts";
-import type { InputName, Settings } from "../settings.ts";
+import type { InputName } from "../settings/inputs.ts";
+import type { Settings } from "../settings/types.ts";
 
 /** One URI that could not be read, with the input that names it and the fix. */
 export interface UnreadableScript {

@@ -12,7 +12,8 @@
  */
 import type { AzureLookups, ImageTraits, Lookup } from "../azure/lookups.ts";
 import { parseGalleryImageVersionId } from "../resource-id.ts";
-import type { InputName, Settings, TargetRegion } from "../settings.ts";
+import type { InputName } from "../settings/inputs.ts";
+import type { Settings, TargetRegion } from "../settings/types.ts";
 import type { ResolvedSource } from "../template/source.ts";
 
 /** One check and its outcome, for the log and the job summary. */

@@ -9,7 +9,7 @@ import { releaseTag } from "../github/releases.ts";
 import type { Host } from "../hosts/host.ts";
 import type { RunReport } from "../pipeline.ts";
 import { changelogOf } from "../report.ts";
-import type { Settings } from "../settings.ts";
+import type { Settings } from "../settings/types.ts";
 
 /**
  * Creates (or on a re-run updates) the version's release.

@@ -17,7 +17,7 @@ import type {
 } from "@azure/arm-imagebuilder";
 import { avdStepCustomizers } from "../avd/catalog.ts";
 import { galleryImageId, galleryImageVersionId } from "../resource-id.ts";
-import type { Settings } from "../settings.ts";
+import type { Settings } from "../settings/types.ts";
 import { TAGS } from "../tags.ts";
 import { type Version, formatVersion } from "../versioning.ts";
 import { inventoryCustomizer } from "./inventory.ts";

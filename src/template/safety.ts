@@ -15,7 +15,7 @@
  * Pure. The steps are customizers, so switching them on or off (or changing them) changes the template hash.
  */
 import type { ImageTemplatePowerShellCustomizer } from "@azure/arm-imagebuilder";
-import type { ImageSource } from "../settings.ts";
+import type { ImageSource } from "../settings/types.ts";
 
 /** Names of the safety customizers (as they appear in the template and the build log). */
 export const SAFETY_STEP_NAMES = {
@@ -107,4 +107,14 @@ export function isWindowsClientSource(source: ImageSource): boolean {
   if (source.kind !== "marketplace") return true;
   if (/^MicrosoftWindowsServer$/i.test(source.publisher)) return false;
   return /^MicrosoftWindowsDesktop$/i.test(source.publisher) || CLIENT_OFFERS.test(source.offer) || CLIENT_SKUS.test(source.sku);
+}
+
+/**
+ * The `safety-steps` input resolved: `auto` is on for a Windows client source (`isWindowsClientSource`),
+ * and when the source is not known (it was invalid, reported elsewhere); `true`/`false` as given
+ * (undefined, an invalid value already reported, counts as off).
+ */
+export function resolveSafetySteps(value: "auto" | "true" | "false" | undefined, source: ImageSource | undefined): boolean {
+  if (value === "auto") return source ? isWindowsClientSource(source) : true;
+  return value === "true";
 }

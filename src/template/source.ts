@@ -9,7 +9,7 @@
  */
 import type { AzureGateway } from "../azure/gateway.ts";
 import { parseGalleryImageVersionId } from "../resource-id.ts";
-import type { ImageSource } from "../settings.ts";
+import type { ImageSource } from "../settings/types.ts";
 import { highestDotted, sortNewestFirst } from "../versioning.ts";
 import type { PinnedSource } from "./build.ts";
 
