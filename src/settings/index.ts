@@ -13,8 +13,8 @@
  * Pure but for `template-file` and `scripts`, which are read through `RepositoryFiles`.
  */
 import * as z from "zod/mini";
-import { type AuthSettings, type Settings, BUILD_LOG_LEVELS } from "./types.ts";
-import { type InputName, type InputProblem, type InputReader, INPUT_DEFAULTS, SettingsError, collectInputs } from "./inputs.ts";
+import { type AuthSettings, type ImageSource, type Settings, BUILD_LOG_LEVELS } from "./types.ts";
+import { type InputCollector, type InputName, type InputReader, SettingsError, collectInputs } from "./inputs.ts";
 import { BUILD_TIMEOUT_FIX, REGION, STORAGE_ACCOUNT_TYPES, booleanInput, buildTimeout, optionalHttpsUrl, parseReplicationMode, parseScriptUris, parseSource, parseTags, parseTargetRegions, wholeNumber } from "./formats.ts";
 import { overlayTemplateFile } from "./template-overlay.ts";
 import type { RepositoryFiles } from "../template/scripts.ts";
@@ -46,8 +46,38 @@ const ENVIRONMENTS = Object.keys(AZURE_CLOUDS) as AzureEnvironmentName[];
  */
 export function parseSettings(read: InputReader, label: (input: InputName) => string = (n) => n, repository?: RepositoryFiles): Settings {
   const c = collectInputs(read, label);
-  const { problems, input, fail, check, required } = c;
+  const target = parseTarget(c);
+  const content = parseImageInputs(c);
+  const distribution = parseDistribution(c);
+  const control = parseBuildControl(c);
+  const signIn = parseSignIn(c);
+  // What goes into the image, and the build VM, with the template file under the inputs.
+  const { subscriptionId, resourceGroup, galleryResourceGroup } = target;
+  const image = overlayTemplateFile(c, { ...content, subscriptionId, resourceGroup, galleryResourceGroup }, repository);
 
+  if (c.problems.length > 0) throw new SettingsError(c.problems, label);
+  return {
+    ...target,
+    ...content,
+    ...distribution,
+    ...control,
+    auth: signIn.auth!,
+    cloud: resolveCloud(signIn.environment!, signIn.armEndpoint, signIn.authorityHost),
+    ...image,
+    source: image.source!,
+    vmSize: image.vmSize!,
+    osDiskSizeGb: image.osDiskSizeGb!,
+    buildTimeoutMinutes: image.buildTimeoutMinutes!,
+  };
+}
+
+// Each section below reads its inputs in a fixed order (the order of the problems reported) and
+// returns its fields of `Settings`; a field is undefined only when its problem is recorded in `c`,
+// and then `parseSettings` throws before the settings are used.
+
+/** Where the image goes and who builds it: subscription, resource groups, region, gallery, definition, identity. */
+function parseTarget(c: InputCollector): Pick<Settings, "subscriptionId" | "resourceGroup" | "location" | "galleryName" | "imageDefinition" | "galleryResourceGroup" | "identityId"> {
+  const { input, fail, required } = c;
   const subscriptionId = required("subscription-id", isGuid, "must be a subscription ID (a GUID such as 00000000-0000-0000-0000-000000000000).");
   const resourceGroup = required("resource-group", isResourceGroupName, "must be a resource group name (1-90 letters, digits, '-', '_', '.', '(', ')').");
   const location = required("location", (v) => REGION.test(v), "must be an Azure region name such as 'westeurope' (lower case, no spaces).");
@@ -62,7 +92,22 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
     isUserAssignedIdentityId,
     "must be the resource ID of a user-assigned managed identity: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>.",
   );
+  return {
+    subscriptionId: subscriptionId!,
+    resourceGroup: resourceGroup!,
+    location: location!,
+    galleryName: galleryName!,
+    imageDefinition: imageDefinition!,
+    galleryResourceGroup: galleryResourceGroupInput || resourceGroup!,
+    identityId: identityId!,
+  };
+}
 
+/** The source image, the scripts given inline or by URL, Windows Update, and the build VM's size, disk and timeout. */
+function parseImageInputs(
+  c: InputCollector,
+): Pick<Settings, "inlineScript" | "scriptUris" | "windowsUpdate" | "windowsUpdateOptions"> & { source: ImageSource | undefined; vmSize: string | undefined; osDiskSizeGb: number | undefined; buildTimeoutMinutes: number | undefined } {
+  const { input, fail, check, raw: read } = c;
   const source = parseSource(input("source"), (m) => fail("source", m));
   const inlineScript = input("inline-script") === "" ? [] : read("inline-script").replace(/\r\n/g, "\n").replace(/\n+$/, "").split("\n");
   const scriptUris = parseScriptUris(input("script-uris"), (m) => fail("script-uris", m));
@@ -78,6 +123,23 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
   const vmSize = check("vm-size", z.string().check(z.regex(/^(Standard|Basic)_[A-Za-z0-9_-]+$/)), "must be an Azure VM size such as 'Standard_D4s_v5'.");
   const osDiskSizeGb = check("os-disk-size-gb", wholeNumber(0, 4095), "must be a whole number of GB from 0 (the source image's size) to 4095.");
   const buildTimeoutMinutes = check("build-timeout-minutes", buildTimeout, BUILD_TIMEOUT_FIX);
+  return {
+    source,
+    inlineScript,
+    scriptUris: scriptUris!,
+    windowsUpdate: windowsUpdate!,
+    windowsUpdateOptions: { searchCriteria, filters: updateFilters.filters, updateLimit: updateLimit! },
+    vmSize,
+    osDiskSizeGb,
+    buildTimeoutMinutes,
+  };
+}
+
+/** How the image version is distributed, numbered, tagged and kept: target regions, replication, version, tags, retention. */
+function parseDistribution(
+  c: InputCollector,
+): Pick<Settings, "targetRegions" | "storageAccountType" | "replicationMode" | "excludeFromLatest" | "versionStrategy" | "version" | "tags" | "keepVersions" | "keepDays" | "pruneForeign"> {
+  const { input, fail, check } = c;
   const targetRegions = parseTargetRegions(input("target-regions"), (m) => fail("target-regions", m));
   const storageAccountType = check("storage-account-type", z.enum(STORAGE_ACCOUNT_TYPES), `must be one of ${STORAGE_ACCOUNT_TYPES.join(", ")}.`);
   const replicationMode = parseReplicationMode(input("replication-mode"), (m) => fail("replication-mode", m));
@@ -103,6 +165,28 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
   const keepVersions = check("keep-versions", wholeNumber(0, 10_000), "must be a whole number of versions to keep (0 = never prune).");
   const keepDays = check("keep-days", wholeNumber(0, 36_500), "must be a whole number of days (0 = no age limit).");
   const pruneForeign = check("prune-foreign", booleanInput, "must be 'true' or 'false'.");
+  return {
+    targetRegions: targetRegions!,
+    storageAccountType: storageAccountType!,
+    replicationMode: replicationMode!,
+    excludeFromLatest: excludeFromLatest!,
+    versionStrategy: versionStrategy!,
+    version,
+    tags: tags!,
+    keepVersions: keepVersions!,
+    keepDays: keepDays!,
+    pruneForeign: pruneForeign!,
+  };
+}
+
+/** What the build does and when: dry run, GitHub release, polling, build log, schedule, wait/attach, mode, end of life. */
+function parseBuildControl(
+  c: InputCollector,
+): Pick<
+  Settings,
+  "dryRun" | "githubRelease" | "pollIntervalSeconds" | "stallMinutes" | "buildLog" | "schedule" | "skipIfUnchanged" | "rebuildAfterDays" | "wait" | "attach" | "mode" | "promoteAfterDays" | "endOfLifeDays"
+> {
+  const { input, fail, check, label, raw: read } = c;
   const dryRun = check("dry-run", booleanInput, "must be 'true' or 'false'.");
   const githubReleaseOn = check("github-release", booleanInput, "must be 'true' (publish each version as a GitHub release with its changelog and manifest) or 'false'.");
   const githubToken = read("github-token").trim();
@@ -125,7 +209,26 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
   const promoteAfterDays = check("promote-after-days", wholeNumber(0, 3650), "must be a whole number of days (0 = promote at any age).");
   const endOfLifeDays = check("end-of-life-days", wholeNumber(0, 36_500), "must be a whole number of days after the build (0 = no end-of-life date).");
   const rebuildAfterDays = check("rebuild-after-days", wholeNumber(0, 3650), "must be a whole number of days (0 = always rebuild when Windows Update is on).");
+  return {
+    dryRun: dryRun!,
+    ...(githubReleaseOn && githubToken ? { githubRelease: { token: githubToken } } : {}),
+    pollIntervalSeconds: pollIntervalSeconds!,
+    stallMinutes: stallMinutes!,
+    buildLog: buildLog!,
+    schedule,
+    skipIfUnchanged: skipIfUnchanged!,
+    rebuildAfterDays: rebuildAfterDays!,
+    wait: wait!,
+    attach: attach!,
+    mode: mode!,
+    promoteAfterDays: promoteAfterDays!,
+    endOfLifeDays: endOfLifeDays!,
+  };
+}
 
+/** How the build signs in to Azure (GitHub OIDC or DefaultAzureCredential) and which cloud it talks to. */
+function parseSignIn(c: InputCollector): { auth: AuthSettings | undefined; environment: AzureEnvironmentName | undefined; armEndpoint: string | undefined; authorityHost: string | undefined } {
+  const { input, fail, check } = c;
   const clientId = input("client-id");
   const tenantId = input("tenant-id");
   let auth: AuthSettings | undefined = { kind: "default" };
@@ -146,71 +249,5 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
   if (auth?.kind === "oidc" && environment) auth.audience = audience || AZURE_CLOUDS[environment].tokenExchangeAudience;
   const armEndpoint = optionalHttpsUrl(input("arm-endpoint"), (m) => fail("arm-endpoint", m));
   const authorityHost = optionalHttpsUrl(input("authority-host"), (m) => fail("authority-host", m));
-
-  // ---- What goes into the image, and the build VM, with the template file under the inputs ----
-  const image = overlayTemplateFile(
-    c,
-    { source, vmSize, osDiskSizeGb, buildTimeoutMinutes, subscriptionId, resourceGroup, galleryResourceGroup: galleryResourceGroupInput },
-    repository,
-  );
-
-  if (problems.length > 0) throw new SettingsError(problems, label);
-  return {
-    subscriptionId: subscriptionId!,
-    resourceGroup: resourceGroup!,
-    location: location!,
-    galleryName: galleryName!,
-    imageDefinition: imageDefinition!,
-    galleryResourceGroup: galleryResourceGroupInput || resourceGroup!,
-    identityId: identityId!,
-    source: image.source!,
-    inlineScript,
-    scriptUris: scriptUris!,
-    windowsUpdate: windowsUpdate!,
-    windowsUpdateOptions: { searchCriteria, filters: updateFilters.filters, updateLimit: updateLimit! },
-    vmSize: image.vmSize!,
-    osDiskSizeGb: image.osDiskSizeGb!,
-    buildTimeoutMinutes: image.buildTimeoutMinutes!,
-    targetRegions: targetRegions!,
-    storageAccountType: storageAccountType!,
-    replicationMode: replicationMode!,
-    excludeFromLatest: excludeFromLatest!,
-    versionStrategy: versionStrategy!,
-    version,
-    tags: tags!,
-    keepVersions: keepVersions!,
-    keepDays: keepDays!,
-    pruneForeign: pruneForeign!,
-    dryRun: dryRun!,
-    ...(githubReleaseOn && githubToken ? { githubRelease: { token: githubToken } } : {}),
-    auth: auth!,
-    cloud: resolveCloud(environment!, armEndpoint, authorityHost),
-    pollIntervalSeconds: pollIntervalSeconds!,
-    stallMinutes: stallMinutes!,
-    buildLog: buildLog!,
-    schedule,
-    skipIfUnchanged: skipIfUnchanged!,
-    rebuildAfterDays: rebuildAfterDays!,
-    wait: wait!,
-    attach: attach!,
-    mode: mode!,
-    promoteAfterDays: promoteAfterDays!,
-    endOfLifeDays: endOfLifeDays!,
-    avdSteps: image.avdSteps,
-    safetySteps: image.safetySteps,
-    inventory: image.inventory,
-    repositoryScripts: image.repositoryScripts,
-    scriptsStorage: image.scriptsStorage,
-    templateFile: image.templateFile,
-    fileCustomizers: image.fileCustomizers,
-    vnetConfig: image.vnetConfig,
-    vmUserAssignedIdentities: image.vmUserAssignedIdentities,
-    vmUserAssignedIdentitiesInput: image.vmUserAssignedIdentitiesInput,
-    stagingResourceGroup: image.stagingResourceGroup,
-    errorHandling: image.errorHandling,
-    validate: image.validate,
-    optimize: image.optimize,
-    dataDiskSizesGb: image.dataDiskSizesGb,
-    managedResourceTags: image.managedResourceTags,
-  };
+  return { auth, environment, armEndpoint, authorityHost };
 }

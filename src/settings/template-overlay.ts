@@ -52,6 +52,7 @@ export interface InputValues {
   /** For the staging resource group's checks (its subscription; not the template's or gallery's group). */
   subscriptionId: string | undefined;
   resourceGroup: string | undefined;
+  /** The gallery's resource group (`gallery-resource-group`, or `resource-group` when empty). */
   galleryResourceGroup: string | undefined;
 }
 
@@ -68,8 +69,7 @@ export function overlayTemplateFile(
   repository?: RepositoryFiles,
 ): Omit<InputValues, "subscriptionId" | "resourceGroup" | "galleryResourceGroup"> & ImageContentSettings {
   const { input, fail, check, given, raw: read } = c;
-  const { source, vmSize, osDiskSizeGb, buildTimeoutMinutes, subscriptionId, resourceGroup } = values;
-  const galleryResourceGroupInput = values.galleryResourceGroup;
+  const { source, vmSize, osDiskSizeGb, buildTimeoutMinutes, subscriptionId, resourceGroup, galleryResourceGroup } = values;
   let files: RepositoryFiles | undefined;
   const repo = (): RepositoryFiles => (files ??= repository ?? repositoryOnDisk());
 
@@ -118,7 +118,7 @@ export function overlayTemplateFile(
   if (stagingInput !== "") {
     const at: InputName = given("staging-resource-group") ? "staging-resource-group" : "template-file";
     const prefix = at === "template-file" ? `${templateFilePath}: stagingResourceGroup: ` : "";
-    stagingResourceGroup = parseStagingGroup(stagingInput, subscriptionId, [resourceGroup, galleryResourceGroupInput || resourceGroup], (m) => fail(at, prefix + m));
+    stagingResourceGroup = parseStagingGroup(stagingInput, subscriptionId, [resourceGroup, galleryResourceGroup], (m) => fail(at, prefix + m));
   }
 
   const errorHandling = parseErrorHandling(input("error-handling"), fileContent?.errorHandling as Settings["errorHandling"], (m) => fail("error-handling", m));
