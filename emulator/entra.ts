@@ -1,49 +1,34 @@
 /**
  * Fake Microsoft Entra ID (v2.0 endpoints as MSAL node / @azure/identity call them with
  * `authorityHost: emu.url, disableInstanceDiscovery: true`), the GitHub Actions OIDC issuer and its
- * token request endpoint (what @actions/core `getIDToken` calls), and validation of the bearer
- * tokens ARM receives.
+ * token request endpoint (what @actions/core `getIDToken` calls). Split by purpose: client assertions and
+ * Entra's error bodies in `entra-assertion.ts`, validation of the bearer tokens ARM receives in
+ * `arm-token.ts`, the Instance Metadata Service (IMDS) managed identity endpoint in `imds.ts`.
  *
  * Error wordings (AADSTS codes) come from real responses quoted in public repositories:
  *  - AADSTS7000215 "Invalid client secret provided. Ensure the secret being sent in the request is the
  *    client secret value, not the client secret ID, for a secret added to app '…'." (HTTP 401,
  *    invalid_client; body shape with error_codes/trace_id/correlation_id/error_uri as recorded in
  *    Azure test cassettes).
- *  - AADSTS700024 "Client assertion is not within its valid time range. Current time: …, assertion valid
- *    from …, expiry time of assertion …. Review the documentation at
- *    https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials ."
- *  - AADSTS700211/700212/700213 "No matching federated identity record found for presented assertion
- *    issuer|audience|subject '…'. … Check your federated identity credential Subject, Audience and
- *    Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation"
- *    (700213 seen with HTTP 401 invalid_client).
  *  - AADSTS700016 "Application with identifier '…' was not found in the directory '…'. This can happen if
  *    the application has not been installed by the administrator of the tenant or consented to by any
  *    user in the tenant. You may have sent your authentication request to the wrong tenant."
- *  - AADSTS90002 "Tenant '…' not found. …", AADSTS700027 "Client assertion contains an invalid signature.
- *    [Reason - The key was not found.]".
- * ARM 401 bodies/headers: AuthenticationFailed "Authentication failed. The 'Authorization' header is
- * missing." with `WWW-Authenticate: Bearer authorization_uri="…", error="invalid_token",
- * error_description="The authentication failed because of missing 'Authorization' header."` (as the Azure
- * SDK challenge-parsing tests quote it); ExpiredAuthenticationToken "The access token expiry UTC time
- * '8/17/2017 10:54:41 PM' is earlier than current UTC time '8/17/2017 10:55:43 PM'."; InvalidAuthenticationToken.
+ *  - AADSTS90002 "Tenant '…' not found. …".
+ * The assertion errors (AADSTS700024, 700211–700213, 7002138, 700027) are cited in `entra-assertion.ts`,
+ * ARM's 401 answers in `arm-token.ts`.
  */
 import { X509Certificate, generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { ArmError } from './arm.ts';
 import type { HandlerResult, RequestContext, Route } from './arm.ts';
 import { guidFrom } from './resources.ts';
-import { certificateThumbprints, decodeJwt, publicJwk, signJwtRs256, verifyJwtSignature } from './jwt.ts';
+import { certificateThumbprints, publicJwk, signJwtRs256 } from './jwt.ts';
 import type { Core } from './state.ts';
+import { validateArmToken } from './arm-token.ts';
+import { type AppRecord, type FederatedCredential, type TrustedIssuer, checkAssertion, entraError, tenantNotFound } from './entra-assertion.ts';
+import { type ManagedIdentities, imdsToken } from './imds.ts';
 
-/** A federated identity credential on an app registration. */
-export interface FederatedCredential {
-  /** Exact issuer (`iss`) the assertion must carry, e.g. `${emu.url}/github`. */
-  issuer: string;
-  /** Exact subject, e.g. `repo:org/repo:ref:refs/heads/main`; `*` accepts any subject. */
-  subject: string;
-  /** Accepted audiences; default `['api://AzureADTokenExchange']`. */
-  audiences?: string[];
-}
+export type { FederatedCredential, TrustedIssuer } from './entra-assertion.ts';
+export type { ManagedIdentityRecord } from './imds.ts';
 
 /** App registration (service principal) for {@link Entra.registerApp}. Calls merge into an existing app. */
 export interface AppRegistration {
@@ -55,32 +40,6 @@ export interface AppRegistration {
   /** A PEM certificate (public part) whose key signs client assertions (x5t / x5t#S256 header). */
   certificatePem?: string;
   federated?: FederatedCredential[];
-}
-
-/** An OIDC issuer the fake Entra ID trusts for workload identity federation. */
-export interface TrustedIssuer {
-  /** Its `iss` (a function: the emulator's URL is known only once it listens). */
-  issuer: () => string;
-  kid: string;
-  publicKey: KeyObject;
-}
-
-/** A managed identity the emulated IMDS endpoint hands tokens for. */
-export interface ManagedIdentityRecord {
-  tenantId: string;
-  /** Client id (user-assigned: the identity's clientId; system-assigned: the VM's application id). */
-  clientId: string;
-  /** Object (principal) id: the token's `oid`. */
-  principalId: string;
-}
-
-interface AppRecord {
-  tenantId: string;
-  clientId: string;
-  objectId: string;
-  secrets: Set<string>;
-  certificates: { thumbprints: ReturnType<typeof certificateThumbprints>; publicKey: KeyObject }[];
-  federated: FederatedCredential[];
 }
 
 /** Options of {@link Entra.mintGithubOidcToken}. */
@@ -99,7 +58,6 @@ export interface GithubTokenOptions {
 
 const FORM = 'application/x-www-form-urlencoded';
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-const ARM_AUDIENCES = ['https://management.azure.com', 'https://management.azure.com/', 'https://management.core.windows.net', 'https://management.core.windows.net/'];
 
 /** Fake Entra ID + GitHub OIDC issuer. */
 export class Entra {
@@ -206,52 +164,8 @@ export class Entra {
    * sends (with its WWW-Authenticate challenge). `subscriptionTenantId` enables the wrong-tenant check.
    */
   validateArmToken(authorization: string | undefined, subscriptionTenantId: string | undefined): Record<string, unknown> {
-    const base = this.core().baseUrl();
-    const challenge = (desc: string, tenant?: string) => ({
-      'www-authenticate': `Bearer authorization_uri="${base}/${tenant ?? subscriptionTenantId ?? this.core().options.tenantId}", error="invalid_token", error_description="${desc}"`,
-    });
-    if (!authorization) {
-      throw new ArmError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", {
-        headers: challenge("The authentication failed because of missing 'Authorization' header."),
-      });
-    }
-    const m = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
-    if (!m) {
-      throw new ArmError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is provided in an invalid format.", {
-        headers: challenge("The authentication failed because of invalid 'Authorization' header."),
-      });
-    }
-    const jwt = decodeJwt(m[1]!);
-    if (!jwt || jwt.header.kid !== this.entraKid || !verifyJwtSignature(jwt, this.entraKey.publicKey)) {
-      throw new ArmError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', { headers: challenge('The access token is invalid.') });
-    }
-    const c = jwt.payload;
-    const now = Math.floor(Date.now() / 1000);
-    if (typeof c.exp !== 'number' || c.exp <= now) {
-      throw new ArmError(
-        401,
-        'ExpiredAuthenticationToken',
-        `The access token expiry UTC time '${dotnetTime(Number(c.exp))}' is earlier than current UTC time '${dotnetTime(now)}'.`,
-        { headers: challenge('The access token has expired.') },
-      );
-    }
-    if (!ARM_AUDIENCES.includes(String(c.aud))) {
-      throw new ArmError(
-        401,
-        'InvalidAuthenticationToken',
-        `The access token has been obtained for wrong audience or resource '${String(c.aud)}'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'.`,
-        { headers: challenge('The access token has been obtained for wrong audience or resource.') },
-      );
-    }
-    if (subscriptionTenantId && String(c.tid).toLowerCase() !== subscriptionTenantId.toLowerCase()) {
-      throw new ArmError(
-        401,
-        'InvalidAuthenticationTokenTenant',
-        `The access token is from the wrong issuer '${String(c.iss)}'. It must match the tenant 'https://sts.windows.net/${subscriptionTenantId}/' associated with this subscription. Please use the authority (URL) '${base}/${subscriptionTenantId}' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later.`,
-        { headers: challenge('The access token is from the wrong issuer.', subscriptionTenantId) },
-      );
-    }
-    return c;
+    const issuer = { baseUrl: this.core().baseUrl(), defaultTenantId: this.core().options.tenantId, kid: this.entraKid, publicKey: this.entraKey.publicKey };
+    return validateArmToken(issuer, authorization, subscriptionTenantId);
   }
 
   /** Routes of Entra ID and the GitHub OIDC issuer. */
@@ -297,7 +211,7 @@ export class Entra {
 
   private openidConfiguration(ctx: RequestContext): HandlerResult {
     const tenant = this.tenantOf(ctx);
-    if (!tenant) return this.error(ctx, 400, 'invalid_tenant', 90002, this.tenantNotFound(ctx.params.tenant!));
+    if (!tenant) return this.error(ctx, 400, 'invalid_tenant', 90002, tenantNotFound(ctx.params.tenant!));
     const b = `${this.core().baseUrl()}/${tenant}`;
     return {
       status: 200,
@@ -354,7 +268,7 @@ export class Entra {
       return this.error(ctx, 400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${form.grant_type ?? ''}'.`);
     }
     const tenant = this.tenantOf(ctx);
-    if (!tenant) return this.error(ctx, 400, 'invalid_request', 90002, this.tenantNotFound(ctx.params.tenant!));
+    if (!tenant) return this.error(ctx, 400, 'invalid_request', 90002, tenantNotFound(ctx.params.tenant!));
     const clientId = form.client_id;
     if (!clientId) return this.error(ctx, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
     const app = this.tenants.get(tenant.toLowerCase())!.get(clientId.toLowerCase());
@@ -385,7 +299,7 @@ export class Entra {
       if (form.client_assertion_type !== JWT_BEARER) {
         return this.error(ctx, 400, 'invalid_request', 50027, 'JWT token is invalid or malformed.');
       }
-      const res = this.checkAssertion(ctx, app, tenant, form.client_assertion);
+      const res = checkAssertion(ctx, this.assertionContext(), app, tenant, form.client_assertion);
       if (res) return res;
       appidacr = '2';
     } else {
@@ -429,172 +343,31 @@ export class Entra {
     };
   }
 
-  /** Validates a client assertion (certificate-signed or federated); returns an error response or undefined. */
-  private checkAssertion(ctx: RequestContext, app: AppRecord, tenant: string, assertion: string): HandlerResult | undefined {
-    const jwt = decodeJwt(assertion);
-    if (!jwt) return this.error(ctx, 400, 'invalid_request', 50027, 'JWT token is invalid or malformed.');
-    const now = Math.floor(Date.now() / 1000);
-    const p = jwt.payload;
-    const timeError = (): HandlerResult | undefined => {
-      const exp = typeof p.exp === 'number' ? p.exp : 0;
-      const nbf = typeof p.nbf === 'number' ? p.nbf : typeof p.iat === 'number' ? p.iat : 0;
-      // Entra allows 5 minutes of clock skew on nbf.
-      if (exp <= now || nbf > now + 300) {
-        return this.error(
-          ctx,
-          401,
-          'invalid_client',
-          700024,
-          `Client assertion is not within its valid time range. Current time: ${entraTime(now)}, assertion valid from ${entraTime(nbf)}, expiry time of assertion ${entraTime(exp)}. Review the documentation at https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials .`,
-        );
-      }
-      return undefined;
-    };
-
-    const x5t = typeof jwt.header.x5t === 'string' ? jwt.header.x5t : undefined;
-    const x5tS256 = typeof jwt.header['x5t#S256'] === 'string' ? (jwt.header['x5t#S256'] as string) : undefined;
-    const iss = String(p.iss ?? '');
-    const isCertificateAssertion = (x5t || x5tS256) && iss.toLowerCase() === app.clientId.toLowerCase();
-    if (isCertificateAssertion) {
-      const cert = app.certificates.find((c) => (x5tS256 && c.thumbprints.x5tS256 === x5tS256) || (x5t && c.thumbprints.x5t === x5t));
-      if (!cert) {
-        const thumb = x5t ? Buffer.from(x5t, 'base64url').toString('hex').toUpperCase() : Buffer.from(x5tS256!, 'base64url').toString('hex').toUpperCase();
-        return this.error(
-          ctx,
-          401,
-          'invalid_client',
-          700027,
-          `Client assertion failed signature validation. [Reason - The key was not found., Thumbprint of key used by client: '${thumb}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${app.clientId}'. Review the documentation at https://docs.microsoft.com/en-us/graph/api/application-get?view=graph-rest-1.0&tabs=http to learn more.]`,
-        );
-      }
-      if (!verifyJwtSignature(jwt, cert.publicKey)) {
-        return this.error(ctx, 401, 'invalid_client', 700027, 'Client assertion contains an invalid signature. [Reason - The provided signature value did not match the expected signature value.]');
-      }
-      const te = timeError();
-      if (te) return te;
-      const tokenEndpoint = `${this.core().baseUrl()}/${tenant}/oauth2/v2.0/token`.toLowerCase();
-      const aud = String(p.aud ?? '').toLowerCase();
-      if (aud !== tokenEndpoint && aud !== tokenEndpoint.replace('/v2.0/', '/')) {
-        return this.error(ctx, 401, 'invalid_client', 700212, `The audience '${String(p.aud)}' of the client assertion does not match the token endpoint '${tokenEndpoint}'.`);
-      }
-      if (String(p.sub ?? '').toLowerCase() !== app.clientId.toLowerCase()) {
-        return this.error(ctx, 400, 'invalid_request', 50027, 'JWT token is invalid or malformed.');
-      }
-      return undefined;
-    }
-
-    // Federated (workload identity): the assertion must come from one of the emulator's OIDC issuers.
-    const suffix =
-      'Please note that the matching is done using a case-sensitive comparison. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation';
-    const byIssuer = app.federated.filter((f) => f.issuer === iss);
-    const issuers: TrustedIssuer[] = [{ issuer: () => this.githubIssuer(), kid: this.githubKid, publicKey: this.githubKey.publicKey }, ...this.trustedIssuers];
-    const signer = issuers.find((i) => i.issuer() === iss);
-    if (!signer || byIssuer.length === 0) {
-      return this.error(ctx, 401, 'invalid_client', 700211, `No matching federated identity record found for presented assertion issuer '${iss}'. ${suffix}`);
-    }
-    if (jwt.header.kid !== signer.kid || !verifyJwtSignature(jwt, signer.publicKey)) {
-      return this.error(ctx, 401, 'invalid_client', 700027, 'Client assertion contains an invalid signature. [Reason - The key was not found.]');
-    }
-    const te = timeError();
-    if (te) return te;
-    const aud = Array.isArray(p.aud) ? p.aud.map(String) : [String(p.aud ?? '')];
-    const byAudience = byIssuer.filter((f) => (f.audiences ?? ['api://AzureADTokenExchange']).some((a) => aud.includes(a)));
-    if (byAudience.length === 0) {
-      return this.error(ctx, 401, 'invalid_client', 700212, `No matching federated identity record found for presented assertion audience '${aud.join(',')}'. ${suffix}`);
-    }
-    // The subject is matched exactly, case-sensitively (Entra's breaking change of August 2024,
-    // learn.microsoft.com/entra/identity-platform/reference-breaking-changes#august-2024). Entra's words:
-    //  - no credential with this subject: "AADSTS700213: No matching federated identity record found for
-    //    presented assertion subject '…'. Check your federated identity credential Subject, Audience and Issuer
-    //    against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation"
-    //    (quoted from Entra's answers in dotnet/maui#31978, 2025-10-13, and Azure/azure-workload-identity#1200,
-    //    2025-04-22; the GitHub case — a job without `environment:` whose subject is `…:ref:refs/heads/main`
-    //    while the credential names `…:environment:<name>` — in Azure/login#379 and #482);
-    //  - only a case-insensitive match: AADSTS7002138, as quoted in Azure/login#515 (2025-02-22).
-    const sub = String(p.sub ?? '');
-    if (!byAudience.some((f) => f.subject === '*' || f.subject === sub)) {
-      if (byAudience.some((f) => f.subject.toLowerCase() === sub.toLowerCase())) {
-        return this.error(
-          ctx,
-          401,
-          'invalid_client',
-          7002138,
-          `No matching federated identity record found for presented assertion subject '${sub}'. The subject matches with case-insensitive comparison, but not with case-sensitive comparison. ` +
-            'Check your federated identity credential Subject, Audience and Issuer against the presented assertion. See documentation at: https://learn.microsoft.com/entra/workload-id/workload-identity-federation. ' +
-            'See breaking change notification and remediation at: https://learn.microsoft.com/en-us/entra/identity-platform/reference-breaking-changes#august-2024.',
-        );
-      }
-      return this.error(
-        ctx,
-        401,
-        'invalid_client',
-        700213,
-        `No matching federated identity record found for presented assertion subject '${sub}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
-      );
-    }
-    return undefined;
+  /** The emulator's URL and the issuers federated credentials may name: GitHub's, then the trusted ones. */
+  private assertionContext() {
+    const github: TrustedIssuer = { issuer: () => this.githubIssuer(), kid: this.githubKid, publicKey: this.githubKey.publicKey };
+    return { baseUrl: this.core().baseUrl(), issuers: [github, ...this.trustedIssuers] };
   }
 
   /**
    * Managed identities the IMDS endpoint knows: the system-assigned identity of the machine (the agent's
    * VM), and user-assigned ones by client id. Set by the emulator (see `Emulator.imdsEnv`).
    */
-  managedIdentities: { systemAssigned?: ManagedIdentityRecord; userAssigned: (clientId: string) => ManagedIdentityRecord | undefined } = {
+  managedIdentities: ManagedIdentities = {
     userAssigned: () => undefined,
   };
 
-  /**
-   * GET /metadata/identity/oauth2/token?api-version=2018-02-01&resource=…[&client_id=…] with `Metadata: true`:
-   * the Azure Instance Metadata Service token endpoint, as MSAL calls it when AZURE_POD_IDENTITY_AUTHORITY_HOST
-   * points it here. Errors as IMDS words them (400 invalid_request "Required metadata header not specified",
-   * "Identity not found").
-   */
+  /** GET /metadata/identity/oauth2/token (imds.ts), signed as the fake Entra ID. */
   private imdsToken(ctx: RequestContext): HandlerResult {
-    if (String(ctx.headers.metadata ?? '').toLowerCase() !== 'true') {
-      return { status: 400, body: { error: 'invalid_request', error_description: 'Required metadata header not specified' } };
-    }
-    const resource = ctx.query.resource;
-    if (!resource) return { status: 400, body: { error: 'invalid_request', error_description: 'Required query variable \'resource\' is missing' } };
-    const clientId = ctx.query.client_id;
-    if (ctx.query.object_id || ctx.query.msi_res_id || ctx.query.mi_res_id) {
-      return { status: 400, body: { error: 'invalid_request', error_description: 'Identity not found' } };
-    }
-    const identity = clientId ? this.managedIdentities.userAssigned(clientId) : this.managedIdentities.systemAssigned;
-    if (!identity) return { status: 400, body: { error: 'invalid_request', error_description: 'Identity not found' } };
-    const lifetime = this.core().options.tokenLifetimeSeconds;
-    const now = Math.floor(Date.now() / 1000);
-    const aud = resource.replace(/\/\.default$/, '');
-    const payload = {
-      aud,
-      iss: `https://sts.windows.net/${identity.tenantId}/`,
-      iat: now,
-      nbf: now,
-      exp: now + lifetime,
-      appid: identity.clientId,
-      appidacr: '2',
-      idp: `https://sts.windows.net/${identity.tenantId}/`,
-      idtyp: 'app',
-      oid: identity.principalId,
-      sub: identity.principalId,
-      tid: identity.tenantId,
-      uti: randomUUID().replace(/-/g, '').slice(0, 22),
-      ver: '1.0',
-    };
-    this.managedIdentityTokens++;
-    this.tokensIssued++;
-    return {
-      status: 200,
-      body: {
-        access_token: signJwtRs256({ kid: this.entraKid, x5t: this.entraKid }, payload, this.entraKey.privateKey),
-        client_id: identity.clientId,
-        expires_in: String(lifetime),
-        expires_on: String(now + lifetime),
-        ext_expires_in: String(lifetime),
-        not_before: String(now),
-        resource,
-        token_type: 'Bearer',
+    return imdsToken(ctx, {
+      identities: this.managedIdentities,
+      lifetimeSeconds: this.core().options.tokenLifetimeSeconds,
+      sign: (payload) => signJwtRs256({ kid: this.entraKid, x5t: this.entraKid }, payload, this.entraKey.privateKey),
+      issued: () => {
+        this.managedIdentityTokens++;
+        this.tokensIssued++;
       },
-    };
+    });
   }
 
   /** GET /github/oidc/token?audience=… with `Authorization: Bearer <request token>` → `{ value }`. */
@@ -610,38 +383,8 @@ export class Entra {
     return { status: 200, body: { count: 1, value: this.mintGithubOidcToken(o) } };
   }
 
-  private tenantNotFound(tenant: string): string {
-    return `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`;
-  }
-
-  /** Entra-style error response: `{ error, error_description: "AADSTSnnn: …\r\nTrace ID…", error_codes, … }`. */
+  /** Entra-style error response (entra-assertion.ts `entraError`). */
   private error(ctx: RequestContext, status: number, error: string, code: number, message: string): HandlerResult {
-    const ts = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-    const trace = randomUUID();
-    return {
-      status,
-      body: {
-        error,
-        error_description: `AADSTS${code}: ${message}\r\nTrace ID: ${trace}\r\nCorrelation ID: ${ctx.correlationId}\r\nTimestamp: ${ts}`,
-        error_codes: [code],
-        timestamp: ts,
-        trace_id: trace,
-        correlation_id: ctx.correlationId,
-        error_uri: `${this.core().baseUrl()}/error?code=${code}`,
-      },
-    };
+    return entraError(ctx, this.core().baseUrl(), status, error, code, message);
   }
-}
-
-/** .NET-style UTC time ARM prints in ExpiredAuthenticationToken: `8/17/2017 10:54:41 PM`. */
-function dotnetTime(unixSeconds: number): string {
-  const d = new Date(unixSeconds * 1000);
-  const h = d.getUTCHours();
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${d.getUTCFullYear()} ${h % 12 === 0 ? 12 : h % 12}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${h < 12 ? 'AM' : 'PM'}`;
-}
-
-/** Entra's time format in AADSTS700024: `2023-08-01T11:08:01.5274809Z`. */
-function entraTime(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
 }
