@@ -29,7 +29,6 @@ import type { Core, RunSubState } from './state.ts';
 import { type DistributeDeps, distribute } from './imagebuilder-distribute.ts';
 import { type TemplateRecord, storageAccountName, templateBody } from './imagebuilder-template.ts';
 
-
 /** A fault for the next build: fail at the end of `phase`. */
 export interface BuildFailure {
   phase: RunSubState;
@@ -127,7 +126,6 @@ export class BuildEngine {
     this.deps = { core, gallery, marketplace };
   }
 
-
   /** Queues per-build settings for the next matching run. */
   nextBuild(plan: BuildPlan): void {
     this.plans.push(plan);
@@ -141,7 +139,6 @@ export class BuildEngine {
     if (f.templateName !== undefined) plan.templateName = f.templateName;
     this.plans.push(plan);
   }
-
 
   /** Registers a phase hook; returns a function that removes it. */
   onBuildPhase(hook: BuildPhaseHook): () => void {
