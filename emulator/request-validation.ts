@@ -33,7 +33,7 @@ import { ArmError } from './arm.ts';
 
 type Schema = Record<string, any>;
 
-/** Root of the vendored specs (copied from ../shared/azure-specs; see its SOURCES.md). */
+/** Root of the vendored specs (verbatim Azure/azure-rest-api-specs files, each listed with its source in SOURCES.md there). */
 export const SPECS_ROOT = new URL('../__tests__/fixtures/azure-specs/', import.meta.url);
 /** The specs whose request bodies the emulator validates, with the api-version each describes. */
 export const VALIDATED_SPECS = [

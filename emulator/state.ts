@@ -179,7 +179,8 @@ export interface FaultSpec {
   retryAfterSeconds?: number;
   /**
    * 'error500' only: the resource provider handles the request (a `run` starts the build) and the gateway
-   * answers 500 anyway — an accepted request whose answer was lost (issue 11: "ARM gateways do this").
+   * answers 500 anyway — an accepted request whose answer was lost (ARM RPC: clients retry 5xx; see the
+   * "Azure rules" table of emulator/README.md).
    */
   afterHandling?: boolean;
 }

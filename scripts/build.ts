@@ -22,7 +22,8 @@ await build({
   format: "esm",
   minify: true,
   legalComments: "linked",
-  // Some dependencies still call require(): give the ESM bundle one (only `require`; see DESIGN §5).
+  // Some dependencies still call require(): give the ESM bundle one (only `require`; an ES module has
+  // none of its own).
   banner: { js: "import { createRequire as __avdCreateRequire } from 'node:module'; const require = __avdCreateRequire(import.meta.url);" },
   logLevel: "warning",
 });

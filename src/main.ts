@@ -88,7 +88,8 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     }
     setOutputs(host, outputsOf(report));
     await host.writeSummary(summaryOf(report, settings) + changelogOf(report));
-    // Only now, with outputs and summary written: bounded, and a failure is a warning (issue 10 rule 9).
+    // Only now, with outputs and summary written: bounded, and a failure is a warning (a build that
+    // published is not failed by its cleanup).
     if (report.templateCleanup) await cleanUpOlderTemplates(ctx, report.templateCleanup.imageDefinitionId, report.templateCleanup.keep);
     const releaseFailure = releases && manifest ? await publishRelease(host, settings, releases, report, manifest) : undefined;
     if (releaseFailure) {
