@@ -1,5 +1,5 @@
 /**
- * Azure's own rules (issue 10), end to end against the bundle: what a real subscription would fail late,
+ * Azure's own rules (emulator/README.md, "Azure rules"), end to end against the bundle: what a real subscription would fail late,
  * after the build, the action refuses in seconds with zero writes, naming the input and the fix — or it
  * does the right thing and publishes. The emulator alone failing each build late, with the product's
  * check bypassed, is shown in __tests__/emulator/azure-rules.test.ts.

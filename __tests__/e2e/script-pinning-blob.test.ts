@@ -1,5 +1,5 @@
 /**
- * Rule 3 of issue 10 for Azure Blob Storage: a `script-uris` blob in a private container (Azurite, the real
+ * Scripts pinned by content, for Azure Blob Storage: a `script-uris` blob in a private container (Azurite, the real
  * Storage emulator) is read with the run's own Azure credential (@azure/storage-blob, bearer token) to pin
  * its SHA-256 — an anonymous read of that container is refused — and a missing blob stops the run before
  * any write, naming it.

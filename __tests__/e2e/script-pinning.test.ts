@@ -1,9 +1,10 @@
 /**
- * Rule 3 of issue 10, end to end against the bundle: scripts the build VM downloads are pinned by content
- * before anything is written. A `script-uris` script served by the emulator's HTTPS file host and changed
- * in place between two runs gives the second run a new template pinned to the new SHA-256; an unreadable
- * URI stops the run before any write, naming the URI and the fix. (The emulator alone copying scripts at
- * template creation and failing a stale checksum late: __tests__/emulator/script-files.test.ts.)
+ * End to end against the bundle (README, "Scripts pinned by content"): scripts the build VM downloads are
+ * pinned by content before anything is written. A `script-uris` script served by the emulator's HTTPS
+ * file host and changed in place between two runs gives the second run a new template pinned to the new
+ * SHA-256; an unreadable URI stops the run before any write, naming the URI and the fix. (The emulator
+ * alone copying scripts at template creation and failing a stale checksum late:
+ * __tests__/emulator/script-files.test.ts.)
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";

@@ -1,5 +1,5 @@
 /**
- * Sign-in and endpoint failures name the input to fix (issue 12 item 5), on both hosts: the bundle is
+ * Sign-in and endpoint failures name the input to fix, on both hosts: the bundle is
  * spawned against the emulator with one input wrong, and must exit non-zero with a message that names
  * that input (kebab-case on GitHub, camelCase on Azure DevOps) instead of the SDK's raw text.
  */

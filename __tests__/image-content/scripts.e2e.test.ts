@@ -3,7 +3,7 @@
  * emulator's Entra ID): the bundled action uploads the repository's scripts to the named container as
  * `<sha256>/<path>` with their SHA-256 recorded, the template downloads them with `sha256Checksum`; an
  * unchanged script is not uploaded again and its template is reused; one changed byte makes a new
- * upload and a new template hash (issue 6, fourth "Done when").
+ * upload and a new template hash (README, "Repository scripts").
  */
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";

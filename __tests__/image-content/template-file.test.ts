@@ -1,7 +1,7 @@
 /**
  * `template-file`: Image Builder template properties kept in the repository, checked against the vendored
  * Image Builder schema (api-version 2025-10-01) with problems that point at the path in the file and its
- * line (issue 6, third "Done when"), merged with the inputs (an input that differs from its default wins),
+ * line (README, "Template file"), merged with the inputs (an input that differs from its default wins),
  * and hashed like a template made from inputs.
  */
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 /**
- * The demo's log is for people (issue 12 item 6): `npm run demo` prints at most 120 lines with the
+ * The demo's log is for people: `npm run demo` prints at most 120 lines with the
  * default `build-log: steps` — a heading per customizer, no packer debug lines — and every line of
  * customization.log with `--build-log full`. The demo is spawned as `npm run demo` runs it.
  */

@@ -1,5 +1,5 @@
 /**
- * Inputs AVD admins ask for (issue 10, rules 10 and 11): the GitHub OIDC `audience` following the cloud,
+ * Inputs AVD admins ask for (README, Inputs): the GitHub OIDC `audience` following the cloud,
  * per-region replica storage (`region=replicas:Standard_ZRS`), `replication-mode`, `managed-resource-tags`
  * and `build-vm-identities` — parsed with errors naming the input, and what they put into the template.
  */
