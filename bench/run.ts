@@ -1,6 +1,7 @@
 /**
  * Benchmarks of the bundled action, printed as numbers (no pass/fail):
- * - bundle size in bytes;
+ * - bundle size in bytes: the entry file, and the chunks beside it (dist/chunks/: shared code and what
+ *   is imported on first use only);
  * - cold start: spawn of `node dist/index.js` to its first request and to its first ARM request
  *   (median of repeated dry runs), beside a bare `node -e 0`;
  * - the action's own wall time beyond the emulated build, for one full run.
@@ -8,7 +9,8 @@
  * Run with `npm run bench`. `BENCH_RUNS` sets the repetitions (default 9).
  */
 import { spawnSync } from "node:child_process";
-import { statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { BUNDLE, emulatorEnv, emulatorInputs, runAction } from "../emulator/github-runner.ts";
 import { startEmulator, type Emulator } from "../emulator/index.ts";
 
@@ -24,7 +26,10 @@ try {
   const avd = emu.seedAvdDefaults();
   const env = emulatorEnv(emu);
 
-  console.log(`bundle: ${statSync(BUNDLE).size} bytes (${BUNDLE})`);
+  const chunksDir = join(dirname(BUNDLE), "chunks");
+  const chunks = readdirSync(chunksDir).filter((name) => name.endsWith(".js"));
+  const chunkBytes = chunks.reduce((sum, name) => sum + statSync(join(chunksDir, name)).size, 0);
+  console.log(`bundle: entry ${statSync(BUNDLE).size} bytes (${BUNDLE}); ${chunks.length} chunks, ${chunkBytes} bytes, shared by the entry or imported on first use (${chunksDir})`);
 
   const bare: number[] = [];
   for (let i = 0; i < RUNS; i += 1) {

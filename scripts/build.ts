@@ -5,17 +5,32 @@
  * `postjobexecution` runs: it marks the process as the post-job step and loads the same bundle. (The
  * agent runs a task's post-job execution always, even when its main execution never ran, and gives it
  * no argument: without the mark it could not tell itself from a main execution.)
- * `--outdir DIR` writes elsewhere (the dist check uses it). Deterministic: same sources, same bytes.
+ * Code splitting: dist/index.js holds what every run needs; what run() imports lazily (`import()`) —
+ * @azure/storage-blob (live build log, script upload, script pinning), azure-pipelines-task-lib (Azure
+ * DevOps only), @actions/github / Octokit (github-release, provenance) — and the code those share sit in
+ * dist/chunks/, named `[name]-[hash]` from their content, read from disk only when a run needs them.
+ * Each output file with license comments gets its own `<file>.LEGAL.txt` beside it (esbuild "linked").
+ * Still no top-level await anywhere, so require() of dist/index.js works (static chunk imports are
+ * loaded synchronously with it; the lazy ones are ordinary import() calls at run time).
+ * `--outdir DIR` writes elsewhere (the dist check uses it). Deterministic: same sources, same bytes
+ * and the same file names.
  */
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({ options: { outdir: { type: "string", default: "dist" } } });
 
+// Chunk and LEGAL names change with their content: drop the previous build's, so no stale file stays.
+rmSync(`${values.outdir}/chunks`, { recursive: true, force: true });
+rmSync(`${values.outdir}/index.js.LEGAL.txt`, { force: true });
+
 await build({
   entryPoints: ["src/index.ts"],
-  outfile: `${values.outdir}/index.js`,
+  outdir: values.outdir,
+  // Code splitting (ESM + outdir): lazily imported modules go to dist/chunks/ (see the header).
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   bundle: true,
   platform: "node",
   target: "node24",

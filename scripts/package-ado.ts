@@ -6,7 +6,7 @@
  * Stages into `--stage` (default `.tmp/ado/stage`):
  *   vss-extension.json, README.md, images/icon.png           (the extension)
  *   AvdImageBuilder/task.json, icon.png, package.json,        (the task: the folder the contribution names)
- *   AvdImageBuilder/dist/index.js (+ LEGAL.txt)
+ *   AvdImageBuilder/dist/index.js, dist/chunks/ (the lazily loaded parts) and their LEGAL.txt files
  * with the versions stamped from package.json (extension `X.Y.Z`, task Major/Minor/Patch), then runs
  * `tfx extension create --manifest-globs vss-extension.json --root <stage> --output-path <out>`.
  * The task folder gets `{"type":"module"}` beside the ESM bundle, as the repository root has.

@@ -13,7 +13,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -66,11 +66,15 @@ export function planRelease(state: ReleaseState, push: boolean): ReleasePlan {
   return { tag, majorTag, commands };
 }
 
-/** Files of `dist` that differ from (or are missing in) a fresh build in `built`, and extra files. */
+/** Files of `dist` (recursively, as paths like `chunks/x.js`) that differ from (or are missing in) a fresh build in `built`, and extra files. */
 export function compareDist(dist: string, built: string): string[] {
   const list = (dir: string) => {
     try {
-      return readdirSync(dir).sort();
+      // Every file, chunks/ included (paths relative to dir; directories themselves are not compared).
+      return readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile())
+        .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+        .sort();
     } catch {
       return [];
     }

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { before, describe, it } from "node:test";
@@ -78,6 +78,12 @@ describe("npm run package:ado", () => {
     const [Major, Minor, Patch] = pkg.version.split(".").map(Number);
     assert.deepEqual(packaged.version, { Major, Minor, Patch });
     assert.ok(entries.get(`${folder}/dist/index.js`)!.equals(bundle), "the committed bundle, unchanged");
+    // The lazily loaded chunks too (dist/chunks/, imported by dist/index.js), every one byte for byte.
+    const chunks = readdirSync(join(root, "dist/chunks")).sort();
+    assert.ok(chunks.length > 0, "the build writes dist/chunks/");
+    for (const chunk of chunks) {
+      assert.ok(entries.get(`${folder}/dist/chunks/${chunk}`)?.equals(readFileSync(join(root, "dist/chunks", chunk))), `the vsix holds dist/chunks/${chunk}`);
+    }
     assert.deepEqual(JSON.parse(entries.get(`${folder}/package.json`)!.toString("utf8")), { type: "module" });
     assert.ok(entries.has(`${folder}/icon.png`));
   });

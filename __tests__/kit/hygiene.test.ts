@@ -58,7 +58,13 @@ describe("release script", () => {
     writeFileSync(join(built, "index.js"), "b");
     writeFileSync(join(built, "index.js.LEGAL.txt"), "l");
     writeFileSync(join(dist, "old.js"), "o");
-    assert.deepEqual(compareDist(dist, built).sort(), ["index.js", "index.js.LEGAL.txt", "old.js"]);
+    mkdirSync(join(dist, "chunks"));
+    mkdirSync(join(built, "chunks"));
+    writeFileSync(join(dist, "chunks", "same-AAAA.js"), "s");
+    writeFileSync(join(built, "chunks", "same-AAAA.js"), "s");
+    writeFileSync(join(dist, "chunks", "stale-AAAA.js"), "x");
+    writeFileSync(join(built, "chunks", "stale-BBBB.js"), "y");
+    assert.deepEqual(compareDist(dist, built).sort(), ["chunks/stale-AAAA.js", "chunks/stale-BBBB.js", "index.js", "index.js.LEGAL.txt", "old.js"]);
   });
 
   it("is the npm release script, and the project's version has a changelog section or Unreleased notes", () => {
