@@ -1,8 +1,38 @@
 /**
  * The failures a run reports, each with a message fit for the job log: what happened and what to do.
  */
-import type { NamedStep } from "./steps/log-lines.ts";
-import type { StuckBuild } from "./steps/stuck-detector.ts";
+
+/** One step packer runs, by the template's name for it. */
+export interface NamedStep {
+  /** The customizer's (or validator's) `name` in the template, or Image Builder's own step. */
+  name: string;
+  /** `PowerShell`, `File`, `WindowsUpdate`, …; `Image Builder` for its own step. */
+  type: string;
+  /** 1-based position among the template's customizers and validators. */
+  index: number;
+  /** Customizers and validators in the template. */
+  total: number;
+  /** What the step is: one of the template's customizers, one of its validators, or Image Builder's own last step. */
+  kind: "customizer" | "validator" | "image-builder";
+}
+
+/** Which signature a stuck build matched. */
+export type StuckPattern = "sysprep-loop" | "restart-loop" | "winrm-timeouts" | "stall";
+
+/** A stuck build: what the log shows, where, and what to do. */
+export interface StuckBuild {
+  pattern: StuckPattern;
+  /** The pattern for people, e.g. `sysprep loop: IMAGE_STATE_UNDEPLOYABLE 90 times in a row`. */
+  title: string;
+  /** The customizer it happened in (as steps/build-log-section.ts `describeSection` names it). */
+  customizer: string;
+  /** The log lines that show it (at most steps/stuck-detector.ts `QUOTED_LINES`, as written). */
+  lines: string[];
+  /** The troubleshooting step. */
+  troubleshooting: string;
+  /** When it was detected (the clock's ms). */
+  detectedAt: number;
+}
 
 /** What customization.log says about a failed build: where it is, the customizer it was in, its last lines. */
 export interface BuildLogExcerpt {

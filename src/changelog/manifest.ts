@@ -4,10 +4,23 @@
  * by src/steps/manifest.ts. A previous version's manifest (its GitHub release asset) gives back the state
  * the changelog compares with ({@link stateOfManifest}).
  */
-import type { Provenance } from "../hosts/host.ts";
 import { minutesOf } from "./diff.ts";
 import type { Inventory, WindowsUpdateInstalled } from "./log-facts.ts";
 import type { CustomizerDigest, ImageState } from "./state.ts";
+
+/** Where a run came from, for the image version's provenance tags. Absent parts are left out. */
+export interface Provenance {
+  /** `owner/repo` (GitHub) or `project/repo` (Azure DevOps). */
+  repository?: string;
+  /** Commit SHA. */
+  commit?: string;
+  /** URL of the workflow run / pipeline run. */
+  runUrl?: string;
+  /** Who started the run (GitHub actor, Azure DevOps Build.RequestedFor). */
+  actor?: string;
+  /** What started it (GitHub event name, Azure DevOps Build.Reason). */
+  event?: string;
+}
 
 /** The manifest document (schemas/manifest.schema.json). */
 export interface Manifest {

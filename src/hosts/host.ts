@@ -7,20 +7,10 @@
 import type { TokenCredential } from "@azure/core-auth";
 import type { InputName } from "../settings/inputs.ts";
 import type { Settings } from "../settings/types.ts";
+import type { Provenance } from "../changelog/manifest.ts";
 
-/** Where a run came from, for the image version's provenance tags. Absent parts are left out. */
-export interface Provenance {
-  /** `owner/repo` (GitHub) or `project/repo` (Azure DevOps). */
-  repository?: string;
-  /** Commit SHA. */
-  commit?: string;
-  /** URL of the workflow run / pipeline run. */
-  runUrl?: string;
-  /** Who started the run (GitHub actor, Azure DevOps Build.RequestedFor). */
-  actor?: string;
-  /** What started it (GitHub event name, Azure DevOps Build.Reason). */
-  event?: string;
-}
+/** Where a run came from: defined in the pure core (changelog/manifest.ts), which records it. */
+export type { Provenance };
 
 /** The CI system a run is in. */
 export interface Host {

@@ -11,7 +11,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ImageTemplate, ImageTemplateSharedImageDistributor } from "@azure/arm-imagebuilder";
-import { isRestError } from "@azure/core-rest-pipeline";
+import { isRestError } from "../azure/rest-error.ts";
 import { ConflictError } from "../errors.ts";
 import { sameResourceId } from "../resource-id.ts";
 import { TAGS } from "../tags.ts";

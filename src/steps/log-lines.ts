@@ -15,6 +15,10 @@
  * status`, PowerShell's `Write-Error` and `WARNING: …` (Write-Warning).
  */
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
+import type { NamedStep } from "../errors.ts";
+
+/** One step packer runs (defined with the failure it is reported in, src/errors.ts). */
+export type { NamedStep };
 
 /** `[<operation id>] PACKER OUT|ERR <rest>`. */
 const PACKER_LINE = /^\[[^\]]*\] PACKER (OUT|ERR) ?(.*)$/;
@@ -49,20 +53,6 @@ export function plainLogLine(line: string): string {
   const packer = PACKER_LINE.exec(line);
   if (!packer) return line;
   return packer[2]!.replace(GO_LOG_TIME, "").replace(UI_PREFIX, "").trimEnd();
-}
-
-/** One step packer runs, by the template's name for it. */
-export interface NamedStep {
-  /** The customizer's (or validator's) `name` in the template, or Image Builder's own step. */
-  name: string;
-  /** `PowerShell`, `File`, `WindowsUpdate`, …; `Image Builder` for its own step. */
-  type: string;
-  /** 1-based position among the template's customizers and validators. */
-  index: number;
-  /** Customizers and validators in the template. */
-  total: number;
-  /** What the step is: one of the template's customizers, one of its validators, or Image Builder's own last step. */
-  kind: "customizer" | "validator" | "image-builder";
 }
 
 /**

@@ -9,7 +9,7 @@
  * Image Builder api-version 2025-10-01 (VirtualMachineImageTemplates_ListByResourceGroup).
  */
 import type { ImageTemplate, ImageTemplateSharedImageDistributor } from "@azure/arm-imagebuilder";
-import { isRestError } from "@azure/core-rest-pipeline";
+import { isRestError } from "../azure/rest-error.ts";
 import { ConflictError } from "../errors.ts";
 import { sameResourceId } from "../resource-id.ts";
 import type { TemplatePlan } from "../template/build.ts";

@@ -28,6 +28,10 @@
  *   complete (system performance: …)...`) included, so a long search or download is not a stall.
  */
 import { type LogSection, describeSection } from "./build-log-section.ts";
+import type { StuckBuild, StuckPattern } from "../errors.ts";
+
+/** A stuck build and its signature (defined with the failure they are reported in, src/errors.ts). */
+export type { StuckBuild, StuckPattern };
 
 /** Consecutive `IMAGE_STATE_UNDEPLOYABLE` lines taken for a sysprep loop (15 minutes at the 10-second poll). */
 export const SYSPREP_REPEATS = 90;
@@ -37,24 +41,6 @@ export const MAX_RESTARTS = 10;
 export const WINRM_TIMEOUTS = 20;
 /** Log lines quoted in a finding. */
 export const QUOTED_LINES = 12;
-
-/** Which signature a stuck build matched. */
-export type StuckPattern = "sysprep-loop" | "restart-loop" | "winrm-timeouts" | "stall";
-
-/** A stuck build: what the log shows, where, and what to do. */
-export interface StuckBuild {
-  pattern: StuckPattern;
-  /** The pattern for people, e.g. `sysprep loop: IMAGE_STATE_UNDEPLOYABLE 90 times in a row`. */
-  title: string;
-  /** The customizer it happened in (as {@link describeSection} names it). */
-  customizer: string;
-  /** The log lines that show it (at most {@link QUOTED_LINES}, as written). */
-  lines: string[];
-  /** The troubleshooting step. */
-  troubleshooting: string;
-  /** When it was detected (the clock's ms). */
-  detectedAt: number;
-}
 
 /** The detector's settings. */
 export interface StuckRules {

@@ -7,7 +7,6 @@
  *   leaving out versions excluded from latest and versions not successfully provisioned (what `latest`
  *   means for a VM deployed from a gallery).
  */
-import type { AzureGateway } from "../azure/gateway.ts";
 import { parseGalleryImageVersionId } from "../resource-id.ts";
 import type { ImageSource } from "../settings/types.ts";
 import { highestDotted, sortNewestFirst } from "../versioning.ts";
@@ -28,11 +27,26 @@ export class SourceNotFoundError extends Error {
 }
 
 /**
+ * The two lookups {@link resolveSource} needs, so the pure core names no Azure layer type;
+ * `AzureGateway` (src/azure/gateway.ts) provides them: VirtualMachineImages_List (marketplace versions,
+ * highest last or in any order) and GalleryImageVersions_ListByGalleryImage (gallery image versions).
+ */
+export interface SourceLookups {
+  listMarketplaceVersions(location: string, publisher: string, offer: string, sku: string): Promise<string[]>;
+  listImageVersions(
+    subscriptionId: string,
+    resourceGroup: string,
+    gallery: string,
+    image: string,
+  ): Promise<readonly { name: string; excludeFromLatest: boolean; provisioningState?: string }[]>;
+}
+
+/**
  * Resolves `source` to an exact version.
  * @throws SourceNotFoundError when a `latest` has no version to resolve to.
  * @throws RestError from the SDK when Azure refuses the lookup (e.g. 404 for an unknown marketplace image).
  */
-export async function resolveSource(source: ImageSource, location: string, azure: AzureGateway): Promise<ResolvedSource> {
+export async function resolveSource(source: ImageSource, location: string, azure: SourceLookups): Promise<ResolvedSource> {
   switch (source.kind) {
     case "marketplace": {
       const display = `${source.publisher}:${source.offer}:${source.sku}:${source.version}`;

@@ -1,0 +1,128 @@
+/**
+ * Layer rules for avd-image-action, enforced by dependency-cruiser inside `npm test`
+ * (`npm run lint:layers`). See ARCHITECTURE.md for the layers themselves:
+ * thin host adapters (src/hosts/), the steps (src/steps/), one narrow layer that talks to Azure
+ * (src/azure/), and a pure core (settings, template, versioning, retention, schedule, changelog, ...).
+ *
+ * Parser: TypeScript 7 (the project's compiler) has no JavaScript compiler API, which
+ * dependency-cruiser's "tsc" extractor needs (it supports typescript >=2 <7), so the TypeScript sources
+ * are parsed with swc (`@swc/core`). swc's extractor keeps the imports that vanish at compile time and
+ * marks them: `import type`/`export type` as "type-only", `import("…").T` as "type-import". It does so
+ * without `tsPreCompilationDeps`, which stays false because turning it on only makes dependency-cruiser
+ * warn that no TypeScript < 7 is installed. __tests__/kit/layers.test.ts plants a type-only cycle and a
+ * type-only import from the pure core into a step, so a change of that behaviour fails a test.
+ * Resolution: every import carries its `.ts` extension (tsconfig `allowImportingTsExtensions`), which
+ * enhanced-resolve finds as is; `tsConfig` is read too once a TypeScript with a JavaScript API is there.
+ *
+ * @type {import('dependency-cruiser').IConfiguration}
+ */
+
+/** The pure core: no I/O to Azure, no CI host, no orchestration. */
+const PURE_CORE = [
+	"^src/settings/",
+	"^src/template/",
+	"^src/changelog/",
+	"^src/avd/",
+	"^src/versioning\\.ts$",
+	"^src/retention\\.ts$",
+	"^src/schedule\\.ts$",
+	"^src/tags\\.ts$",
+	"^src/resource-id\\.ts$",
+	"^src/cloud\\.ts$",
+	"^src/errors\\.ts$",
+];
+
+/** Dependency types that exist only for the type checker (`import type`, `export type`, `import("…").T`). */
+const TYPE_ONLY = ["type-only", "type-import"];
+
+/**
+ * KNOWN EXCEPTION (no-cycles): the emulator modules that sit in import cycles today. Every one of those
+ * cycles goes through a type-only edge back into the module that imports it as a value:
+ * - emulator/state.ts owns the shared `Core` type, and refers to `Operations` (arm.ts) and `Resources`
+ *   (resources.ts) with `import("…")` types, while arm.ts, resources.ts and the imagebuilder-* modules
+ *   import `Core`/`RequestKind` from state.ts: state.ts ↔ arm.ts, state.ts ↔ resources.ts ↔ arm.ts;
+ * - imagebuilder-build.ts imports imagebuilder-template.ts and imagebuilder-distribute.ts as values, and
+ *   they take its `BuildRun`/`BuildPlan` types back.
+ * Ending them is issue 14 item 9 (`Core` moves out of state.ts, and the build's record types into a module of
+ * their own): a refactor of the emulator, not a one-line move. Until then these files may be in cycles that
+ * pass through a type-only edge, and in no other: a value cycle among them, or any cycle through a file not
+ * listed here, is still an error. Remove a file from this list as soon as its cycle ends.
+ */
+const KNOWN_TYPE_CYCLES = [
+	"^emulator/state\\.ts$",
+	"^emulator/arm\\.ts$",
+	"^emulator/resources\\.ts$",
+	"^emulator/imagebuilder-build\\.ts$",
+	"^emulator/imagebuilder-template\\.ts$",
+	"^emulator/imagebuilder-distribute\\.ts$",
+];
+
+module.exports = {
+	forbidden: [
+		{
+			name: "no-cycles",
+			severity: "error",
+			comment:
+				"No import cycles in src/ or emulator/ (type-only imports included): a cycle means two modules are one module, or a type lives in the wrong place.",
+			from: { path: "^(src|emulator)/", pathNot: KNOWN_TYPE_CYCLES },
+			to: { circular: true },
+		},
+		{
+			name: "no-value-cycles-known-exception",
+			severity: "error",
+			comment:
+				"KNOWN EXCEPTION (see KNOWN_TYPE_CYCLES above): these emulator files may sit in cycles only through type-only imports, until issue 14 item 9 moves Core out of emulator/state.ts.",
+			from: { path: KNOWN_TYPE_CYCLES },
+			to: { circular: true, viaOnly: { dependencyTypesNot: TYPE_ONLY } },
+		},
+		{
+			name: "pure-core-stays-pure",
+			severity: "error",
+			comment:
+				"The pure core (settings, template, versioning, retention, schedule, changelog, ...) never imports the steps, the host adapters or the Azure layer. Move the shared type down into the core instead.",
+			from: { path: PURE_CORE },
+			to: { path: "^src/(steps|hosts|azure)/" },
+		},
+		{
+			name: "only-azure-layer-imports-azure-sdk",
+			severity: "error",
+			comment:
+				"Only src/azure/ imports @azure/* values (SDK clients, credentials, enums). Elsewhere in src/ use `import type` for SDK types, or go through src/azure/.",
+			from: { path: "^src/", pathNot: "^src/azure/" },
+			to: {
+				path: "(^|/)node_modules/@azure/|^@azure/",
+				dependencyTypesNot: TYPE_ONLY,
+			},
+		},
+		{
+			name: "emulator-never-imports-src",
+			severity: "error",
+			comment:
+				"The emulator stands in for Azure: it must not share code with the product it checks (a shared bug would pass both).",
+			from: { path: "^emulator/" },
+			to: { path: "^src/" },
+		},
+		{
+			name: "not-to-unresolvable",
+			severity: "error",
+			comment: "An import that does not resolve would make the other rules blind to it.",
+			from: { path: "^(src|emulator)/" },
+			to: { couldNotResolve: true },
+		},
+	],
+	options: {
+		parser: "swc",
+		doNotFollow: { path: "node_modules" },
+		exclude: { path: "^dist/" },
+		tsPreCompilationDeps: false, // see the header: swc keeps type-only imports regardless
+		tsConfig: { fileName: "tsconfig.json" },
+		combinedDependencies: false,
+		enhancedResolveOptions: {
+			exportsFields: ["exports"],
+			conditionNames: ["import", "require", "node", "default", "types"],
+			extensions: [".ts", ".js", ".mjs", ".cjs", ".json", ".d.ts"],
+			mainFields: ["module", "main", "types", "typings"],
+		},
+		reporterOptions: { text: { highlightFocused: true } },
+	},
+};
