@@ -13,7 +13,7 @@
  */
 import type { TokenCredential } from "@azure/core-auth";
 import { isRestError } from "@azure/core-rest-pipeline";
-import { ComputeManagementClient } from "@azure/arm-compute";
+import type { ComputeManagementClient } from "@azure/arm-compute";
 import {
   ImageBuilderClient,
   type ImageTemplate,
@@ -116,11 +116,13 @@ async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
  */
 export function createAzureGateway(credential: TokenCredential, subscriptionId: string, cloud: CloudEndpoints, log?: ArmLog): AzureGateway {
   const clientOptions = modularClientOptions(cloud, log);
-  const compute = new Map<string, ComputeManagementClient>();
-  const computeFor = (subscription: string): ComputeManagementClient => {
+  const compute = new Map<string, Promise<ComputeManagementClient>>();
+  // @azure/arm-compute is imported on first use (its own bundle chunk): its evaluation then overlaps the
+  // first ARM request's token exchange instead of delaying the process start.
+  const computeFor = (subscription: string): Promise<ComputeManagementClient> => {
     let client = compute.get(subscription.toLowerCase());
     if (!client) {
-      client = new ComputeManagementClient(credential, subscription, clientOptions);
+      client = import("@azure/arm-compute").then(({ ComputeManagementClient }) => new ComputeManagementClient(credential, subscription, clientOptions));
       compute.set(subscription.toLowerCase(), client);
     }
     return client;
@@ -131,23 +133,23 @@ export function createAzureGateway(credential: TokenCredential, subscriptionId: 
 
   return {
     async listMarketplaceVersions(location, publisher, offer, sku) {
-      const versions = await computeFor(subscriptionId).virtualMachineImages.list(location, publisher, offer, sku);
+      const versions = await (await computeFor(subscriptionId)).virtualMachineImages.list(location, publisher, offer, sku);
       return versions.map((version) => version.name);
     },
     async listImageVersions(subscription, resourceGroup, gallery, image) {
       const result: ImageVersionInfo[] = [];
-      for await (const version of computeFor(subscription).galleryImageVersions.listByGalleryImage(resourceGroup, gallery, image)) {
+      for await (const version of (await computeFor(subscription)).galleryImageVersions.listByGalleryImage(resourceGroup, gallery, image)) {
         result.push(toImageVersionInfo(version));
       }
       return result;
     },
     async getImageVersion(resourceGroup, gallery, image, version, options) {
       const expand = options?.replicationStatus ? { expand: "ReplicationStatus" as const } : {};
-      const found = await orUndefined(computeFor(subscriptionId).galleryImageVersions.get(resourceGroup, gallery, image, version, expand));
+      const found = await orUndefined((await computeFor(subscriptionId)).galleryImageVersions.get(resourceGroup, gallery, image, version, expand));
       return found && toImageVersionInfo(found);
     },
     async updateImageVersion(resourceGroup, gallery, image, version, update) {
-      const versions = computeFor(subscriptionId).galleryImageVersions;
+      const versions = (await computeFor(subscriptionId)).galleryImageVersions;
       if (update.excludeFromLatest === undefined && update.endOfLifeDate === undefined) {
         // Tags only: a GalleryImageVersionUpdate without `properties` is spec-valid.
         await versions.update(resourceGroup, gallery, image, version, { tags: update.tags }, lro);
@@ -162,7 +164,7 @@ export function createAzureGateway(credential: TokenCredential, subscriptionId: 
       await versions.update(resourceGroup, gallery, image, version, { tags: update.tags, publishingProfile, storageProfile: current.storageProfile }, lro);
     },
     async deleteImageVersion(resourceGroup, gallery, image, version) {
-      await computeFor(subscriptionId).galleryImageVersions.delete(resourceGroup, gallery, image, version, lro);
+      await (await computeFor(subscriptionId)).galleryImageVersions.delete(resourceGroup, gallery, image, version, lro);
     },
     getTemplate(resourceGroup, name, options) {
       return orUndefined(templates.get(resourceGroup, name, { abortSignal: options?.abortSignal }));

@@ -12,7 +12,7 @@
  */
 import type { TokenCredential } from "@azure/core-auth";
 import { isRestError } from "@azure/core-rest-pipeline";
-import { ComputeManagementClient } from "@azure/arm-compute";
+import type { ComputeManagementClient } from "@azure/arm-compute";
 import { ManagedServiceIdentityClient } from "@azure/arm-msi";
 import { ResourceManagementClient } from "@azure/arm-resources";
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
@@ -74,7 +74,9 @@ export function createAzureLookups(credential: TokenCredential, cloud: CloudEndp
     if (!cache.has(key)) cache.set(key, make());
     return cache.get(key) as C;
   };
-  const compute = (sub: string) => client(`compute:${sub}`, () => new ComputeManagementClient(credential, sub, modular));
+  // @azure/arm-compute is imported on first use (see createAzureGateway).
+  const compute = (sub: string): Promise<ComputeManagementClient> =>
+    client(`compute:${sub}`, () => import("@azure/arm-compute").then(({ ComputeManagementClient }) => new ComputeManagementClient(credential, sub, modular)));
   const resources = (sub: string) => client(`resources:${sub}`, () => new ResourceManagementClient(credential, sub, modular));
   const subscriptions = client("subscriptions", () => new SubscriptionClient(credential, modular));
   // A classic (AutoRest) client: `$host` builds its URLs, `endpoint` its pipeline, `credentialScopes` its tokens.
@@ -109,7 +111,7 @@ export function createAzureLookups(credential: TokenCredential, cloud: CloudEndp
     zonedRegions: (sub) => fromLocations(sub, (l) => l.zoned),
     imageDefinition: (sub, rg, gallery, image) =>
       lookup(async () => {
-        const definition = await compute(sub).galleryImages.get(rg, gallery, image);
+        const definition = await (await compute(sub)).galleryImages.get(rg, gallery, image);
         return {
           osType: definition.osType,
           osState: definition.osState,
@@ -120,12 +122,12 @@ export function createAzureLookups(credential: TokenCredential, cloud: CloudEndp
       }),
     managedImage: (sub, rg, name) =>
       lookup(async () => {
-        const image = await compute(sub).images.get(rg, name);
+        const image = await (await compute(sub)).images.get(rg, name);
         return { osType: image.storageProfile?.osDisk?.osType, osState: image.storageProfile?.osDisk?.osState, hyperVGeneration: image.hyperVGeneration };
       }),
     marketplaceImage: (sub, location, publisher, offer, sku, version) =>
       lookup(async () => {
-        const image = await compute(sub).virtualMachineImages.get(location, publisher, offer, sku, version);
+        const image = await (await compute(sub)).virtualMachineImages.get(location, publisher, offer, sku, version);
         const plan = image.plan?.name && image.plan.product && image.plan.publisher ? { name: image.plan.name, product: image.plan.product, publisher: image.plan.publisher } : undefined;
         return { osType: image.osDiskImage?.operatingSystem, hyperVGeneration: image.hyperVGeneration, securityType: securityTypeOf(image.features), plan };
       }),
