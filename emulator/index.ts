@@ -127,6 +127,11 @@ export interface Emulator {
   seedUserAssignedIdentity(i: { subscriptionId?: string; resourceGroup: string; name: string; location?: string }): { id: string; principalId: string; clientId: string };
   /** rg-avd-images (westeurope), gallery galAvd, definition win11-avd-m365 (Windows, Generalized, V2, TrustedLaunchSupported), identity, marketplace image. */
   seedAvdDefaults(): AvdDefaults;
+  /**
+   * One more image definition `name` in the AVD defaults' gallery, shaped like theirs (Windows, Generalized,
+   * V2, TrustedLaunchSupported, publisher contoso, offer avd, sku = name), with `overrides` on top.
+   */
+  seedAvdImageDefinition(name: string, overrides?: Partial<SeedImageDefinition>): { id: string };
   /** Applies a seed file. */
   seed(seed: SeedFile): void;
 
@@ -361,24 +366,29 @@ class EmulatorImpl implements Emulator {
     const rec: IdentityRecord = this.p.core.resources.addIdentity(i);
     return { id: this.p.core.resources.identityId(rec), principalId: rec.principalId, clientId: rec.clientId };
   }
+  seedAvdImageDefinition(name: string, overrides: Partial<SeedImageDefinition> = {}) {
+    const a = AVD_DEFAULTS;
+    return this.seedImageDefinition({
+      resourceGroup: a.resourceGroup,
+      gallery: a.gallery,
+      name,
+      osType: 'Windows',
+      osState: 'Generalized',
+      hyperVGeneration: 'V2',
+      publisher: 'contoso',
+      offer: 'avd',
+      sku: name,
+      securityType: 'TrustedLaunchSupported',
+      ...overrides,
+    });
+  }
   seedAvdDefaults(): AvdDefaults {
     const a = AVD_DEFAULTS;
     const sub = this.p.core.options.subscriptionId;
     this.seedResourceGroup({ name: a.resourceGroup, location: a.location });
     const ident = this.seedUserAssignedIdentity({ resourceGroup: a.resourceGroup, name: a.identity, location: a.location });
     const gal = this.seedGallery({ resourceGroup: a.resourceGroup, name: a.gallery, location: a.location });
-    const def = this.seedImageDefinition({
-      resourceGroup: a.resourceGroup,
-      gallery: a.gallery,
-      name: a.imageDefinition,
-      osType: 'Windows',
-      osState: 'Generalized',
-      hyperVGeneration: 'V2',
-      publisher: 'contoso',
-      offer: 'avd',
-      sku: a.imageDefinition,
-      securityType: 'TrustedLaunchSupported',
-    });
+    const def = this.seedAvdImageDefinition(a.imageDefinition);
     const m = a.marketplace;
     this.seedMarketplaceImage({ location: a.location, publisher: m.publisher, offer: m.offer, sku: m.sku, versions: [...m.versions], hyperVGeneration: 'V2', securityType: 'TrustedLaunchSupported' });
     const sorted = [...m.versions].sort(compareDotted);

@@ -18,7 +18,7 @@ describe("distribution and build VM inputs, end to end", () => {
     s = await startScenario();
     buildVmIdentity = s.emu.seedUserAssignedIdentity({ resourceGroup: s.avd.resourceGroup, name: "id-keyvault-reader" }).id;
     // A definition in UK West (no availability zones): its version's default target region.
-    s.emu.seedImageDefinition({ resourceGroup: s.avd.resourceGroup, gallery: s.avd.gallery, name: "win11-ukwest", location: "ukwest", publisher: "contoso", offer: "avd", sku: "ukw", osType: "Windows", osState: "Generalized", hyperVGeneration: "V2", securityType: "TrustedLaunchSupported" });
+    s.emu.seedAvdImageDefinition("win11-ukwest", { location: "ukwest", sku: "ukw" });
     // An app whose only federated credential expects the US Government audience.
     s.emu.registerApp({
       clientId: CLIENT_USGOV_AUDIENCE,

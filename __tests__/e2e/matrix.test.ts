@@ -22,18 +22,7 @@ describe("matrix: 20 image definitions of one gallery at once", () => {
     const images = imageBuilderClient(s.emu);
     await Promise.all(
       DEFINITIONS.map(async (name) => {
-        const { id } = s.emu.seedImageDefinition({
-          resourceGroup: s.avd.resourceGroup,
-          gallery: s.avd.gallery,
-          name,
-          osType: "Windows",
-          osState: "Generalized",
-          hyperVGeneration: "V2",
-          publisher: "contoso",
-          offer: "avd",
-          sku: name,
-          securityType: "TrustedLaunchSupported",
-        });
+        const { id } = s.emu.seedAvdImageDefinition(name);
         for (const version of ["1.0.0", "1.0.1", "1.0.2"]) {
           s.emu.seedImageVersion({ resourceGroup: s.avd.resourceGroup, gallery: s.avd.gallery, image: name, version, tags: { "avd-image-action.managed": "true" } });
         }

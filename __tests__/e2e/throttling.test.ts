@@ -17,18 +17,7 @@ describe("throttling storms, end to end", () => {
   before(async () => {
     s = await startScenario();
     for (const name of ["storm-list", "storm-get", "storm-patch", "storm-poll"]) {
-      s.emu.seedImageDefinition({
-        resourceGroup: s.avd.resourceGroup,
-        gallery: s.avd.gallery,
-        name,
-        osType: "Windows",
-        osState: "Generalized",
-        hyperVGeneration: "V2",
-        publisher: "contoso",
-        offer: "avd",
-        sku: name,
-        securityType: "TrustedLaunchSupported",
-      });
+      s.emu.seedAvdImageDefinition(name);
     }
   });
   after(() => s.emu.close());
