@@ -94,12 +94,13 @@ export function adoptBuild(ctx: RunContext, template: ImageTemplate, planned: Te
 }
 
 /**
- * After a 409 from a template write or a `run`: when the template is now running, adopts that build;
- * otherwise undefined (the caller reports the conflict).
+ * After a 409 from a template write or a `run`: once the template has settled (another identical run may be
+ * creating or updating it), adopts the build it is running; otherwise undefined (the caller decides).
  */
 export async function adoptOnConflict(ctx: RunContext, planned: TemplatePlan, error: unknown, why: string): Promise<BuildHandle | undefined> {
   if (!isRestError(error) || error.statusCode !== 409) return undefined;
-  const now = await ctx.azure.getTemplate(ctx.settings.resourceGroup, planned.name);
+  // An identical run may be updating the template (PATCH distribute) when this run asks: wait for it.
+  const now = await settledTemplate(ctx, planned.name);
   return now && isRunning(now) ? adoptBuild(ctx, now, planned, why) : undefined;
 }
 

@@ -31,6 +31,25 @@ async function rivals(ctx: RunContext, plan: TemplatePlan): Promise<ImageTemplat
   );
 }
 
+/**
+ * Starts the build of this run's template, or adopts the build running on it. A 409 while an identical
+ * run was updating the template (nothing running once it settled) is no race: the start is tried once more.
+ * @throws ConflictError naming the race when the template still refuses to run.
+ */
+async function startOrAdopt(ctx: RunContext, plan: TemplatePlan, retried = false): Promise<BuildHandle> {
+  try {
+    return await startBuild(ctx, plan.name);
+  } catch (error) {
+    // Before calling a 409 a race, look at the template: running means Azure accepted this run's request
+    // (answered 5xx or timed out, the SDK's retry got 409) or an identical run started it. Follow it.
+    const adopted = await adoptOnConflict(ctx, plan, error, "Image Builder answered this run's run request with an error although a build of this template is running: Azure accepted an earlier try, or an identical run started it");
+    if (adopted) return adopted;
+    if (!isRestError(error) || error.statusCode !== 409) throw error;
+    if (!retried) return startOrAdopt(ctx, plan, true);
+    throw raceError(plan, plan.name);
+  }
+}
+
 function raceError(plan: TemplatePlan, other: string): ConflictError {
   return new ConflictError(
     `Version race: image template ${other} is already building image version ${versionOf(plan)} of this image definition (another run chose the same version). ` +
@@ -46,17 +65,8 @@ function raceError(plan: TemplatePlan, other: string): ConflictError {
 export async function startBuildWithoutRace(ctx: RunContext, plan: TemplatePlan): Promise<BuildHandle> {
   const before = await rivals(ctx, plan);
   if (before.length) throw raceError(plan, before[0]!.name!);
-  let handle: BuildHandle;
-  try {
-    handle = await startBuild(ctx, plan.name);
-  } catch (error) {
-    // Before calling a 409 a race, look at the template: running means Azure accepted this run's request
-    // (answered 5xx or timed out, the SDK's retry got 409) or an identical run started it. Follow it.
-    const adopted = await adoptOnConflict(ctx, plan, error, "Image Builder answered this run's run request with an error although a build of this template is running: Azure accepted an earlier try, or an identical run started it");
-    if (adopted) return adopted;
-    if (isRestError(error) && error.statusCode === 409) throw raceError(plan, plan.name);
-    throw error;
-  }
+  const handle = await startOrAdopt(ctx, plan);
+  if (handle.adopted) return handle;
   const after = await rivals(ctx, plan);
   if (after.length) {
     const mine = await ctx.azure.getTemplate(ctx.settings.resourceGroup, plan.name);
