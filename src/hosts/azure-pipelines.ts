@@ -126,6 +126,8 @@ export function createAzurePipelinesHost(env: NodeJS.ProcessEnv = process.env): 
     getInput,
     inputLabel: (name: InputName) => camelCase(name),
     setOutput: (name, value) => tl.setVariable(camelCase(name), value, false, true),
+    // `##[debug]`, which the agent shows only with system.debug on.
+    debug: (message) => tl.debug(message),
     info: (message) => process.stdout.write(`${neutralizeCommands(message)}\n`),
     warning: (message) => tl.logIssue(tl.IssueType.Warning, message),
     notice: (message) => tl.logIssue(tl.IssueType.Warning, message),

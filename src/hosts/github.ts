@@ -24,6 +24,8 @@ export function createGitHubHost(env: NodeJS.ProcessEnv = process.env): Host {
     getInput: (name: InputName) => core.getInput(name),
     inputLabel: (name: InputName) => name,
     setOutput: (name, value) => core.setOutput(name, value),
+    // `::debug::`, which the runner shows only with debug logging on.
+    debug: (message) => core.debug(message),
     info: (message) => core.info(message),
     warning: (message) => core.warning(message),
     notice: (message) => core.notice(message),

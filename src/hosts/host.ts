@@ -22,6 +22,12 @@ export interface Host {
   inputLabel(name: InputName): string;
   /** Sets an output (GitHub step output / Azure DevOps output variable). */
   setOutput(name: string, value: string): void;
+  /**
+   * A debug line: shown only when the run's debug logging is on (GitHub: `ACTIONS_STEP_DEBUG` secret or
+   * variable, or "Re-run with debug logging", `RUNNER_DEBUG=1`; Azure DevOps: `system.debug: true`). Never
+   * give it a secret: it is masked only when `setSecret` was called for it.
+   */
+  debug(message: string): void;
   info(message: string): void;
   warning(message: string): void;
   /** A notice: GitHub `::notice`; Azure DevOps has none, so a warning. */
