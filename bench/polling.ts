@@ -4,12 +4,12 @@
  * build-minute, completion detected within 30 s.
  *
  * The build is simulated at 60× speed: the emulator's phases last 60 real seconds in all, and the
- * action's own build monitor (src/build-monitor.ts, with the default 30 s poll interval) runs on a
+ * action's own build monitor (src/steps/build-monitor.ts, with the default 30 s poll interval) runs on a
  * clock that runs 60× too. Prints numbers; `npm run bench:polling`.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { createAzureGateway } from "../src/azure/gateway.ts";
-import { followRun } from "../src/build-monitor.ts";
+import { followRun } from "../src/steps/build-monitor.ts";
 import { INPUT_DEFAULTS } from "../src/settings/index.ts";
 import { buildTemplatePlan } from "../src/template/build.ts";
 import { startInProcess } from "./in-process.ts";

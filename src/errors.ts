@@ -24,7 +24,7 @@ export interface StuckBuild {
   pattern: StuckPattern;
   /** The pattern for people, e.g. `sysprep loop: IMAGE_STATE_UNDEPLOYABLE 90 times in a row`. */
   title: string;
-  /** The customizer it happened in (as steps/build-log-section.ts `describeSection` names it). */
+  /** The customizer it happened in (as steps/live-log-section.ts `describeSection` names it). */
   customizer: string;
   /** The log lines that show it (at most steps/stuck-detector.ts `QUOTED_LINES`, as written). */
   lines: string[];

@@ -9,7 +9,7 @@
  * replaces `@actions/core` with its stubs) and azure-pipelines-task-lib's `TaskMockRunner` (which
  * `require()`s the task's target). The bundle's entry, `src/index.ts`, only calls `run()`.
  */
-import { createBuildLogOpener } from "./azure/build-log.ts";
+import { createBuildLogOpener } from "./azure/log-blob.ts";
 import { createEarlierLogOpener } from "./azure/previous-log.ts";
 import { manifestOf, writeManifest } from "./steps/manifest.ts";
 import { publishRelease } from "./steps/release.ts";
@@ -23,7 +23,7 @@ import { BuildFailedError, CanceledError } from "./errors.ts";
 import { createGitHubHost } from "./hosts/github.ts";
 import type { Host } from "./hosts/host.ts";
 import { runPipeline } from "./pipeline.ts";
-import { runPromote } from "./promote.ts";
+import { runPromote } from "./steps/promote.ts";
 import { OUTPUT_NAMES, type OutputName, changelogOf, failureSummary, outputsOf, summaryOf } from "./report.ts";
 import { type Settings, parseSettings } from "./settings/index.ts";
 import { BUILD_STATE } from "./steps/build.ts";

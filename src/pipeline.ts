@@ -7,7 +7,7 @@
  * submitted and finishes it (version, tags, pruning).
  */
 import type { ImageTemplate, ImageTemplateSharedImageDistributor } from "@azure/arm-imagebuilder";
-import { type RunEnd, describeFailedReads } from "./build-monitor.ts";
+import { type RunEnd, describeFailedReads } from "./steps/build-monitor.ts";
 import { ConflictError } from "./errors.ts";
 import { type RetentionVerdict, planRetention } from "./retention.ts";
 import { galleryImageId, sameResourceId } from "./resource-id.ts";

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { BuildLogPrinter } from "../../src/steps/build-log.ts";
+import { BuildLogPrinter } from "../../src/steps/live-log.ts";
 import { classifyLogLine, plainLogLine, stepOf, templateSteps } from "../../src/steps/log-lines.ts";
 
 const ID = "[0c8f3b1e-1b2a-4c3d-9e8f-123456789abc]";

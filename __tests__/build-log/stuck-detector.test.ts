@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { BuildLogPrinter, type LogSection } from "../../src/steps/build-log.ts";
+import { BuildLogPrinter, type LogSection } from "../../src/steps/live-log.ts";
 import { MAX_RESTARTS, QUOTED_LINES, SYSPREP_REPEATS, type StuckBuild, StuckDetector, WINRM_TIMEOUTS } from "../../src/steps/stuck-detector.ts";
 
 const ID = "[4a163427-cc12-42ca-9cb7-1b143e9c05a4]";

@@ -16,9 +16,9 @@ import {
   classifyLogError,
   createBuildLogStores,
   createBuildLogTail,
-} from "../../src/azure/build-log.ts";
+} from "../../src/azure/log-blob.ts";
 import { resolveCloud } from "../../src/cloud.ts";
-import { BuildLogFollower, BuildLogPrinter, describeSection, neutralize } from "../../src/steps/build-log.ts";
+import { BuildLogFollower, BuildLogPrinter, describeSection, neutralize } from "../../src/steps/live-log.ts";
 import { trustEmulator } from "../helpers/emulator-trust.ts";
 
 const enc = (text: string) => new TextEncoder().encode(text);

@@ -1,12 +1,12 @@
 /**
  * Reads the whole customization.log of an earlier build, for the changelog: the log Image Builder kept in
  * the `packerlogs` container of the template's staging resource group, in the folder created while that
- * build ran. Same SDK calls as the live build log (build-log.ts: Microsoft.Storage 2025-08-01
+ * build ran. Same SDK calls as the live build log (log-blob.ts: Microsoft.Storage 2025-08-01
  * StorageAccounts_ListByResourceGroup, @azure/storage-blob List Blobs and ranged Get Blob), read once.
  */
 import type { TokenCredential } from "@azure/core-auth";
 import type { CloudEndpoints } from "../cloud.ts";
-import { type BuildLogStores, classifyLogError, createBuildLogStores, parseResourceGroupId } from "./build-log.ts";
+import { type BuildLogStores, classifyLogError, createBuildLogStores, parseResourceGroupId } from "./log-blob.ts";
 
 /** What identifies an earlier build's log. */
 export interface EarlierBuildLog {

@@ -7,9 +7,9 @@
  */
 import { isGalleryWaitTimeout } from "./replication-timeout.ts";
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
-import { MonitorError, type RunEnd, describeFailedReads, followRun } from "../build-monitor.ts";
+import { MonitorError, type RunEnd, describeFailedReads, followRun } from "./build-monitor.ts";
 import { type BuildLogExcerpt, BuildFailedError, CanceledError } from "../errors.ts";
-import { BuildLogFollower } from "./build-log.ts";
+import { BuildLogFollower } from "./live-log.ts";
 import type { RunContext } from "./context.ts";
 import type { TemplatePlan } from "../template/build.ts";
 

@@ -2,7 +2,7 @@
  * What every step of a run shares: the host, the validated settings, the Azure gateway, and the run's
  * cancellation signal (aborted on SIGINT/SIGTERM or a host cancel).
  */
-import type { BuildLogOpener } from "../azure/build-log.ts";
+import type { BuildLogOpener } from "../azure/log-blob.ts";
 import type { EarlierLogReader } from "../azure/previous-log.ts";
 import type { ReleaseStore } from "../github/releases.ts";
 import type { AzureGateway } from "../azure/gateway.ts";

@@ -3,7 +3,7 @@
  * and the provenance tags. Image Builder 2025-10-01 (VirtualMachineImageTemplates_GetRunOutput),
  * Compute galleries 2025-12-03 (GalleryImageVersions_Get/Update).
  */
-import type { RunEnd } from "../build-monitor.ts";
+import type { RunEnd } from "./build-monitor.ts";
 import { ConflictError } from "../errors.ts";
 import type { Provenance } from "../hosts/host.ts";
 import { sameResourceId } from "../resource-id.ts";

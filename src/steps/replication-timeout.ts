@@ -9,7 +9,7 @@
  * replication got, and leaves pruning to a later run. Compute galleries 2025-12-03
  * (GalleryImageVersions_Get `$expand=ReplicationStatus`), Image Builder 2025-10-01 (GetRunOutput).
  */
-import type { RunEnd } from "../build-monitor.ts";
+import type { RunEnd } from "./build-monitor.ts";
 import type { ImageVersionInfo } from "../azure/gateway.ts";
 import { BuildFailedError } from "../errors.ts";
 import type { TemplatePlan } from "../template/build.ts";

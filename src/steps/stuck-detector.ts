@@ -27,7 +27,7 @@
  *   (`Searching for Windows updates...`, `Downloading Windows updates (…)...`, `Waiting for operation to
  *   complete (system performance: …)...`) included, so a long search or download is not a stall.
  */
-import { type LogSection, describeSection } from "./build-log-section.ts";
+import { type LogSection, describeSection } from "./live-log-section.ts";
 import type { StuckBuild, StuckPattern } from "../errors.ts";
 
 /** A stuck build and its signature (defined with the failure they are reported in, src/errors.ts). */

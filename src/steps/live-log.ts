@@ -15,11 +15,11 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ImageTemplate, ImageTemplateLastRunStatus } from "@azure/arm-imagebuilder";
-import { type BuildLogOpener, type BuildLogTail, BuildLogUnavailableError, LOG_CONTAINER } from "../azure/build-log.ts";
+import { type BuildLogOpener, type BuildLogTail, BuildLogUnavailableError, LOG_CONTAINER } from "../azure/log-blob.ts";
 import type { BuildLogExcerpt } from "../errors.ts";
 import type { Host } from "../hosts/host.ts";
 import type { BuildLogLevel } from "../settings/types.ts";
-import { type LogSection, describeSection } from "./build-log-section.ts";
+import { type LogSection, describeSection } from "./live-log-section.ts";
 import { classifyLogLine, plainLogLine, stepOf, templateSteps } from "./log-lines.ts";
 import { type StuckBuild, StuckDetector } from "./stuck-detector.ts";
 
@@ -39,7 +39,7 @@ const AVD_MARKER = /Starting AVD AIB Customization\s*:\s*(.+)$/;
 /** The end of an AVD marker: ` : <date> <time>` as PowerShell prints `(Get-Date).ToUniversalTime()`. */
 const AVD_MARKER_TIME = /\s*:\s*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}.*$/;
 
-export { type LogSection, describeSection } from "./build-log-section.ts";
+export { type LogSection, describeSection } from "./live-log-section.ts";
 
 /**
  * Turns the bytes of customization.log, as they come, into printed lines: UTF-8 decoded across chunk

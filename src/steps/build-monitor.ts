@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 const defaultWait = (ms: number, signal?: AbortSignal): Promise<void> => sleep(ms, undefined, { signal });
 import type { ImageTemplate, ImageTemplateLastRunStatus } from "@azure/arm-imagebuilder";
-import type { AzureGateway } from "./azure/gateway.ts";
+import type { AzureGateway } from "../azure/gateway.ts";
 
 /** Run states after which a run does not change any more. */
 export const TERMINAL_RUN_STATES = ["Succeeded", "PartiallySucceeded", "Failed", "Canceled"] as const;

@@ -5,11 +5,11 @@
  * no template, no build, no pruning (and with `dry-run`, nothing at all: it says what it would promote). Compute galleries api-version 2025-12-03
  * (GalleryImageVersions_ListByGalleryImage, GalleryImageVersions_Update).
  */
-import type { ImageVersionInfo } from "./azure/gateway.ts";
-import { ConflictError } from "./errors.ts";
-import { type RunContext, galleryOf } from "./steps/context.ts";
-import { TAG_PREFIX } from "./tags.ts";
-import { formatVersion, sortNewestFirst } from "./versioning.ts";
+import type { ImageVersionInfo } from "../azure/gateway.ts";
+import { ConflictError } from "../errors.ts";
+import { type RunContext, galleryOf } from "./context.ts";
+import { TAG_PREFIX } from "../tags.ts";
+import { formatVersion, sortNewestFirst } from "../versioning.ts";
 
 /** Tag names a promotion writes. */
 export const PROMOTION_TAGS = {
