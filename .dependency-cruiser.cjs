@@ -63,8 +63,8 @@ module.exports = {
 			name: "no-cycles",
 			severity: "error",
 			comment:
-				"No import cycles in src/ or emulator/ (type-only imports included): a cycle means two modules are one module, or a type lives in the wrong place.",
-			from: { path: "^(src|emulator)/", pathNot: KNOWN_TYPE_CYCLES },
+				"No import cycles in src/, emulator/ or harness/ (type-only imports included): a cycle means two modules are one module, or a type lives in the wrong place.",
+			from: { path: "^(src|emulator|harness)/", pathNot: KNOWN_TYPE_CYCLES },
 			to: { circular: true },
 		},
 		{
@@ -103,10 +103,33 @@ module.exports = {
 			to: { path: "^src/" },
 		},
 		{
+			name: "harness-never-imports-src",
+			severity: "error",
+			comment:
+				"harness/ stands in for the CI systems (GitHub runner, Azure Pipelines agent, local-action): it runs the bundle as they do and may use the emulator, but never shares code with the product it runs.",
+			from: { path: "^harness/" },
+			to: { path: "^src/" },
+		},
+		{
+			name: "emulator-never-imports-harness",
+			severity: "error",
+			comment:
+				"The emulator stands in for Azure and knows nothing of the CI systems or the action's inputs: harness/ builds on the emulator, never the reverse. Only emulator/cli.ts, the `npm run emulator` program (nothing imports it), prints a local-action .env from harness/.",
+			from: { path: "^emulator/", pathNot: "^emulator/cli\\.ts$" },
+			to: { path: "^harness/" },
+		},
+		{
+			name: "nothing-imports-the-emulator-cli",
+			severity: "error",
+			comment: "emulator/cli.ts is a program (`npm run emulator`), not a module: importing it would start an emulator.",
+			from: {},
+			to: { path: "^emulator/cli\\.ts$" },
+		},
+		{
 			name: "not-to-unresolvable",
 			severity: "error",
 			comment: "An import that does not resolve would make the other rules blind to it.",
-			from: { path: "^(src|emulator)/" },
+			from: { path: "^(src|emulator|harness)/" },
 			to: { couldNotResolve: true },
 		},
 	],

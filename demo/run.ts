@@ -17,7 +17,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { startAzurite } from "../emulator/azurite.ts";
-import { runAction } from "../emulator/github-runner.ts";
+import { runAction } from "../harness/github-runner.ts";
 import { startEmulator } from "../emulator/index.ts";
 
 const buildLogArg = process.argv.indexOf("--build-log");

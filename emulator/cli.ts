@@ -9,7 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { startEmulator } from './index.ts';
 import type { AvdDefaults, SeedFile } from './index.ts';
-import { localActionEnv } from './local-action-env.ts';
+import { localActionEnv } from '../harness/local-action-env.ts';
 
 const USAGE = 'usage: node emulator/cli.ts [seed.json] [--port N] [--avd] [--write-env PATH]\n';
 

@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import { parseEnv } from "node:util";
 import { startAzurite } from "../emulator/azurite.ts";
 import { type Emulator, startEmulator } from "../emulator/index.ts";
-import { ENV_EXAMPLE_CA_FILE, ENV_EXAMPLE_PORT } from "../emulator/local-action-env.ts";
+import { ENV_EXAMPLE_CA_FILE, ENV_EXAMPLE_PORT } from "../harness/local-action-env.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const OUT = join(ROOT, ".tmp", "local-action");
@@ -31,7 +31,7 @@ const LOCAL_ACTION = join(ROOT, "node_modules", "@github", "local-action", "bin"
 export function envForEmulator(example: string, emu: Pick<Emulator, "url" | "caFile">): string {
   const exampleUrl = `https://127.0.0.1:${ENV_EXAMPLE_PORT}`;
   if (!example.includes(exampleUrl) || !example.includes(`NODE_EXTRA_CA_CERTS=${ENV_EXAMPLE_CA_FILE}`)) {
-    throw new Error(`.env.example no longer names ${exampleUrl} and the NODE_EXTRA_CA_CERTS placeholder: regenerate it (see emulator/local-action-env.ts).`);
+    throw new Error(`.env.example no longer names ${exampleUrl} and the NODE_EXTRA_CA_CERTS placeholder: regenerate it (see harness/local-action-env.ts).`);
   }
   return example.replaceAll(exampleUrl, emu.url).replace(`NODE_EXTRA_CA_CERTS=${ENV_EXAMPLE_CA_FILE}`, `NODE_EXTRA_CA_CERTS=${emu.caFile}`);
 }

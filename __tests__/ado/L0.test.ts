@@ -20,7 +20,7 @@ import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { MockTestRunner as MockTestRunnerType } from "azure-pipelines-task-lib/mock-test.js";
-import { type ServiceEndpoint, agentEnv, parseVsoCommands } from "../../emulator/ado-agent.ts";
+import { type ServiceEndpoint, agentEnv, parseVsoCommands } from "../../harness/ado-agent.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TASK_JSON = join(ROOT, "task.json");

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { BUNDLE, parseVsoCommands } from "../../emulator/ado-agent.ts";
-import { parseOutputFile, runnerEnv } from "../../emulator/github-runner.ts";
+import { BUNDLE, parseVsoCommands } from "../../harness/ado-agent.ts";
+import { parseOutputFile, runnerEnv } from "../../harness/github-runner.ts";
 import { neutralizeCommands } from "../../src/hosts/azure-pipelines-log.ts";
 import { type Scenario, startScenario } from "../helpers/scenario.ts";
 

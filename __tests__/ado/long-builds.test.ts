@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { runTask } from "../../emulator/ado-agent.ts";
+import { runTask } from "../../harness/ado-agent.ts";
 import { read } from "../kit/kit-helpers.ts";
 import { type AdoScenario, startAdoScenario } from "./scenario.ts";
 

@@ -12,7 +12,7 @@ import { before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { inflateRawSync } from "node:zlib";
-import { agentEnv, parseVsoCommands } from "../../emulator/ado-agent.ts";
+import { agentEnv, parseVsoCommands } from "../../harness/ado-agent.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ServiceEndpoint } from "../../emulator/ado-agent.ts";
+import type { ServiceEndpoint } from "../../harness/ado-agent.ts";
 import { type AdoScenario, startAdoScenario } from "./scenario.ts";
 import { buildRunning, cancelRequests } from "../helpers/builds.ts";
 

@@ -1,7 +1,7 @@
 /**
  * The Azure DevOps side of the end-to-end tests: the emulator seeded like the GitHub scenario
  * (`startScenario`), Azure Resource Manager service connections of each kind registered with its fake
- * Entra ID, and the bundle spawned by the agent stand-in (emulator/ado-agent.ts).
+ * Entra ID, and the bundle spawned by the agent stand-in (harness/ado-agent.ts).
  *
  * The service connections point at the emulator the way a custom-cloud connection points at its cloud:
  * `ENDPOINT_URL_<id>` is the emulator's Resource Manager URL and the endpoint data
@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import selfsigned from "selfsigned";
-import { type AgentJob, type ServiceEndpoint, type TaskRun, runTask } from "../../emulator/ado-agent.ts";
+import { type AgentJob, type ServiceEndpoint, type TaskRun, runTask } from "../../harness/ado-agent.ts";
 import type { StartEmulatorOptions } from "../../emulator/index.ts";
 import { type Scenario, startScenario } from "../helpers/scenario.ts";
 

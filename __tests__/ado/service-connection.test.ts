@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { AccessToken } from "@azure/core-auth";
 import { AzurePipelinesCredential, ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } from "@azure/identity";
-import { agentEnv, envName, type ServiceEndpoint } from "../../emulator/ado-agent.ts";
+import { agentEnv, envName, type ServiceEndpoint } from "../../harness/ado-agent.ts";
 import { resolveCloud } from "../../src/cloud.ts";
 import {
   type EndpointReader,

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { ActionRun } from "../../emulator/github-runner.ts";
+import type { ActionRun } from "../../harness/github-runner.ts";
 import { type Azurite, startAzurite } from "../../emulator/azurite.ts";
 import { type Scenario, startScenario, versionNames } from "../helpers/scenario.ts";
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { postStepEnv } from "../../emulator/github-runner.ts";
+import { postStepEnv } from "../../harness/github-runner.ts";
 import { type Scenario, seedManagedVersions, startScenario, versionNames } from "../helpers/scenario.ts";
 import { buildRunning, cancelRequests, templateDeletes } from "../helpers/builds.ts";
 

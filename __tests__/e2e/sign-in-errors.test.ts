@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { ActionRun } from "../../emulator/github-runner.ts";
+import type { ActionRun } from "../../harness/github-runner.ts";
 import { type AdoScenario, startAdoScenario } from "../ado/scenario.ts";
 import { type Scenario, startScenario } from "../helpers/scenario.ts";
 

@@ -4,7 +4,7 @@
  * (`client-id` + `tenant-id`), and the emulator's certificate trusted through NODE_EXTRA_CA_CERTS.
  */
 import { type Emulator, type StartEmulatorOptions, type AvdDefaults, startEmulator } from "../../emulator/index.ts";
-import { type ActionRun, emulatorEnv, emulatorInputs, runAction } from "../../emulator/github-runner.ts";
+import { type ActionRun, emulatorEnv, emulatorInputs, runAction } from "../../harness/github-runner.ts";
 
 /** Fast timings: every LRO and build phase takes tens of milliseconds, Retry-After 1 s. */
 export const FAST: StartEmulatorOptions = {

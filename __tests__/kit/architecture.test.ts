@@ -1,5 +1,5 @@
 /**
- * ARCHITECTURE.md is the map of the house: it names every folder of `src/` and `emulator/` (each as
+ * ARCHITECTURE.md is the map of the house: it names every folder of `src/`, `emulator/` and `harness/` (each as
  * `` `folder/` ``), so a new folder without a line in the map fails here.
  */
 import assert from "node:assert/strict";
@@ -29,9 +29,9 @@ function unnamedFolders(folders: readonly string[], doc: string): string[] {
 describe("ARCHITECTURE.md", () => {
   const doc = read("ARCHITECTURE.md");
 
-  it("names every folder of src/ and emulator/", () => {
-    const folders = [...foldersOf("src"), ...foldersOf("emulator")];
-    assert.ok(folders.includes("src/settings/") && folders.includes("emulator/"), `the walk found ${folders.join(", ")}`);
+  it("names every folder of src/, emulator/ and harness/", () => {
+    const folders = [...foldersOf("src"), ...foldersOf("emulator"), ...foldersOf("harness")];
+    assert.ok(folders.includes("src/settings/") && folders.includes("emulator/") && folders.includes("harness/"), `the walk found ${folders.join(", ")}`);
     assert.deepEqual(unnamedFolders(folders, doc), []);
   });
 

@@ -24,7 +24,7 @@ interface Violation {
 }
 
 /**
- * Writes `files` (path → source) under a fresh folder and cruises its src/ and emulator/ there with the
+ * Writes `files` (path → source) under a fresh folder and cruises its src/, emulator/ and harness/ there with the
  * project config: once with the JSON reporter (the violations), once with the default reporter
  * `npm run lint:layers` uses (its exit status: the number of errors; the JSON reporter always exits 0).
  */
@@ -37,7 +37,7 @@ function cruise(files: Record<string, string>): { status: number | null; violati
     }
     writeFileSync(join(dir, "tsconfig.json"), "{}\n");
     symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir");
-    const folders = ["src", "emulator"].filter((folder) => Object.keys(files).some((path) => path.startsWith(`${folder}/`)));
+    const folders = ["src", "emulator", "harness"].filter((folder) => Object.keys(files).some((path) => path.startsWith(`${folder}/`)));
     const depcruiseIn = (...args: string[]) =>
       spawnSync(process.execPath, [depcruise, "--config", join(root, ".dependency-cruiser.cjs"), ...args, ...folders], {
         cwd: dir,
@@ -84,6 +84,14 @@ describe("layer rules (dependency-cruiser)", () => {
       "src/azure/gateway.ts": 'import { isRestError } from "@azure/core-rest-pipeline";\nexport const gateway = isRestError;\n',
       // The emulator importing the product.
       "emulator/arm.ts": 'import { gateway } from "../src/azure/gateway.ts";\nexport const arm = gateway;\n',
+      // The harness importing the product; the emulator importing the harness; anything importing the emulator's CLI.
+      "harness/github-runner.ts": 'import { gateway } from "../src/azure/gateway.ts";\nexport const runner = gateway;\n',
+      "emulator/seed.ts": 'import { runner } from "../harness/github-runner.ts";\nexport const seed = runner;\n',
+      "harness/ado-agent.ts": 'import "../emulator/cli.ts";\nexport const agent = 1;\n',
+      // Allowed: the harness using the emulator, and the emulator's CLI using the harness.
+      "harness/local-action-env.ts": 'import { state } from "../emulator/state.ts";\nexport const env = state;\n',
+      "emulator/state.ts": "export const state = 1;\n",
+      "emulator/cli.ts": 'import { env } from "../harness/local-action-env.ts";\nconsole.log(env);\n',
     });
 
     assert.notEqual(status, 0, "depcruise exits non-zero on errors");
@@ -102,6 +110,11 @@ describe("layer rules (dependency-cruiser)", () => {
     assert.deepEqual(rulesOf(violations, "src/steps/types.ts"), [], "a type-only SDK import is allowed");
     assert.deepEqual(rulesOf(violations, "src/azure/gateway.ts"), [], "src/azure/ may import SDK values");
     assert.deepEqual(rulesOf(violations, "emulator/arm.ts"), ["emulator-never-imports-src"]);
+    assert.deepEqual(rulesOf(violations, "harness/github-runner.ts"), ["harness-never-imports-src"]);
+    assert.deepEqual(rulesOf(violations, "emulator/seed.ts"), ["emulator-never-imports-harness"]);
+    assert.deepEqual(rulesOf(violations, "harness/ado-agent.ts"), ["nothing-imports-the-emulator-cli"]);
+    assert.deepEqual(rulesOf(violations, "harness/local-action-env.ts"), [], "the harness may use the emulator");
+    assert.deepEqual(rulesOf(violations, "emulator/cli.ts"), [], "the emulator's CLI may print the harness's .env");
   });
 
   it("the known emulator exception allows only cycles through a type-only import among the listed files", () => {

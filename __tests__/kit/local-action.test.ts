@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { parseEnv } from "node:util";
 import { parse } from "yaml";
 import { startEmulator } from "../../emulator/index.ts";
-import { ENV_EXAMPLE_CA_FILE, ENV_EXAMPLE_PORT, localActionEnv } from "../../emulator/local-action-env.ts";
+import { ENV_EXAMPLE_CA_FILE, ENV_EXAMPLE_PORT, localActionEnv } from "../../harness/local-action-env.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const read = (file: string) => readFileSync(join(ROOT, file), "utf8");

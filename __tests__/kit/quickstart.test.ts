@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { emulatorEnv, runAction } from "../../emulator/github-runner.ts";
+import { emulatorEnv, runAction } from "../../harness/github-runner.ts";
 import { AVD_DEFAULTS, type AvdDefaults, type Emulator, startEmulator } from "../../emulator/index.ts";
 import { parseSchedule, scheduleVerdict } from "../../src/schedule.ts";
 import { FAST } from "../helpers/scenario.ts";

@@ -14,7 +14,7 @@
  * The committed `.env.example` is this file for `npm run emulator -- --avd --port 8443`
  * (__tests__/kit/local-action.test.ts checks it is).
  */
-import { AVD_DEFAULTS } from './seed.ts';
+import { AVD_DEFAULTS } from '../emulator/seed.ts';
 
 /** Port of the emulator that `.env.example` is written for. */
 export const ENV_EXAMPLE_PORT = 8443;
