@@ -9,7 +9,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { createAzureGateway } from "../src/azure/gateway.ts";
-import { followRun } from "../src/steps/build-monitor.ts";
+import { monitorBuild } from "../src/steps/build-monitor.ts";
 import { INPUT_DEFAULTS } from "../src/settings/index.ts";
 import { buildTemplatePlan } from "../src/template/build.ts";
 import { startInProcess } from "./in-process.ts";
@@ -31,7 +31,7 @@ try {
   emu.resetLog();
   const realStart = Date.now();
   const virtualNow = () => realStart + (Date.now() - realStart) * SPEED;
-  const end = await followRun(azure, {
+  const end = await monitorBuild(azure, {
     resourceGroup: settings.resourceGroup,
     templateName: plan.name,
     pollIntervalSeconds: Number(INPUT_DEFAULTS["poll-interval-seconds"]),

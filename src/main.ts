@@ -1,8 +1,8 @@
 /**
- * The action, importable: `run()` chooses the host, reads the settings, runs the pipeline (or, as the
+ * The action, importable: `run()` chooses the host, reads the settings, builds the image (`buildImage`, or `promoteVersion` in `mode: promote`; or, as the
  * action's `post` step, cancels a build the main step left running), reports, and sets an exit status
  * that tells the truth: 0 only when the image was published and pruning succeeded, or the run was
- * planned, skipped or submitted as asked.
+ * planned, skipped or submitted as asked. (`run()` keeps its name: `@github/local-action` calls it.)
  *
  * Importing this module does nothing (no top-level await, no listeners, no I/O), so harnesses that load
  * the code and call `run()` themselves work: `@github/local-action` (which imports `src/main.ts` and
@@ -22,8 +22,8 @@ import { explainAzureFailure } from "./azure/sign-in-errors.ts";
 import { BuildFailedError, CanceledError } from "./errors.ts";
 import { createGitHubHost } from "./hosts/github.ts";
 import type { Host } from "./hosts/host.ts";
-import { runPipeline } from "./pipeline.ts";
-import { runPromote } from "./steps/promote.ts";
+import { buildImage } from "./pipeline.ts";
+import { promoteVersion } from "./steps/promote.ts";
 import { OUTPUT_NAMES, type OutputName, changelogOf, failureSummary, outputsOf, summaryOf } from "./report.ts";
 import { type Settings, parseSettings } from "./settings/index.ts";
 import { BUILD_STATE } from "./steps/build.ts";
@@ -72,12 +72,12 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     const verdict = settings.mode === "build" && !settings.attach ? await scheduleGate(ctx, now()) : undefined;
     if (verdict && !verdict.build) return await skipForSchedule(host, settings, verdict.reason);
     if (settings.mode === "promote") {
-      const promoted = await runPromote(ctx);
+      const promoted = await promoteVersion(ctx);
       setOutputs(host, { "image-version": promoted.version.name, "image-version-id": promoted.version.id, "run-state": promoted.runState, skipped: String(promoted.runState === "Skipped") });
       await host.writeSummary(`## AVD image: ${settings.imageDefinition} ${promoted.version.name} — ${promoted.runState === "DryRun" ? "dry run, nothing written" : promoted.runState.toLowerCase()}\n\n${promoted.reason}\n`);
       return 0;
     }
-    const report = await runPipeline(ctx);
+    const report = await buildImage(ctx);
     const manifest = await manifestOf(host, settings, report);
     if (manifest) {
       try {

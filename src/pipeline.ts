@@ -1,22 +1,22 @@
 /**
- * One run of the action, in the five steps of the design — settings (done by the caller), template,
- * build, version and tag, prune — and what the run reports.
+ * One build of an image, in five steps — settings (done by the caller), template, build, version and
+ * tag, prune — and what the build reports (`BuildReport`).
  *
  * Variants: `dry-run` plans and writes nothing; `skip-if-unchanged` stops after planning when nothing
  * changed; `wait: false` submits the build and returns; `attach: true` follows a build a previous step
  * submitted and finishes it (version, tags, pruning).
  */
 import type { ImageTemplate, ImageTemplateSharedImageDistributor } from "@azure/arm-imagebuilder";
-import { type RunEnd, describeFailedReads } from "./steps/build-monitor.ts";
+import { type BuildEnd, describeFailedReads } from "./steps/build-monitor.ts";
 import { ConflictError } from "./errors.ts";
 import { type RetentionVerdict, planRetention } from "./retention.ts";
 import { galleryImageId, sameResourceId } from "./resource-id.ts";
-import { BUILD_STATE, type BuildEnd, type BuildHandle, followBuild } from "./steps/build.ts";
+import { BUILD_STATE, type FollowedBuildEnd, type BuildHandle, followBuild } from "./steps/build.ts";
 import { finishAfterGalleryWait } from "./steps/replication-timeout.ts";
 import { startBuildWithoutRace } from "./steps/race.ts";
 import { adoptBuild, adoptOnConflict, isRunning, isUnfinished, planOfTemplate } from "./steps/adopt.ts";
 import { avoidStuckTemplate } from "./steps/stuck-canceling.ts";
-import { type RunContext, galleryOf } from "./steps/context.ts";
+import { type StepContext, galleryOf } from "./steps/context.ts";
 import {
   BUSY_RUN_STATES,
   type TemplateAction,
@@ -42,11 +42,11 @@ import { LogFacts } from "./changelog/log-facts.ts";
 import type { ImageState } from "./changelog/state.ts";
 import { type PreviousBuild, plannedState, readPreviousBuild } from "./steps/previous.ts";
 
-/** How a run used the image template: the three template actions, `attach` to a submitted build, or `adopt` the build already running on it. */
+/** How a build used the image template: the three template actions, `attach` to a submitted build, or `adopt` the build already running on it. */
 export type TemplateUse = TemplateAction | "attach" | "adopt";
 
-/** Everything a run decided and did, for outputs and the job summary. */
-export interface RunReport {
+/** Everything a build decided and did, for outputs and the job summary (`runState` is the `run-state` output). */
+export interface BuildReport {
   dryRun: boolean;
   source: ResolvedSource;
   plan: TemplatePlan;
@@ -86,13 +86,13 @@ export interface RunReport {
 }
 
 /**
- * Runs the pipeline.
- * @throws BuildFailedError when the AIB run does not succeed (no version tagged, nothing pruned).
+ * Builds the image: plans, writes the template, runs the build, publishes and tags the version, prunes.
+ * @throws BuildFailedError when the Image Builder run does not succeed (no version tagged, nothing pruned).
  * @throws CanceledError when `ctx.signal` aborts (a running build is asked to cancel).
  * @throws ConflictError when the template is being built by another run, or the planned version was taken.
  * @throws VersionChoiceError / SourceNotFoundError before anything is written; RestError when Azure refuses a call.
  */
-export async function runPipeline(ctx: RunContext): Promise<RunReport> {
+export async function buildImage(ctx: StepContext): Promise<BuildReport> {
   const { host, settings } = ctx;
   if (settings.attach) return attach(ctx);
 
@@ -110,7 +110,7 @@ export async function runPipeline(ctx: RunContext): Promise<RunReport> {
       const retention = planRetention([...existing, { name: versionOf(plan), id: plan.imageVersionId }], retentionPolicy(settings, versionOf(plan)));
       const collectable = (await olderTemplates(ctx, plan.imageDefinitionId, plan.name)).map((t) => t.name!);
       const state = plannedState(plan, source, versionOf(plan));
-      const report: RunReport = {
+      const report: BuildReport = {
         ...base,
         imageVersion: versionOf(plan),
         imageVersionId: plan.imageVersionId,
@@ -170,8 +170,8 @@ export async function runPipeline(ctx: RunContext): Promise<RunReport> {
 
 /** Follows the build, then version, tags, pruning and template garbage collection. */
 async function finish(
-  ctx: RunContext,
-  run: {
+  ctx: StepContext,
+  pending: {
     source: ResolvedSource;
     plan: TemplatePlan;
     templateAction: TemplateUse;
@@ -180,11 +180,11 @@ async function finish(
     versionDecision: string;
     previous: PreviousBuild | undefined;
   },
-): Promise<RunReport> {
+): Promise<BuildReport> {
   const { host } = ctx;
-  const { source, plan, previous } = run;
+  const { source, plan, previous } = pending;
   const facts = new LogFacts();
-  const end: BuildEnd = await host.group(`Build: ${plan.name}`, () => followBuild({ ...ctx, logFacts: facts }, run.build));
+  const end: FollowedBuildEnd = await host.group(`Build: ${plan.name}`, () => followBuild({ ...ctx, logFacts: facts }, pending.build));
   const state: ImageState = {
     ...plannedState(plan, source, versionOf(plan)),
     ...(facts.lineCount > 0 ? { updates: facts.updates } : {}),
@@ -204,17 +204,17 @@ async function finish(
     dryRun: false,
     source,
     plan,
-    templateAction: run.templateAction,
+    templateAction: pending.templateAction,
     imageVersion: versionOf(plan),
     imageVersionId,
     runState: galleryWait ? "Replicating" : end.runState,
     buildStart: end.startTime,
     buildEnd: end.endTime,
-    preflight: run.preflight,
-    versionDecision: run.versionDecision,
+    preflight: pending.preflight,
+    versionDecision: pending.versionDecision,
     changelog,
     state,
-    notes: [...(run.build.adopted ? [run.build.adopted] : []), ...(galleryWait ? [galleryWait.note] : []), ...(end.failedReads ? [`Following the build, ${describeFailedReads(end.failedReads)}; the build was followed to its end.`] : [])],
+    notes: [...(pending.build.adopted ? [pending.build.adopted] : []), ...(galleryWait ? [galleryWait.note] : []), ...(end.failedReads ? [`Following the build, ${describeFailedReads(end.failedReads)}; the build was followed to its end.`] : [])],
     ...pruned,
     collectedTemplates: [],
     templateCleanup: { imageDefinitionId: plan.imageDefinitionId, keep: plan.name },
@@ -225,7 +225,7 @@ async function finish(
  * Pins the source, runs the preflight, chooses the version, builds the template plan and decides
  * create/reuse/recreate — all reads.
  */
-async function makePlan(ctx: RunContext) {
+async function makePlan(ctx: StepContext) {
   const { host, settings, azure, lookups } = ctx;
   const source = await resolveSource(settings.source, settings.location, azure).catch((error: unknown) => {
     throw isNotFound(error) && (error as { code?: string }).code !== "SubscriptionNotFound" ? new SourceNotFoundError(`Input '${host.inputLabel("source")}': ${settingsSourceText(settings)} was not found in ${settings.location}: ${(error as Error).message}`) : error;
@@ -268,10 +268,10 @@ async function makePlan(ctx: RunContext) {
 
 /**
  * `attach: true`: finds the build a previous step submitted for this image definition (this action's
- * template, by its tags, that started last), follows it to its end and finishes the run.
+ * template, by its tags, that started last), follows it to its end and finishes it (version, tags, pruning).
  * @throws ConflictError when there is no such template.
  */
-async function attach(ctx: RunContext): Promise<RunReport> {
+async function attach(ctx: StepContext): Promise<BuildReport> {
   const { host, settings } = ctx;
   const definitionId = galleryImageId(settings.subscriptionId, settings.galleryResourceGroup, settings.galleryName, settings.imageDefinition);
   const template = await host.group("Attach: find the submitted build", async () => {
@@ -300,7 +300,7 @@ async function attach(ctx: RunContext): Promise<RunReport> {
 }
 
 /** The source a submitted template was built from, for the provenance tags. */
-function sourceOf(template: ImageTemplate, configured: RunContext["settings"]["source"]): ResolvedSource {
+function sourceOf(template: ImageTemplate, configured: StepContext["settings"]["source"]): ResolvedSource {
   const source = template.source as { type: string; version?: string; imageVersionId?: string; imageId?: string } | undefined;
   const display =
     configured.kind === "marketplace" ? `${configured.publisher}:${configured.offer}:${configured.sku}:${configured.version}` : configured.kind === "gallery" ? configured.imageVersionId : configured.imageId;
@@ -308,7 +308,7 @@ function sourceOf(template: ImageTemplate, configured: RunContext["settings"]["s
   return { pinned: source as ResolvedSource["pinned"], exactVersion, display };
 }
 
-/** How the run uses the template, in words (a dry run says what it would do). */
+/** How the build uses the template, in words (a dry run says what it would do). */
 function describeUse(use: TemplateUse, dryRun = false): string {
   if (use === "attach") return "attach";
   if (use === "adopt") return `${dryRun ? "would adopt" : "adopt"}: it is building this run's image right now; follow that build and finish it`;
@@ -316,7 +316,7 @@ function describeUse(use: TemplateUse, dryRun = false): string {
 }
 
 /** The plan of a dry run in lines of text: what it would create, upload and delete (nothing is written). */
-export function describePlan(report: RunReport): string[] {
+export function describePlan(report: BuildReport): string[] {
   const verdict = { delete: "would delete", keep: "would keep", protect: "protected" } as const;
   return [
     `Source: ${report.source.display} → ${report.source.exactVersion}`,
@@ -336,7 +336,7 @@ export function regionsOf(plan: TemplatePlan): string[] {
   return (distributor?.targetRegions ?? []).map((r) => `${r.name} × ${r.replicaCount ?? 1}`);
 }
 
-function settingsSourceText(settings: RunContext["settings"]): string {
+function settingsSourceText(settings: StepContext["settings"]): string {
   const source = settings.source;
   return source.kind === "marketplace" ? `marketplace image ${source.publisher}:${source.offer}:${source.sku}` : source.kind === "gallery" ? `gallery image ${source.imageVersionId}` : `managed image ${source.imageId}`;
 }

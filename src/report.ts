@@ -1,8 +1,8 @@
 /**
- * The run's outputs and its job summary (markdown), from a RunReport. Pure.
+ * The run's outputs and its job summary (markdown), from a BuildReport. Pure.
  */
 import type { ImageTemplateSharedImageDistributor } from "@azure/arm-imagebuilder";
-import { type RunReport, regionsOf } from "./pipeline.ts";
+import { type BuildReport, regionsOf } from "./pipeline.ts";
 import type { TemplatePlan } from "./template/build.ts";
 import { sortNewestFirst } from "./versioning.ts";
 import type { BuildFailureFacts, BuildLogExcerpt } from "./errors.ts";
@@ -30,7 +30,7 @@ export type OutputName = (typeof OUTPUT_NAMES)[number];
  * The value of every output for a report. `pruned-versions` (what was deleted) and `planned-deletions`
  * (what the retention plan deletes: in a dry run what it would delete) are JSON arrays of `X.Y.Z` strings.
  */
-export function outputsOf(report: RunReport): Record<OutputName, string> {
+export function outputsOf(report: BuildReport): Record<OutputName, string> {
   return {
     "image-version": report.imageVersion,
     "image-version-id": report.imageVersionId,
@@ -50,7 +50,7 @@ export function outputsOf(report: RunReport): Record<OutputName, string> {
  * The `changelog` output and summary section: Markdown, `### What changed since <previous>` (planned in a
  * dry run), or '' when the run has none (skipped, submitted with `wait: false`).
  */
-export function changelogOf(report: RunReport): string {
+export function changelogOf(report: BuildReport): string {
   return report.changelog ? renderChangelog(report.changelog, { planned: report.dryRun }) : "";
 }
 
@@ -64,7 +64,7 @@ function minutesBetween(start?: Date, end?: Date): string {
  * or "staged, excluded from latest"; a dry run says what it would create), then the version ID, the target
  * regions, what went into the image, retention, and the preflight table — collapsed when all green.
  */
-export function summaryOf(report: RunReport, settings: Settings): string {
+export function summaryOf(report: BuildReport, settings: Settings): string {
   const where = `${settings.galleryName}/${settings.imageDefinition}`;
   if (report.skipReason) {
     return `## AVD image: ${settings.imageDefinition} — nothing built\n\nSkipped: ${report.skipReason}\n\nCurrent version: \`${report.imageVersion}\`\n`;

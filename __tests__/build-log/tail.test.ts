@@ -132,7 +132,7 @@ function fakeStores(init: { accounts?: { name: string; blobEndpoint?: string }[]
 }
 
 describe("the tail over its stores", () => {
-  const target = { stagingResourceGroupId: "/subscriptions/s/resourceGroups/IT_rg_t_1", runStartTime: new Date("2025-06-13T08:00:00Z") };
+  const target = { stagingResourceGroupId: "/subscriptions/s/resourceGroups/IT_rg_t_1", buildStartTime: new Date("2025-06-13T08:00:00Z") };
 
   it("while the staging group has no storage account, searches ARM at polls 1, 2, 4, 8, 16 … and once more at the end", async () => {
     const { state, stores, setPoll } = fakeStores({ accounts: [] });
@@ -189,20 +189,20 @@ describe("the tail over its stores", () => {
         host: { info: () => undefined, warning: (m) => warnings.push(m) },
         buildLog: (t) => createBuildLogTail(stores, t),
         signal: new AbortController().signal,
-        now: () => target.runStartTime.getTime() + minutesIn * 60_000,
+        now: () => target.buildStartTime.getTime() + minutesIn * 60_000,
       });
       return { follower, warnings };
     };
     const early = follow(2);
-    for (let i = 0; i < 3; i += 1) await early.follower.onPoll(template, { startTime: target.runStartTime, runState: "Running" });
+    for (let i = 0; i < 3; i += 1) await early.follower.onPoll(template, { startTime: target.buildStartTime, runState: "Running" });
     assert.deepEqual(early.warnings, [], "not there in the first minutes: quiet");
     assert.equal(await early.follower.finish(), undefined);
     assert.equal(early.warnings.length, 1);
     assert.match(early.warnings[0]!, /^Build log: customization\.log of this build was not found in the staging resource group IT_rg_t_1: it was not found by the end of the build \(no storage account/);
 
     const late = follow(31);
-    await late.follower.onPoll(template, { startTime: target.runStartTime, runState: "Running" });
-    await late.follower.onPoll(template, { startTime: target.runStartTime, runState: "Running" });
+    await late.follower.onPoll(template, { startTime: target.buildStartTime, runState: "Running" });
+    await late.follower.onPoll(template, { startTime: target.buildStartTime, runState: "Running" });
     await late.follower.finish();
     assert.equal(late.warnings.length, 1);
     assert.match(late.warnings[0]!, /did not appear within 30 minutes/);
@@ -255,7 +255,7 @@ describe("the SDK-backed tail against Azurite, with the emulator's Entra ID toke
         return bytes;
       },
     };
-    const tail = createBuildLogTail(stores, { stagingResourceGroupId: "/subscriptions/s/resourceGroups/IT_x", runStartTime: new Date(Date.now() - 1000) });
+    const tail = createBuildLogTail(stores, { stagingResourceGroupId: "/subscriptions/s/resourceGroups/IT_x", buildStartTime: new Date(Date.now() - 1000) });
     const pieces = ["PACKER OUT one\nPACKER OUT tw", "o\n", "", "PACKER OUT — three\nPACKER OUT four\n"];
     let received = "";
     const decoder = new TextDecoder();

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { RestError } from "@azure/core-rest-pipeline";
 import type { AzureGateway } from "../../src/azure/gateway.ts";
-import { MonitorError, followRun } from "../../src/steps/build-monitor.ts";
+import { MonitorError, monitorBuild } from "../../src/steps/build-monitor.ts";
 import { MAX_FAILING_READ_MINUTES } from "../../src/steps/build.ts";
 
 const START = Date.UTC(2027, 2, 10, 6, 0);
@@ -33,7 +33,7 @@ function fakeAzure(clock: { t: number }, buildMinutes: number, failing: (minute:
 }
 
 function follow(azure: AzureGateway, clock: { t: number }, log: string[] = []) {
-  return followRun(azure, {
+  return monitorBuild(azure, {
     resourceGroup: "rg",
     templateName: "t",
     pollIntervalSeconds: 30,

@@ -82,7 +82,7 @@ export interface BuildLogTarget {
   /** `exactStagingResourceGroup` of the template: `/subscriptions/<id>/resourceGroups/<name>`. */
   stagingResourceGroupId: string;
   /** `lastRunStatus.startTime` of the run. */
-  runStartTime: Date;
+  buildStartTime: Date;
 }
 
 /** Opens the tail of a run's log. */
@@ -316,7 +316,7 @@ export function createBuildLogTail(stores: BuildLogStores, target: BuildLogTarge
   };
 
   const findBlob = async (signal: AbortSignal | undefined): Promise<BuildLogPoll | undefined> => {
-    const notBefore = target.runStartTime.getTime() - CREATED_SKEW_MS;
+    const notBefore = target.buildStartTime.getTime() - CREATED_SKEW_MS;
     let waiting: BuildLogPoll | undefined;
     let unavailable: { error: unknown; verdict: LogErrorVerdict } | undefined;
     for (const account of accounts!) {

@@ -18,7 +18,7 @@ import { TAGS } from "../tags.ts";
 import type { ImageVersionInfo } from "../azure/gateway.ts";
 import type { TemplatePlan } from "../template/build.ts";
 import { BUILD_STATE, type BuildHandle } from "./build.ts";
-import type { RunContext } from "./context.ts";
+import type { StepContext } from "./context.ts";
 import { versionOf } from "./decisions.ts";
 
 /** Minutes a run waits for another run to finish creating or updating this run's (identical) template. */
@@ -70,7 +70,7 @@ export function planOfTemplate(template: ImageTemplate, imageDefinitionId: strin
  * @param why how the run came to find it running, for the log and the summary.
  * @throws ConflictError when the build publishes another version than an explicit `version` input.
  */
-export function adoptBuild(ctx: RunContext, template: ImageTemplate, planned: TemplatePlan, why: string): BuildHandle {
+export function adoptBuild(ctx: StepContext, template: ImageTemplate, planned: TemplatePlan, why: string): BuildHandle {
   const { host, settings } = ctx;
   const plan = { ...planned, ...planOfTemplate(template, planned.imageDefinitionId), uploads: planned.uploads };
   const started = template.lastRunStatus?.startTime?.toISOString() ?? "earlier";
@@ -97,7 +97,7 @@ export function adoptBuild(ctx: RunContext, template: ImageTemplate, planned: Te
  * After a 409 from a template write or a `run`: once the template has settled (another identical run may be
  * creating or updating it), adopts the build it is running; otherwise undefined (the caller decides).
  */
-export async function adoptOnConflict(ctx: RunContext, planned: TemplatePlan, error: unknown, why: string): Promise<BuildHandle | undefined> {
+export async function adoptOnConflict(ctx: StepContext, planned: TemplatePlan, error: unknown, why: string): Promise<BuildHandle | undefined> {
   if (!isRestError(error) || error.statusCode !== 409) return undefined;
   // An identical run may be updating the template (PATCH distribute) when this run asks: wait for it.
   const now = await settledTemplate(ctx, planned.name);
@@ -108,7 +108,7 @@ export async function adoptOnConflict(ctx: RunContext, planned: TemplatePlan, er
  * Waits while another run is creating or updating this run's template (`provisioningState` Creating or
  * Updating), reading it every poll interval, for up to PROVISIONING_WAIT_MINUTES; returns it as it is then.
  */
-export async function settledTemplate(ctx: RunContext, name: string): Promise<ImageTemplate | undefined> {
+export async function settledTemplate(ctx: StepContext, name: string): Promise<ImageTemplate | undefined> {
   const { settings, azure, host, signal } = ctx;
   const deadline = Date.now() + PROVISIONING_WAIT_MINUTES * 60_000;
   let template = await azure.getTemplate(settings.resourceGroup, name);

@@ -14,7 +14,7 @@ import type { AzureGateway } from "../azure/gateway.ts";
 export const TERMINAL_RUN_STATES = ["Succeeded", "PartiallySucceeded", "Failed", "Canceled"] as const;
 
 /** How a run ended. */
-export interface RunEnd {
+export interface BuildEnd {
   /** `Succeeded`, `PartiallySucceeded`, `Failed` or `Canceled`. */
   runState: string;
   /** `lastRunStatus.message` (AIB's own words, e.g. the failing customizer). */
@@ -91,7 +91,7 @@ export const HEARTBEAT_MINUTES = 5;
  * @throws MonitorError after `maxWaitMinutes`, or when status reads kept failing for `maxFailingMinutes`.
  * @throws the abort reason when `abortSignal` aborts.
  */
-export async function followRun(azure: AzureGateway, options: MonitorOptions): Promise<RunEnd> {
+export async function monitorBuild(azure: AzureGateway, options: MonitorOptions): Promise<BuildEnd> {
   const now = options.now ?? Date.now;
   const started = now();
   const elapsed = () => ((now() - started) / 60_000).toFixed(1);
@@ -111,7 +111,7 @@ export async function followRun(azure: AzureGateway, options: MonitorOptions): P
     try {
       template = await azure.getTemplate(options.resourceGroup, options.templateName, { abortSignal: options.abortSignal });
       if (!template) throw new MonitorError(`Image template ${options.templateName} disappeared while its build was running.`);
-      status = isThisRun(template.lastRunStatus, options.previousStartTime) ? template.lastRunStatus : undefined;
+      status = isThisBuild(template.lastRunStatus, options.previousStartTime) ? template.lastRunStatus : undefined;
       failingSince = undefined;
     } catch (error) {
       if (options.abortSignal?.aborted || error instanceof MonitorError) throw error;
@@ -165,7 +165,7 @@ export async function followRun(azure: AzureGateway, options: MonitorOptions): P
   }
 }
 
-function isThisRun(status: ImageTemplateLastRunStatus | undefined, previousStartTime: Date | undefined): boolean {
+function isThisBuild(status: ImageTemplateLastRunStatus | undefined, previousStartTime: Date | undefined): boolean {
   if (!status) return false;
   if (!previousStartTime) return true;
   return status.startTime?.getTime() !== previousStartTime.getTime();

@@ -7,10 +7,10 @@
  */
 import { isGalleryWaitTimeout } from "./replication-timeout.ts";
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
-import { MonitorError, type RunEnd, describeFailedReads, followRun } from "./build-monitor.ts";
+import { MonitorError, type BuildEnd, describeFailedReads, monitorBuild } from "./build-monitor.ts";
 import { type BuildLogExcerpt, BuildFailedError, CanceledError } from "../errors.ts";
 import { BuildLogFollower } from "./live-log.ts";
-import type { RunContext } from "./context.ts";
+import type { StepContext } from "./context.ts";
 import type { TemplatePlan } from "../template/build.ts";
 
 /** Host state key that records the build a main step started, so the post step can cancel it if orphaned. */
@@ -42,7 +42,7 @@ export interface BuildHandle {
  * Starts a run of `templateName` and records it in the host state (for the post step).
  * @returns the handle to follow it with.
  */
-export async function startBuild(ctx: RunContext, templateName: string): Promise<BuildHandle> {
+export async function startBuild(ctx: StepContext, templateName: string): Promise<BuildHandle> {
   const { host, settings, azure, signal } = ctx;
   const before = await azure.getTemplate(settings.resourceGroup, templateName);
   signal.throwIfAborted();
@@ -66,7 +66,7 @@ export async function startBuild(ctx: RunContext, templateName: string): Promise
  *   log location), or when the action's own wait runs out (after asking AIB to cancel).
  * @throws CanceledError when the run's signal aborts (after asking AIB to cancel, once).
  */
-export async function followBuild(ctx: RunContext, build: BuildHandle): Promise<BuildEnd> {
+export async function followBuild(ctx: StepContext, build: BuildHandle): Promise<FollowedBuildEnd> {
   const { host, settings, azure, signal } = ctx;
   const timeoutMinutes = settings.buildTimeoutMinutes || AIB_DEFAULT_TIMEOUT_MINUTES;
   const buildLog = new BuildLogFollower(ctx, {
@@ -79,9 +79,9 @@ export async function followBuild(ctx: RunContext, build: BuildHandle): Promise<
       void requestCancel(ctx, build.templateName);
     },
   });
-  let end: RunEnd;
+  let end: BuildEnd;
   try {
-    end = await followRun(azure, {
+    end = await monitorBuild(azure, {
       resourceGroup: settings.resourceGroup,
       templateName: build.templateName,
       previousStartTime: build.previousStartTime,
@@ -120,12 +120,12 @@ export async function followBuild(ctx: RunContext, build: BuildHandle): Promise<
 }
 
 /** The end of a followed build: Succeeded, or Failed with `galleryWaitTimedOut` (Image Builder gave up waiting on the gallery). */
-export interface BuildEnd extends RunEnd {
+export interface FollowedBuildEnd extends BuildEnd {
   galleryWaitTimedOut?: boolean;
 }
 
 /** Asks AIB to cancel a run — at most once per run — and reports that it asked. Never throws. */
-export async function requestCancel({ host, settings, azure, cancelRequested }: RunContext, templateName: string): Promise<void> {
+export async function requestCancel({ host, settings, azure, cancelRequested }: StepContext, templateName: string): Promise<void> {
   if (cancelRequested.has(templateName)) return;
   cancelRequested.add(templateName);
   try {
@@ -142,7 +142,7 @@ export async function requestCancel({ host, settings, azure, cancelRequested }: 
  * message, the provisioning error, the staging resource group, and from the build log (when it was read)
  * the customizer that failed and the last lines of customization.log.
  */
-async function buildFailure(ctx: RunContext, templateName: string, end: RunEnd, timeoutMinutes: number, log?: BuildLogExcerpt): Promise<BuildFailedError> {
+async function buildFailure(ctx: StepContext, templateName: string, end: BuildEnd, timeoutMinutes: number, log?: BuildLogExcerpt): Promise<BuildFailedError> {
   let template: ImageTemplate | undefined;
   try {
     template = await ctx.azure.getTemplate(ctx.settings.resourceGroup, templateName);

@@ -1,6 +1,6 @@
 /**
- * What every step of a run shares: the host, the validated settings, the Azure gateway, and the run's
- * cancellation signal (aborted on SIGINT/SIGTERM or a host cancel).
+ * What every step of a build shares (`StepContext`): the host, the validated settings, the Azure gateway,
+ * and the job's cancellation signal (aborted on SIGINT/SIGTERM or a host cancel).
  */
 import type { BuildLogOpener } from "../azure/log-blob.ts";
 import type { EarlierLogReader } from "../azure/previous-log.ts";
@@ -12,14 +12,15 @@ import type { ScriptStore } from "../azure/scripts-upload.ts";
 import type { Host } from "../hosts/host.ts";
 import type { Settings } from "../settings/types.ts";
 
-export interface RunContext {
+/** The host, settings, Azure side and cancellation signal every step takes. */
+export interface StepContext {
   host: Host;
   settings: Settings;
   azure: AzureGateway;
   /** Read-only lookups for the preflight. */
   lookups: AzureLookups;
   signal: AbortSignal;
-  /** Templates whose build this run already asked to cancel (a cancel is sent once). */
+  /** Templates whose build this job already asked to cancel (a cancel is sent once). */
   cancelRequested: Set<string>;
   /** Opens a build's customization.log for the live build log; without it the log is not followed. */
   buildLog?: BuildLogOpener;
@@ -40,7 +41,7 @@ export interface RunContext {
   minuteMs?: number;
 }
 
-/** The gallery image definition of a run, as the gateway's version calls take it. */
+/** The gallery image definition of the settings, as the gateway's version calls take it. */
 export function galleryOf(settings: Settings): [resourceGroup: string, gallery: string, image: string] {
   return [settings.galleryResourceGroup, settings.galleryName, settings.imageDefinition];
 }

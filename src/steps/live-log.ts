@@ -197,7 +197,7 @@ export class BuildLogFollower {
   private readonly ctx: BuildLogContext;
   private readonly printer: BuildLogPrinter;
   private tail: BuildLogTail | undefined;
-  private runStart: Date | undefined;
+  private buildStart: Date | undefined;
   private stagingResourceGroup = "";
   private url: string | undefined;
   private lastWaiting = "";
@@ -238,13 +238,13 @@ export class BuildLogFollower {
     this.printer.setTemplate(template);
     if (!this.tail) {
       if (!template.exactStagingResourceGroup) return;
-      this.runStart = status.startTime;
+      this.buildStart = status.startTime;
       this.stagingResourceGroup = template.exactStagingResourceGroup.split("/").pop() ?? template.exactStagingResourceGroup;
-      this.tail = this.ctx.buildLog!({ stagingResourceGroupId: template.exactStagingResourceGroup, runStartTime: status.startTime });
+      this.tail = this.ctx.buildLog!({ stagingResourceGroupId: template.exactStagingResourceGroup, buildStartTime: status.startTime });
       this.startLoop();
     }
     await this.read(false, this.ctx.signal);
-    if (!this.url && !this.done && this.runStart && this.now() - this.runStart.getTime() > LOG_MISSING_MINUTES * 60_000) {
+    if (!this.url && !this.done && this.buildStart && this.now() - this.buildStart.getTime() > LOG_MISSING_MINUTES * 60_000) {
       this.warnMissing(`it did not appear within ${LOG_MISSING_MINUTES} minutes of the build's start`);
     }
   }

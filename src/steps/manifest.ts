@@ -7,14 +7,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Manifest, buildManifest, manifestFileName } from "../changelog/manifest.ts";
 import type { Host } from "../hosts/host.ts";
-import type { RunReport } from "../pipeline.ts";
+import type { BuildReport } from "../pipeline.ts";
 import type { Settings } from "../settings/types.ts";
 
 /**
  * The manifest of a report's version, or undefined when the run published none (dry run, skipped,
  * submitted, attach without a state).
  */
-export async function manifestOf(host: Pick<Host, "kind" | "provenance">, settings: Settings, report: RunReport): Promise<Manifest | undefined> {
+export async function manifestOf(host: Pick<Host, "kind" | "provenance">, settings: Settings, report: BuildReport): Promise<Manifest | undefined> {
   if (report.dryRun || report.runState !== "Succeeded" || !report.state) return undefined;
   return buildManifest({
     state: report.state,

@@ -14,7 +14,7 @@ import { type ImageState, stateOfTags, stateOfTemplate } from "../changelog/stat
 import type { TemplatePlan } from "../template/build.ts";
 import type { ResolvedSource } from "../template/source.ts";
 import { compareVersions, parseVersion, sortNewestFirst } from "../versioning.ts";
-import type { RunContext } from "./context.ts";
+import type { StepContext } from "./context.ts";
 
 /** The previous version and what could be read of it. */
 export interface PreviousBuild {
@@ -32,7 +32,7 @@ export function previousVersionOf(existing: readonly Pick<ImageVersionInfo, "nam
 
 /** Reads the previous version's state. */
 export async function readPreviousBuild(
-  ctx: Pick<RunContext, "settings" | "azure" | "releases"> & { earlierLog?: EarlierLogReader },
+  ctx: Pick<StepContext, "settings" | "azure" | "releases"> & { earlierLog?: EarlierLogReader },
   existing: readonly ImageVersionInfo[],
   version: string,
 ): Promise<PreviousBuild | undefined> {

@@ -7,7 +7,7 @@
  */
 import type { ImageVersionInfo } from "../azure/gateway.ts";
 import { ConflictError } from "../errors.ts";
-import { type RunContext, galleryOf } from "./context.ts";
+import { type StepContext, galleryOf } from "./context.ts";
 import { TAG_PREFIX } from "../tags.ts";
 import { formatVersion, sortNewestFirst } from "../versioning.ts";
 
@@ -31,7 +31,7 @@ export interface PromoteReport {
  * Promotes `version` (explicit) or the newest staged version (numeric order).
  * @throws ConflictError when the explicit version does not exist, or no version is staged.
  */
-export async function runPromote(ctx: RunContext, now: Date = new Date()): Promise<PromoteReport> {
+export async function promoteVersion(ctx: StepContext, now: Date = new Date()): Promise<PromoteReport> {
   const { host, settings, azure } = ctx;
   return host.group("Promote", async () => {
     const versions = await azure.listImageVersions(settings.subscriptionId, ...galleryOf(settings));

@@ -5,7 +5,7 @@
  */
 import pLimit from "p-limit";
 import { type RetentionVerdict, planRetention } from "../retention.ts";
-import { type RunContext, galleryOf } from "./context.ts";
+import { type StepContext, galleryOf } from "./context.ts";
 import { retentionPolicy } from "./decisions.ts";
 
 /**
@@ -24,7 +24,7 @@ export interface PruneResult {
 }
 
 /** Lists the versions, decides, and deletes what the policy allows (`justBuilt` always kept). */
-export async function pruneVersions({ host, settings, azure }: RunContext, justBuilt: string): Promise<PruneResult> {
+export async function pruneVersions({ host, settings, azure }: StepContext, justBuilt: string): Promise<PruneResult> {
   const versions = await azure.listImageVersions(settings.subscriptionId, ...galleryOf(settings));
   const retention = planRetention(versions, retentionPolicy(settings, justBuilt));
   const doomed = retention.filter((v) => v.action === "delete").map((v) => v.version.name);

@@ -3,14 +3,14 @@
  * and the provenance tags. Image Builder 2025-10-01 (VirtualMachineImageTemplates_GetRunOutput),
  * Compute galleries 2025-12-03 (GalleryImageVersions_Get/Update).
  */
-import type { RunEnd } from "./build-monitor.ts";
+import type { BuildEnd } from "./build-monitor.ts";
 import { ConflictError } from "../errors.ts";
 import type { Provenance } from "../hosts/host.ts";
 import { sameResourceId } from "../resource-id.ts";
 import { TAGS } from "../tags.ts";
 import type { TemplatePlan } from "../template/build.ts";
 import type { ResolvedSource } from "../template/source.ts";
-import { type RunContext, galleryOf } from "./context.ts";
+import { type StepContext, galleryOf } from "./context.ts";
 import { versionOf } from "./decisions.ts";
 
 /**
@@ -19,7 +19,7 @@ import { versionOf } from "./decisions.ts";
  * @returns the version's resource ID as the run output reports it.
  * @throws ConflictError when the run output is not the planned version, or the version is missing.
  */
-export async function publishVersion(ctx: RunContext, plan: TemplatePlan, source: ResolvedSource, end: RunEnd, previousVersion?: string): Promise<string> {
+export async function publishVersion(ctx: StepContext, plan: TemplatePlan, source: ResolvedSource, end: BuildEnd, previousVersion?: string): Promise<string> {
   const { host, settings, azure } = ctx;
   const output = await azure.getRunOutput(settings.resourceGroup, plan.name, plan.runOutputName);
   if (!output?.artifactId || !sameResourceId(output.artifactId, plan.imageVersionId)) {
@@ -41,7 +41,7 @@ export function provenanceTags(
   origin: Provenance,
   plan: TemplatePlan,
   source: ResolvedSource,
-  end: Pick<RunEnd, "startTime" | "endTime">,
+  end: Pick<BuildEnd, "startTime" | "endTime">,
   previousVersion?: string,
 ): Record<string, string> {
   const tags: Record<string, string | undefined> = {

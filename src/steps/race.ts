@@ -14,7 +14,7 @@ import { ConflictError } from "../errors.ts";
 import { sameResourceId } from "../resource-id.ts";
 import type { TemplatePlan } from "../template/build.ts";
 import { type BuildHandle, requestCancel, startBuild } from "./build.ts";
-import type { RunContext } from "./context.ts";
+import type { StepContext } from "./context.ts";
 import { versionOf } from "./decisions.ts";
 import { olderTemplates } from "./templates.ts";
 import { adoptOnConflict } from "./adopt.ts";
@@ -23,7 +23,7 @@ import { adoptOnConflict } from "./adopt.ts";
  * Other templates of this action building the planned version. One in Canceling publishes nothing (and
  * may be stuck there for days: stuck-canceling.ts), so it is no rival.
  */
-async function rivals(ctx: RunContext, plan: TemplatePlan): Promise<ImageTemplate[]> {
+async function rivals(ctx: StepContext, plan: TemplatePlan): Promise<ImageTemplate[]> {
   return (await olderTemplates(ctx, plan.imageDefinitionId, plan.name)).filter(
     (t) =>
       t.lastRunStatus?.runState === "Running" &&
@@ -36,7 +36,7 @@ async function rivals(ctx: RunContext, plan: TemplatePlan): Promise<ImageTemplat
  * run was updating the template (nothing running once it settled) is no race: the start is tried once more.
  * @throws ConflictError naming the race when the template still refuses to run.
  */
-async function startOrAdopt(ctx: RunContext, plan: TemplatePlan, retried = false): Promise<BuildHandle> {
+async function startOrAdopt(ctx: StepContext, plan: TemplatePlan, retried = false): Promise<BuildHandle> {
   try {
     return await startBuild(ctx, plan.name);
   } catch (error) {
@@ -62,7 +62,7 @@ function raceError(plan: TemplatePlan, other: string): ConflictError {
  * with another one.
  * @throws ConflictError naming the version race (after canceling this run's build when it started last).
  */
-export async function startBuildWithoutRace(ctx: RunContext, plan: TemplatePlan): Promise<BuildHandle> {
+export async function startBuildWithoutRace(ctx: StepContext, plan: TemplatePlan): Promise<BuildHandle> {
   const before = await rivals(ctx, plan);
   if (before.length) throw raceError(plan, before[0]!.name!);
   const handle = await startOrAdopt(ctx, plan);

@@ -7,7 +7,7 @@ import type { Manifest } from "../changelog/manifest.ts";
 import type { ReleaseStore } from "../github/releases.ts";
 import { releaseTag } from "../github/releases.ts";
 import type { Host } from "../hosts/host.ts";
-import type { RunReport } from "../pipeline.ts";
+import type { BuildReport } from "../pipeline.ts";
 import { changelogOf } from "../report.ts";
 import type { Settings } from "../settings/types.ts";
 
@@ -19,7 +19,7 @@ export async function publishRelease(
   host: Pick<Host, "info" | "warning">,
   settings: Settings,
   releases: ReleaseStore,
-  report: RunReport,
+  report: BuildReport,
   manifest: Manifest,
 ): Promise<string | undefined> {
   if (!report.manifestPath) return `Image version ${report.imageVersion} was published, but no GitHub release was made: its manifest could not be written.`;

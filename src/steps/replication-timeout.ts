@@ -9,12 +9,12 @@
  * replication got, and leaves pruning to a later run. Compute galleries 2025-12-03
  * (GalleryImageVersions_Get `$expand=ReplicationStatus`), Image Builder 2025-10-01 (GetRunOutput).
  */
-import type { RunEnd } from "./build-monitor.ts";
+import type { BuildEnd } from "./build-monitor.ts";
 import type { ImageVersionInfo } from "../azure/gateway.ts";
 import { BuildFailedError } from "../errors.ts";
 import type { TemplatePlan } from "../template/build.ts";
 import type { ResolvedSource } from "../template/source.ts";
-import { type RunContext, galleryOf } from "./context.ts";
+import { type StepContext, galleryOf } from "./context.ts";
 import { versionOf } from "./decisions.ts";
 import { publishVersion } from "./publish.ts";
 
@@ -42,7 +42,7 @@ export interface GalleryWaitOutcome {
  * saying so and how far replication got, and returns the outcome; pruning waits for a later run.
  * @throws BuildFailedError when the version does not exist or failed: nothing was published.
  */
-export async function finishAfterGalleryWait(ctx: RunContext, plan: TemplatePlan, source: ResolvedSource, end: RunEnd, previousVersion?: string): Promise<GalleryWaitOutcome> {
+export async function finishAfterGalleryWait(ctx: StepContext, plan: TemplatePlan, source: ResolvedSource, end: BuildEnd, previousVersion?: string): Promise<GalleryWaitOutcome> {
   const { host, settings, azure } = ctx;
   const name = versionOf(plan);
   const lead =

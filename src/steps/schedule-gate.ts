@@ -5,7 +5,7 @@
  */
 import { isNotFound } from "../azure/gateway.ts";
 import { type ScheduleVerdict, scheduleVerdict } from "../schedule.ts";
-import { type RunContext, galleryOf } from "./context.ts";
+import { type StepContext, galleryOf } from "./context.ts";
 
 /**
  * Environment variable that sets the clock the schedule guard reads, as an ISO 8601 UTC time (e.g.
@@ -32,7 +32,7 @@ export function clockOf(env: NodeJS.ProcessEnv = process.env): () => Date {
  * when it builds; the caller reports a skip. A definition that does not exist yet has no version: the run
  * builds (and the preflight reports the missing definition).
  */
-export async function scheduleGate(ctx: Pick<RunContext, "host" | "settings" | "azure">, now: Date): Promise<ScheduleVerdict | undefined> {
+export async function scheduleGate(ctx: Pick<StepContext, "host" | "settings" | "azure">, now: Date): Promise<ScheduleVerdict | undefined> {
   const { host, settings, azure } = ctx;
   if (!settings.schedule) return undefined;
   let versions: Awaited<ReturnType<typeof azure.listImageVersions>> = [];

@@ -11,7 +11,7 @@ import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import { ConflictError } from "../errors.ts";
 import { type TemplatePlan, templateName } from "../template/build.ts";
 import { settledTemplate } from "./adopt.ts";
-import type { RunContext } from "./context.ts";
+import type { StepContext } from "./context.ts";
 
 /** How many names (`<name>`, `<name>-2` … `<name>-10`) a run tries before it gives up. */
 export const MAX_TEMPLATE_ATTEMPTS = 10;
@@ -26,7 +26,7 @@ export function isCanceling(template: ImageTemplate | undefined): boolean {
  * none exists). Warns once, naming each stuck template and what to ask Azure support.
  * @throws ConflictError when every name up to MAX_TEMPLATE_ATTEMPTS is stuck.
  */
-export async function avoidStuckTemplate(ctx: RunContext, plan: TemplatePlan): Promise<{ plan: TemplatePlan; current: ImageTemplate | undefined }> {
+export async function avoidStuckTemplate(ctx: StepContext, plan: TemplatePlan): Promise<{ plan: TemplatePlan; current: ImageTemplate | undefined }> {
   const { host, settings } = ctx;
   const stuck: ImageTemplate[] = [];
   for (let attempt = 1; attempt <= MAX_TEMPLATE_ATTEMPTS; attempt++) {
@@ -42,7 +42,7 @@ export async function avoidStuckTemplate(ctx: RunContext, plan: TemplatePlan): P
   throw new ConflictError(`${stuckWarning(ctx, stuck, "")} Every name up to ${templateName(settings.imageDefinition, plan.hash, MAX_TEMPLATE_ATTEMPTS)} is stuck; no build was started.`);
 }
 
-function stuckWarning({ settings }: RunContext, stuck: ImageTemplate[], builtAs: string): string {
+function stuckWarning({ settings }: StepContext, stuck: ImageTemplate[], builtAs: string): string {
   const names = stuck.map((t) => t.name!).join(", ");
   const ids = stuck.map((t) => `/subscriptions/${settings.subscriptionId}/resourceGroups/${settings.resourceGroup}/providers/Microsoft.VirtualMachineImages/imageTemplates/${t.name}`);
   const since = stuck[0]!.lastRunStatus?.startTime?.toISOString();

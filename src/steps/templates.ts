@@ -8,14 +8,14 @@ import { BuildFailedError } from "../errors.ts";
 import { sameResourceId } from "../resource-id.ts";
 import { TAGS } from "../tags.ts";
 import type { TemplatePlan } from "../template/build.ts";
-import type { RunContext } from "./context.ts";
+import type { StepContext } from "./context.ts";
 import { type TemplateAction, versionOf } from "./decisions.ts";
 
 /**
  * Puts the planned template in place.
  * @throws BuildFailedError when a created template ends provisioning Failed (AIB's provisioningError).
  */
-export async function applyTemplate({ host, settings, azure }: RunContext, plan: TemplatePlan, action: TemplateAction): Promise<void> {
+export async function applyTemplate({ host, settings, azure }: StepContext, plan: TemplatePlan, action: TemplateAction): Promise<void> {
   if (action === "recreate") {
     host.info(`Deleting ${plan.name}, left Failed in provisioning.`);
     await azure.deleteTemplate(settings.resourceGroup, plan.name);
@@ -40,7 +40,7 @@ export async function applyTemplate({ host, settings, azure }: RunContext, plan:
 }
 
 /** Templates this action made (by its tags, never by name) for the same image definition, other than `keep`. */
-export async function olderTemplates({ settings, azure }: RunContext, imageDefinitionId: string, keep: string): Promise<ImageTemplate[]> {
+export async function olderTemplates({ settings, azure }: StepContext, imageDefinitionId: string, keep: string): Promise<ImageTemplate[]> {
   const templates = await azure.listTemplates(settings.resourceGroup);
   return templates.filter(
     (t) =>
@@ -71,7 +71,7 @@ function refusedForState(error: unknown): boolean {
  * is stuck there (405 OperationNotAllowed, danielsollondon/azvmimagebuilder#48, #79, #116), and then it
  * stays for the next run to try again — never a failure. `abortSignal` stops waiting (the timeout).
  */
-export async function collectOlderTemplates(ctx: RunContext, imageDefinitionId: string, keep: string, abortSignal?: AbortSignal): Promise<string[]> {
+export async function collectOlderTemplates(ctx: StepContext, imageDefinitionId: string, keep: string, abortSignal?: AbortSignal): Promise<string[]> {
   const { host, settings, azure } = ctx;
   const deleted: string[] = [];
   for (const template of await olderTemplates(ctx, imageDefinitionId, keep)) {
@@ -102,7 +102,7 @@ export async function collectOlderTemplates(ctx: RunContext, imageDefinitionId: 
  * this image definition within `timeoutMs`. It never fails the run: a timeout or an error is a
  * warning, and what is left is retried by the next run. Returns the names deleted.
  */
-export async function cleanUpOlderTemplates(ctx: RunContext, imageDefinitionId: string, keep: string, timeoutMs: number = cleanupTimeoutMs()): Promise<string[]> {
+export async function cleanUpOlderTemplates(ctx: StepContext, imageDefinitionId: string, keep: string, timeoutMs: number = cleanupTimeoutMs()): Promise<string[]> {
   const { host } = ctx;
   return host.group("Clean up older image templates", async () => {
     const controller = new AbortController();
