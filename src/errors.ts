@@ -1,5 +1,10 @@
 /**
  * The failures a run reports, each with a message fit for the job log: what happened and what to do.
+ *
+ * Every error class of `src/` extends {@link ActionError}, so the entry point (`src/main.ts`) needs one
+ * `instanceof` to tell a failure the action explains (its message names the input or the fix; its
+ * `details`, log excerpt and facts go into the job summary) from anything else (an SDK `RestError`, a bug),
+ * whose message is reported as it is.
  */
 
 /** One step packer runs, by the template's name for it. */
@@ -60,36 +65,71 @@ export interface BuildFailureFacts {
   step?: NamedStep;
 }
 
+/** What the job summary of a failure shows (report.ts `failureSummary`); every {@link ActionError} is one. */
+export interface FailureReport {
+  /** The failure in one message, without the log lines the summary shows as blocks of their own. */
+  readonly headline: string;
+  /** Markdown lines for the job summary, each shown as a list item (e.g. one per preflight check). */
+  readonly details: readonly string[];
+  /** The end of customization.log, when the failure is a build's and the log could be read. */
+  readonly log?: BuildLogExcerpt;
+  /** For a failed build: the lead sentence, Image Builder's message (shown once) and the failing step. */
+  readonly facts?: BuildFailureFacts;
+}
+
+/** What an {@link ActionError} carries beside its message. */
+export interface ActionErrorOptions {
+  /** Markdown lines for the job summary; none by default. */
+  details?: readonly string[];
+  /** The message without what the summary shows as blocks (e.g. log lines); the message by default. */
+  headline?: string;
+  log?: BuildLogExcerpt;
+  facts?: BuildFailureFacts;
+  /** The error that caused this one (`Error.cause`). */
+  cause?: unknown;
+}
+
+/**
+ * The base of every failure the action explains: `message` is fit for the job log (what happened, the
+ * input to change, what to do); `details`, `log` and `facts` feed the job summary. The classes below, and
+ * the ones beside the code that throws them (`SettingsError`, `PreflightError`, `ScriptPinError`,
+ * `VersionChoiceError`, `SourceNotFoundError`, `MonitorError`, `ServiceConnectionError`, `ScriptReadError`,
+ * `ScriptUploadError`, `BuildLogUnavailableError`), extend it.
+ */
+export class ActionError extends Error implements FailureReport {
+  override name = "ActionError";
+  readonly details: readonly string[];
+  readonly headline: string;
+  readonly log?: BuildLogExcerpt;
+  readonly facts?: BuildFailureFacts;
+  constructor(message: string, options: ActionErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.details = options.details ?? [];
+    this.headline = options.headline ?? message;
+    if (options.log) this.log = options.log;
+    if (options.facts) this.facts = options.facts;
+  }
+}
+
 /**
  * A build that ended in a state other than Succeeded; `message` carries AIB's own words, then (when the
  * build log was read) the last lines of customization.log.
  */
-export class BuildFailedError extends Error {
+export class BuildFailedError extends ActionError {
   override name = "BuildFailedError";
-  /** Markdown details for the job summary (AIB message, staging resource group, log location). */
-  readonly details: string[];
-  /** The message without the log lines (the job summary shows those as a block). */
-  readonly headline: string;
-  /** The end of customization.log, when it could be read. */
-  readonly log?: BuildLogExcerpt;
-  /** For the job summary: the lead sentence without Image Builder's message, that message (shown once), and the failing step. */
-  readonly facts?: BuildFailureFacts;
   constructor(message: string, details: string[] = [], log?: BuildLogExcerpt, facts?: BuildFailureFacts) {
     const stuck = log?.stuck ? `\n\nWhat customization.log shows (${log.stuck.title}):\n${log.stuck.lines.join("\n")}` : "";
-    super(`${message}${stuck}${log?.lines.length ? `\n\nLast ${log.lines.length} lines of customization.log:\n${log.lines.join("\n")}` : ""}`);
-    this.details = details;
-    this.headline = message;
-    if (log) this.log = log;
-    if (facts) this.facts = facts;
+    const lines = log?.lines.length ? `\n\nLast ${log.lines.length} lines of customization.log:\n${log.lines.join("\n")}` : "";
+    super(`${message}${stuck}${lines}`, { details, headline: message, ...(log ? { log } : {}), ...(facts ? { facts } : {}) });
   }
 }
 
 /** The plan was fine, but something Azure holds stops it (a template in use, a version taken). */
-export class ConflictError extends Error {
+export class ConflictError extends ActionError {
   override name = "ConflictError";
 }
 
 /** The run was canceled (signal or host cancel); a running build was asked to cancel. */
-export class CanceledError extends Error {
+export class CanceledError extends ActionError {
   override name = "CanceledError";
 }

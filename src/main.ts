@@ -19,7 +19,7 @@ import { createAzureLookups } from "./azure/lookups.ts";
 import { createScriptContentReader } from "./azure/script-content.ts";
 import { createScriptStore } from "./azure/scripts-upload.ts";
 import { explainAzureFailure } from "./azure/sign-in-errors.ts";
-import { BuildFailedError, CanceledError } from "./errors.ts";
+import { ActionError, CanceledError } from "./errors.ts";
 import { createGitHubHost } from "./hosts/github.ts";
 import type { Host } from "./hosts/host.ts";
 import { buildImage } from "./pipeline.ts";
@@ -27,7 +27,6 @@ import { promoteVersion } from "./steps/promote.ts";
 import { OUTPUT_NAMES, type OutputName, changelogOf, failureSummary, outputsOf, summaryOf } from "./report.ts";
 import { type Settings, parseSettings } from "./settings/index.ts";
 import { BUILD_STATE } from "./steps/build.ts";
-import { PreflightError } from "./steps/preflight.ts";
 import { scheduleSkipReason } from "./steps/decisions.ts";
 import { cleanUpOlderTemplates } from "./steps/templates.ts";
 import { clockOf, scheduleGate } from "./steps/schedule-gate.ts";
@@ -102,25 +101,27 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     }
     return 0;
   } catch (error) {
-    const message = (settings && explainAzureFailure(error, { settings, label: host.inputLabel, host: host.kind })) ?? (error instanceof Error ? error.message : String(error));
+    // A sign-in or endpoint failure in the SDK's words gets a message that names the input; an ActionError
+    // already does, and carries what the job summary shows; anything else is reported as it is.
+    const explained = settings && explainAzureFailure(error, { settings, label: host.inputLabel, host: host.kind });
+    const failure = error instanceof ActionError ? error : undefined;
+    const message = explained ?? (error instanceof Error ? error.message : String(error));
     host.setFailed(message);
-    const details =
-      error instanceof BuildFailedError ? error.details : error instanceof PreflightError ? error.checks.map((c) => `${c.status === "ok" ? "✔" : c.status === "warning" ? "⚠" : "✖"} ${c.check}: ${c.detail}`) : [];
-    const failed = error instanceof BuildFailedError ? error : undefined;
-    await host.writeSummary(failureSummary(settings, failed?.headline ?? message, details, failed?.log, failed?.facts)).catch(() => undefined);
+    const summary = failure && !explained ? failure : { headline: message, details: failure?.details ?? [] };
+    await host.writeSummary(failureSummary(settings, summary)).catch(() => undefined);
     return 1;
   }
 }
 
 /**
  * The GitHub release store of `github-release: true` (GitHub only), for the repository the workflow runs in.
- * @throws Error naming the input when the repository is not known.
+ * @throws ActionError naming the input when the repository is not known.
  */
 async function releaseStoreOf(host: Host, settings: Settings): Promise<ReleaseStore | undefined> {
   if (!settings.githubRelease || host.kind !== "github") return undefined;
   host.setSecret(settings.githubRelease.token);
   const repository = (await host.provenance()).repository;
-  if (!repository) throw new Error("Input 'github-release' is true, but the repository is not known (GITHUB_REPOSITORY is not set): run it in a GitHub workflow, or set 'github-release: false'.");
+  if (!repository) throw new ActionError("Input 'github-release' is true, but the repository is not known (GITHUB_REPOSITORY is not set): run it in a GitHub workflow, or set 'github-release: false'.");
   return createReleaseStore({ token: settings.githubRelease.token, repository });
 }
 

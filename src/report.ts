@@ -5,7 +5,7 @@ import type { ImageTemplateSharedImageDistributor } from "@azure/arm-imagebuilde
 import { type BuildReport, regionsOf } from "./pipeline.ts";
 import type { TemplatePlan } from "./template/build.ts";
 import { sortNewestFirst } from "./versioning.ts";
-import type { BuildFailureFacts, BuildLogExcerpt } from "./errors.ts";
+import type { FailureReport } from "./errors.ts";
 import type { Settings } from "./settings/types.ts";
 import { renderChangelog } from "./changelog/render.ts";
 
@@ -180,9 +180,10 @@ export function contentOf(plan: TemplatePlan): string[] {
  * name in the title (packer's provisioner N mapped to the template's steps, log-lines.ts), what happened
  * and Image Builder's message once, then the key (error and warning) lines of customization.log, where
  * to dig further, and the last lines of the log collapsed. Input-validation failures (no settings) get
- * one too.
+ * one too. `failure`: an `ActionError` (errors.ts), or the message of any other error with no details.
  */
-export function failureSummary(settings: Settings | undefined, message: string, details: string[], log?: BuildLogExcerpt, facts?: BuildFailureFacts): string {
+export function failureSummary(settings: Settings | undefined, failure: FailureReport): string {
+  const { headline: message, details, log, facts } = failure;
   const step = facts?.step;
   const title = !settings
     ? "## AVD image: inputs not valid, nothing done"

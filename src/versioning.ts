@@ -6,6 +6,7 @@
  * GalleryRP.json (Microsoft.Compute, api-version 2025-12-03). Versions are always compared
  * numerically, part by part: `1.10.0` is newer than `1.9.0` (peers that sort as text get this wrong).
  */
+import { ActionError } from "./errors.ts";
 
 /** A parsed gallery image version, e.g. `{ major: 1, minor: 10, patch: 0 }` for `1.10.0`. */
 export interface Version {
@@ -70,7 +71,7 @@ export function highestVersion(names: Iterable<string>): Version | undefined {
 }
 
 /** Why a version could not be chosen; the message names the input to change. */
-export class VersionChoiceError extends Error {
+export class VersionChoiceError extends ActionError {
   override name = "VersionChoiceError";
 }
 

@@ -23,6 +23,7 @@ import { isRestError } from "@azure/core-rest-pipeline";
 import type { StorageManagementContext } from "@azure/arm-storage/api";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { CloudEndpoints } from "../cloud.ts";
+import { ActionError } from "../errors.ts";
 
 /** Container where Image Builder keeps its build logs. */
 export const LOG_CONTAINER = "packerlogs";
@@ -57,12 +58,12 @@ export type BuildLogPoll =
   | { kind: "data"; bytes: Uint8Array; location: BuildLogLocation };
 
 /** The log cannot be read and will not become readable during this run. */
-export class BuildLogUnavailableError extends Error {
+export class BuildLogUnavailableError extends ActionError {
   override name = "BuildLogUnavailableError";
-  /** What to do about it. */
+  /** What to do about it ('' when nothing can be done); also the one line of `details`. */
   readonly remedy: string;
   constructor(reason: string, remedy: string) {
-    super(reason);
+    super(reason, { details: remedy ? [remedy] : [] });
     this.remedy = remedy;
   }
 }

@@ -13,6 +13,7 @@
  */
 import type { TokenCredential } from "@azure/core-auth";
 import { isRestError } from "@azure/core-rest-pipeline";
+import { ActionError } from "../errors.ts";
 
 /** Reads what a URI serves. */
 export interface ScriptContentReader {
@@ -24,7 +25,7 @@ export interface ScriptContentReader {
 }
 
 /** A URI that could not be read; `message` says why (HTTP status, network error, timeout). */
-export class ScriptReadError extends Error {
+export class ScriptReadError extends ActionError {
   override name = "ScriptReadError";
 }
 

@@ -13,6 +13,7 @@
  */
 import type { TokenCredential } from "@azure/core-auth";
 import { isRestError } from "@azure/core-rest-pipeline";
+import { ActionError } from "../errors.ts";
 import type { ScriptUpload } from "../template/scripts.ts";
 
 /** Where scripts are stored. Both methods throw the SDK's RestError on failure. */
@@ -24,7 +25,7 @@ export interface ScriptStore {
 }
 
 /** Raised when a script cannot be uploaded; the message says why and what to do. */
-export class ScriptUploadError extends Error {
+export class ScriptUploadError extends ActionError {
   override name = "ScriptUploadError";
 }
 

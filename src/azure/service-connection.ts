@@ -21,6 +21,7 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import { AzurePipelinesCredential, ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } from "@azure/identity";
 import { AZURE_CLOUDS, type AzureEnvironmentName, type CloudEndpoints } from "../cloud.ts";
+import { ActionError } from "../errors.ts";
 
 /** The task input that names the service connection. */
 export const SERVICE_CONNECTION_INPUT = "azureSubscription";
@@ -61,7 +62,7 @@ export interface JobOidc {
 }
 
 /** A service connection that is missing, incomplete or of a kind this task cannot use. */
-export class ServiceConnectionError extends Error {
+export class ServiceConnectionError extends ActionError {
   override name = "ServiceConnectionError";
 }
 

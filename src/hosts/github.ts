@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import * as core from "@actions/core";
 import type { TokenCredential } from "@azure/core-auth";
 import { createDefaultCredential, createFederatedCredential } from "../azure/credential.ts";
+import { ActionError } from "../errors.ts";
 import type { InputName } from "../settings/inputs.ts";
 import type { Settings } from "../settings/types.ts";
 import type { Host, Provenance } from "./host.ts";
@@ -47,7 +48,7 @@ export function createGitHubHost(env: NodeJS.ProcessEnv = process.env): Host {
     createCredential(settings: Settings): TokenCredential {
       if (settings.auth.kind === "oidc") {
         if (!env.ACTIONS_ID_TOKEN_REQUEST_URL || !env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
-          throw new Error(
+          throw new ActionError(
             "Inputs 'client-id' and 'tenant-id' ask for GitHub OIDC, but this job cannot request an OIDC token. " +
               "Add 'permissions: id-token: write' to the workflow or job (and 'contents: read').",
           );

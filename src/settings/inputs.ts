@@ -10,6 +10,7 @@
  * Pure.
  */
 import * as z from "zod/mini";
+import { ActionError } from "../errors.ts";
 
 /** The default of every optional input, exactly as action.yml (and task.json) declare them. */
 export const INPUT_DEFAULTS = {
@@ -97,7 +98,7 @@ export interface InputProblem {
 }
 
 /** Thrown by `parseSettings` with every problem found; `message` lists them, one a line. */
-export class SettingsError extends Error {
+export class SettingsError extends ActionError {
   override name = "SettingsError";
   readonly problems: InputProblem[];
   constructor(problems: InputProblem[], label: (input: InputName) => string) {

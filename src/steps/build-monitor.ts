@@ -9,6 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 const defaultWait = (ms: number, signal?: AbortSignal): Promise<void> => sleep(ms, undefined, { signal });
 import type { ImageTemplate, ImageTemplateLastRunStatus } from "@azure/arm-imagebuilder";
 import type { AzureGateway } from "../azure/gateway.ts";
+import { ActionError } from "../errors.ts";
 
 /** Run states after which a run does not change any more. */
 export const TERMINAL_RUN_STATES = ["Succeeded", "PartiallySucceeded", "Failed", "Canceled"] as const;
@@ -74,7 +75,7 @@ export interface MonitorOptions {
 }
 
 /** The wait for a run ended without a terminal state: `timedOut` after maxWaitMinutes, else status reads failed for maxFailingMinutes. */
-export class MonitorError extends Error {
+export class MonitorError extends ActionError {
   override name = "MonitorError";
   readonly timedOut: boolean;
   constructor(message: string, timedOut = false) {

@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import type { ImageTemplateCustomizerUnion } from "@azure/arm-imagebuilder";
 import type { ScriptContentReader } from "../azure/script-content.ts";
+import { ActionError } from "../errors.ts";
 import type { InputName } from "../settings/inputs.ts";
 import type { Settings } from "../settings/types.ts";
 
@@ -26,7 +27,7 @@ export interface UnreadableScript {
 }
 
 /** Raised before any write when a script cannot be read; lists every such URI with its fix. */
-export class ScriptPinError extends Error {
+export class ScriptPinError extends ActionError {
   override name = "ScriptPinError";
   readonly unreadable: UnreadableScript[];
   constructor(unreadable: UnreadableScript[], label: (input: InputName) => string) {

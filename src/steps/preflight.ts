@@ -11,6 +11,7 @@
  * purchase plan is reported).
  */
 import type { AzureLookups, ImageTraits, Lookup } from "../azure/lookups.ts";
+import { ActionError } from "../errors.ts";
 import { parseGalleryImageVersionId } from "../resource-id.ts";
 import type { InputName } from "../settings/inputs.ts";
 import type { Settings, TargetRegion } from "../settings/types.ts";
@@ -26,14 +27,16 @@ export interface PreflightCheck {
 }
 
 /** Raised with every failed check; the message lists them, each naming its input. */
-export class PreflightError extends Error {
+export class PreflightError extends ActionError {
   override name = "PreflightError";
   readonly checks: PreflightCheck[];
+  /** `details` (for the job summary): every check, failed or not, as `✔`/`⚠`/`✖ <check>: <detail>`. */
   constructor(checks: PreflightCheck[], label: (input: InputName) => string) {
     const failed = checks.filter((c) => c.status === "failed");
     super(
       `Preflight found ${failed.length} problem${failed.length === 1 ? "" : "s"}; nothing was created or deleted:\n` +
         failed.map((c) => `- ${c.input ? `Input '${label(c.input)}': ` : ""}${c.detail}`).join("\n"),
+      { details: checks.map((c) => `${{ ok: "✔", warning: "⚠", failed: "✖" }[c.status]} ${c.check}: ${c.detail}`) },
     );
     this.checks = checks;
   }

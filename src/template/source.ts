@@ -8,6 +8,7 @@
  *   means for a VM deployed from a gallery).
  */
 import { parseGalleryImageVersionId } from "../resource-id.ts";
+import { ActionError } from "../errors.ts";
 import type { ImageSource } from "../settings/types.ts";
 import { highestDotted, sortNewestFirst } from "../versioning.ts";
 import type { PinnedSource } from "./build.ts";
@@ -22,7 +23,7 @@ export interface ResolvedSource {
 }
 
 /** Raised when `source` names nothing that exists; the message names the input. */
-export class SourceNotFoundError extends Error {
+export class SourceNotFoundError extends ActionError {
   override name = "SourceNotFoundError";
 }
 
