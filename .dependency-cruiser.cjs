@@ -35,28 +35,6 @@ const PURE_CORE = [
 /** Dependency types that exist only for the type checker (`import type`, `export type`, `import("…").T`). */
 const TYPE_ONLY = ["type-only", "type-import"];
 
-/**
- * KNOWN EXCEPTION (no-cycles): the emulator modules that sit in import cycles today. Every one of those
- * cycles goes through a type-only edge back into the module that imports it as a value:
- * - emulator/state.ts owns the shared `Core` type, and refers to `Operations` (arm.ts) and `Resources`
- *   (resources.ts) with `import("…")` types, while arm.ts, resources.ts and the imagebuilder-* modules
- *   import `Core`/`RequestKind` from state.ts: state.ts ↔ arm.ts, state.ts ↔ resources.ts ↔ arm.ts;
- * - imagebuilder-build.ts imports imagebuilder-template.ts and imagebuilder-distribute.ts as values, and
- *   they take its `BuildRun`/`BuildPlan` types back.
- * Ending them is issue 14 item 9 (`Core` moves out of state.ts, and the build's record types into a module of
- * their own): a refactor of the emulator, not a one-line move. Until then these files may be in cycles that
- * pass through a type-only edge, and in no other: a value cycle among them, or any cycle through a file not
- * listed here, is still an error. Remove a file from this list as soon as its cycle ends.
- */
-const KNOWN_TYPE_CYCLES = [
-	"^emulator/state\\.ts$",
-	"^emulator/arm\\.ts$",
-	"^emulator/resources\\.ts$",
-	"^emulator/imagebuilder-build\\.ts$",
-	"^emulator/imagebuilder-template\\.ts$",
-	"^emulator/imagebuilder-distribute\\.ts$",
-];
-
 module.exports = {
 	forbidden: [
 		{
@@ -64,16 +42,8 @@ module.exports = {
 			severity: "error",
 			comment:
 				"No import cycles in src/, emulator/ or harness/ (type-only imports included): a cycle means two modules are one module, or a type lives in the wrong place.",
-			from: { path: "^(src|emulator|harness)/", pathNot: KNOWN_TYPE_CYCLES },
+			from: { path: "^(src|emulator|harness)/" },
 			to: { circular: true },
-		},
-		{
-			name: "no-value-cycles-known-exception",
-			severity: "error",
-			comment:
-				"KNOWN EXCEPTION (see KNOWN_TYPE_CYCLES above): these emulator files may sit in cycles only through type-only imports, until issue 14 item 9 moves Core out of emulator/state.ts.",
-			from: { path: KNOWN_TYPE_CYCLES },
-			to: { circular: true, viaOnly: { dependencyTypesNot: TYPE_ONLY } },
 		},
 		{
 			name: "pure-core-stays-pure",

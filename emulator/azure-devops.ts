@@ -17,7 +17,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { HandlerResult, RequestContext, Route } from './arm.ts';
 import { publicJwk, signJwtRs256 } from './jwt.ts';
 import { guidFrom } from './resources.ts';
-import type { Core } from './state.ts';
+import type { Core } from './core.ts';
 
 /** Audience of the OIDC tokens Azure DevOps mints for Entra ID. */
 export const ADO_OIDC_AUDIENCE = 'api://AzureADTokenExchange';

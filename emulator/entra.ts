@@ -22,7 +22,7 @@ import type { KeyObject } from 'node:crypto';
 import type { HandlerResult, RequestContext, Route } from './arm.ts';
 import { guidFrom } from './resources.ts';
 import { certificateThumbprints, publicJwk, signJwtRs256 } from './jwt.ts';
-import type { Core } from './state.ts';
+import type { Core } from './core.ts';
 import { validateArmToken } from './arm-token.ts';
 import { type AppRecord, type FederatedCredential, type TrustedIssuer, checkAssertion, entraError, tenantNotFound } from './entra-assertion.ts';
 import { type ManagedIdentities, imdsToken } from './imds.ts';

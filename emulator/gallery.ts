@@ -10,7 +10,7 @@
  */
 import { ArmError, armTime, clone, isRecord, jsonEqual, key, pageOf, regionDisplayName, regionName, resourceNotFound } from './arm.ts';
 import type { HandlerResult, Operation, RequestContext, Route } from './arm.ts';
-import type { Core } from './state.ts';
+import type { Core } from './core.ts';
 
 /** api-versions accepted for gallery operations (the SDK sends 2025-12-03). */
 export const GALLERY_API_VERSIONS = ['2025-12-03', '2025-03-03', '2024-03-03', '2023-07-03', '2022-08-03', '2022-03-03', '2022-01-03', '2021-10-01', '2021-07-01', '2020-09-30', '2019-12-01'] as const;

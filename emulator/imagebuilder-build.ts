@@ -17,7 +17,8 @@
  *  - `buildTimeoutInMinutes` 1–5: "client_jwt will expire within 5 minutes, …" — same troubleshooting guide
  *    ("JWT errors appear in the log early in the build").
  *  - `validate.continueDistributeOnFailure` — Image Builder template reference (Properties: validate).
- * The distribution itself is `imagebuilder-distribute.ts`.
+ * The distribution itself is `imagebuilder-distribute.ts`; the plan, run and log-writer types are in
+ * `imagebuilder-records.ts`.
  */
 import { type ArmErrorDetail, type Operation, armTime, clone, errorDetail, isRecord, newGuid } from './arm.ts';
 import { checksumMismatch } from './file-host.ts';
@@ -25,23 +26,11 @@ import type { Gallery } from './gallery.ts';
 import type { Marketplace } from './marketplace.ts';
 import { RUN_SUB_STATES, phaseDuration } from './state.ts';
 import type { StuckLog } from './stuck-logs.ts';
-import type { Core, RunSubState } from './state.ts';
+import type { RunSubState } from './state.ts';
+import type { Core } from './core.ts';
+import type { BuildFailure, BuildLogWriter, BuildPhaseHook, BuildPlan, BuildRun } from './imagebuilder-records.ts';
 import { type DistributeDeps, distribute } from './imagebuilder-distribute.ts';
 import { type TemplateRecord, storageAccountName, templateBody } from './imagebuilder-template.ts';
-
-/** A fault for the next build: fail at the end of `phase`. */
-export interface BuildFailure {
-  phase: RunSubState;
-  /** Only fire for a template that has a customizer with this name (the fault stays queued otherwise). */
-  customizerName?: string;
-  /** Replaces AIB's lastRunStatus.message. */
-  message?: string;
-  /**
-   * Packer's configuration errors: the build fails while packer prepares it (`Failed to prepare build`,
-   * before any VM is deployed) and customization.log shows each as `PACKER ERR * <error>`.
-   */
-  packerErrors?: string[];
-}
 
 /**
  * Image Builder troubleshooting guide, "JWT errors appear in the log early in the build": a
@@ -49,68 +38,6 @@ export interface BuildFailure {
  * "PACKER ERR * client_jwt will expire within 5 minutes, please use a JWT that is valid for at least 5 minutes".
  */
 const CLIENT_JWT_ERROR = 'client_jwt will expire within 5 minutes, please use a JWT that is valid for at least 5 minutes';
-
-/** Per-build settings consumed by the next run that matches. */
-export interface BuildPlan {
-  /** Only for this template name (case-insensitive); any template when omitted. */
-  templateName?: string;
-  /** Phase durations for this build (ms), overriding the global option. */
-  phaseDurationsMs?: Partial<Record<RunSubState, number>>;
-  fail?: BuildFailure;
-  /** Test knob: the build gets stuck in Customizing, its customization.log showing how (stuck-logs.ts; needs the Azurite-backed log). */
-  stuck?: StuckLog;
-  /**
-   * Test knob: Image Builder times out waiting for Azure Compute Gallery at Distributing. The image version
-   * exists (run output set) with replication in progress (`provisioningState` Creating), the run fails with
-   * "… Error waiting on Azure Compute Gallery future … context deadline exceeded}" (troubleshooting guide),
-   * and replication goes on: the version turns Succeeded after `completeAfterMs` (never when omitted).
-   * `versionCreated: false`: AIB gave up before the version was created (no version, no run output).
-   */
-  replicationTimeout?: { completeAfterMs?: number; versionCreated?: false };
-}
-
-/** Hook called when a build enters a phase; may be async (the build waits for it). */
-export type BuildPhaseHook = (template: Record<string, unknown>, phase: RunSubState) => void | Promise<void>;
-
-/** A run, as the build log writer sees it. */
-export interface BuildLogRun {
-  /** The run's operation id (AIB's `OperationId`, the `[…]` prefix of customization.log lines). */
-  runId: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  templateName: string;
-  location: string;
-  /** `exactStagingResourceGroup`. */
-  stagingResourceGroupId: string;
-  /** The template's `customize` entries. */
-  customizers: Record<string, unknown>[];
-}
-
-/** Writes a build's customization.log as it walks its phases (emulator/storage.ts). */
-export interface BuildLogWriter {
-  /** A run started; returns the URL of its customization.log, or undefined when no log is written. */
-  start(run: BuildLogRun): string | undefined;
-  /**
-   * The run entered `phase`, which lasts `durationMs`; `fail` is the run's planned failure, `stuck` its
-   * stuck log, if any. Returns how long the phase must last instead (ms; Infinity: until the build ends),
-   * or undefined.
-   */
-  phase(runId: string, phase: RunSubState, durationMs: number, fail?: BuildFailure, stuck?: StuckLog): number | undefined;
-  /** Resolves when what was written for the run so far is in storage (awaited before a phase ends). */
-  settle(runId: string): Promise<void>;
-  /** The run ended (succeeded, failed, canceled, timed out). */
-  end(runId: string): void;
-}
-
-/** A template's current (or last) run. */
-export interface BuildRun {
-  runOp: Operation;
-  plan: BuildPlan;
-  ended: boolean;
-  stagingStorageAccount: string;
-  /** URL of the run's customization.log when a {@link BuildLogWriter} writes one. */
-  logUrl?: string;
-}
 
 /** The build engine: runs builds of image templates (see the module comment). */
 export class BuildEngine {

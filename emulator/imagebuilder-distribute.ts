@@ -24,8 +24,8 @@ import type { Gallery, TargetRegionInput } from './gallery.ts';
 import { parseVersion } from './gallery.ts';
 import type { Marketplace } from './marketplace.ts';
 import { type ImageTraits, regionsMissLocation, securityTypeOf, sourceMismatch as publishMismatch } from './publish-rules.ts';
-import type { Core } from './state.ts';
-import type { BuildPlan } from './imagebuilder-build.ts';
+import type { Core } from './core.ts';
+import type { BuildPlan } from './imagebuilder-records.ts';
 import { GALLERY_IMAGE_ID_RE, type TemplateRecord, storageAccountName, stringRecord } from './imagebuilder-template.ts';
 
 /** What distribution reads and writes: the clock and options, the galleries, the marketplace. */

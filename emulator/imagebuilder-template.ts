@@ -19,8 +19,8 @@ import { ArmError, clone, isRecord, jsonEqual } from './arm.ts';
 import type { Operation } from './arm.ts';
 import type { CopiedFile } from './file-host.ts';
 import { parseVersion } from './gallery.ts';
-import type { Core } from './state.ts';
-import type { BuildRun } from './imagebuilder-build.ts';
+import type { Core } from './core.ts';
+import type { BuildRun } from './imagebuilder-records.ts';
 
 /** ARM resource type of an image template. */
 export const TYPE = 'Microsoft.VirtualMachineImages/imageTemplates';

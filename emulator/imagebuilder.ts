@@ -34,14 +34,15 @@ import type { HandlerResult, Operation, RequestContext, Route } from './arm.ts';
 import type { FileHost } from './file-host.ts';
 import type { Gallery } from './gallery.ts';
 import type { Marketplace } from './marketplace.ts';
-import type { Core } from './state.ts';
-import { type BuildFailure, type BuildLogWriter, type BuildPhaseHook, type BuildPlan, BuildEngine } from './imagebuilder-build.ts';
+import type { Core } from './core.ts';
+import { BuildEngine } from './imagebuilder-build.ts';
+import type { BuildFailure, BuildLogWriter, BuildPhaseHook, BuildPlan } from './imagebuilder-records.ts';
 import {
   NAME_RE, TMPL_REF, TOP_LEVEL_KEYS, TYPE, type TemplateRecord, notUpdatable, runOutputBody, sameIdentity, stringRecord, templateBody, validateDistribute,
   validateIdentity, validateProperties, validation,
 } from './imagebuilder-template.ts';
 
-export type { BuildFailure, BuildLogRun, BuildLogWriter, BuildPhaseHook, BuildPlan } from './imagebuilder-build.ts';
+export type { BuildFailure, BuildLogRun, BuildLogWriter, BuildPhaseHook, BuildPlan } from './imagebuilder-records.ts';
 
 /** api-versions accepted for imageTemplates (the SDK sends 2025-10-01). */
 export const IMAGE_BUILDER_API_VERSIONS = ['2025-10-01', '2024-02-01', '2023-07-01', '2022-07-01', '2022-02-14', '2021-10-01', '2020-02-14'] as const;

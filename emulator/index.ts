@@ -34,7 +34,8 @@ import type { Azurite } from './azurite.ts';
 import type { AvdDefaults, SeedFile } from './seed.ts';
 import { EmulatorServer, operationRoutes } from './server.ts';
 import { Scheduler, resolveOptions } from './state.ts';
-import type { Core, EmulatorOptions, FaultHandle, FaultSpec, RequestLogEntry } from './state.ts';
+import type { Core } from './core.ts';
+import type { EmulatorOptions, FaultHandle, FaultSpec, RequestLogEntry } from './state.ts';
 
 export type { AppRegistration, FederatedCredential, GithubTokenOptions } from './entra.ts';
 export type { AdoJobInfo, AdoServiceConnection } from './azure-devops.ts';
@@ -214,7 +215,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   scheduler.onError = (e) => process.emitWarning(`ARM emulator: ${String(e)}`);
   let coreRef: Core | undefined;
   const getCore = () => coreRef!;
-  const resources = new Resources(getCore);
+  const resources = new Resources(() => opts);
   const core: Core = {
     options: opts,
     baseUrl: () => baseUrl,

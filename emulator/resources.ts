@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { ArmError, hasAvailabilityZones, key, knownRegions, regionName, resourceGroupNotFound, resourceNotFound } from './arm.ts';
 import type { RequestContext, Route } from './arm.ts';
-import type { Core } from './state.ts';
+import type { EmulatorOptions } from './state.ts';
 
 /** api-versions accepted for subscription reads. */
 export const SUBSCRIPTION_API_VERSIONS = ['2022-12-01', '2021-01-01', '2020-01-01', '2019-11-01', '2016-06-01'] as const;
@@ -58,10 +58,11 @@ export class Resources {
   readonly subscriptions = new Map<string, SubscriptionRecord>();
   readonly groups = new Map<string, ResourceGroupRecord>();
   readonly identities = new Map<string, IdentityRecord>();
-  private readonly core: () => Core;
+  /** The emulator's live options (default subscription and tenant). */
+  private readonly options: () => EmulatorOptions;
 
-  constructor(core: () => Core) {
-    this.core = core;
+  constructor(options: () => EmulatorOptions) {
+    this.options = options;
   }
 
   /** Registers (or returns) a subscription owned by `tenantId`. */
@@ -79,9 +80,9 @@ export class Resources {
 
   /** Creates or updates a resource group (subscription auto-registered in the default tenant). */
   addResourceGroup(r: { subscriptionId?: string; name: string; location?: string; tags?: Record<string, string> }): ResourceGroupRecord {
-    const c = this.core();
-    const sub = r.subscriptionId ?? c.options.subscriptionId;
-    this.addSubscription(sub, c.options.tenantId);
+    const o = this.options();
+    const sub = r.subscriptionId ?? o.subscriptionId;
+    this.addSubscription(sub, o.tenantId);
     const rec: ResourceGroupRecord = { subscriptionId: sub, name: r.name, location: regionName(r.location ?? 'westeurope'), tags: r.tags ?? {} };
     const existing = this.groups.get(key(sub, r.name));
     if (existing) {
@@ -106,10 +107,10 @@ export class Resources {
 
   /** Creates a user-assigned identity; principal/client ids are deterministic unless given. */
   addIdentity(r: { subscriptionId?: string; resourceGroup: string; name: string; location?: string; principalId?: string; clientId?: string; tags?: Record<string, string> }): IdentityRecord {
-    const c = this.core();
-    const sub = r.subscriptionId ?? c.options.subscriptionId;
+    const o = this.options();
+    const sub = r.subscriptionId ?? o.subscriptionId;
     const rg = this.getResourceGroup(sub, r.resourceGroup) ?? this.addResourceGroup({ subscriptionId: sub, name: r.resourceGroup, location: r.location });
-    const tenantId = this.getSubscription(sub)?.tenantId ?? c.options.tenantId;
+    const tenantId = this.getSubscription(sub)?.tenantId ?? o.tenantId;
     const rec: IdentityRecord = {
       subscriptionId: sub,
       resourceGroup: rg.name,

@@ -12,7 +12,8 @@ import type { HandlerResult, RequestContext, Route } from './arm.ts';
 import type { Entra } from './entra.ts';
 import { subscriptionNotFound } from './resources.ts';
 import { checksBody, requestBodyViolations } from './request-validation.ts';
-import type { Core, FaultHandle, FaultSpec, RequestKind, RequestLogEntry } from './state.ts';
+import type { FaultHandle, FaultSpec, RequestKind, RequestLogEntry } from './state.ts';
+import type { Core } from './core.ts';
 import type { TlsMaterial } from './cert.ts';
 
 interface CompiledRoute {

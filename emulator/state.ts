@@ -1,5 +1,6 @@
 /**
- * Options, the timer scheduler and the request-log / fault types shared by every emulator module.
+ * Options, the timer scheduler and the request-log / fault types shared by every emulator module
+ * (the `Core` they receive is in core.ts).
  * All durations are milliseconds unless the name says seconds.
  */
 
@@ -192,15 +193,4 @@ export interface FaultHandle {
   readonly hits: number;
   /** Stops the fault. */
   remove(): void;
-}
-
-/** Services every resource provider module receives (type-only imports keep modules acyclic at run time). */
-export interface Core {
-  /** Live options; `setOptions` mutates this object. */
-  options: EmulatorOptions;
-  /** `https://127.0.0.1:PORT` (no trailing slash). */
-  baseUrl(): string;
-  scheduler: Scheduler;
-  operations: import('./arm.ts').Operations;
-  resources: import('./resources.ts').Resources;
 }

@@ -26,8 +26,9 @@ import { type AppendBlobClient, BlobServiceClient, type ContainerClient, Storage
 import { pageOf, resourceGroupNotFound, resourceNotFound } from './arm.ts';
 import type { RequestContext, Route } from './arm.ts';
 import type { Azurite, AzuriteAccount } from './azurite.ts';
-import type { BuildFailure, BuildLogRun, BuildLogWriter } from './imagebuilder-build.ts';
-import type { Core, RunSubState } from './state.ts';
+import type { BuildFailure, BuildLogRun, BuildLogWriter } from './imagebuilder-records.ts';
+import type { RunSubState } from './state.ts';
+import type { Core } from './core.ts';
 import { type EmulatedUpdate, type ImageContent, INVENTORY_MARKERS, defaultImageContent, inventoryOutput, windowsUpdateOutput } from './image-content.ts';
 import { type StuckLog, type TimelineStep, stuckTimeline } from './stuck-logs.ts';
 
