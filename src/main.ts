@@ -9,15 +9,8 @@
  * replaces `@actions/core` with its stubs) and azure-pipelines-task-lib's `TaskMockRunner` (which
  * `require()`s the task's target). The bundle's entry, `src/index.ts`, only calls `run()`.
  */
-import { createBuildLogOpener } from "./azure/log-blob.ts";
-import { createEarlierLogOpener } from "./azure/previous-log.ts";
 import { manifestOf, writeManifest } from "./steps/manifest.ts";
 import { publishRelease } from "./steps/release.ts";
-import { type ReleaseStore, createReleaseStore } from "./github/releases.ts";
-import { createAzureGateway } from "./azure/gateway.ts";
-import { createAzureLookups } from "./azure/lookups.ts";
-import { createScriptContentReader } from "./azure/script-content.ts";
-import { createScriptStore } from "./azure/scripts-upload.ts";
 import { explainAzureFailure } from "./azure/sign-in-errors.ts";
 import { ActionError, CanceledError } from "./errors.ts";
 import { createGitHubHost } from "./hosts/github.ts";
@@ -28,7 +21,8 @@ import { OUTPUT_NAMES, type OutputName, changelogOf, failureSummary, outputsOf, 
 import { type Settings, parseSettings } from "./settings/index.ts";
 import { BUILD_STATE } from "./steps/build.ts";
 import { scheduleSkipReason } from "./steps/decisions.ts";
-import { cleanUpOlderTemplates } from "./steps/templates.ts";
+import { cleanUpOlderTemplates, cleanupTimeoutMs } from "./steps/templates.ts";
+import { type MainOptions, connectServices } from "./services.ts";
 import { clockOf, scheduleGate } from "./steps/schedule-gate.ts";
 import { inapplicableInputs, inapplicableWarning } from "./steps/mode-inputs.ts";
 
@@ -44,34 +38,34 @@ const POST_STATE = "isPost";
 /** After a cancel signal, the process exits this long after at the latest (the runner kills at 10 s). */
 const EXIT_AFTER_SIGNAL_MS = 4500;
 
-/** Runs the action once in `host`; resolves to the process exit code. */
-export async function main(host: Host, signal: AbortSignal): Promise<number> {
+export type { MainOptions } from "./services.ts";
+
+/**
+ * Runs the action once in `host`; resolves to the process exit code. Never rejects.
+ * @param options what an in-process caller injects (the Azure side, the clock, shorter waits); the bundle
+ *   passes none and gets the SDK clients and the environment knobs.
+ */
+export async function main(host: Host, signal: AbortSignal, options: MainOptions = {}): Promise<number> {
   // GitHub runs `runs.post` only after a main step, which set POST_STATE; Azure DevOps runs the post-job
   // execution even when the main one never ran, through dist/post-job.js, which sets the stage.
-  if (host.getState(POST_STATE) === "true" || process.env[STAGE_VARIABLE] === "post") return post(host);
+  const stage = options.stage ?? (host.getState(POST_STATE) === "true" || process.env[STAGE_VARIABLE] === "post" ? "post" : "main");
+  if (stage === "post") return post(host, options);
   host.saveState(POST_STATE, "true");
   let settings: Settings | undefined;
   try {
     settings = parseSettings(host.getInput, host.inputLabel);
     for (const found of inapplicableInputs(host.getInput, settings)) host.warning(inapplicableWarning(found, host.inputLabel));
-    const now = clockOf();
+    const now = options.now ?? clockOf();
     const notToday = settings.mode === "promote" ? scheduleSkipReason(settings, host.manualTrigger, now()) : undefined;
     if (notToday) return await skipForSchedule(host, settings, notToday);
-    const credential = host.createCredential(settings);
-    const azure = createAzureGateway(credential, settings.subscriptionId, settings.cloud, host.info);
-    const lookups = createAzureLookups(credential, settings.cloud, host.info);
-    const buildLog = createBuildLogOpener(credential, settings.cloud);
-    const scriptStore = settings.scriptsStorage ? createScriptStore(credential) : undefined;
-    const scriptContent = createScriptContentReader(credential, settings.scriptsStorage ? [settings.scriptsStorage.blobEndpoint] : []);
-    const earlierLog = createEarlierLogOpener(credential, settings.cloud);
-    const releases = await releaseStoreOf(host, settings);
-    const ctx = { host, settings, azure, lookups, signal, cancelRequested: new Set<string>(), buildLog, scriptStore, scriptContent, earlierLog, releases, minuteMs: minuteMs() };
+    const services = await (options.services ?? connectServices)(settings, host, "main");
+    const ctx = { host, settings, ...services, signal, cancelRequested: new Set<string>(), minuteMs: options.minuteMs ?? minuteMs(), pollIntervalMs: options.pollIntervalMs };
     // `attach: true` finishes a build a scheduled step already submitted: it never builds, so the guard (which
     // would see that build's own version) does not apply.
     const verdict = settings.mode === "build" && !settings.attach ? await scheduleGate(ctx, now()) : undefined;
     if (verdict && !verdict.build) return await skipForSchedule(host, settings, verdict.reason);
     if (settings.mode === "promote") {
-      const promoted = await promoteVersion(ctx);
+      const promoted = await promoteVersion(ctx, now());
       setOutputs(host, { "image-version": promoted.version.name, "image-version-id": promoted.version.id, "run-state": promoted.runState, skipped: String(promoted.runState === "Skipped") });
       await host.writeSummary(`## AVD image: ${settings.imageDefinition} ${promoted.version.name} — ${promoted.runState === "DryRun" ? "dry run, nothing written" : promoted.runState.toLowerCase()}\n\n${promoted.reason}\n`);
       return 0;
@@ -89,8 +83,8 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     await host.writeSummary(summaryOf(report, settings) + changelogOf(report));
     // Only now, with outputs and summary written: bounded, and a failure is a warning (a build that
     // published is not failed by its cleanup).
-    if (report.templateCleanup) await cleanUpOlderTemplates(ctx, report.templateCleanup.imageDefinitionId, report.templateCleanup.keep);
-    const releaseFailure = releases && manifest ? await publishRelease(host, settings, releases, report, manifest) : undefined;
+    if (report.templateCleanup) await cleanUpOlderTemplates(ctx, report.templateCleanup.imageDefinitionId, report.templateCleanup.keep, options.cleanupTimeoutMs ?? cleanupTimeoutMs());
+    const releaseFailure = ctx.releases && manifest ? await publishRelease(host, settings, ctx.releases, report, manifest) : undefined;
     if (releaseFailure) {
       host.setFailed(releaseFailure);
       return 1;
@@ -111,18 +105,6 @@ export async function main(host: Host, signal: AbortSignal): Promise<number> {
     await host.writeSummary(failureSummary(settings, summary)).catch(() => undefined);
     return 1;
   }
-}
-
-/**
- * The GitHub release store of `github-release: true` (GitHub only), for the repository the workflow runs in.
- * @throws ActionError naming the input when the repository is not known.
- */
-async function releaseStoreOf(host: Host, settings: Settings): Promise<ReleaseStore | undefined> {
-  if (!settings.githubRelease || host.kind !== "github") return undefined;
-  host.setSecret(settings.githubRelease.token);
-  const repository = (await host.provenance()).repository;
-  if (!repository) throw new ActionError("Input 'github-release' is true, but the repository is not known (GITHUB_REPOSITORY is not set): run it in a GitHub workflow, or set 'github-release: false'.");
-  return createReleaseStore({ token: settings.githubRelease.token, repository });
 }
 
 /** Ends a run the schedule guard skips: a notice (Azure DevOps: a warning), `skipped` outputs and the summary. */
@@ -148,13 +130,13 @@ function setOutputs(host: Host, values: Partial<Record<OutputName, string>>): vo
  * The post step (action.yml `runs.post`): when the main step recorded a build and did not see it end
  * (it was killed), asks Image Builder to cancel that build if it is still running. Never fails the job.
  */
-async function post(host: Host): Promise<number> {
+async function post(host: Host, options: MainOptions): Promise<number> {
   const recorded = host.getState(BUILD_STATE);
   if (!recorded) return 0;
   try {
     const { resourceGroup, templateName } = JSON.parse(recorded) as { resourceGroup: string; templateName: string };
     const settings = parseSettings(host.getInput, host.inputLabel);
-    const azure = createAzureGateway(host.createCredential(settings), settings.subscriptionId, settings.cloud, host.info);
+    const { azure } = await (options.services ?? connectServices)(settings, host, "post");
     const template = await azure.getTemplate(resourceGroup, templateName);
     if (template?.lastRunStatus?.runState === "Running") {
       await azure.cancelRun(resourceGroup, templateName);

@@ -18,7 +18,7 @@ import { TAGS } from "../tags.ts";
 import type { ImageVersionInfo } from "../azure/gateway.ts";
 import type { TemplatePlan } from "../template/build.ts";
 import { BUILD_STATE, type BuildHandle } from "./build.ts";
-import type { StepContext } from "./context.ts";
+import { type StepContext, pollIntervalMsOf } from "./context.ts";
 import { versionOf } from "./decisions.ts";
 
 /** Minutes a run waits for another run to finish creating or updating this run's (identical) template. */
@@ -116,7 +116,7 @@ export async function settledTemplate(ctx: StepContext, name: string): Promise<I
   while (template && !isRunning(template) && ["Creating", "Updating"].includes(template.provisioningState ?? "") && Date.now() < deadline) {
     if (!told) host.info(`Image template ${name} (this run's content) is ${template.provisioningState!.toLowerCase()} by another run: waiting for it.`);
     told = true;
-    await sleep(settings.pollIntervalSeconds * 1000, undefined, { signal });
+    await sleep(pollIntervalMsOf(ctx), undefined, { signal });
     template = await azure.getTemplate(settings.resourceGroup, name);
   }
   return template;

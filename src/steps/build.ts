@@ -10,7 +10,7 @@ import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import { MonitorError, type BuildEnd, describeFailedReads, monitorBuild } from "./build-monitor.ts";
 import { type BuildLogExcerpt, BuildFailedError, CanceledError } from "../errors.ts";
 import { BuildLogFollower } from "./live-log.ts";
-import type { StepContext } from "./context.ts";
+import { type StepContext, pollIntervalMsOf } from "./context.ts";
 import type { TemplatePlan } from "../template/build.ts";
 
 /** Host state key that records the build a main step started, so the post step can cancel it if orphaned. */
@@ -70,7 +70,7 @@ export async function followBuild(ctx: StepContext, build: BuildHandle): Promise
   const { host, settings, azure, signal } = ctx;
   const timeoutMinutes = settings.buildTimeoutMinutes || AIB_DEFAULT_TIMEOUT_MINUTES;
   const buildLog = new BuildLogFollower(ctx, {
-    pollIntervalMs: settings.pollIntervalSeconds * 1000,
+    pollIntervalMs: pollIntervalMsOf(ctx),
     stallMinutes: settings.stallMinutes,
     minuteMs: ctx.minuteMs,
     level: settings.buildLog,
@@ -86,7 +86,7 @@ export async function followBuild(ctx: StepContext, build: BuildHandle): Promise
       templateName: build.templateName,
       previousStartTime: build.previousStartTime,
       readImmediately: build.attached,
-      pollIntervalSeconds: settings.pollIntervalSeconds,
+      pollIntervalSeconds: pollIntervalMsOf(ctx) / 1000,
       maxWaitMinutes: timeoutMinutes + WAIT_MARGIN_MINUTES,
       maxFailingMinutes: MAX_FAILING_READ_MINUTES,
       log: (message) => host.info(message),

@@ -39,6 +39,16 @@ export interface StepContext {
    * 60000, except in tests against the emulator, which scales a build minute down (main.ts: MINUTE_MS_VARIABLE).
    */
   minuteMs?: number;
+  /**
+   * Milliseconds between two build status reads; default `settings.pollIntervalSeconds` × 1000. Only an
+   * in-process caller sets it (main.ts `MainOptions`), to poll faster than the input's 1 s minimum.
+   */
+  pollIntervalMs?: number;
+}
+
+/** Milliseconds between two build status reads of a run (see `StepContext.pollIntervalMs`). */
+export function pollIntervalMsOf(ctx: Pick<StepContext, "settings" | "pollIntervalMs">): number {
+  return ctx.pollIntervalMs ?? ctx.settings.pollIntervalSeconds * 1000;
 }
 
 /** The gallery image definition of the settings, as the gateway's version calls take it. */

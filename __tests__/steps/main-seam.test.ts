@@ -1,0 +1,76 @@
+/**
+ * main()'s seam: an in-process caller injects the services, the clock and the stage, and reads what the
+ * run told its host from a recording host. Nothing here signs in or talks to Azure.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { AzureGateway } from "../../src/azure/gateway.ts";
+import { main } from "../../src/main.ts";
+import type { Services } from "../../src/services.ts";
+import { BUILD_STATE } from "../../src/steps/build.ts";
+import { validInputs } from "../helpers/inputs.ts";
+import { createRecordingHost } from "../fakes/recording-host.ts";
+
+const signal = new AbortController().signal;
+
+describe("main(host, signal, options)", () => {
+  it("refuses a bad input through the host (setFailed naming the input, a failure summary) without making any service", async () => {
+    const host = createRecordingHost({ inputs: validInputs({ "keep-versions": "-1" }) });
+    let made = 0;
+    const code = await main(host, signal, { services: () => (made++, {} as Services) });
+    assert.equal(code, 1);
+    assert.equal(made, 0);
+    assert.match(host.failed ?? "", /keep-versions/);
+    assert.match(host.summary, /keep-versions/);
+    assert.equal(host.state.isPost, "true", "the main step marks the post step");
+  });
+
+  it("labels inputs camelCase in an Azure DevOps host", async () => {
+    const host = createRecordingHost({ kind: "azure-pipelines", inputs: validInputs({ "keep-versions": "-1" }) });
+    assert.equal(await main(host, signal, { services: () => ({}) as Services }), 1);
+    assert.match(host.failed ?? "", /keepVersions/);
+    assert.doesNotMatch(host.failed ?? "", /keep-versions/);
+  });
+
+  it("reads the injected clock: a scheduled promotion off its build day is skipped, on it the services are made", async () => {
+    const inputs = validInputs({ mode: "promote", schedule: "patch-tuesday+1" });
+    const off = createRecordingHost({ inputs });
+    assert.equal(await main(off, signal, { now: () => new Date("2027-03-20T06:00:00Z"), services: () => assert.fail("no service on a skipped day") }), 0);
+    assert.equal(off.outputs["run-state"], "Skipped");
+    assert.equal(off.outputs.skipped, "true");
+    assert.match(off.messages("notice").join("\n"), /Skipped: schedule is patch-tuesday\+1: this month's build day is 2027-03-10/);
+
+    const on = createRecordingHost({ inputs });
+    let made = 0;
+    const failing = { listImageVersions: async () => [] } as unknown as AzureGateway;
+    await main(on, signal, { now: () => new Date("2027-03-10T06:00:00Z"), services: () => (made++, { azure: failing }) as Services });
+    assert.equal(made, 1);
+    assert.match(on.failed ?? "", /has no staged version/);
+  });
+
+  it("the post stage cancels a build the main step left running, through the injected gateway, and never fails", async () => {
+    const canceled: string[] = [];
+    const azure = {
+      getTemplate: async (_rg: string, name: string) => ({ name, location: "westeurope", lastRunStatus: { runState: "Running" } }),
+      cancelRun: async (_rg: string, name: string) => void canceled.push(name),
+    } as unknown as AzureGateway;
+    const host = createRecordingHost({ inputs: validInputs(), state: { [BUILD_STATE]: JSON.stringify({ resourceGroup: "rg-avd-images", templateName: "tpl-1" }) } });
+    const stages: string[] = [];
+    const code = await main(host, signal, { stage: "post", services: (_s, _h, stage) => (stages.push(stage), { azure }) as Services });
+    assert.equal(code, 0);
+    assert.deepEqual(canceled, ["tpl-1"]);
+    assert.deepEqual(stages, ["post"]);
+    assert.match(host.messages("warning").join("\n"), /asked Image Builder to cancel it/);
+  });
+
+  it("masks a registered secret in every later log line, the failure message and the summary", async () => {
+    const host = createRecordingHost();
+    host.setSecret("s3cr3t");
+    host.info("token s3cr3t here");
+    host.setFailed("failed with s3cr3t");
+    await host.writeSummary("## s3cr3t");
+    assert.deepEqual(host.messages(), ["token *** here", "failed with ***"]);
+    assert.equal(host.failed, "failed with ***");
+    assert.equal(host.summary, "## ***");
+  });
+});
