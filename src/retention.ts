@@ -13,6 +13,7 @@
  * - versions this action did not create (no `avd-image-action.managed=true` tag), unless `pruneForeign`.
  * `keepVersions: 0` means never prune.
  */
+import type { KnownGalleryProvisioningState } from "@azure/arm-compute";
 import { TAGS } from "./tags.ts";
 import { compareVersions, parseVersion } from "./versioning.ts";
 
@@ -56,7 +57,8 @@ export interface RetentionVerdict {
 }
 
 const DAY_MS = 86_400_000;
-const SETTLED_STATES = new Set(["Succeeded", "Failed"]);
+/** Image version provisioning states after which nothing is under way (the SDK's `KnownGalleryProvisioningState`). */
+const SETTLED_STATES: ReadonlySet<string> = new Set(["Succeeded", "Failed"] satisfies `${KnownGalleryProvisioningState}`[]);
 
 /** Decides, for every version, keep, protect or delete; newest first (versions that are not `X.Y.Z` last). */
 export function planRetention(versions: readonly RetainedVersion[], policy: RetentionPolicy): RetentionVerdict[] {

@@ -13,7 +13,7 @@
  */
 import type { TokenCredential } from "@azure/core-auth";
 import { isRestError } from "@azure/core-rest-pipeline";
-import type { ComputeManagementClient } from "@azure/arm-compute";
+import type { ComputeManagementClient, GalleryProvisioningState } from "@azure/arm-compute";
 import {
   ImageBuilderClient,
   type ImageTemplate,
@@ -37,8 +37,8 @@ export interface ImageVersionInfo {
   endOfLifeDate?: Date;
   /** `safetyProfile.blockDeletionBeforeEndOfLife`. */
   blockDeletionBeforeEndOfLife: boolean;
-  /** `provisioningState`, e.g. `Succeeded`, `Creating`, `Deleting`, `Failed`. */
-  provisioningState?: string;
+  /** `provisioningState` (`KnownGalleryProvisioningState`: `Creating`, `Updating`, `Failed`, `Succeeded`, `Deleting`, `Migrating`). */
+  provisioningState?: GalleryProvisioningState;
   /** Replication per region, when read with `replicationStatus: true` (`$expand=ReplicationStatus`). */
   replication?: { aggregatedState?: string; regions: { region: string; state?: string; progress?: number; details?: string }[] };
   /** Target region names as Azure returns them (display names, e.g. `West Europe`). */

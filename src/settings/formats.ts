@@ -12,8 +12,12 @@ import { parseVersion } from "../versioning.ts";
 import { INPUT_DEFAULTS } from "./inputs.ts";
 import type { ImageSource, ReplicationMode, ScriptUri, StorageAccountType, TargetRegion } from "./types.ts";
 
-/** Storage types of image version replicas (Microsoft.Compute `StorageAccountType`). */
-export const STORAGE_ACCOUNT_TYPES: StorageAccountType[] = ["Standard_LRS", "Standard_ZRS", "Premium_LRS"];
+/**
+ * Storage types of image version replicas: every `StorageAccountType` (the SDK's
+ * `KnownSharedImageStorageAccountType`), each once. The `satisfies Record<…>` stops the build when the SDK
+ * adds or drops one (the core may import SDK types only, so the list is not read from the SDK's enum).
+ */
+export const STORAGE_ACCOUNT_TYPES = Object.keys({ Standard_LRS: true, Standard_ZRS: true, Premium_LRS: true } satisfies Record<StorageAccountType, true>) as StorageAccountType[];
 /** An Azure region name as ARM writes it: lower case, no spaces (e.g. `westeurope`). */
 export const REGION = /^[a-z][a-z0-9]{1,39}$/;
 const SHA256 = /^[0-9a-fA-F]{64}$/;
@@ -115,7 +119,7 @@ export function parseTargetRegions(value: string, fail: (message: string) => voi
   const result: TargetRegion[] = [];
   let ok = true;
   for (const line of entries) {
-    const match = /^([A-Za-z0-9 ]+?)\s*(?:=\s*(\d+)(?:\s*:\s*([A-Za-z_]+))?)?$/.exec(line);
+    const match = /^([A-Za-z0-9 ]+?)\s*(?:=\s*(\d+)(?:\s*:\s*([A-Za-z0-9_]+))?)?$/.exec(line);
     const name = match?.[1]?.replace(/\s+/g, "").toLowerCase();
     const replicas = match?.[2] === undefined ? 1 : Number(match[2]);
     const storage = match?.[3] === undefined ? undefined : STORAGE_ACCOUNT_TYPES.find((t) => t.toLowerCase() === match[3]!.toLowerCase());

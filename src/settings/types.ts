@@ -9,6 +9,7 @@ import type {
   ImageTemplateCustomizerUnion,
   ImageTemplatePropertiesOptimize,
   ImageTemplatePropertiesValidate,
+  KnownSharedImageStorageAccountType,
   VirtualNetworkConfig,
 } from "@azure/arm-imagebuilder";
 import type { AvdStepCall } from "../avd/catalog.ts";
@@ -52,8 +53,12 @@ export interface TargetRegion {
  */
 export type ReplicationMode = "Full" | "Shallow";
 
-/** Storage of the image version's replicas (Microsoft.Compute `StorageAccountType`). */
-export type StorageAccountType = "Standard_LRS" | "Standard_ZRS" | "Premium_LRS";
+/**
+ * Storage of the image version's replicas, as Image Builder takes it (`TargetRegion.storageAccountType`,
+ * api-version 2025-10-01): the SDK's `KnownSharedImageStorageAccountType` values as a string union
+ * (`Standard_LRS`, `Standard_ZRS`, `Premium_LRS`; the gallery's own `PremiumV2_LRS` is not among them).
+ */
+export type StorageAccountType = `${KnownSharedImageStorageAccountType}`;
 
 /** How the run authenticates to Azure. */
 export type AuthSettings =

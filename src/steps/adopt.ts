@@ -10,7 +10,7 @@
  * Image Builder api-version 2025-10-01 (VirtualMachineImageTemplates_Get: `lastRunStatus`, `provisioningState`).
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ImageTemplate, ImageTemplateSharedImageDistributor } from "@azure/arm-imagebuilder";
+import type { ImageTemplate, ImageTemplateSharedImageDistributor, ProvisioningState } from "@azure/arm-imagebuilder";
 import { isRestError } from "../azure/rest-error.ts";
 import { ConflictError } from "../errors.ts";
 import { sameResourceId } from "../resource-id.ts";
@@ -113,11 +113,18 @@ export async function settledTemplate(ctx: StepContext, name: string): Promise<I
   const deadline = Date.now() + PROVISIONING_WAIT_MINUTES * 60_000;
   let template = await azure.getTemplate(settings.resourceGroup, name);
   let told = false;
-  while (template && !isRunning(template) && ["Creating", "Updating"].includes(template.provisioningState ?? "") && Date.now() < deadline) {
+  while (template && !isRunning(template) && isBeingWritten(template.provisioningState) && Date.now() < deadline) {
     if (!told) host.info(`Image template ${name} (this run's content) is ${template.provisioningState!.toLowerCase()} by another run: waiting for it.`);
     told = true;
     await sleep(pollIntervalMsOf(ctx), undefined, { signal });
     template = await azure.getTemplate(settings.resourceGroup, name);
   }
   return template;
+}
+
+/** Template provisioning states of a PUT or PATCH under way (the SDK's `ProvisioningState`). */
+const WRITING_STATES: readonly (ProvisioningState | undefined)[] = ["Creating", "Updating"] satisfies ProvisioningState[];
+
+function isBeingWritten(state: ProvisioningState | undefined): boolean {
+  return WRITING_STATES.includes(state);
 }

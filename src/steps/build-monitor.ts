@@ -7,17 +7,17 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 const defaultWait = (ms: number, signal?: AbortSignal): Promise<void> => sleep(ms, undefined, { signal });
-import type { ImageTemplate, ImageTemplateLastRunStatus } from "@azure/arm-imagebuilder";
+import type { ImageTemplate, ImageTemplateLastRunStatus, RunState } from "@azure/arm-imagebuilder";
 import type { AzureGateway } from "../azure/gateway.ts";
 import { ActionError } from "../errors.ts";
 
-/** Run states after which a run does not change any more. */
-export const TERMINAL_RUN_STATES = ["Succeeded", "PartiallySucceeded", "Failed", "Canceled"] as const;
+/** Run states (the SDK's `RunState`) after which an Image Builder run does not change any more. */
+export const TERMINAL_RUN_STATES = ["Succeeded", "PartiallySucceeded", "Failed", "Canceled"] as const satisfies readonly RunState[];
 
-/** How a run ended. */
+/** How a build ended, as the template's `lastRunStatus` says. */
 export interface BuildEnd {
-  /** `Succeeded`, `PartiallySucceeded`, `Failed` or `Canceled`. */
-  runState: string;
+  /** `Succeeded`, `PartiallySucceeded`, `Failed` or `Canceled` (`lastRunStatus.runState`). */
+  runState: (typeof TERMINAL_RUN_STATES)[number];
   /** `lastRunStatus.message` (AIB's own words, e.g. the failing customizer). */
   message: string;
   /** Build start and end as Azure reports them (UTC). */
@@ -151,8 +151,8 @@ export async function monitorBuild(azure: AzureGateway, options: MonitorOptions)
           // Ignored by contract (see onPoll).
         }
       }
-      if ((TERMINAL_RUN_STATES as readonly string[]).includes(status.runState ?? "")) {
-        return { runState: status.runState!, message: status.message ?? "", startTime: status.startTime, endTime: status.endTime, failedReads: failedReads() };
+      if (isTerminal(status.runState)) {
+        return { runState: status.runState, message: status.message ?? "", startTime: status.startTime, endTime: status.endTime, failedReads: failedReads() };
       }
     }
     if (now() - started > options.maxWaitMinutes * 60_000) {
@@ -170,4 +170,9 @@ function isThisBuild(status: ImageTemplateLastRunStatus | undefined, previousSta
   if (!status) return false;
   if (!previousStartTime) return true;
   return status.startTime?.getTime() !== previousStartTime.getTime();
+}
+
+/** True when `state` is one of TERMINAL_RUN_STATES. */
+function isTerminal(state: RunState | undefined): state is (typeof TERMINAL_RUN_STATES)[number] {
+  return (TERMINAL_RUN_STATES as readonly (RunState | undefined)[]).includes(state);
 }

@@ -6,7 +6,7 @@
  * Image Builder api-version 2025-10-01 (VirtualMachineImageTemplates_Run/Cancel/Get).
  */
 import { isGalleryWaitTimeout } from "./replication-timeout.ts";
-import type { ImageTemplate } from "@azure/arm-imagebuilder";
+import type { ImageTemplate, RunSubState } from "@azure/arm-imagebuilder";
 import { MonitorError, type BuildEnd, describeFailedReads, monitorBuild } from "./build-monitor.ts";
 import { type BuildLogExcerpt, BuildFailedError, CanceledError } from "../errors.ts";
 import { BuildLogFollower } from "./live-log.ts";
@@ -195,7 +195,7 @@ async function buildFailure(ctx: StepContext, templateName: string, end: BuildEn
 
 /** Build phase → rough percent done, for hosts with a progress indicator. */
 function progressOf(phase: string): number {
-  const order = ["Queued", "Building", "Customizing", "Optimizing", "Validating", "Distributing"];
+  const order: readonly string[] = ["Queued", "Building", "Customizing", "Optimizing", "Validating", "Distributing"] satisfies RunSubState[];
   const index = order.indexOf(phase);
   return index < 0 ? 0 : Math.round(((index + 1) / (order.length + 1)) * 100);
 }

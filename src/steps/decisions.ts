@@ -1,7 +1,7 @@
 /**
  * Pure decisions of the pipeline: what to do with the template, whether to skip, what retention keeps.
  */
-import type { ImageTemplate } from "@azure/arm-imagebuilder";
+import type { ImageTemplate, ProvisioningState, RunState } from "@azure/arm-imagebuilder";
 import type { ImageVersionInfo } from "../azure/gateway.ts";
 import { ConflictError } from "../errors.ts";
 import type { RetentionPolicy } from "../retention.ts";
@@ -21,7 +21,10 @@ export type TemplateAction =
   | "recreate";
 
 /** Run states in which a template belongs to a running (or stopping) build. */
-export const BUSY_RUN_STATES: ReadonlySet<string> = new Set(["Running", "Canceling"]);
+export const BUSY_RUN_STATES: ReadonlySet<string> = new Set(["Running", "Canceling"] satisfies RunState[]);
+
+/** Template provisioning states (the SDK's `ProvisioningState`) in which another writer holds the template. */
+export const BUSY_PROVISIONING_STATES: ReadonlySet<string> = new Set(["Creating", "Updating", "Deleting"] satisfies ProvisioningState[]);
 
 /** The version a plan publishes (`X.Y.Z`, the last segment of its image version ID). */
 export function versionOf(plan: Pick<TemplatePlan, "imageVersionId">): string {
@@ -46,7 +49,7 @@ export function decideTemplateAction(current: ImageTemplate | undefined, name: s
     );
   }
   const provisioning = current.provisioningState ?? "Succeeded";
-  if (["Creating", "Updating", "Deleting"].includes(provisioning)) {
+  if (BUSY_PROVISIONING_STATES.has(provisioning)) {
     throw new ConflictError(
       `Version race: another run is ${provisioning.toLowerCase()} image template ${name}${imageVersionId ? ` for image version ${imageVersionId.split("/").pop()}` : ""} right now. ` +
         `Run again after it, and give runs for the same image a workflow 'concurrency:' group.`,
