@@ -18,6 +18,7 @@ import type { Host } from "./hosts/host.ts";
 import { buildImage } from "./pipeline.ts";
 import { promoteVersion } from "./steps/promote.ts";
 import { OUTPUT_NAMES, type OutputName, changelogOf, failureSummary, outputsOf, summaryOf } from "./report.ts";
+import { redactedJson } from "./redact.ts";
 import { type Settings, parseSettings } from "./settings/index.ts";
 import { BUILD_STATE } from "./steps/build.ts";
 import { scheduleSkipReason } from "./steps/decisions.ts";
@@ -54,6 +55,7 @@ export async function main(host: Host, signal: AbortSignal, options: MainOptions
   let settings: Settings | undefined;
   try {
     settings = parseSettings(host.getInput, host.inputLabel);
+    host.debug(`Settings: ${redactedJson(settings, settings.githubRelease ? [settings.githubRelease.token] : [])}`);
     for (const found of inapplicableInputs(host.getInput, settings)) host.warning(inapplicableWarning(found, host.inputLabel));
     const now = options.now ?? clockOf();
     const notToday = settings.mode === "promote" ? scheduleSkipReason(settings, host.manualTrigger, now()) : undefined;

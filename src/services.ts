@@ -44,15 +44,16 @@ export interface MainOptions {
 
 /**
  * The bundle's services: Image Builder, Compute, Resources, MSI and Storage SDK clients signed in with the
- * host's credential for `settings.cloud` (throttled answers logged to `host.info`; clients are made lazily),
+ * host's credential for `settings.cloud` (throttled answers logged to `host.info`, each ARM call to `host.debug`;
+ * clients are made lazily),
  * and for the main step with `github-release: true` on GitHub the repository's release store.
  * @throws ActionError naming `github-release` when the repository is not known.
  */
 export async function connectServices(settings: Settings, host: Host, stage: "main" | "post" = "main"): Promise<Services> {
   const credential = host.createCredential(settings);
   return {
-    azure: createAzureGateway(credential, settings.subscriptionId, settings.cloud, host.info),
-    lookups: createAzureLookups(credential, settings.cloud, host.info),
+    azure: createAzureGateway(credential, settings.subscriptionId, settings.cloud, host),
+    lookups: createAzureLookups(credential, settings.cloud, host),
     buildLog: createBuildLogOpener(credential, settings.cloud),
     scriptStore: settings.scriptsStorage ? createScriptStore(credential) : undefined,
     scriptContent: createScriptContentReader(credential, settings.scriptsStorage ? [settings.scriptsStorage.blobEndpoint] : []),

@@ -9,9 +9,13 @@
  * The SDK's default retry policy (@azure/core-rest-pipeline `defaultRetryPolicy`) waits that long for a
  * 429/503 with `Retry-After`, and backs off exponentially on 408/5xx and dropped connections, but only 3
  * times: a storm of more outlasts it. `ARM_RETRY` raises the count; the same policy does the waiting.
+ *
+ * With a debug channel, every HTTP attempt of those clients is logged at debug level too (method, path and
+ * query with secrets redacted, status, duration, ARM's request IDs): {@link armCallLogPolicy}.
  */
 import type { PipelinePolicy, PipelineRequest, PipelineRetryOptions } from "@azure/core-rest-pipeline";
 import type { CloudEndpoints } from "../cloud.ts";
+import { redactText, redactUrl } from "../redact.ts";
 import { reachabilityPolicy } from "./reachability.ts";
 
 /**
@@ -27,6 +31,12 @@ export const ARM_RETRY: Required<Pick<PipelineRetryOptions, "maxRetries" | "retr
 
 /** Where throttle lines go (the host's log); by default nowhere. */
 export type ArmLog = (message: string) => void;
+
+/**
+ * Where an ARM client logs: `info` gets one line per throttled answer ({@link throttleLogPolicy}), `debug`
+ * one line per HTTP attempt ({@link armCallLogPolicy}); a `Host` is one. A function is `info` alone.
+ */
+export type ArmLogs = ArmLog | { info?: ArmLog; debug?: ArmLog };
 
 /** The `Retry-After` of a throttled answer in seconds (`retry-after-ms` / `x-ms-retry-after-ms` in ms), or undefined. */
 function retryAfterSeconds(headers: { get(name: string): string | undefined }): number | undefined {
@@ -72,15 +82,62 @@ export function throttleLogPolicy(log: ArmLog): PipelinePolicy {
   };
 }
 
+/** Response headers ARM (and Blob Storage) answer with that identify a request to Azure support (Microsoft Learn, "Azure Resource Manager request headers", x-ms-request-id, x-ms-correlation-request-id). */
+const REQUEST_ID_HEADERS = ["x-ms-request-id", "x-ms-correlation-request-id"] as const;
+
+/**
+ * A pipeline policy (position `perRetry`: it sees every attempt, retries and LRO polls included) that
+ * logs each HTTP attempt on one debug line: `Azure GET /subscriptions/…?api-version=2025-10-01 → 200 in
+ * 41 ms (x-ms-request-id: …, x-ms-correlation-request-id: …)`; a request that got no answer logs its
+ * error code instead of a status. The path and query are redacted (src/redact.ts): no query secret
+ * (SAS), no host, no headers or bodies (tokens).
+ * @param debug where the lines go (the host's debug channel).
+ * @param now the clock, in ms (injectable for tests).
+ */
+export function armCallLogPolicy(debug: ArmLog, now: () => number = () => performance.now()): PipelinePolicy {
+  return {
+    name: "avdImageArmCallLog",
+    async sendRequest(request, next) {
+      const started = now();
+      const url = new URL(redactUrl(request.url));
+      const what = `Azure ${request.method} ${url.pathname}${url.search}`;
+      const took = () => `${Math.round(now() - started)} ms`;
+      try {
+        const response = await next(request);
+        const ids = REQUEST_ID_HEADERS.map((name) => [name, response.headers.get(name)] as const).filter(([, value]) => value);
+        debug(`${what} → ${response.status} in ${took()}${ids.length ? ` (${ids.map(([name, value]) => `${name}: ${value}`).join(", ")})` : ""}`);
+        return response;
+      } catch (error) {
+        const code = (error as { code?: unknown; statusCode?: unknown }).statusCode ?? (error as { code?: unknown }).code ?? (error as Error).name;
+        debug(`${what} → no answer (${String(code)}) after ${took()}: ${redactText((error as Error).message ?? String(error))}`);
+        throw error;
+      }
+    },
+  };
+}
+
+/** The two channels of {@link ArmLogs}. */
+function channelsOf(log: ArmLogs | undefined): { info?: ArmLog; debug?: ArmLog } {
+  if (typeof log === "function") return { info: log };
+  // Called as methods, so a Host whose methods use `this` works too.
+  return { ...(log?.info ? { info: (m: string) => log.info!(m) } : {}), ...(log?.debug ? { debug: (m: string) => log.debug!(m) } : {}) };
+}
+
 /** `retryOptions` and `additionalPolicies` for any ARM client (modular or classic). */
-export function armPipelineOptions(log?: ArmLog): { retryOptions: PipelineRetryOptions; additionalPolicies: { policy: PipelinePolicy; position: "perCall" | "perRetry" }[] } {
+export function armPipelineOptions(log?: ArmLogs): { retryOptions: PipelineRetryOptions; additionalPolicies: { policy: PipelinePolicy; position: "perCall" | "perRetry" }[] } {
+  const { info, debug } = channelsOf(log);
   return {
     retryOptions: { ...ARM_RETRY },
-    additionalPolicies: [{ policy: reachabilityPolicy(), position: "perRetry" }, ...(log ? [{ policy: throttleLogPolicy(log), position: "perRetry" as const }] : [])],
+    additionalPolicies: [
+      { policy: reachabilityPolicy(), position: "perRetry" },
+      ...(info ? [{ policy: throttleLogPolicy(info), position: "perRetry" as const }] : []),
+      // Last of the perRetry policies: nearest the wire, so its duration is the attempt's own.
+      ...(debug ? [{ policy: armCallLogPolicy(debug), position: "perRetry" as const }] : []),
+    ],
   };
 }
 
 /** Options of a TypeSpec "modular" ARM client (arm-compute 25, arm-imagebuilder 5, arm-resources 8...). */
-export function modularClientOptions(cloud: CloudEndpoints, log?: ArmLog) {
+export function modularClientOptions(cloud: CloudEndpoints, log?: ArmLogs) {
   return { endpoint: cloud.armEndpoint, credentials: { scopes: [cloud.armScope] }, ...armPipelineOptions(log) };
 }

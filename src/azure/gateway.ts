@@ -21,7 +21,7 @@ import {
   type RunOutput,
 } from "@azure/arm-imagebuilder";
 import type { CloudEndpoints } from "../cloud.ts";
-import { type ArmLog, modularClientOptions } from "./arm-options.ts";
+import { type ArmLogs, modularClientOptions } from "./arm-options.ts";
 
 /** An image version as the action needs it (from GalleryImageVersion, api-version 2025-12-03). */
 export interface ImageVersionInfo {
@@ -112,9 +112,10 @@ async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
 
 /**
  * Makes the gateway for `subscriptionId`, talking to `cloud.armEndpoint` with `credential`.
- * @param log where each throttled answer is logged (with its wait), e.g. the host's info log.
+ * @param log where each throttled answer is logged (with its wait), e.g. the host's info log, and, given a
+ *   `debug` channel too (e.g. the host itself), every HTTP attempt at debug level (arm-options.ts `ArmLogs`).
  */
-export function createAzureGateway(credential: TokenCredential, subscriptionId: string, cloud: CloudEndpoints, log?: ArmLog): AzureGateway {
+export function createAzureGateway(credential: TokenCredential, subscriptionId: string, cloud: CloudEndpoints, log?: ArmLogs): AzureGateway {
   const clientOptions = modularClientOptions(cloud, log);
   const compute = new Map<string, Promise<ComputeManagementClient>>();
   // @azure/arm-compute is imported on first use (its own bundle chunk): its evaluation then overlaps the

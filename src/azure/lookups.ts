@@ -17,7 +17,7 @@ import { ManagedServiceIdentityClient } from "@azure/arm-msi";
 import { ResourceManagementClient } from "@azure/arm-resources";
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import type { CloudEndpoints } from "../cloud.ts";
-import { type ArmLog, armPipelineOptions, modularClientOptions } from "./arm-options.ts";
+import { type ArmLogs, armPipelineOptions, modularClientOptions } from "./arm-options.ts";
 
 /** The outcome of one lookup. `message` is Azure's, for missing and forbidden. */
 export type Lookup<T> = { status: "found"; value: T } | { status: "missing"; message: string } | { status: "forbidden"; message: string };
@@ -67,7 +67,7 @@ function securityTypeOf(features: { name?: string; value?: string }[] | undefine
 }
 
 /** Makes the lookups for `cloud` with `credential` (and `ARM_RETRY`; throttles logged to `log`); clients are made per subscription, lazily. */
-export function createAzureLookups(credential: TokenCredential, cloud: CloudEndpoints, log?: ArmLog): AzureLookups {
+export function createAzureLookups(credential: TokenCredential, cloud: CloudEndpoints, log?: ArmLogs): AzureLookups {
   const modular = modularClientOptions(cloud, log);
   const cache = new Map<string, unknown>();
   const client = <C>(key: string, make: () => C): C => {
