@@ -41,6 +41,7 @@ describe("github-release, end to end against a stand-in of the GitHub REST API",
     const first = await run({ "inline-script": "Write-Host 'v1'" });
     assert.equal(first.exitCode, 0, first.stdout + first.stderr);
     assert.deepEqual(first.stdout.split("\n").filter((l) => l.includes(TOKEN)), [`::add-mask::${TOKEN}`], "the token is masked, never printed");
+    assert.match(first.stdout, /^::debug::Settings: .*"githubRelease":\{"token":"\*\*\*"\}/m, "the settings at debug level show the token redacted");
     const [release] = api.releases();
     assert.equal(release!.tag, "image/win11-avd-m365/1.0.0");
     assert.equal(release!.name, "win11-avd-m365 1.0.0");

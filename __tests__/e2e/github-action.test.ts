@@ -17,10 +17,19 @@ describe("GitHub Action, end to end against the emulator", () => {
 
     it("a first run creates the template and version 1.0.0 with provenance tags, through a real OIDC token exchange", async () => {
       s.emu.nextBuild({ phaseDurationsMs: { Customizing: 1500 } });
-      const run = await s.run({ tags: "owner=avd-team\nimage=win11" });
+      // RUNNER_DEBUG: what "Re-run with debug logging" (or the ACTIONS_STEP_DEBUG secret) sets; the runner then shows `::debug::` lines.
+      const run = await s.run({ tags: "owner=avd-team\nimage=win11" }, { RUNNER_DEBUG: "1" });
       assert.equal(run.exitCode, 0, run.stdout + run.stderr);
       assert.equal(run.outputs["image-version"], "1.0.0");
       assert.equal(run.outputs["template-reused"], "false");
+      // Debug lines: the parsed settings once, and each ARM call with its status, duration and request IDs.
+      const debug = run.stdout.split("\n").filter((l) => l.startsWith("::debug::"));
+      const settingsLines = debug.filter((l) => l.startsWith("::debug::Settings: "));
+      assert.equal(settingsLines.length, 1, "the settings are logged once");
+      assert.equal((JSON.parse(settingsLines[0]!.slice("::debug::Settings: ".length)) as { imageDefinition: string }).imageDefinition, s.avd.imageDefinition);
+      const templatePut = /^::debug::Azure PUT \/subscriptions\/[^?]+\/imageTemplates\/[^/?]+\?api-version=[\d-]+(-preview)? → 20[01] in \d+ ms \(x-ms-request-id: [^,]+, x-ms-correlation-request-id: [^)]+\)$/;
+      assert.ok(debug.some((l) => templatePut.test(l)), debug.join("\n"));
+      assert.ok(debug.filter((l) => l.startsWith("::debug::Azure GET ")).length >= 3, "reads (preflight, versions, polls) are logged too");
       assert.equal(run.outputs["run-state"], "Succeeded");
       assert.equal(run.outputs["source-image-version"], "26100.10000.250610", "latest pinned numerically, not by text order");
       assert.match(run.outputs["image-version-id"]!, /\/galleries\/galAvd\/images\/win11-avd-m365\/versions\/1\.0\.0$/i);
