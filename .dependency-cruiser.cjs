@@ -29,6 +29,7 @@ const PURE_CORE = [
 	"^src/tags\\.ts$",
 	"^src/resource-id\\.ts$",
 	"^src/cloud\\.ts$",
+	"^src/redact\\.ts$",
 	"^src/errors\\.ts$",
 ];
 
