@@ -5,11 +5,16 @@
  * the Image Builder schema before any Azure call, every problem pointing at its path in the file
  * (`customize[2].type`) and its line.
  *
- * The schema is `imagebuilder-schema.json`: the definitions of `ImageTemplateProperties` in the
- * Microsoft.VirtualMachineImages OpenAPI file, api-version 2025-10-01 (imagebuilder.json), discriminated
- * unions (`type` of customizers, validators, sources) included. Rules the schema states only in words
- * are checked too (a PowerShell step needs exactly one of `inline` and `scriptUri`; `runAsSystem` needs
- * `runElevated`; `proxyVmSize` and `containerInstanceSubnetId` exclude each other).
+ * The schema is a JSON Schema generated from the Microsoft.VirtualMachineImages OpenAPI file,
+ * api-version 2025-10-01 (imagebuilder.json, vendored in __tests__/fixtures/azure-specs/; see SOURCES.md):
+ * `imagebuilder-schema.json`, compiled by Ajv's standalone code generation into
+ * `imagebuilder-validator.js` (both written by `npm run template-schema`, scripts/template-schema.ts).
+ * Discriminated unions (`type` of customizers, in-VM validators, sources) are `oneOf` + `const` there, so
+ * a wrong `type` reports the allowed types and only the named subtype's own rules. {@link phrase} turns
+ * Ajv's errors into problems a user can act on. Rules the schema states only in words are checked too
+ * (a PowerShell step needs exactly one of `inline` and `scriptUri`; `runAsSystem` needs `runElevated`;
+ * a File step needs `sourceUri` and `destination`; `proxyVmSize` and `containerInstanceSubnetId`
+ * exclude each other), where the schema found nothing at that element.
  *
  * The file may hold the properties themselves or a whole template resource (`{ "properties": { … } }`,
  * as `az image builder show` or an ARM export gives it; then paths start with `properties.`).
@@ -29,7 +34,7 @@ import type {
   ImageTemplateVmProfile,
 } from "@azure/arm-imagebuilder";
 import { LineCounter, parseDocument } from "yaml";
-import schema from "./imagebuilder-schema.json" with { type: "json" };
+import { type SchemaError, validate } from "./imagebuilder-validator.js";
 
 /** What a template file contributes, validated (read-only and distribution properties removed). */
 export interface TemplateFileContent {
@@ -59,24 +64,10 @@ export interface TemplateFileProblem {
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Path = (string | number)[];
-interface Schema {
-  $ref?: string;
-  type?: string;
-  format?: string;
-  properties?: Record<string, Schema>;
-  required?: string[];
-  items?: Schema;
-  enum?: string[];
-  minimum?: number;
-  maximum?: number;
-  additionalProperties?: Schema | boolean;
-  allOf?: Schema[];
-  discriminator?: string;
-  readOnly?: boolean;
-  "x-ms-discriminator-value"?: string;
+interface Found {
+  path: Path;
+  message: string;
 }
-
-const DEFINITIONS = (schema as unknown as { definitions: Record<string, Schema> }).definitions;
 
 /** `customize[2].type`-style text of a path. */
 export function formatPath(path: Path): string {
@@ -84,143 +75,85 @@ export function formatPath(path: Path): string {
 }
 
 const isObject = (v: unknown): v is { [key: string]: Json } => typeof v === "object" && v !== null && !Array.isArray(v);
-const refName = (ref: string) => ref.replace(/^#\/definitions\//, "");
-
-/** Subtypes of a discriminated definition: discriminator value → definition name. */
-function subtypesOf(base: string): Map<string, string> {
-  const result = new Map<string, string>();
-  for (const [name, def] of Object.entries(DEFINITIONS)) {
-    if (def["x-ms-discriminator-value"] && (def.allOf ?? []).some((a) => a.$ref && refName(a.$ref) === base)) result.set(def["x-ms-discriminator-value"], name);
-  }
-  return result;
-}
-
-/** A definition with its `allOf` bases merged in (properties and required). */
-function merged(def: Schema): { properties: Record<string, Schema>; required: string[]; additionalProperties?: Schema | boolean } {
-  const properties: Record<string, Schema> = {};
-  const required: string[] = [];
-  for (const base of def.allOf ?? []) {
-    const b = merged(base.$ref ? DEFINITIONS[refName(base.$ref)]! : base);
-    Object.assign(properties, b.properties);
-    required.push(...b.required);
-  }
-  Object.assign(properties, def.properties ?? {});
-  required.push(...(def.required ?? []));
-  return { properties, required: [...new Set(required)], additionalProperties: def.additionalProperties };
-}
-
-/** What a discriminated definition is called in messages. */
-const KIND: Record<string, string> = {
-  ImageTemplateCustomizer: "customizer",
-  ImageTemplateInVMValidator: "in-VM validator",
-  ImageTemplateSource: "source",
-  ImageTemplateDistributor: "distributor",
-  DistributeVersioner: "versioning scheme",
-};
 
 function typeName(value: unknown): string {
   return Array.isArray(value) ? "an array" : value === null ? "null" : typeof value === "object" ? "an object" : `a ${typeof value} (${JSON.stringify(value)})`;
 }
 
-/** Checks `value` against `s`; pushes every problem. */
-function check(value: unknown, s: Schema, path: Path, out: { path: Path; message: string }[]): void {
-  if (s.$ref) {
-    const name = refName(s.$ref);
-    const def = DEFINITIONS[name]!;
-    if (def.discriminator) {
-      const field = def.discriminator;
-      if (!isObject(value)) {
-        out.push({ path, message: `must be an object with '${field}', not ${typeName(value)}.` });
-        return;
-      }
-      const subtypes = subtypesOf(name);
-      const allowed = [...subtypes.keys()];
-      const given = value[field];
-      if (given === undefined) {
-        out.push({ path: [...path, field], message: `is required: the ${KIND[name] ?? name} type, one of ${allowed.join(", ")}.` });
-        return;
-      }
-      const sub = typeof given === "string" ? subtypes.get(given) : undefined;
-      if (!sub) {
-        const near = typeof given === "string" ? allowed.find((a) => a.toLowerCase() === given.toLowerCase()) : undefined;
-        out.push({ path: [...path, field], message: `${JSON.stringify(given)} is not a ${KIND[name] ?? name} type${near ? ` (types are case-sensitive: '${near}')` : ""}; use one of ${allowed.join(", ")}.` });
-        return;
-      }
-      checkObject(value, merged(DEFINITIONS[sub]!), path, out, `${KIND[name] ?? name} '${given}'`);
-      return;
-    }
-    check(value, def, path, out);
-    return;
+/** The property of `known` that `name` spells with other letter cases, if any. */
+const caseOf = (name: unknown, known: string[]) => (typeof name === "string" ? known.find((k) => k.toLowerCase() === name.toLowerCase() && k !== name) : undefined);
+
+/** Ajv's JSON pointer (`/customize/2/type`) as a path; a segment is a number where the data holds an array. */
+function pathOf(pointer: string, data: unknown): Path {
+  const path: Path = [];
+  let node = data;
+  for (const raw of pointer === "" ? [] : pointer.slice(1).split("/")) {
+    const key = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    const part = Array.isArray(node) ? Number(key) : key;
+    path.push(part);
+    node = isObject(node) || Array.isArray(node) ? (node as Record<string | number, unknown>)[part] : undefined;
   }
-  if (s.allOf || s.properties || s.type === "object") {
-    if (!isObject(value)) {
-      out.push({ path, message: `must be an object, not ${typeName(value)}.` });
-      return;
+  return path;
+}
+
+const TYPE_WORDS: Record<string, string> = { object: "an object", array: "an array (a YAML list)", string: "a string", integer: "a whole number", number: "a number", boolean: "true or false" };
+
+/**
+ * The phraser: one Ajv error of the generated validator (verbose: `data` is the value, `parentSchema` the
+ * schema object holding the failed keyword, with the `title` the generator gave unions and subtypes) as
+ * a problem at its path (`path` is the error's `instancePath`), in words that say the fix:
+ * `"Reboot" is not a customizer type; use one of File, PowerShell, …` (allowed values read from the
+ * union's `oneOf` consts), `is not a property of customizer 'File' …; known: …`, `is required for …`.
+ * A keyword the generated schema does not use yet gets a generic message naming it.
+ */
+function phrase(error: SchemaError, path: Path): Found {
+  const parent = error.parentSchema ?? {};
+  const value = error.data;
+  switch (error.keyword) {
+    case "discriminator": {
+      // A union (customizers, in-VM validators, sources): its oneOf holds one subtype per `const` of the field.
+      const field = String(error.params.tag);
+      const allowed = (parent.oneOf ?? []).map((branch) => String((branch.properties?.[field] || {}).const));
+      const given = error.params.tagValue;
+      if (given === undefined) return { path: [...path, field], message: `is required: the ${parent.title} type, one of ${allowed.join(", ")}.` };
+      const near = caseOf(given, allowed);
+      return { path: [...path, field], message: `${JSON.stringify(given)} is not ${/^[aeiou]/i.test(String(parent.title)) ? "an" : "a"} ${parent.title} type${near ? ` (types are case-sensitive: '${near}')` : ""}; use one of ${allowed.join(", ")}.` };
     }
-    checkObject(value, merged(s), path, out);
-    return;
-  }
-  switch (s.type) {
-    case "array":
-      if (!Array.isArray(value)) {
-        out.push({ path, message: `must be an array (a YAML list), not ${typeName(value)}.` });
-        return;
-      }
-      value.forEach((item, i) => check(item, s.items ?? {}, [...path, i], out));
-      return;
-    case "string":
-      if (typeof value !== "string") {
-        out.push({ path, message: `must be a string, not ${typeName(value)}.` });
-        return;
-      }
-      if (s.enum && !s.enum.includes(value)) out.push({ path, message: `${JSON.stringify(value)} is not allowed; use one of ${s.enum.join(", ")}.` });
-      return;
-    case "integer":
-    case "number":
-      if (typeof value !== "number" || (s.type === "integer" && !Number.isInteger(value))) {
-        out.push({ path, message: `must be ${s.type === "integer" ? "a whole number" : "a number"}, not ${typeName(value)}.` });
-        return;
-      }
-      if (s.minimum !== undefined && value < s.minimum) out.push({ path, message: `must be at least ${s.minimum}, not ${value}.` });
-      if (s.maximum !== undefined && value > s.maximum) out.push({ path, message: `must be at most ${s.maximum}, not ${value}.` });
-      return;
-    case "boolean":
-      if (typeof value !== "boolean") out.push({ path, message: `must be true or false, not ${typeName(value)}.` });
-      return;
+    case "type":
+      if (parent.discriminator) return { path, message: `must be an object with '${parent.discriminator.propertyName}', not ${typeName(value)}.` };
+      return { path, message: `must be ${TYPE_WORDS[String(error.params.type)] ?? String(error.params.type)}, not ${typeName(value)}.` };
+    case "enum":
+      return { path, message: `${JSON.stringify(value)} is not allowed; use one of ${(error.params.allowedValues as string[]).join(", ")}.` };
+    case "minimum":
+      return { path, message: `must be at least ${String(error.params.limit)}, not ${String(value)}.` };
+    case "maximum":
+      return { path, message: `must be at most ${String(error.params.limit)}, not ${String(value)}.` };
+    case "false schema":
+      // The generator turns the spec's readOnly properties into `false`.
+      return { path, message: `is read-only (Azure sets it); remove it.` };
+    case "required":
+      return { path: [...path, String(error.params.missingProperty)], message: `is required${parent.title ? ` for ${parent.title}` : ""}.` };
+    case "additionalProperties": {
+      const name = String(error.params.additionalProperty);
+      const known = Object.entries(parent.properties ?? {}).filter(([, member]) => member !== false).map(([key]) => key);
+      const near = caseOf(name, known);
+      return {
+        path: [...path, name],
+        message: `is not a property of ${parent.title ?? (formatPath(path) || "the template")}${near ? ` (names are case-sensitive: '${near}')` : ""}; known: ${known.join(", ")}.`,
+      };
+    }
     default:
-      return;
+      return { path, message: `does not match the Image Builder schema (${error.keyword}: ${JSON.stringify(error.params)}).` };
   }
 }
 
-function checkObject(
-  value: { [key: string]: Json },
-  def: { properties: Record<string, Schema>; required: string[]; additionalProperties?: Schema | boolean },
-  path: Path,
-  out: { path: Path; message: string }[],
-  what?: string,
-): void {
-  for (const [key, member] of Object.entries(value)) {
-    const prop = def.properties[key];
-    if (prop) {
-      if (prop.readOnly) {
-        out.push({ path: [...path, key], message: `is read-only (Azure sets it); remove it.` });
-        continue;
-      }
-      check(member, prop, [...path, key], out);
-    } else if (isObject(def.additionalProperties)) {
-      check(member, def.additionalProperties, [...path, key], out);
-    } else {
-      const known = Object.keys(def.properties).filter((k) => !def.properties[k]!.readOnly);
-      const near = known.find((k) => k.toLowerCase() === key.toLowerCase());
-      out.push({
-        path: [...path, key],
-        message: `is not a property of ${what ?? (formatPath(path) || "the template")}${near ? ` (names are case-sensitive: '${near}')` : ""}; known: ${known.join(", ")}.`,
-      });
-    }
-  }
-  for (const name of def.required) {
-    if (value[name] === undefined) out.push({ path: [...path, name], message: `is required${what ? ` for ${what}` : ""}.` });
-  }
+/** Every schema problem of the template properties `props` (without `distribute`), at paths under `base`. */
+function schemaProblems(props: { [key: string]: Json }, base: Path): Found[] {
+  if (validate(props)) return [];
+  return (validate.errors ?? []).map((error) => {
+    const found = phrase(error, pathOf(error.instancePath, props));
+    return { path: [...base, ...found.path], message: found.message };
+  });
 }
 
 const SHA256 = /^[0-9a-fA-F]{64}$/;
@@ -229,7 +162,7 @@ const SUBNET_ID = /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[^/]+\/pr
 export const VM_SIZE = /^(Standard|Basic)_[A-Za-z0-9_-]+$/;
 
 /** Rules the schema states only in its descriptions, for one customizer or validator. */
-function checkStep(step: { [key: string]: Json }, path: Path, out: { path: Path; message: string }[], kind: "customizer" | "validator"): void {
+function checkStep(step: { [key: string]: Json }, path: Path, out: Found[], kind: "customizer" | "validator"): void {
   const type = step.type;
   if (type === "Shell") {
     out.push({ path: [...path, "type"], message: `Shell runs on Linux; an AVD image is Windows: use PowerShell.` });
@@ -257,7 +190,7 @@ function checkStep(step: { [key: string]: Json }, path: Path, out: { path: Path;
 }
 
 /** Semantic checks of the properties (only where the schema check found the shapes right). */
-function checkSemantics(props: { [key: string]: Json }, base: Path, out: { path: Path; message: string }[]): void {
+function checkSemantics(props: { [key: string]: Json }, base: Path, out: Found[]): void {
   if (props.distribute !== undefined) {
     out.push({ path: [...base, "distribute"], message: `is set by the action (gallery-name, image-definition, target-regions, the version it chooses): remove it from the file.` });
   }
@@ -356,18 +289,17 @@ export function parseTemplateFile(text: string, path: string): { content?: Templ
   const wrapped = isObject(root.properties);
   const base: Path = wrapped ? ["properties"] : [];
   const props = (wrapped ? root.properties : root) as { [key: string]: Json };
-  const found: { path: Path; message: string }[] = [];
-  const root_ = DEFINITIONS.ImageTemplateProperties!;
-  // `source` and `distribute` are required by the API; here the inputs give the source and the action distributes.
+  // `source` and `distribute` are required by the API; here the inputs give the source and the action
+  // distributes (the generated schema requires nothing and has no `distribute`; checkSemantics refuses it).
   const { distribute: _distribute, ...checked } = props;
-  checkObject(checked, { ...merged(root_), required: [] }, base, found, "the template properties");
-  const schemaProblems = new Set(found.map((p) => formatPath(p.path)));
-  const semantic: { path: Path; message: string }[] = [];
+  const found = schemaProblems(checked, base);
+  const atSchemaProblem = new Set(found.map((p) => formatPath(p.path)));
+  const semantic: Found[] = [];
   checkSemantics(props, base, semantic);
   for (const p of semantic) {
     // Report a semantic rule only where the schema had nothing to say about that element.
     const at = formatPath(p.path);
-    if (![...schemaProblems].some((s) => s === at || s.startsWith(`${at}.`) || s.startsWith(`${at}[`))) found.push(p);
+    if (![...atSchemaProblem].some((s) => s === at || s.startsWith(`${at}.`) || s.startsWith(`${at}[`))) found.push(p);
   }
   if (wrapped) {
     for (const key of Object.keys(root)) {
