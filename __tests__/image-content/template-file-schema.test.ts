@@ -41,7 +41,10 @@ describe("template-file schema", () => {
   it("uses only keywords the phraser has words for (a new one in a later api-version fails here: add its phrase)", () => {
     const keywords = new Set<string>();
     const visit = (node: unknown, key?: string): void => {
-      if (Array.isArray(node)) return node.forEach((item) => visit(item));
+      if (Array.isArray(node)) {
+        for (const item of node) visit(item);
+        return;
+      }
       if (typeof node !== "object" || node === null) return;
       for (const [k, member] of Object.entries(node)) {
         if (key !== "properties" && key !== "definitions") keywords.add(k);

@@ -10,8 +10,8 @@
  * `imagebuilder-schema.json`, compiled by Ajv's standalone code generation into
  * `imagebuilder-validator.js` (both written by `npm run template-schema`, scripts/template-schema.ts).
  * Discriminated unions (`type` of customizers, in-VM validators, sources) are `oneOf` + `const` there, so
- * a wrong `type` reports the allowed types and only the named subtype's own rules. {@link phrase} turns
- * Ajv's errors into problems a user can act on. Rules the schema states only in words are checked too
+ * a wrong `type` reports the allowed types and only the named subtype's own rules. `phrase` turns
+ * Ajv's errors into problems a user can act on (schema-problems.ts). Rules the schema states only in words are checked too
  * (a PowerShell step needs exactly one of `inline` and `scriptUri`; `runAsSystem` needs `runElevated`;
  * a File step needs `sourceUri` and `destination`; `proxyVmSize` and `containerInstanceSubnetId`
  * exclude each other), where the schema found nothing at that element.
@@ -34,7 +34,7 @@ import type {
   ImageTemplateVmProfile,
 } from "@azure/arm-imagebuilder";
 import { LineCounter, parseDocument } from "yaml";
-import { type SchemaError, validate } from "./imagebuilder-validator.js";
+import { type Found, type Json, type Path, formatPath, isObject, schemaProblems, typeName } from "./schema-problems.ts";
 
 /** What a template file contributes, validated (read-only and distribution properties removed). */
 export interface TemplateFileContent {
@@ -60,100 +60,6 @@ export interface TemplateFileProblem {
   /** 1-based line, when known. */
   line?: number;
   message: string;
-}
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type Path = (string | number)[];
-interface Found {
-  path: Path;
-  message: string;
-}
-
-/** `customize[2].type`-style text of a path. */
-export function formatPath(path: Path): string {
-  return path.reduce<string>((text, part) => (typeof part === "number" ? `${text}[${part}]` : text ? `${text}.${part}` : part), "");
-}
-
-const isObject = (v: unknown): v is { [key: string]: Json } => typeof v === "object" && v !== null && !Array.isArray(v);
-
-function typeName(value: unknown): string {
-  return Array.isArray(value) ? "an array" : value === null ? "null" : typeof value === "object" ? "an object" : `a ${typeof value} (${JSON.stringify(value)})`;
-}
-
-/** The property of `known` that `name` spells with other letter cases, if any. */
-const caseOf = (name: unknown, known: string[]) => (typeof name === "string" ? known.find((k) => k.toLowerCase() === name.toLowerCase() && k !== name) : undefined);
-
-/** Ajv's JSON pointer (`/customize/2/type`) as a path; a segment is a number where the data holds an array. */
-function pathOf(pointer: string, data: unknown): Path {
-  const path: Path = [];
-  let node = data;
-  for (const raw of pointer === "" ? [] : pointer.slice(1).split("/")) {
-    const key = raw.replace(/~1/g, "/").replace(/~0/g, "~");
-    const part = Array.isArray(node) ? Number(key) : key;
-    path.push(part);
-    node = isObject(node) || Array.isArray(node) ? (node as Record<string | number, unknown>)[part] : undefined;
-  }
-  return path;
-}
-
-const TYPE_WORDS: Record<string, string> = { object: "an object", array: "an array (a YAML list)", string: "a string", integer: "a whole number", number: "a number", boolean: "true or false" };
-
-/**
- * The phraser: one Ajv error of the generated validator (verbose: `data` is the value, `parentSchema` the
- * schema object holding the failed keyword, with the `title` the generator gave unions and subtypes) as
- * a problem at its path (`path` is the error's `instancePath`), in words that say the fix:
- * `"Reboot" is not a customizer type; use one of File, PowerShell, …` (allowed values read from the
- * union's `oneOf` consts), `is not a property of customizer 'File' …; known: …`, `is required for …`.
- * A keyword the generated schema does not use yet gets a generic message naming it.
- */
-function phrase(error: SchemaError, path: Path): Found {
-  const parent = error.parentSchema ?? {};
-  const value = error.data;
-  switch (error.keyword) {
-    case "discriminator": {
-      // A union (customizers, in-VM validators, sources): its oneOf holds one subtype per `const` of the field.
-      const field = String(error.params.tag);
-      const allowed = (parent.oneOf ?? []).map((branch) => String((branch.properties?.[field] || {}).const));
-      const given = error.params.tagValue;
-      if (given === undefined) return { path: [...path, field], message: `is required: the ${parent.title} type, one of ${allowed.join(", ")}.` };
-      const near = caseOf(given, allowed);
-      return { path: [...path, field], message: `${JSON.stringify(given)} is not ${/^[aeiou]/i.test(String(parent.title)) ? "an" : "a"} ${parent.title} type${near ? ` (types are case-sensitive: '${near}')` : ""}; use one of ${allowed.join(", ")}.` };
-    }
-    case "type":
-      if (parent.discriminator) return { path, message: `must be an object with '${parent.discriminator.propertyName}', not ${typeName(value)}.` };
-      return { path, message: `must be ${TYPE_WORDS[String(error.params.type)] ?? String(error.params.type)}, not ${typeName(value)}.` };
-    case "enum":
-      return { path, message: `${JSON.stringify(value)} is not allowed; use one of ${(error.params.allowedValues as string[]).join(", ")}.` };
-    case "minimum":
-      return { path, message: `must be at least ${String(error.params.limit)}, not ${String(value)}.` };
-    case "maximum":
-      return { path, message: `must be at most ${String(error.params.limit)}, not ${String(value)}.` };
-    case "false schema":
-      // The generator turns the spec's readOnly properties into `false`.
-      return { path, message: `is read-only (Azure sets it); remove it.` };
-    case "required":
-      return { path: [...path, String(error.params.missingProperty)], message: `is required${parent.title ? ` for ${parent.title}` : ""}.` };
-    case "additionalProperties": {
-      const name = String(error.params.additionalProperty);
-      const known = Object.entries(parent.properties ?? {}).filter(([, member]) => member !== false).map(([key]) => key);
-      const near = caseOf(name, known);
-      return {
-        path: [...path, name],
-        message: `is not a property of ${parent.title ?? (formatPath(path) || "the template")}${near ? ` (names are case-sensitive: '${near}')` : ""}; known: ${known.join(", ")}.`,
-      };
-    }
-    default:
-      return { path, message: `does not match the Image Builder schema (${error.keyword}: ${JSON.stringify(error.params)}).` };
-  }
-}
-
-/** Every schema problem of the template properties `props` (without `distribute`), at paths under `base`. */
-function schemaProblems(props: { [key: string]: Json }, base: Path): Found[] {
-  if (validate(props)) return [];
-  return (validate.errors ?? []).map((error) => {
-    const found = phrase(error, pathOf(error.instancePath, props));
-    return { path: [...base, ...found.path], message: found.message };
-  });
 }
 
 const SHA256 = /^[0-9a-fA-F]{64}$/;
@@ -196,9 +102,12 @@ function checkSemantics(props: { [key: string]: Json }, base: Path, out: Found[]
   }
   const autoRun = props.autoRun;
   if (isObject(autoRun) && autoRun.state === "Enabled") out.push({ path: [...base, "autoRun", "state"], message: `must not be Enabled: the action starts the build itself (remove autoRun).` });
-  if (Array.isArray(props.customize)) props.customize.forEach((c, i) => isObject(c) && checkStep(c, [...base, "customize", i], out, "customizer"));
   const validate = props.validate;
-  if (isObject(validate) && Array.isArray(validate.inVMValidations)) validate.inVMValidations.forEach((c, i) => isObject(c) && checkStep(c, [...base, "validate", "inVMValidations", i], out, "validator"));
+  const steps: [Json, Path, "customizer" | "validator"][] = [
+    ...(Array.isArray(props.customize) ? props.customize : []).map((c, i): [Json, Path, "customizer"] => [c, [...base, "customize", i], "customizer"]),
+    ...(isObject(validate) && Array.isArray(validate.inVMValidations) ? validate.inVMValidations : []).map((c, i): [Json, Path, "validator"] => [c, [...base, "validate", "inVMValidations", i], "validator"]),
+  ];
+  for (const [step, path, kind] of steps) if (isObject(step)) checkStep(step, path, out, kind);
   // Template reference, Properties: validate: with continueDistributeOnFailure true "output image(s) will still
   // be distributed" when validation fails, while "the end to end image run will be reported as having failed".
   if (isObject(validate) && validate.continueDistributeOnFailure === true) {
