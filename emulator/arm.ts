@@ -41,7 +41,7 @@ export class ArmError extends Error {
 export function errorDetail(code: string, message: string, extra: { target?: string | undefined; details?: ArmErrorDetail[] | undefined } = {}): ArmErrorDetail {
   const d: ArmErrorDetail = { code, message };
   if (extra.target) d.target = extra.target;
-  if (extra.details && extra.details.length) d.details = extra.details;
+  if (extra.details?.length) d.details = extra.details;
   return d;
 }
 
@@ -397,7 +397,7 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   const bo = b as Record<string, unknown>;
   const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
   const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  return ak.length === bk.length && ak.every((k) => Object.prototype.hasOwnProperty.call(bo, k) && jsonEqual(ao[k], bo[k]));
+  return ak.length === bk.length && ak.every((k) => Object.hasOwn(bo, k) && jsonEqual(ao[k], bo[k]));
 }
 
 /** Deep copy of a JSON value. */

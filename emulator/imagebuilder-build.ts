@@ -25,8 +25,6 @@ import { checksumMismatch } from './file-host.ts';
 import type { Gallery } from './gallery.ts';
 import type { Marketplace } from './marketplace.ts';
 import { RUN_SUB_STATES, phaseDuration } from './state.ts';
-import type { StuckLog } from './stuck-logs.ts';
-import type { RunSubState } from './state.ts';
 import type { Core } from './core.ts';
 import type { BuildFailure, BuildLogWriter, BuildPhaseHook, BuildPlan, BuildRun } from './imagebuilder-records.ts';
 import { type DistributeDeps, distribute } from './imagebuilder-distribute.ts';

@@ -31,6 +31,7 @@ import { Ajv2019 } from 'ajv/dist/2019.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ArmError } from './arm.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: a Swagger document, walked by key without a type of its own.
 type Schema = Record<string, any>;
 
 /** Root of the vendored specs (verbatim Azure/azure-rest-api-specs files, each listed with its source in SOURCES.md there). */
@@ -195,7 +196,9 @@ function buildDefinitions(spec: Schema): Record<string, Schema> {
     const known = [...values.keys()];
     defs[`${base}${DISPATCH}`] = {
       allOf: [
+        // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a thenable.
         ...[...values].map(([value, sub]) => ({ if: { properties: { [disc]: { const: value } }, required: [disc] }, then: { $ref: `#/definitions/${sub}` } })),
+        // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a thenable.
         { if: { not: { properties: { [disc]: { enum: known } }, required: [disc] } }, then: { $ref: `#/definitions/${base}` } },
       ],
       unevaluatedProperties: false,

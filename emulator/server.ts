@@ -161,7 +161,7 @@ export class EmulatorServer {
         continue;
       }
       const params: Record<string, string> = {};
-      c.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
+      for (const [i, n] of c.names.entries()) params[n] = decodeURIComponent(m[i + 1]!);
       matched = { c, params };
       break;
     }

@@ -7,10 +7,10 @@
  * submitted and finishes it (version, tags, pruning).
  */
 import type { ImageTemplate, ImageTemplateSharedImageDistributor } from "@azure/arm-imagebuilder";
-import { type BuildEnd, describeFailedReads } from "./steps/build-monitor.ts";
+import { describeFailedReads } from "./steps/build-monitor.ts";
 import { ConflictError } from "./errors.ts";
 import { type RetentionVerdict, planRetention } from "./retention.ts";
-import { galleryImageId, sameResourceId } from "./resource-id.ts";
+import { galleryImageId } from "./resource-id.ts";
 import { BUILD_STATE, type FollowedBuildEnd, type BuildHandle, followBuild } from "./steps/build.ts";
 import { finishAfterGalleryWait } from "./steps/replication-timeout.ts";
 import { startBuildWithoutRace } from "./steps/race.ts";
@@ -29,7 +29,6 @@ import {
 import { pruneVersions } from "./steps/prune.ts";
 import { publishVersion } from "./steps/publish.ts";
 import { applyTemplate, collectOlderTemplates, olderTemplates } from "./steps/templates.ts";
-import { TAGS } from "./tags.ts";
 import { type TemplatePlan, buildTemplatePlan } from "./template/build.ts";
 import { type ResolvedSource, SourceNotFoundError, resolveSource } from "./template/source.ts";
 import { isNotFound } from "./azure/gateway.ts";

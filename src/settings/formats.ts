@@ -95,7 +95,7 @@ export function parseScriptUris(value: string, fail: (message: string) => void):
     } catch {
       url = undefined;
     }
-    if (!url || url.protocol !== "https:") {
+    if (url?.protocol !== "https:") {
       fail(`line '${line}': '${uri}' must be an https:// URL (the build VM downloads it; http and other schemes are refused).`);
       ok = false;
     } else if (extra !== undefined || (sha256 !== undefined && !SHA256.test(sha256))) {

@@ -25,7 +25,7 @@ const PACKER_LINE = /^\[[^\]]*\] PACKER (OUT|ERR) ?(.*)$/;
 /** Go's `log` stamp at the start of packer's debug log lines. */
 const GO_LOG_TIME = /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} /;
 /** Packer's UI prefixes of a builder's messages. */
-const UI_PREFIX = /^(?:==> |--> |    )?azure-arm: ?/;
+const UI_PREFIX = /^(?:==> |--> | {4})?azure-arm: ?/;
 
 const ERROR_TEXT =
   /^(?:ERROR|Error)\b|\bBuild '[^']+' errored\b|\bhad errors\b|non-zero exit status|Exception occurred|^Write-Error\b|\bno artifacts were created\b|\bTimeout waiting\b|\b(?:update|upload|restart) failed\b/i;

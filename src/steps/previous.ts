@@ -5,6 +5,7 @@
  * template is gone, from the manifest on its GitHub release (`github-release`). Read while
  * planning, before anything is written. Never throws: what cannot be read is said in `unavailable`.
  */
+import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import type { ImageVersionInfo } from "../azure/gateway.ts";
 import type { EarlierLogReader } from "../azure/previous-log.ts";
 import { factsOfLog } from "../changelog/log-facts.ts";
@@ -47,7 +48,7 @@ export async function readPreviousBuild(
     unavailable.log = unavailable.template;
     return { state, unavailable };
   }
-  let template;
+  let template: ImageTemplate | undefined;
   try {
     template = await ctx.azure.getTemplate(ctx.settings.resourceGroup, state.templateName);
   } catch (error) {
