@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ServiceEndpoint, TaskRun } from "../../harness/ado-agent.ts";
+import type { TaskRun } from "../../harness/ado-agent.ts";
 import { RUN_SUB_STATES } from "../../emulator/index.ts";
 import { seedManagedVersions, versionNames } from "../helpers/scenario.ts";
 import { type AdoScenario, findNode, startAdoScenario } from "./scenario.ts";

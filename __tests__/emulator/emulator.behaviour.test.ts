@@ -382,7 +382,7 @@ describe('Image Builder templates', () => {
     const dist = [{ type: 'SharedImage', runOutputName: 'avd-image', galleryImageId: galleryImageId('1.0.7') } as any];
     // ImageTemplateUpdateParameters is NOT flattened in the SDK: distribute/vmProfile go under `properties`.
     const res = await ib.virtualMachineImageTemplates.update(a.resourceGroup, name, { tags: { patched: 'yes' }, properties: { distribute: dist, vmProfile: { vmSize: 'Standard_D8s_v5' } } }, poll);
-    assert.equal((res.distribute?.[0] as any).galleryImageId, galleryImageId('1.0.7'));
+    assert.equal((res.distribute![0] as any).galleryImageId, galleryImageId('1.0.7'));
     assert.deepEqual(res.tags, { patched: 'yes' });
     assert.equal(res.vmProfile?.vmSize, 'Standard_D8s_v5');
     const path = `/subscriptions/${a.subscriptionId}/resourceGroups/${a.resourceGroup}/providers/Microsoft.VirtualMachineImages/imageTemplates/${name}?api-version=2025-10-01`;
@@ -460,7 +460,7 @@ describe('Image Builder builds', () => {
     assert.ok(seen.size >= 3, `saw sub-states ${[...seen]}`);
     const t = await ib.virtualMachineImageTemplates.get(a.resourceGroup, name);
     assert.equal(t.lastRunStatus?.runState, 'Succeeded');
-    assert.ok(t.lastRunStatus?.endTime! >= t.lastRunStatus?.startTime!);
+    assert.ok(t.lastRunStatus!.endTime! >= t.lastRunStatus!.startTime!);
     const outs = [];
     for await (const o of ib.virtualMachineImageTemplates.listRunOutputs(a.resourceGroup, name)) outs.push(o);
     assert.equal(outs.length, 1);

@@ -404,7 +404,7 @@ describe('Microsoft.Compute galleries', () => {
     const t = await ibc.virtualMachineImageTemplates.get(rg, 'CreateImageTemplateLinux');
     assert.equal(t.identity.type, 'UserAssigned');
     assert.equal(t.provisioningState, 'Succeeded');
-    assert.equal((t.distribute?.[0] as any).runOutputName, 'image_it_pir_1');
+    assert.equal((t.distribute![0] as any).runOutputName, 'image_it_pir_1');
     const cc = computeClient(emu);
     const v = await cc.galleryImageVersions.get(rg, g, img, '1.0.1', { expand: 'ReplicationStatus' });
     assert.equal(v.replicationStatus?.aggregatedState, 'Completed');

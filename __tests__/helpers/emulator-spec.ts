@@ -129,7 +129,7 @@ export class SpecSchemas {
     const s = this.resolve(schema);
     if (!s || data === null || data === undefined) return;
     if (Array.isArray(data)) {
-      if (s.items) data.forEach((d, i) => this.walk(s.items, d, `${path}[${i}]`, errors));
+      if (s.items) for (const [i, d] of data.entries()) this.walk(s.items, d, `${path}[${i}]`, errors);
       return;
     }
     if (typeof data !== 'object') return;

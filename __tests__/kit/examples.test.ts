@@ -126,7 +126,7 @@ describe("example workflows", () => {
   it("the matrix builds several image definitions, each in its own concurrency group", () => {
     const w = workflow("examples/matrix.yml");
     const job = w.jobs.build!;
-    const include = (job.strategy?.matrix as { include: { "image-definition": string }[] }).include;
+    const include = (job.strategy!.matrix as { include: { "image-definition": string }[] }).include;
     assert.ok(include.length >= 2 && new Set(include.map((i) => i["image-definition"])).size === include.length);
     assert.equal(actionSteps("examples/matrix.yml")[0]!.with["image-definition"], "${{ matrix.image-definition }}");
     assert.match(JSON.stringify(job.concurrency), /matrix\.image-definition/);

@@ -191,7 +191,7 @@ export function bashJustifiedArray(text: string, name: string): Justified[] {
   return justified(match[1]!, /^\s*#\s?(.*)$/, (line) => /^\s*([\w./-]+)\s*$/.exec(line)?.[1]);
 }
 
-function justified(body: string, commentLine: RegExp, valueOf: (line: string) => string | undefined): Justified[] {
+function justified(body: string, commentLine: RegExp, valueOfLine: (line: string) => string | undefined): Justified[] {
   const entries: Justified[] = [];
   let comment: string[] = [];
   for (const line of body.split("\n")) {
@@ -201,7 +201,7 @@ function justified(body: string, commentLine: RegExp, valueOf: (line: string) =>
       comment.push(c[1]!);
       continue;
     }
-    const value = valueOf(line);
+    const value = valueOfLine(line);
     if (!value) throw new Error(`unexpected line in a role list: ${line}`);
     entries.push({ value, comment: comment.join(" ") });
     comment = [];
