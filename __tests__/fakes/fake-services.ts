@@ -177,3 +177,14 @@ export async function runMain(world: FakeWorld, inputs: Record<string, string> =
   });
   return { code, host };
 }
+
+/** Packer lines of customization.log as Image Builder writes them (`[<operation id>] PACKER OUT|ERR …`; src/steps/log-lines.ts). */
+export const packer = {
+  out: (text: string) => `[0f3c2d1e-aaaa-bbbb-cccc-1234567890ab] PACKER OUT     azure-arm: ${text}`,
+  err: (text: string) => `[0f3c2d1e-aaaa-bbbb-cccc-1234567890ab] PACKER ERR 2027/03/10 06:00:00 ${text}`,
+  /** The lines that open packer's next provisioner (the template's next customizer). */
+  provisioner: (kind: "powershell" | "windows-restart" | "windows-update" = "powershell") => [
+    `[0f3c2d1e-aaaa-bbbb-cccc-1234567890ab] PACKER ERR 2027/03/10 06:00:00 [INFO] (telemetry) Starting provisioner ${kind}`,
+    `[0f3c2d1e-aaaa-bbbb-cccc-1234567890ab] PACKER OUT ==> azure-arm: Provisioning with ${kind === "powershell" ? "Powershell" : kind}...`,
+  ],
+};
