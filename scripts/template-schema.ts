@@ -3,21 +3,23 @@
  * OpenAPI file (imagebuilder.json, api-version 2025-10-01, Azure/azure-rest-api-specs; provenance in
  * __tests__/fixtures/azure-specs/SOURCES.md and src/template/SOURCES.md):
  *
- * - `src/template/imagebuilder-schema.json`: a JSON Schema (draft-07) of `ImageTemplateProperties`, as a
- *   template file may give them. The Swagger's rules are translated as JSON Schema states them:
- *   - a discriminated definition (`discriminator: "type"`, its subtypes tagged `x-ms-discriminator-value`:
- *     customizers, in-VM validators, sources) becomes `oneOf` of its subtypes (sorted by definition name),
- *     each with `const` on the discriminator, plus Ajv's `discriminator` keyword, so only the subtype
- *     the value names is checked (and its errors alone are reported);
+ * - `src/template/imagebuilder-schema.json`: a JSON Schema (draft-07) of `ImageTemplateProperties` and the
+ *   definitions it reaches, the Swagger's rules translated as JSON Schema states them:
+ *   - a discriminated definition (`discriminator`, its subtypes tagged `x-ms-discriminator-value`:
+ *     customizers, in-VM validators, sources, distributors on `type`; versioning schemes on `scheme`)
+ *     becomes `oneOf` of its subtypes (sorted by definition name), each with `const` on the
+ *     discriminator, plus Ajv's `discriminator` keyword, so only the subtype the value names is checked
+ *     (and its errors alone are reported);
  *   - `allOf` inheritance is flattened (a subtype holds its base's properties and `required`), and every
  *     object with `properties` is closed (`additionalProperties: false`): Image Builder refuses unknown
  *     members ("Could not find member …");
  *   - a `readOnly` property becomes the `false` schema (Azure sets it; a file must not);
  *   - `description`, `default`, `format` (int32, date-time: not checked) and `x-ms-*` are left out;
  *   - `title` names each union and subtype in the words messages use ("customizer 'File'").
- *   The root differs from the Swagger in two documented ways: nothing is required (the inputs give the
- *   `source`) and `distribute` is left out (the action distributes; template-file.ts refuses it with its
- *   own message), so the distributor and versioner definitions are not reachable and not emitted.
+ *   Its root is `TemplateFileProperties`: `ImageTemplateProperties` as a template file gives them,
+ *   with nothing required (the inputs give the `source`) and no `distribute` (the action distributes;
+ *   template-file.ts refuses it with its own message). So the validator never reaches the distributor
+ *   and versioner unions: they are in the schema, not in the bundle.
  * - `src/template/imagebuilder-validator.js`: that schema compiled by Ajv's standalone code generation
  *   (`ajv/dist/standalone`, ESM, `allErrors`, no message texts), plus two tables the phraser in
  *   template-file.ts reads by the schema path Ajv reports: `unions` (pointer → title, discriminator
@@ -50,7 +52,9 @@ const KIND: Record<string, string> = {
   DistributeVersioner: "versioning scheme",
 };
 
-const ROOT = "ImageTemplateProperties";
+/** The spec's definition of a template's properties, and the schema's root: the same as a template file gives them. */
+const SPEC_ROOT = "ImageTemplateProperties";
+const ROOT = "TemplateFileProperties";
 const refName = (ref: string) => ref.replace(/^#\/definitions\//, "");
 const isObject = (v: Json | undefined): v is Schema => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -102,6 +106,10 @@ export function templateFileSchema(specText: string): Schema {
     return out;
   };
   const definition = (name: string): Json => {
+    if (name === ROOT) {
+      const { distribute: _distribute, ...properties } = all[SPEC_ROOT]!.properties as Schema;
+      return translate({ type: "object", properties }, "the template properties");
+    }
     const def = all[name]!;
     if (typeof def.discriminator === "string") {
       const field = def.discriminator;
@@ -113,14 +121,12 @@ export function templateFileSchema(specText: string): Schema {
       });
       return { title: kind, type: "object", discriminator: { propertyName: field }, oneOf };
     }
-    if (name === ROOT) {
-      const { distribute: _distribute, ...properties } = def.properties as Schema;
-      return translate({ type: "object", properties }, "the template properties");
-    }
     return translate(def);
   };
   const definitions: Record<string, Json> = {};
-  // Each definition as it is first referred to (translating one can refer to more).
+  // Each definition as it is first referred to (translating one can refer to more); the spec's own
+  // ImageTemplateProperties too, so its distributors and versioning schemes are translated (and tested).
+  wanted.add(SPEC_ROOT);
   for (let next: string | undefined = ROOT; next !== undefined; next = [...wanted].find((name) => !(name in definitions))) {
     definitions[next] = definition(next);
   }

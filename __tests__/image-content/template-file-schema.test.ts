@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import { Ajv } from "ajv";
 import { SCHEMA_PATH, SPEC_PATH, VALIDATOR_PATH, generated } from "../../scripts/template-schema.ts";
 import { validate } from "../../src/template/imagebuilder-validator.js";
 import { parseTemplateFile } from "../../src/template/template-file.ts";
@@ -22,47 +23,79 @@ describe("template-file schema", () => {
   });
 
   it("turns each discriminator of the spec into oneOf + const, one branch per x-ms-discriminator-value", () => {
-    const schema = JSON.parse(readFileSync(SCHEMA_PATH, "utf8")) as { definitions: Record<string, { discriminator?: { propertyName: string }; oneOf?: { properties: { type: { const: string } } }[] }> };
-    const union = (name: string) => schema.definitions[name]!.oneOf!.map((branch) => branch.properties.type.const);
+    const schema = JSON.parse(readFileSync(SCHEMA_PATH, "utf8")) as {
+      definitions: Record<string, { discriminator?: { propertyName: string }; oneOf?: { properties: Record<string, { const: string }> }[] }>;
+    };
+    const union = (name: string, field = "type") => {
+      assert.deepEqual(schema.definitions[name]!.discriminator, { propertyName: field }, name);
+      return schema.definitions[name]!.oneOf!.map((branch) => branch.properties[field]!.const);
+    };
     assert.deepEqual(union("ImageTemplateCustomizer"), ["File", "PowerShell", "WindowsRestart", "Shell", "WindowsUpdate"]);
     assert.deepEqual(union("ImageTemplateInVMValidator"), ["File", "PowerShell", "Shell"]);
     assert.deepEqual(union("ImageTemplateSource"), ["ManagedImage", "PlatformImage", "SharedImageVersion"]);
-    for (const name of ["ImageTemplateCustomizer", "ImageTemplateInVMValidator", "ImageTemplateSource"]) assert.deepEqual(schema.definitions[name]!.discriminator, { propertyName: "type" });
-    // The spec's own subtypes, read straight from it: the schema has each of them and no other.
-    const spec = JSON.parse(readFileSync(SPEC_PATH, "utf8")) as { definitions: Record<string, { allOf?: { $ref: string }[]; "x-ms-discriminator-value"?: string }> };
-    const valuesOf = (base: string) =>
-      Object.values(spec.definitions)
+    assert.deepEqual(union("ImageTemplateDistributor"), ["ManagedImage", "SharedImage", "VHD"]);
+    assert.deepEqual(union("DistributeVersioner", "scheme"), ["Latest", "Source"]);
+    // The spec's own discriminated definitions and subtypes, read straight from it: the schema has each and no other.
+    const spec = JSON.parse(readFileSync(SPEC_PATH, "utf8")) as {
+      definitions: Record<string, { discriminator?: string; allOf?: { $ref: string }[]; "x-ms-discriminator-value"?: string }>;
+    };
+    const bases = Object.entries(spec.definitions).filter(([name, def]) => def.discriminator && name in schema.definitions).map(([name]) => name);
+    assert.deepEqual(bases.sort(), ["DistributeVersioner", "ImageTemplateCustomizer", "ImageTemplateDistributor", "ImageTemplateInVMValidator", "ImageTemplateSource"]);
+    for (const base of bases) {
+      const values = Object.values(spec.definitions)
         .filter((def) => def.allOf?.some((a) => a.$ref === `#/definitions/${base}`))
-        .map((def) => def["x-ms-discriminator-value"])
-        .sort();
-    for (const name of ["ImageTemplateCustomizer", "ImageTemplateInVMValidator", "ImageTemplateSource"]) assert.deepEqual([...union(name)].sort(), valuesOf(name));
+        .map((def) => def["x-ms-discriminator-value"]);
+      assert.deepEqual([...union(base, spec.definitions[base]!.discriminator)].sort(), values.sort(), base);
+    }
   });
 
-  it("uses only keywords the phraser has words for (a new one in a later api-version fails here: add its phrase)", () => {
+  it("the validator uses only keywords the phraser has words for (a new one in a later api-version fails here: add its phrase)", () => {
+    const schema = JSON.parse(readFileSync(SCHEMA_PATH, "utf8")) as { $ref: string; definitions: Record<string, unknown> };
     const keywords = new Set<string>();
-    const visit = (node: unknown, key?: string): void => {
+    const seen = new Set<string>();
+    // Keywords of the schema objects the root reaches (through $ref), not of the unions it never reaches (distributors).
+    const visit = (node: unknown): void => {
       if (Array.isArray(node)) {
         for (const item of node) visit(item);
         return;
       }
       if (typeof node !== "object" || node === null) return;
-      for (const [k, member] of Object.entries(node)) {
-        if (key !== "properties" && key !== "definitions") keywords.add(k);
-        visit(member, key !== "properties" && key !== "definitions" ? k : undefined);
+      for (const [keyword, member] of Object.entries(node)) {
+        keywords.add(keyword);
+        if (keyword === "properties") for (const property of Object.values(member as object)) visit(property);
+        else if (keyword === "$ref") {
+          const name = String(member).replace("#/definitions/", "");
+          if (!seen.has(name)) {
+            seen.add(name);
+            visit(schema.definitions[name]);
+          }
+        } else visit(member);
       }
     };
-    visit(JSON.parse(readFileSync(SCHEMA_PATH, "utf8")).definitions, "definitions");
-    // Phrased: type, enum, required, additionalProperties, minimum, maximum, discriminator (and false, read-only);
-    // const, oneOf and discriminator's propertyName fail only through discriminator; title and $ref do not fail.
+    visit({ $ref: schema.$ref });
+    assert.ok(!seen.has("ImageTemplateDistributor"), "the validator has no distributors: the action distributes");
+    // Phrased: type, enum, required, additionalProperties, minimum, maximum, discriminator (and the `false` of read-only
+    // properties); const, oneOf and discriminator's propertyName fail only through discriminator; title and $ref do not fail.
     assert.deepEqual([...keywords].sort(), ["$ref", "additionalProperties", "const", "discriminator", "enum", "items", "maximum", "minimum", "oneOf", "properties", "propertyName", "required", "title", "type"]);
   });
 
-  it("accepts the spec's own request examples (CreateImageTemplateWindows, CreateImageTemplateLinux), distribute aside", () => {
+  it("accepts the spec's own request examples (CreateImageTemplateWindows, CreateImageTemplateLinux): the validator without distribute, the spec's ImageTemplateProperties with it", () => {
+    // The whole ImageTemplateProperties (distributors and versioning schemes included), compiled here as the generator compiles the root.
+    const ajv = new Ajv({ allErrors: true, discriminator: true, strict: true });
+    ajv.addSchema(JSON.parse(readFileSync(SCHEMA_PATH, "utf8")), "imagebuilder");
+    const full = ajv.getSchema("imagebuilder#/definitions/ImageTemplateProperties")!;
     for (const name of ["CreateImageTemplateWindows.json", "CreateImageTemplateLinux.json"]) {
       const example = JSON.parse(readFileSync(new URL(name, EXAMPLES), "utf8")) as { parameters: { parameters: { properties: Record<string, unknown> } } };
-      const { distribute: _distribute, ...properties } = example.parameters.parameters.properties;
+      const { distribute, ...properties } = example.parameters.parameters.properties;
       assert.equal(validate(properties), true, `${name}: ${JSON.stringify(validate.errors, null, 2)}`);
+      assert.equal(full({ distribute, ...properties }), true, `${name}: ${JSON.stringify(full.errors, null, 2)}`);
+      const distributors = distribute as Record<string, unknown>[];
+      assert.equal(full({ ...properties, distribute: [{ ...distributors[0], type: "Gallery" }] }), false, "an unknown distributor type");
+      assert.deepEqual(full.errors?.map((e) => [e.instancePath, e.keyword]), [["/distribute/0", "discriminator"]]);
     }
+    const shared = { type: "SharedImage", runOutputName: "v1", galleryImageId: "/g", versioning: { scheme: "Newest" } };
+    assert.equal(full({ source: { type: "PlatformImage" }, distribute: [shared] }), false, "an unknown versioning scheme");
+    assert.deepEqual(full.errors?.map((e) => [e.instancePath, e.keyword, e.params]), [["/distribute/0/versioning", "discriminator", { error: "mapping", tag: "scheme", tagValue: "Newest" }]]);
   });
 
   it("a File customizer without destination names the missing property and the step", () => {
