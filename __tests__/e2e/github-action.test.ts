@@ -5,14 +5,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { BAD_INPUTS } from "../helpers/inputs.ts";
-import { type Scenario, seedManagedVersions, startScenario, versionNames } from "../helpers/scenario.ts";
+import { LRO_IN_PROGRESS, type Scenario, seedManagedVersions, startScenario, versionNames } from "../helpers/scenario.ts";
 
 const TAG = "avd-image-action";
 
 describe("GitHub Action, end to end against the emulator", () => {
   describe("build, reuse, rebuild", () => {
     let s: Scenario;
-    before(async () => (s = await startScenario()));
+    // Template and gallery writes still InProgress at core-lro's first poll: the Retry-After wait is on this path.
+    before(async () => (s = await startScenario(LRO_IN_PROGRESS)));
     after(() => s.emu.close());
 
     it("a first run creates the template and version 1.0.0 with provenance tags, through a real OIDC token exchange", async () => {
@@ -87,7 +88,7 @@ describe("GitHub Action, end to end against the emulator", () => {
 
   describe("versions and retention", () => {
     let s: Scenario;
-    before(async () => (s = await startScenario()));
+    before(async () => (s = await startScenario(LRO_IN_PROGRESS)));
     after(() => s.emu.close());
 
     it("with 1.9.0, 1.10.0 and 1.2.0, patch makes 1.10.1 and keep-versions 2 deletes exactly 1.2.0 and 1.9.0", async () => {

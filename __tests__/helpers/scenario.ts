@@ -6,16 +6,34 @@
 import { type Emulator, type StartEmulatorOptions, type AvdDefaults, startEmulator } from "../../emulator/index.ts";
 import { type ActionRun, emulatorEnv, emulatorInputs, runAction } from "../../harness/github-runner.ts";
 
-/** Fast timings: every LRO and build phase takes tens of milliseconds, Retry-After 1 s. */
+/**
+ * Fast timings (a test-timing knob, not an Azure rule): the template and gallery LROs end at once, so the
+ * poll core-lro sends right after the 201/202 already sees them Succeeded and no `Retry-After` wait is
+ * spent (Azure's answers keep their shape: 201/202, Azure-AsyncOperation/Location, Retry-After 1). Build
+ * phases take tens of milliseconds. A scenario that needs an operation still InProgress at its first poll
+ * (the Retry-After wait between polls) passes its own durations, e.g. {@link LRO_IN_PROGRESS}.
+ */
 export const FAST: StartEmulatorOptions = {
   lroRetryAfterSeconds: 1, // core-lro ignores Retry-After: 0 (falsy) and falls back to its 2 s interval
+  templateCreateMs: 0,
+  templateUpdateMs: 0,
+  templateDeleteMs: 0,
+  cancelMs: 100,
+  galleryWriteMs: 0,
+  versionDeleteMs: 0,
+  phaseDurationsMs: { Queued: 100, Building: 100, Customizing: 300, Optimizing: 50, Validating: 50, Distributing: 200 },
+};
+
+/**
+ * LRO durations that outlast core-lro's first poll, so each template and gallery write waits one
+ * `Retry-After` (1 s) and polls again: the scenarios that keep that path covered pass it.
+ */
+export const LRO_IN_PROGRESS: StartEmulatorOptions = {
   templateCreateMs: 30,
   templateUpdateMs: 30,
   templateDeleteMs: 30,
-  cancelMs: 100,
   galleryWriteMs: 20,
   versionDeleteMs: 20,
-  phaseDurationsMs: { Queued: 100, Building: 100, Customizing: 300, Optimizing: 50, Validating: 50, Distributing: 200 },
 };
 
 export interface Scenario {
