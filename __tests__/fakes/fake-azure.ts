@@ -106,8 +106,9 @@ export class FakeAzure implements AzureGateway {
   }
 
   /** A template as it already is in Azure (another run's, an older one, one stuck): stored as given, provisioned unless it says otherwise. */
-  seedTemplate(rg: string, template: ImageTemplate & { name: string }, options: { log?: string[] } = {}): ImageTemplate {
-    const stored: StoredImageTemplate = { provisioningState: "Succeeded", ...structuredClone(template), id: this.templateId(rg, template.name), type: "Microsoft.VirtualMachineImages/imageTemplates" };
+  seedTemplate(rg: string, template: Partial<ImageTemplate> & { name: string }, options: { log?: string[] } = {}): ImageTemplate {
+    const identity = { type: "UserAssigned" as const, userAssignedIdentities: { [`/subscriptions/${this.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-aib`]: {} } };
+    const stored: StoredImageTemplate = { provisioningState: "Succeeded", location: "westeurope", identity, ...structuredClone(template), id: this.templateId(rg, template.name), type: "Microsoft.VirtualMachineImages/imageTemplates" };
     stored.exactStagingResourceGroup ??= `/subscriptions/${this.subscriptionId}/resourceGroups/IT_${rg}_${template.name}`;
     this.templates.set(lower(rg, template.name), { template: stored, runOutputs: new Map(), logLines: options.log ?? [] });
     return stored;
