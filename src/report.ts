@@ -8,23 +8,12 @@ import { sortNewestFirst } from "./versioning.ts";
 import type { FailureReport } from "./errors.ts";
 import type { Settings } from "./settings/types.ts";
 import { renderChangelog } from "./changelog/render.ts";
+import { OUTPUTS, type OutputName } from "./settings/contract.ts";
 
-/** Output names, exactly as action.yml (and task.json) declare them. */
-export const OUTPUT_NAMES = [
-  "image-version",
-  "image-version-id",
-  "template-name",
-  "template-reused",
-  "source-image-version",
-  "run-state",
-  "pruned-versions",
-  "planned-deletions",
-  "skipped",
-  "changelog",
-  "manifest-path",
-] as const;
+/** Output names, from the contract (`OUTPUTS` of settings/contract.ts, which action.yml and task.json are written from). */
+export const OUTPUT_NAMES = OUTPUTS;
 
-export type OutputName = (typeof OUTPUT_NAMES)[number];
+export type { OutputName };
 
 /**
  * The value of every output for a report. `pruned-versions` (what was deleted) and `planned-deletions`

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { parse } from "yaml";
-import { INPUT_DEFAULTS, REQUIRED_INPUTS, SettingsError, parseSettings, type InputName } from "../../src/settings/index.ts";
+import { SettingsError, parseSettings, type InputName } from "../../src/settings/index.ts";
 import { BAD_INPUTS, SUBSCRIPTION, validInputs } from "../helpers/inputs.ts";
 
 const reader = (inputs: Record<string, string>) => (name: InputName) => inputs[name] ?? "";
@@ -76,15 +74,5 @@ describe("settings", () => {
         return true;
       },
     );
-  });
-
-  it("declares in action.yml exactly the inputs and defaults the settings read", () => {
-    const action = parse(readFileSync(new URL("../../action.yml", import.meta.url), "utf8")) as {
-      inputs: Record<string, { required?: boolean; default?: string }>;
-    };
-    const declared = Object.keys(action.inputs).sort();
-    assert.deepEqual(declared, [...REQUIRED_INPUTS, ...Object.keys(INPUT_DEFAULTS)].sort());
-    for (const name of REQUIRED_INPUTS) assert.equal(action.inputs[name]!.required, true, name);
-    for (const [name, value] of Object.entries(INPUT_DEFAULTS)) assert.equal(action.inputs[name]!.default, value, name);
   });
 });

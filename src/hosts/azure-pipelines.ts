@@ -34,18 +34,19 @@ import {
   readConnectionAuth,
   readConnectionTarget,
 } from "../azure/service-connection.ts";
+import { INPUTS, camelCase } from "../settings/contract.ts";
 import { INPUT_DEFAULTS, type InputName } from "../settings/inputs.ts";
 import type { Settings } from "../settings/types.ts";
 import { neutralizeCommands } from "./azure-pipelines-log.ts";
 import type { Host, Provenance } from "./host.ts";
 
-/** Canonical (kebab-case) name → task input / output variable name (camelCase): `subscription-id` → `subscriptionId`. */
-export function camelCase(name: string): string {
-  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
+export { camelCase };
 
-/** Inputs of the GitHub Action that the task does not have: on Azure DevOps the service connection is the identity. */
-const GITHUB_ONLY_INPUTS: ReadonlySet<InputName> = new Set<InputName>(["client-id", "tenant-id"]);
+/**
+ * Inputs of the GitHub Action that the task does not have (the contract's `host: "github"`): on Azure
+ * DevOps the service connection is the identity, and there is no GitHub release. Read as unset.
+ */
+const GITHUB_ONLY_INPUTS: ReadonlySet<string> = new Set(INPUTS.filter((input) => "host" in input && input.host === "github").map((input) => input.name));
 
 /**
  * The authorization of an endpoint (`ENDPOINT_AUTH_<id>`: `{ scheme, parameters }`). Read whole because the

@@ -1,8 +1,8 @@
 /**
  * The input contract and the problems collector.
  *
- * - The contract: every input's canonical (action.yml, kebab-case) name, the required ones, and the
- *   default of every optional one exactly as action.yml and task.json declare it.
+ * - The contract's defaults: `INPUT_DEFAULTS` and `REQUIRED_INPUTS`, derived from the one table of
+ *   inputs, `INPUTS` in `contract.ts` (which action.yml, task.json and the README are generated from).
  * - The collector: reads an input (trimmed, its default applied), records each bad value as an
  *   `InputProblem` (all of them, not just the first), and `SettingsError` reports them together,
  *   naming each input as the host's user writes it (kebab-case on GitHub, camelCase on Azure DevOps).
@@ -11,82 +11,25 @@
  */
 import * as z from "zod/mini";
 import { ActionError } from "../errors.ts";
+import { INPUTS, type InputName, type InputSpec, type RequiredInputName } from "./contract.ts";
 
-/** The default of every optional input, exactly as action.yml (and task.json) declare them. */
-export const INPUT_DEFAULTS = {
-  "gallery-resource-group": "",
-  source: "MicrosoftWindowsDesktop:office-365:win11-24h2-avd-m365:latest",
-  "inline-script": "",
-  "script-uris": "",
-  "windows-update": "true",
-  "windows-update-search-criteria": "IsInstalled=0",
-  "windows-update-filters": "exclude:$_.Title -like '*Preview*'\ninclude:$true",
-  "windows-update-limit": "40",
-  "vm-size": "Standard_D4s_v5",
-  "os-disk-size-gb": "127",
-  "build-timeout-minutes": "240",
-  "target-regions": "",
-  "storage-account-type": "Standard_LRS",
-  "exclude-from-latest": "false",
-  "version-strategy": "patch",
-  version: "",
-  tags: "",
-  "keep-versions": "5",
-  "keep-days": "0",
-  "prune-foreign": "false",
-  "dry-run": "false",
-  "github-release": "false",
-  // The runner fills in the job's token; the action reads the input as given (never this text).
-  "github-token": "${{ github.token }}",
-  "client-id": "",
-  "tenant-id": "",
-  environment: "AzureCloud",
-  "arm-endpoint": "",
-  "authority-host": "",
-  "poll-interval-seconds": "30",
-  "stall-minutes": "0",
-  "build-log": "steps",
-  schedule: "",
-  "skip-if-unchanged": "false",
-  "rebuild-after-days": "7",
-  wait: "true",
-  attach: "false",
-  mode: "build",
-  "promote-after-days": "0",
-  "end-of-life-days": "0",
-  "avd-steps": "",
-  "safety-steps": "auto",
-  inventory: "true",
-  "template-file": "",
-  scripts: "",
-  "scripts-storage-account": "",
-  "scripts-container": "avd-image-scripts",
-  "subnet-id": "",
-  "proxy-vm-size": "",
-  "container-instance-subnet-id": "",
-  "staging-resource-group": "",
-  "error-handling": "",
-  "validation-script": "",
-  "optimize-boot": "false",
-  "data-disk-sizes": "",
-  audience: "",
-  "replication-mode": "Full",
-  "managed-resource-tags": "",
-  "build-vm-identities": "",
-} as const;
+/** Canonical (kebab-case) name of every input the settings read. */
+export type { InputName } from "./contract.ts";
 
-/** Inputs with no default: the run cannot start without them. */
-export const REQUIRED_INPUTS = [
-  "subscription-id",
-  "resource-group",
-  "location",
-  "gallery-name",
-  "image-definition",
-  "identity-id",
-] as const;
+/** The settings' inputs of the contract: both hosts' and GitHub-only ones, not the task's service connection. */
+const SETTINGS_INPUTS = (INPUTS as readonly InputSpec[]).filter((input) => input.host !== "ado");
 
-/** Canonical (kebab-case) name of every input. */
-export type InputName = (typeof REQUIRED_INPUTS)[number] | keyof typeof INPUT_DEFAULTS;
+/**
+ * The default of every optional input, exactly as action.yml and task.json declare it, by canonical name;
+ * from the contract's `INPUTS`. (`github-token`'s is the runner's `${{ github.token }}` expression: the
+ * runner fills in the job's token; the action reads the input as given, never this text.)
+ */
+export const INPUT_DEFAULTS = Object.fromEntries(
+  SETTINGS_INPUTS.flatMap((input) => (input.default === undefined ? [] : [[input.name, input.default]])),
+) as { readonly [N in Exclude<InputName, RequiredInputName>]: string };
+
+/** Inputs with no default, from the contract's `INPUTS`: the run cannot start without them. */
+export const REQUIRED_INPUTS = SETTINGS_INPUTS.flatMap((input) => (input.required ? [input.name] : [])) as readonly RequiredInputName[];
 
 /** Reads an input by canonical name; returns '' when it is not set. */
 export type InputReader = (name: InputName) => string;

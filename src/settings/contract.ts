@@ -1,0 +1,175 @@
+/**
+ * The action's public contract, structure half: every input of the GitHub Action (action.yml, kebab-case)
+ * and of the Azure DevOps task (task.json, camelCase), with its default, whether it is required, on
+ * which host it exists, and the task's form fields; the outputs; the task's input groups.
+ *
+ * One table, two files: this one (what the code needs at run time: names, defaults, required flags; it
+ * is bundled) and `contract-docs.ts` (every description, help and README text; only `npm run contract`
+ * and the tests read it, so the bundle carries none of it). The type of `INPUT_DOCS` makes the two agree:
+ * an input here without its texts there does not typecheck.
+ *
+ * `npm run contract` (scripts/contract.ts) writes from them the `inputs:` and `outputs:` of action.yml,
+ * the `groups`, `inputs` and `outputVariables` of task.json, and the README's Inputs and Outputs tables;
+ * `__tests__/kit/contract.test.ts` fails when a committed file differs from what it writes.
+ * `src/settings/inputs.ts` derives `INPUT_DEFAULTS` and `REQUIRED_INPUTS` from `INPUTS`.
+ *
+ * Field names follow task.json (azure-pipelines-task-lib `tasks.schema.json`, `inputs[]`) and the GitHub
+ * Actions metadata syntax (action.yml `inputs.<id>`: `description`, `required`, `default`). Pure.
+ */
+
+/** The Azure DevOps task's input groups, in task.json's order (the order of the task's form). */
+export const TASK_GROUPS = [
+  { name: "azure", displayName: "Azure", isExpanded: true },
+  { name: "image", displayName: "Source and gallery", isExpanded: true },
+  { name: "build", displayName: "Build VM and customization", isExpanded: true },
+  { name: "publish", displayName: "Version and replication", isExpanded: true },
+  { name: "schedule", displayName: "When to build", isExpanded: false },
+  { name: "retention", displayName: "Retention", isExpanded: false },
+  { name: "run", displayName: "Run control", isExpanded: false },
+  { name: "cloud", displayName: "Azure cloud", isExpanded: false },
+] as const;
+
+/** A task.json input group's `name`. */
+export type TaskGroupName = (typeof TASK_GROUPS)[number]["name"];
+
+/** An input's form field in the Azure DevOps task (task.json `inputs[]`, beside its name, default and help). */
+export interface TaskField {
+  /**
+   * task.json `type`: a text box (`string`), a multi-line text box (`multiLine`), a check box
+   * (`boolean`, default "true"/"false"), a closed drop-down list (`pickList`), or the Azure Resource
+   * Manager service connection picker.
+   */
+  readonly type: "string" | "multiLine" | "boolean" | "pickList" | "connectedService:AzureRM";
+  /** task.json `label`: the field's name on the task's form. */
+  readonly label: string;
+  /** task.json `groupName`: the group of `TASK_GROUPS` the field sits in. */
+  readonly group: TaskGroupName;
+  /** task.json `required` where it differs from the action's (e.g. `subscriptionId`: the service connection's when empty). */
+  readonly required?: boolean;
+  /** task.json `visibleRule`, on the task's (camelCase) input names, e.g. `windowsUpdate = true`. */
+  readonly visibleRule?: string;
+  /** `multiLine` only: rows of the text box (task.json `properties.rows`); 4 when absent. */
+  readonly rows?: number;
+  /** `pickList` only: value → the text the list shows (task.json `options`; no other value, `EditableOptions: False`). */
+  readonly options?: Readonly<Record<string, string>>;
+}
+
+/** Where an input exists: the task's form fields, or `host: "github"` for an input of action.yml only. */
+type InputHost =
+  | { readonly host?: undefined; readonly ado: TaskField }
+  /** In task.json only: the Azure DevOps host reads it itself; the settings never see it. */
+  | { readonly host: "ado"; readonly ado: TaskField }
+  /** In action.yml only. */
+  | { readonly host: "github"; readonly ado?: undefined };
+
+/**
+ * One input: `name` is canonical (kebab-case, action.yml's key; task.json's is its camelCase twin, as
+ * `camelCase` makes it). Either `required: true` (no default: the run cannot start without it) or a
+ * `default`, exactly as action.yml and task.json declare it (booleans as "true"/"false").
+ */
+export type InputSpec = { readonly name: string } & InputHost &
+  ({ readonly required: true; readonly default?: undefined } | { readonly default: string; readonly required?: undefined });
+
+/**
+ * Every input, in action.yml's and the README's order; task.json lists them by group (`TASK_GROUPS`),
+ * in this order within a group. Their texts are in `contract-docs.ts`.
+ */
+export const INPUTS = [
+  { name: "azure-subscription", required: true, host: "ado", ado: { type: "connectedService:AzureRM", label: "Azure Resource Manager service connection", group: "azure" } },
+  { name: "subscription-id", required: true, ado: { type: "string", label: "Subscription ID", group: "azure", required: false } },
+  { name: "resource-group", required: true, ado: { type: "string", label: "Resource group", group: "azure" } },
+  { name: "location", required: true, ado: { type: "string", label: "Location", group: "azure" } },
+  { name: "gallery-name", required: true, ado: { type: "string", label: "Compute Gallery", group: "image" } },
+  { name: "image-definition", required: true, ado: { type: "string", label: "Image definition", group: "image" } },
+  { name: "gallery-resource-group", default: "", ado: { type: "string", label: "Gallery resource group", group: "image" } },
+  { name: "identity-id", required: true, ado: { type: "string", label: "Image Builder identity", group: "azure" } },
+  { name: "source", default: "MicrosoftWindowsDesktop:office-365:win11-24h2-avd-m365:latest", ado: { type: "string", label: "Source image", group: "image" } },
+  { name: "inline-script", default: "", ado: { type: "multiLine", label: "Inline PowerShell", group: "build" } },
+  { name: "script-uris", default: "", ado: { type: "multiLine", label: "Script URLs", group: "build" } },
+  { name: "windows-update", default: "true", ado: { type: "boolean", label: "Install Windows updates", group: "build" } },
+  { name: "windows-update-search-criteria", default: "IsInstalled=0", ado: { type: "string", label: "Windows Update search criteria", group: "build", visibleRule: "windowsUpdate = true" } },
+  { name: "windows-update-filters", default: "exclude:$_.Title -like '*Preview*'\ninclude:$true", ado: { type: "multiLine", label: "Windows Update filters", group: "build", visibleRule: "windowsUpdate = true", rows: 3 } },
+  { name: "windows-update-limit", default: "40", ado: { type: "string", label: "Windows updates at a time", group: "build", visibleRule: "windowsUpdate = true" } },
+  { name: "avd-steps", default: "", ado: { type: "multiLine", label: "AVD built-in steps", group: "build" } },
+  { name: "safety-steps", default: "auto", ado: { type: "pickList", label: "Windows client safety steps", group: "build", options: { auto: "auto: on for Windows client sources", true: "true: always", false: "false: never" } } },
+  { name: "inventory", default: "true", ado: { type: "boolean", label: "Inventory", group: "build" } },
+  { name: "template-file", default: "", ado: { type: "string", label: "Template file", group: "build" } },
+  { name: "scripts", default: "", ado: { type: "multiLine", label: "Repository scripts", group: "build" } },
+  { name: "scripts-storage-account", default: "", ado: { type: "string", label: "Scripts storage account", group: "build" } },
+  { name: "scripts-container", default: "avd-image-scripts", ado: { type: "string", label: "Scripts container", group: "build" } },
+  { name: "vm-size", default: "Standard_D4s_v5", ado: { type: "string", label: "Build VM size", group: "build" } },
+  { name: "os-disk-size-gb", default: "127", ado: { type: "string", label: "OS disk size (GB)", group: "build" } },
+  { name: "build-timeout-minutes", default: "240", ado: { type: "string", label: "Build timeout (minutes)", group: "build" } },
+  { name: "subnet-id", default: "", ado: { type: "string", label: "Subnet ID", group: "build" } },
+  { name: "proxy-vm-size", default: "", ado: { type: "string", label: "Proxy VM size", group: "build" } },
+  { name: "container-instance-subnet-id", default: "", ado: { type: "string", label: "Container instance subnet ID", group: "build" } },
+  { name: "staging-resource-group", default: "", ado: { type: "string", label: "Staging resource group", group: "build" } },
+  { name: "managed-resource-tags", default: "", ado: { type: "multiLine", label: "Staging resource tags", group: "build", rows: 3 } },
+  { name: "build-vm-identities", default: "", ado: { type: "multiLine", label: "Build VM identities", group: "build", rows: 3 } },
+  { name: "error-handling", default: "", ado: { type: "string", label: "Error handling", group: "build" } },
+  { name: "validation-script", default: "", ado: { type: "multiLine", label: "Validation PowerShell", group: "build" } },
+  { name: "optimize-boot", default: "false", ado: { type: "boolean", label: "Optimize boot", group: "build" } },
+  { name: "data-disk-sizes", default: "", ado: { type: "string", label: "Data disk sizes (GB)", group: "build" } },
+  { name: "target-regions", default: "", ado: { type: "multiLine", label: "Target regions", group: "publish" } },
+  { name: "storage-account-type", default: "Standard_LRS", ado: { type: "pickList", label: "Replica storage", group: "publish", options: { Standard_LRS: "Standard_LRS", Standard_ZRS: "Standard_ZRS", Premium_LRS: "Premium_LRS" } } },
+  { name: "replication-mode", default: "Full", ado: { type: "pickList", label: "Replication mode", group: "publish", options: { Full: "Full: copy to every replica", Shallow: "Shallow: no copy (development, validation)" } } },
+  { name: "exclude-from-latest", default: "false", ado: { type: "boolean", label: "Exclude from latest", group: "publish" } },
+  { name: "version-strategy", default: "patch", ado: { type: "pickList", label: "Version strategy", group: "publish", options: { patch: "patch: bump the patch of the highest version", minor: "minor: bump the minor", major: "major: bump the major", date: "date: YYYY.MM.N" } } },
+  { name: "schedule", default: "", ado: { type: "string", label: "Schedule", group: "schedule" } },
+  { name: "skip-if-unchanged", default: "false", ado: { type: "boolean", label: "Skip if unchanged", group: "schedule" } },
+  { name: "rebuild-after-days", default: "7", ado: { type: "string", label: "Rebuild after (days)", group: "schedule" } },
+  { name: "version", default: "", ado: { type: "string", label: "Explicit version", group: "publish" } },
+  { name: "tags", default: "", ado: { type: "multiLine", label: "Tags", group: "publish" } },
+  { name: "keep-versions", default: "5", ado: { type: "string", label: "Versions to keep", group: "retention" } },
+  { name: "keep-days", default: "0", ado: { type: "string", label: "Minimum age to delete (days)", group: "retention" } },
+  { name: "prune-foreign", default: "false", ado: { type: "boolean", label: "Prune versions of other tools", group: "retention" } },
+  { name: "dry-run", default: "false", ado: { type: "boolean", label: "Dry run", group: "run" } },
+  { name: "github-release", default: "false", host: "github" },
+  { name: "github-token", default: "${{ github.token }}", host: "github" },
+  { name: "mode", default: "build", ado: { type: "pickList", label: "Mode", group: "run", options: { build: "build: build, version, tag, prune", promote: "promote: include a staged version in latest" } } },
+  { name: "promote-after-days", default: "0", ado: { type: "string", label: "Promote after (days)", group: "run", visibleRule: "mode = promote" } },
+  { name: "end-of-life-days", default: "0", ado: { type: "string", label: "End of life (days)", group: "publish" } },
+  { name: "wait", default: "true", ado: { type: "boolean", label: "Wait for the build", group: "run" } },
+  { name: "attach", default: "false", ado: { type: "boolean", label: "Attach to a submitted build", group: "run" } },
+  { name: "client-id", default: "", host: "github" },
+  { name: "tenant-id", default: "", host: "github" },
+  { name: "audience", default: "", host: "github" },
+  { name: "environment", default: "AzureCloud", ado: { type: "pickList", label: "Azure environment", group: "cloud", options: { AzureCloud: "AzureCloud", AzureUSGovernment: "AzureUSGovernment", AzureChinaCloud: "AzureChinaCloud" } } },
+  { name: "arm-endpoint", default: "", ado: { type: "string", label: "Resource Manager endpoint", group: "cloud" } },
+  { name: "authority-host", default: "", ado: { type: "string", label: "Entra ID authority host", group: "cloud" } },
+  { name: "poll-interval-seconds", default: "30", ado: { type: "string", label: "Poll interval (seconds)", group: "run" } },
+  { name: "stall-minutes", default: "0", ado: { type: "string", label: "Stall minutes", group: "run" } },
+  { name: "build-log", default: "steps", ado: { type: "pickList", label: "Build log", group: "run", options: { full: "full: every line", steps: "steps: a heading per customizer, its warnings and errors", off: "off" } } },
+] as const satisfies readonly InputSpec[];
+
+/** Every output (action.yml `outputs`, task.json `outputVariables` in camelCase), in their order. Texts in `contract-docs.ts`. */
+export const OUTPUTS = [
+  "image-version",
+  "image-version-id",
+  "template-name",
+  "template-reused",
+  "source-image-version",
+  "run-state",
+  "skipped",
+  "pruned-versions",
+  "planned-deletions",
+  "changelog",
+  "manifest-path",
+] as const;
+
+/** An input of `INPUTS`, as its literal type. */
+export type InputEntry = (typeof INPUTS)[number];
+
+/** Canonical name of every input the settings read: both hosts' and GitHub-only ones (not the task's service connection). */
+export type InputName = Exclude<InputEntry, { host: "ado" }>["name"];
+
+/** Canonical name of an input without a default. */
+export type RequiredInputName = Extract<Exclude<InputEntry, { host: "ado" }>, { required: true }>["name"];
+
+/** Canonical name of an output. */
+export type OutputName = (typeof OUTPUTS)[number];
+
+/** Canonical (kebab-case) name → task input / output variable name (camelCase): `subscription-id` → `subscriptionId`. */
+export function camelCase(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
