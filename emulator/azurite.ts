@@ -1,6 +1,6 @@
 /**
  * Azurite, the real Azure Storage emulator (npm `azurite`), as the emulator's blob storage: the staging
- * storage accounts whose `packerlogs` container holds `customization.log` (see storage.ts).
+ * storage accounts whose `packerlogs` container holds `customization.log` (see storage.ts and customization-log.ts).
  *
  * Started as a child process (`azurite-blob`) on 127.0.0.1, on a free port, HTTPS with a certificate made
  * now, data in memory only (`--inMemoryPersistence`), telemetry off, and — unless `oauth: false` — Azurite's

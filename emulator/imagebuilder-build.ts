@@ -1,7 +1,7 @@
 /**
  * Image Builder's build engine: a run (POST imageTemplates/{name}/run, api-version 2025-10-01, an LRO that
  * lasts the whole build) walks `lastRunStatus.runSubState` Queued → Building → Customizing → Optimizing →
- * Validating → Distributing, writing customization.log through a {@link BuildLogWriter} (storage.ts), and
+ * Validating → Distributing, writing customization.log through a {@link BuildLogWriter} (customization-log.ts), and
  * ends Succeeded or Failed (or is canceled, imagebuilder.ts). The test knobs (planned failures, phase
  * durations, stuck builds, replication timeouts, phase hooks) are consumed here.
  *
@@ -22,7 +22,7 @@
  */
 import { type ArmErrorDetail, type Operation, armTime, clone, errorDetail, isRecord, newGuid } from './arm.ts';
 import { checksumMismatch } from './file-host.ts';
-import type { Gallery } from './gallery.ts';
+import type { Gallery } from './gallery-store.ts';
 import type { Marketplace } from './marketplace.ts';
 import { RUN_SUB_STATES, phaseDuration } from './state.ts';
 import type { Core } from './core.ts';
@@ -43,7 +43,7 @@ export class BuildEngine {
   private readonly deps: DistributeDeps;
   private readonly plans: BuildPlan[] = [];
   private readonly hooks = new Set<BuildPhaseHook>();
-  /** Writes each build's customization.log (set by the emulator; storage.ts). */
+  /** Writes each build's customization.log (set by the emulator; customization-log.ts). */
   buildLog: BuildLogWriter | undefined;
 
   constructor(core: () => Core, gallery: Gallery, marketplace: Marketplace) {

@@ -19,9 +19,10 @@
  *    Azure/avdaccelerator PR #289. Shallow replication: one replica in the version's region —
  *    packer-plugin-azure PR #383 and its config docs. (Both inner wordings are the emulator's.)
  */
-import { hasAvailabilityZones, isRecord, newGuid, regionName } from './arm.ts';
-import type { Gallery, TargetRegionInput } from './gallery.ts';
-import { parseVersion } from './gallery.ts';
+import { isRecord, newGuid } from './arm.ts';
+import { hasAvailabilityZones, regionName } from './regions.ts';
+import type { Gallery, TargetRegionInput } from './gallery-store.ts';
+import { parseVersion } from './gallery-store.ts';
 import type { Marketplace } from './marketplace.ts';
 import { type ImageTraits, regionsMissLocation, securityTypeOf, sourceMismatch as publishMismatch } from './publish-rules.ts';
 import type { Core } from './core.ts';

@@ -1,7 +1,7 @@
 /**
  * The records of Image Builder builds shared by the build engine (imagebuilder-build.ts), the templates
  * (imagebuilder-template.ts: a template's current run), the distribution (imagebuilder-distribute.ts)
- * and the customization.log writer (storage.ts): a build's plan and test knobs, its run, and the log
+ * and the customization.log writer (customization-log.ts): a build's plan and test knobs, its run, and the log
  * writer interface. Types only, so the modules that use them import each other in one direction.
  */
 import type { Operation } from './arm.ts';
@@ -59,7 +59,7 @@ export interface BuildLogRun {
   customizers: Record<string, unknown>[];
 }
 
-/** Writes a build's customization.log as it walks its phases (emulator/storage.ts). */
+/** Writes a build's customization.log as it walks its phases (emulator/customization-log.ts). */
 export interface BuildLogWriter {
   /** A run started; returns the URL of its customization.log, or undefined when no log is written. */
   start(run: BuildLogRun): string | undefined;

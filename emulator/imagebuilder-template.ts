@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { ArmError, clone, isRecord, jsonEqual } from './arm.ts';
 import type { Operation } from './arm.ts';
 import type { CopiedFile } from './file-host.ts';
-import { parseVersion } from './gallery.ts';
+import { parseVersion } from './gallery-store.ts';
 import type { Core } from './core.ts';
 import type { BuildRun } from './imagebuilder-records.ts';
 

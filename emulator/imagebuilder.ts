@@ -8,7 +8,9 @@
  * The rest of Image Builder is split by purpose: `imagebuilder-template.ts` (template records, request
  * validation, ARM bodies), `imagebuilder-build.ts` (the build engine walking `lastRunStatus.runSubState`
  * Queued → Building → Customizing → Optimizing → Validating → Distributing, the test knobs, the
- * customization.log writer interface), `imagebuilder-distribute.ts` (the gallery image version and the
+ * customization.log writer interface), `imagebuilder-records.ts` (the build's plan and run types),
+ * `imagebuilder-provision.ts` (what provisioning a created template does: staging resource group, customizer
+ * file copies, the platform image check), `imagebuilder-distribute.ts` (the gallery image version and the
  * run outputs a build creates at Distributing).
  *
  * Real AIB wordings used (and where they come from):
@@ -24,18 +26,17 @@
  *  - "Validation failed: Distribute target with Runoutput name <name> not found in the update request.
  *    Deleting a distribution target is not allowed." — MicrosoftDocs/azure-docs
  *    articles/virtual-machines/linux/image-builder-troubleshoot.md.
- *  - BadPIRSource "Platform Image was not found. location: …, publisherName: …, offer: …, sku: …, version: ….
- *    Please check the specified source image version in Image Builder Template exists. For information on
- *    how to check available versions, types, review https://aka.ms/azvmimagebuilderts." — Azure/azvmimagebuilder#34.
  * Other validation messages follow the documented "Validation failed: '<path>': …" pattern (invented text).
  */
-import { ArmError, armTime, clone, errorDetail, isRecord, jsonEqual, key, newGuid, pageOf, regionName, resourceNotFound } from './arm.ts';
+import { ArmError, armTime, clone, errorDetail, isRecord, jsonEqual, key, newGuid, pageOf, resourceNotFound } from './arm.ts';
+import { regionName } from './regions.ts';
 import type { HandlerResult, Operation, RequestContext, Route } from './arm.ts';
 import type { FileHost } from './file-host.ts';
-import type { Gallery } from './gallery.ts';
+import type { Gallery } from './gallery-store.ts';
 import type { Marketplace } from './marketplace.ts';
 import type { Core } from './core.ts';
 import { BuildEngine } from './imagebuilder-build.ts';
+import { type ProvisioningFailure, provisionTemplate } from './imagebuilder-provision.ts';
 import type { BuildFailure, BuildLogWriter, BuildPhaseHook, BuildPlan } from './imagebuilder-records.ts';
 import {
   NAME_RE, TMPL_REF, TOP_LEVEL_KEYS, TYPE, type TemplateRecord, notUpdatable, runOutputBody, sameIdentity, stringRecord, templateBody, validateDistribute,
@@ -71,7 +72,7 @@ export class ImageBuilder {
     this.engine = new BuildEngine(core, gallery, marketplace);
   }
 
-  /** Writes each build's customization.log (set by the emulator; storage.ts). */
+  /** Writes each build's customization.log (set by the emulator; customization-log.ts). */
   get buildLog(): BuildLogWriter | undefined {
     return this.engine.buildLog;
   }
@@ -138,7 +139,6 @@ export class ImageBuilder {
     return [...this.templates.values()]
       .filter((t) => (!sub || t.subscriptionId.toLowerCase() === sub.toLowerCase()) && (!rg || t.resourceGroup.toLowerCase() === rg.toLowerCase()))
       .map((t) => templateBody(this.core(), t));
-
   }
 
   // ---------- routes ----------
@@ -250,34 +250,16 @@ export class ImageBuilder {
     return { status: 201, body: templateBody(this.core(), t), headers: this.headers(op, false) };
   }
 
+  /** The template's create LRO ends: provisioned (imagebuilder-provision.ts), or Failed with a planned or real failure. */
   private finishCreate(t: TemplateRecord, op: Operation): void {
     if (this.templates.get(key(t.subscriptionId, t.resourceGroup, t.name)) !== t) return;
-    const staging = typeof t.input.stagingResourceGroup === 'string' && t.input.stagingResourceGroup ? t.input.stagingResourceGroup : undefined;
-    t.exactStagingResourceGroup = staging ?? `/subscriptions/${t.subscriptionId}/resourceGroups/IT_${t.resourceGroup}_${t.name}_${t.stagingGuid}`;
-    let failure: { provisioningErrorCode: string; message: string } | undefined;
+    let failure: ProvisioningFailure | undefined;
     const idx = this.createFailures.findIndex((f) => !f.templateName || f.templateName.toLowerCase() === t.name.toLowerCase());
     if (idx >= 0) {
       const f = this.createFailures.splice(idx, 1)[0]!;
       failure = { provisioningErrorCode: f.provisioningErrorCode ?? 'Other', message: f.message ?? 'Internal error occurred. This is a generic error. To identify possible causes, go to https://aka.ms/azvmimagebuilderts.' };
     }
-    if (!failure && this.files) {
-      const copy = this.files.copyCustomizerFiles(t.input.customize);
-      if (copy.failure) failure = { provisioningErrorCode: 'NoCustomizerScript', message: copy.failure };
-      else t.files = copy.files;
-    }
-    const src = t.input.source as Record<string, unknown>;
-    if (!failure && src.type === 'PlatformImage' && this.core().options.validatePlatformImages) {
-      const v = String(src.version ?? 'latest');
-      const exact = this.marketplace.resolve(t.location, String(src.publisher), String(src.offer), String(src.sku), v);
-      if (!exact) {
-        failure = {
-          provisioningErrorCode: 'BadPIRSource',
-          message: `Platform Image was not found. location: ${t.location}, publisherName: ${String(src.publisher)}, offer: ${String(src.offer)}, sku: ${String(src.sku)}, version: ${v}. Please check the specified source image version in Image Builder Template exists. For information on how to check available versions, types, review https://aka.ms/azvmimagebuilderts.`,
-        };
-      } else {
-        t.exactSourceVersion = exact;
-      }
-    }
+    failure = provisionTemplate(t, { options: this.core().options, marketplace: this.marketplace, files: this.files }, failure);
     if (failure) {
       t.provisioningState = 'Failed';
       t.provisioningError = failure;

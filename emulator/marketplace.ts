@@ -9,7 +9,8 @@
  * Unknown images answer 404 `NotFound` "Artifact: VMImage was not found." (the Compute RP's wording,
  * as Get-AzVMImageSku and azure-cli print it).
  */
-import { ArmError, key, regionName } from './arm.ts';
+import { ArmError, key } from './arm.ts';
+import { regionName } from './regions.ts';
 import type { HandlerResult, RequestContext, Route } from './arm.ts';
 
 /** api-versions accepted for virtualMachineImages (the SDK sends 2026-04-01). */

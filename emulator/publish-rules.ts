@@ -18,7 +18,7 @@
  *   '<location>'." (hashicorp/packer#8895, Azure's answer quoted: "Gallery image version publishing profile
  *   regions 'northeurope' must contain the location of image version 'East US'.").
  */
-import { regionDisplayName, regionName } from './arm.ts';
+import { regionDisplayName, regionName } from './regions.ts';
 
 /** Traits of an image, as Compute reports them (a marketplace image, or a gallery image definition). */
 export interface ImageTraits {

@@ -4,7 +4,8 @@
  * (Microsoft.ManagedIdentity/userAssignedIdentities GET, api 2023-01-31 and later).
  */
 import { createHash } from 'node:crypto';
-import { ArmError, hasAvailabilityZones, key, knownRegions, regionName, resourceGroupNotFound, resourceNotFound } from './arm.ts';
+import { ArmError, key, resourceGroupNotFound, resourceNotFound } from './arm.ts';
+import { hasAvailabilityZones, knownRegions, regionName } from './regions.ts';
 import type { RequestContext, Route } from './arm.ts';
 import type { EmulatorOptions } from './state.ts';
 

@@ -2,7 +2,7 @@
  * Seeding: the AVD defaults the demo and tests share, and the JSON seed-file format the CLI accepts.
  */
 import type { AppRegistration } from './entra.ts';
-import type { SeedImageDefinition, SeedImageVersion } from './gallery.ts';
+import type { SeedImageDefinition, SeedImageVersion } from './gallery-store.ts';
 import type { SeedMarketplaceImage } from './marketplace.ts';
 import type { EmulatorOptions } from './state.ts';
 

@@ -16,7 +16,7 @@
  * - `silent-customizer`: a customizer prints its first lines, then nothing for `minutes`, then the rest
  *   of the build goes on as usual (a script waiting for input; troubleshooting doc, "Timeout exceeded").
  *
- * Pure: makes the timeline from the build's normal customization lines; storage.ts writes it.
+ * Pure: makes the timeline from the build's normal customization lines; customization-log.ts writes it.
  */
 
 /** A stuck build for the next run (BuildPlan.stuck). Needs the Azurite-backed log (`useAzurite`). */
