@@ -12,8 +12,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Document, Scalar, isScalar, visit } from "yaml";
-import { INPUTS, type InputSpec, OUTPUTS, TASK_GROUPS, camelCase } from "../src/settings/contract.ts";
-import { INPUT_DOCS, type InputDocs, OUTPUT_DOCS } from "../src/settings/contract-docs.ts";
+import { INPUTS, type InputSpec, OUTPUTS, OUTPUT_DOCS, TASK_GROUPS, camelCase } from "../src/settings/contract.ts";
+import { INPUT_DOCS, type InputDocs } from "../src/settings/contract-docs.ts";
 
 /** The committed files the contract is written into, by path from the repository root: their text. */
 export interface ContractFiles {
@@ -123,7 +123,11 @@ function readmeDefault(input: InputSpec): string {
 
 /** The README's generated Inputs part: the table, and the inputs one host has not. */
 function readmeInputs(): string {
-  const list = (names: string[]) => names.map((name) => `\`${name}\``).join(", ").replace(/, ([^,]*)$/, " and $1");
+  const list = (names: string[]) =>
+    names
+      .map((name) => `\`${name}\``)
+      .join(", ")
+      .replace(/, ([^,]*)$/, " and $1");
   const githubOnly = inputs.filter((input) => input.host === "github").map((input) => input.name);
   const taskOnly = inputs.filter((input) => input.host === "ado");
   const optionalInTask = inputs.filter((input) => input.required && input.ado?.required === false).map((input) => camelCase(input.name));
@@ -140,7 +144,9 @@ function readmeInputs(): string {
 
 /** The README's Outputs table. */
 function readmeOutputs(): string {
-  return ["| Output | Description |", "|---|---|", ...OUTPUTS.map((name) => row([`\`${name}\``, OUTPUT_DOCS[name].readme ?? OUTPUT_DOCS[name].action]))].join("\n");
+  return ["| Output | Description |", "|---|---|", ...OUTPUTS.map((name) => row([`\`${name}\``, OUTPUT_DOCS[name].readme ?? OUTPUT_DOCS[name].action]))].join(
+    "\n",
+  );
 }
 
 /**
@@ -150,7 +156,8 @@ function readmeOutputs(): string {
 function replaceBetweenMarkers(text: string, name: string, body: string): string {
   const start = new RegExp(`^<!-- ${name}:start\\b.*-->$`, "m").exec(text);
   const end = new RegExp(`^<!-- ${name}:end -->$`, "m").exec(text);
-  if (!start || !end || end.index < start.index) throw new Error(`README.md has no '<!-- ${name}:start -->' … '<!-- ${name}:end -->' markers to write the contract between`);
+  if (!start || !end || end.index < start.index)
+    throw new Error(`README.md has no '<!-- ${name}:start -->' … '<!-- ${name}:end -->' markers to write the contract between`);
   return `${text.slice(0, start.index + start[0].length)}\n\n${body}\n\n${text.slice(end.index)}`;
 }
 

@@ -46,7 +46,11 @@ interface TaskInput {
 describe("one input contract: src/settings/contract.ts generates action.yml, task.json and the README tables", () => {
   it("the committed action.yml, task.json and README.md are what `npm run contract` writes", () => {
     const stale = staleFiles(committed());
-    assert.deepEqual(stale, [], `Not what src/settings/contract.ts and contract-docs.ts generate: ${stale.join("; ")}. Run \`npm run contract\` and commit the result.`);
+    assert.deepEqual(
+      stale,
+      [],
+      `Not what src/settings/contract.ts and contract-docs.ts generate: ${stale.join("; ")}. Run \`npm run contract\` and commit the result.`,
+    );
   });
 
   it("a hand edit of a generated part is caught; edits outside the generated parts are kept", () => {
@@ -118,10 +122,16 @@ describe("one input contract: src/settings/contract.ts generates action.yml, tas
       assert.equal(input.defaultValue, undefined, name);
       assert.equal(input.required, name !== "subscription-id", `${input.name} is required, but subscriptionId (the service connection's when empty)`);
     }
-    assert.deepEqual(task.inputs.filter((input) => !(input.name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) in INPUT_DOCS)), []);
+    assert.deepEqual(
+      task.inputs.filter((input) => !(input.name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) in INPUT_DOCS)),
+      [],
+    );
     assert.equal(byName.get("azureSubscription")?.required, true, "the task's own input: the service connection");
     assert.equal(task.inputs.length, INPUTS.length - githubOnly.length);
-    assert.deepEqual(task.outputVariables.map((o) => o.name), OUTPUTS.map(camelCase));
+    assert.deepEqual(
+      task.outputVariables.map((o) => o.name),
+      OUTPUTS.map(camelCase),
+    );
   });
 
   it("every input has its texts, and an input of one host says why the other has none", () => {

@@ -3,10 +3,11 @@
  * and of the Azure DevOps task (task.json, camelCase), with its default, whether it is required, on
  * which host it exists, and the task's form fields; the outputs; the task's input groups.
  *
- * One table, two files: this one (what the code needs at run time: names, defaults, required flags; it
- * is bundled) and `contract-docs.ts` (every description, help and README text; only `npm run contract`
- * and the tests read it, so the bundle carries none of it). The type of `INPUT_DOCS` makes the two agree:
- * an input here without its texts there does not typecheck.
+ * One table, two files: this one (the inputs' structure: names, defaults, required flags, hosts, form
+ * fields; and the outputs, names and texts) and `contract-docs.ts` (every input's description, task help
+ * and README text). The type of `INPUT_DOCS` makes the two agree: an input here without its texts there
+ * does not typecheck. Only `npm run contract` and the tests read the texts: the bundle imports
+ * `INPUTS` and `OUTPUTS`, and esbuild leaves `OUTPUT_DOCS` and contract-docs.ts out of it.
  *
  * `npm run contract` (scripts/contract.ts) writes from them the `inputs:` and `outputs:` of action.yml,
  * the `groups`, `inputs` and `outputVariables` of task.json, and the README's Inputs and Outputs tables;
@@ -75,7 +76,12 @@ export type InputSpec = { readonly name: string } & InputHost &
  * in this order within a group. Their texts are in `contract-docs.ts`.
  */
 export const INPUTS = [
-  { name: "azure-subscription", required: true, host: "ado", ado: { type: "connectedService:AzureRM", label: "Azure Resource Manager service connection", group: "azure" } },
+  {
+    name: "azure-subscription",
+    required: true,
+    host: "ado",
+    ado: { type: "connectedService:AzureRM", label: "Azure Resource Manager service connection", group: "azure" },
+  },
   { name: "subscription-id", required: true, ado: { type: "string", label: "Subscription ID", group: "azure", required: false } },
   { name: "resource-group", required: true, ado: { type: "string", label: "Resource group", group: "azure" } },
   { name: "location", required: true, ado: { type: "string", label: "Location", group: "azure" } },
@@ -87,11 +93,32 @@ export const INPUTS = [
   { name: "inline-script", default: "", ado: { type: "multiLine", label: "Inline PowerShell", group: "build" } },
   { name: "script-uris", default: "", ado: { type: "multiLine", label: "Script URLs", group: "build" } },
   { name: "windows-update", default: "true", ado: { type: "boolean", label: "Install Windows updates", group: "build" } },
-  { name: "windows-update-search-criteria", default: "IsInstalled=0", ado: { type: "string", label: "Windows Update search criteria", group: "build", visibleRule: "windowsUpdate = true" } },
-  { name: "windows-update-filters", default: "exclude:$_.Title -like '*Preview*'\ninclude:$true", ado: { type: "multiLine", label: "Windows Update filters", group: "build", visibleRule: "windowsUpdate = true", rows: 3 } },
-  { name: "windows-update-limit", default: "40", ado: { type: "string", label: "Windows updates at a time", group: "build", visibleRule: "windowsUpdate = true" } },
+  {
+    name: "windows-update-search-criteria",
+    default: "IsInstalled=0",
+    ado: { type: "string", label: "Windows Update search criteria", group: "build", visibleRule: "windowsUpdate = true" },
+  },
+  {
+    name: "windows-update-filters",
+    default: "exclude:$_.Title -like '*Preview*'\ninclude:$true",
+    ado: { type: "multiLine", label: "Windows Update filters", group: "build", visibleRule: "windowsUpdate = true", rows: 3 },
+  },
+  {
+    name: "windows-update-limit",
+    default: "40",
+    ado: { type: "string", label: "Windows updates at a time", group: "build", visibleRule: "windowsUpdate = true" },
+  },
   { name: "avd-steps", default: "", ado: { type: "multiLine", label: "AVD built-in steps", group: "build" } },
-  { name: "safety-steps", default: "auto", ado: { type: "pickList", label: "Windows client safety steps", group: "build", options: { auto: "auto: on for Windows client sources", true: "true: always", false: "false: never" } } },
+  {
+    name: "safety-steps",
+    default: "auto",
+    ado: {
+      type: "pickList",
+      label: "Windows client safety steps",
+      group: "build",
+      options: { auto: "auto: on for Windows client sources", true: "true: always", false: "false: never" },
+    },
+  },
   { name: "inventory", default: "true", ado: { type: "boolean", label: "Inventory", group: "build" } },
   { name: "template-file", default: "", ado: { type: "string", label: "Template file", group: "build" } },
   { name: "scripts", default: "", ado: { type: "multiLine", label: "Repository scripts", group: "build" } },
@@ -111,10 +138,42 @@ export const INPUTS = [
   { name: "optimize-boot", default: "false", ado: { type: "boolean", label: "Optimize boot", group: "build" } },
   { name: "data-disk-sizes", default: "", ado: { type: "string", label: "Data disk sizes (GB)", group: "build" } },
   { name: "target-regions", default: "", ado: { type: "multiLine", label: "Target regions", group: "publish" } },
-  { name: "storage-account-type", default: "Standard_LRS", ado: { type: "pickList", label: "Replica storage", group: "publish", options: { Standard_LRS: "Standard_LRS", Standard_ZRS: "Standard_ZRS", Premium_LRS: "Premium_LRS" } } },
-  { name: "replication-mode", default: "Full", ado: { type: "pickList", label: "Replication mode", group: "publish", options: { Full: "Full: copy to every replica", Shallow: "Shallow: no copy (development, validation)" } } },
+  {
+    name: "storage-account-type",
+    default: "Standard_LRS",
+    ado: {
+      type: "pickList",
+      label: "Replica storage",
+      group: "publish",
+      options: { Standard_LRS: "Standard_LRS", Standard_ZRS: "Standard_ZRS", Premium_LRS: "Premium_LRS" },
+    },
+  },
+  {
+    name: "replication-mode",
+    default: "Full",
+    ado: {
+      type: "pickList",
+      label: "Replication mode",
+      group: "publish",
+      options: { Full: "Full: copy to every replica", Shallow: "Shallow: no copy (development, validation)" },
+    },
+  },
   { name: "exclude-from-latest", default: "false", ado: { type: "boolean", label: "Exclude from latest", group: "publish" } },
-  { name: "version-strategy", default: "patch", ado: { type: "pickList", label: "Version strategy", group: "publish", options: { patch: "patch: bump the patch of the highest version", minor: "minor: bump the minor", major: "major: bump the major", date: "date: YYYY.MM.N" } } },
+  {
+    name: "version-strategy",
+    default: "patch",
+    ado: {
+      type: "pickList",
+      label: "Version strategy",
+      group: "publish",
+      options: {
+        patch: "patch: bump the patch of the highest version",
+        minor: "minor: bump the minor",
+        major: "major: bump the major",
+        date: "date: YYYY.MM.N",
+      },
+    },
+  },
   { name: "schedule", default: "", ado: { type: "string", label: "Schedule", group: "schedule" } },
   { name: "skip-if-unchanged", default: "false", ado: { type: "boolean", label: "Skip if unchanged", group: "schedule" } },
   { name: "rebuild-after-days", default: "7", ado: { type: "string", label: "Rebuild after (days)", group: "schedule" } },
@@ -126,7 +185,16 @@ export const INPUTS = [
   { name: "dry-run", default: "false", ado: { type: "boolean", label: "Dry run", group: "run" } },
   { name: "github-release", default: "false", host: "github" },
   { name: "github-token", default: "${{ github.token }}", host: "github" },
-  { name: "mode", default: "build", ado: { type: "pickList", label: "Mode", group: "run", options: { build: "build: build, version, tag, prune", promote: "promote: include a staged version in latest" } } },
+  {
+    name: "mode",
+    default: "build",
+    ado: {
+      type: "pickList",
+      label: "Mode",
+      group: "run",
+      options: { build: "build: build, version, tag, prune", promote: "promote: include a staged version in latest" },
+    },
+  },
   { name: "promote-after-days", default: "0", ado: { type: "string", label: "Promote after (days)", group: "run", visibleRule: "mode = promote" } },
   { name: "end-of-life-days", default: "0", ado: { type: "string", label: "End of life (days)", group: "publish" } },
   { name: "wait", default: "true", ado: { type: "boolean", label: "Wait for the build", group: "run" } },
@@ -134,15 +202,33 @@ export const INPUTS = [
   { name: "client-id", default: "", host: "github" },
   { name: "tenant-id", default: "", host: "github" },
   { name: "audience", default: "", host: "github" },
-  { name: "environment", default: "AzureCloud", ado: { type: "pickList", label: "Azure environment", group: "cloud", options: { AzureCloud: "AzureCloud", AzureUSGovernment: "AzureUSGovernment", AzureChinaCloud: "AzureChinaCloud" } } },
+  {
+    name: "environment",
+    default: "AzureCloud",
+    ado: {
+      type: "pickList",
+      label: "Azure environment",
+      group: "cloud",
+      options: { AzureCloud: "AzureCloud", AzureUSGovernment: "AzureUSGovernment", AzureChinaCloud: "AzureChinaCloud" },
+    },
+  },
   { name: "arm-endpoint", default: "", ado: { type: "string", label: "Resource Manager endpoint", group: "cloud" } },
   { name: "authority-host", default: "", ado: { type: "string", label: "Entra ID authority host", group: "cloud" } },
   { name: "poll-interval-seconds", default: "30", ado: { type: "string", label: "Poll interval (seconds)", group: "run" } },
   { name: "stall-minutes", default: "0", ado: { type: "string", label: "Stall minutes", group: "run" } },
-  { name: "build-log", default: "steps", ado: { type: "pickList", label: "Build log", group: "run", options: { full: "full: every line", steps: "steps: a heading per customizer, its warnings and errors", off: "off" } } },
+  {
+    name: "build-log",
+    default: "steps",
+    ado: {
+      type: "pickList",
+      label: "Build log",
+      group: "run",
+      options: { full: "full: every line", steps: "steps: a heading per customizer, its warnings and errors", off: "off" },
+    },
+  },
 ] as const satisfies readonly InputSpec[];
 
-/** Every output (action.yml `outputs`, task.json `outputVariables` in camelCase), in their order. Texts in `contract-docs.ts`. */
+/** Every output (action.yml `outputs`, task.json `outputVariables` in camelCase), in their order; their texts are `OUTPUT_DOCS`. */
 export const OUTPUTS = [
   "image-version",
   "image-version-id",
@@ -156,6 +242,71 @@ export const OUTPUTS = [
   "changelog",
   "manifest-path",
 ] as const;
+
+/** The texts of an output. */
+export interface OutputDocs {
+  /** action.yml `description`. */
+  readonly action: string;
+  /** task.json `outputVariables[].description` (camelCase input names), when it is not `action`. */
+  readonly ado?: string;
+  /** The README Outputs table's description (Markdown). */
+  readonly readme?: string;
+}
+
+/** The texts of every output of `OUTPUTS`. */
+export const OUTPUT_DOCS: { readonly [N in OutputName]: OutputDocs } = {
+  "image-version": {
+    action: "The new image version, X.Y.Z.",
+    readme: "The new image version, `X.Y.Z`.",
+  },
+  "image-version-id": {
+    action: "Resource ID of the new image version.",
+    readme: "Resource ID of the new image version.",
+  },
+  "template-name": {
+    action: "Name of the image template built.",
+    readme: "Name of the image template built.",
+  },
+  "template-reused": {
+    action: "true when an existing image template with the same content was reused, false when one was created.",
+    readme: "`true` when an existing template with the same content was reused, `false` when one was created.",
+  },
+  "source-image-version": {
+    action: "The exact source version built (marketplace version, or the gallery image version / managed image ID).",
+    readme: "The exact source version built (marketplace version, or gallery image version / managed image ID).",
+  },
+  "run-state": {
+    action:
+      "How the Image Builder run ended (Succeeded), or DryRun, Skipped, Running (wait false), Promoted (mode promote), or Replicating (Image Builder timed out waiting for the gallery; the version exists, was tagged, and Azure goes on replicating it).",
+    readme:
+      "How the Image Builder run ended (`Succeeded`), or `DryRun`, `Skipped`, `Running` (`wait: false`), `Promoted` (`mode: promote`), or `Replicating` (Image Builder timed out waiting for the gallery; the version exists, was tagged, and Azure goes on replicating it).",
+  },
+  skipped: {
+    action: "true when the run built nothing (schedule guard, or skip-if-unchanged), else false.",
+    ado: "true when the run built nothing (schedule guard, or `skipIfUnchanged`), else false.",
+    readme: "`true` when the run built nothing (schedule guard, or `skip-if-unchanged`), else `false`.",
+  },
+  "pruned-versions": {
+    action: "JSON array of the image versions deleted by retention.",
+    readme: "JSON array of the image versions deleted by retention (`[]` in a dry run: nothing is deleted).",
+  },
+  "planned-deletions": {
+    action: "JSON array of the image versions the retention plan deletes; in a dry run those it would delete, while nothing is deleted.",
+    readme: "JSON array of the image versions the retention plan deletes; in a dry run, those it would delete.",
+  },
+  changelog: {
+    action:
+      "What changed since the previous image version (Markdown) — source version, customizers, build settings, template hash, applications, Windows updates installed, build duration; planned in a dry run; empty when nothing was built.",
+    readme:
+      "What changed since the previous image version, Markdown (see [Changelog and manifest](#changelog-and-manifest)); planned in a dry run; empty when nothing was built.",
+  },
+  "manifest-path": {
+    action:
+      "Path of the new image version's manifest (JSON, schemas/manifest.schema.json) in the run's temp directory (RUNNER_TEMP on GitHub; Agent.TempDirectory on Azure DevOps, where it is also attached to the run) — source, template, customizers with checksums, AVD steps, Windows updates, inventory, build times, provenance; empty when nothing was published.",
+    readme:
+      "Path of the new version's manifest, JSON valid against [`schemas/manifest.schema.json`](schemas/manifest.schema.json), in `RUNNER_TEMP` (Azure DevOps: `Agent.TempDirectory`, and attached to the run); empty when nothing was published.",
+  },
+};
 
 /** An input of `INPUTS`, as its literal type. */
 export type InputEntry = (typeof INPUTS)[number];

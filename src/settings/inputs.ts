@@ -26,7 +26,7 @@ const SETTINGS_INPUTS = (INPUTS as readonly InputSpec[]).filter((input) => input
  */
 export const INPUT_DEFAULTS = Object.fromEntries(
   SETTINGS_INPUTS.flatMap((input) => (input.default === undefined ? [] : [[input.name, input.default]])),
-) as { readonly [N in Exclude<InputName, RequiredInputName>]: string };
+) as Readonly<Record<Exclude<InputName, RequiredInputName>, string>>;
 
 /** Inputs with no default, from the contract's `INPUTS`: the run cannot start without them. */
 export const REQUIRED_INPUTS = SETTINGS_INPUTS.flatMap((input) => (input.required ? [input.name] : [])) as readonly RequiredInputName[];
