@@ -17,7 +17,7 @@ describe("main(host, signal, options)", () => {
   it("refuses a bad input through the host (setFailed naming the input, a failure summary) without making any service", async () => {
     const host = createRecordingHost({ inputs: validInputs({ "keep-versions": "-1" }) });
     let made = 0;
-    const code = await main(host, signal, { services: () => (made++, {} as Services) });
+    const code = await main(host, signal, { services: () => { made++; return {} as Services; } });
     assert.equal(code, 1);
     assert.equal(made, 0);
     assert.match(host.failed ?? "", /keep-versions/);
@@ -43,7 +43,7 @@ describe("main(host, signal, options)", () => {
     const on = createRecordingHost({ inputs });
     let made = 0;
     const failing = { listImageVersions: async () => [] } as unknown as AzureGateway;
-    await main(on, signal, { now: () => new Date("2027-03-10T06:00:00Z"), services: () => (made++, { azure: failing }) as Services });
+    await main(on, signal, { now: () => new Date("2027-03-10T06:00:00Z"), services: () => { made++; return { azure: failing } as Services; } });
     assert.equal(made, 1);
     assert.match(on.failed ?? "", /has no staged version/);
   });
@@ -56,7 +56,7 @@ describe("main(host, signal, options)", () => {
     } as unknown as AzureGateway;
     const host = createRecordingHost({ inputs: validInputs(), state: { [BUILD_STATE]: JSON.stringify({ resourceGroup: "rg-avd-images", templateName: "tpl-1" }) } });
     const stages: string[] = [];
-    const code = await main(host, signal, { stage: "post", services: (_s, _h, stage) => (stages.push(stage), { azure }) as Services });
+    const code = await main(host, signal, { stage: "post", services: (_s, _h, stage) => { stages.push(stage); return { azure } as Services; } });
     assert.equal(code, 0);
     assert.deepEqual(canceled, ["tpl-1"]);
     assert.deepEqual(stages, ["post"]);

@@ -40,7 +40,7 @@ describe("armCallLogPolicy", () => {
     let clock = 1000;
     const pipeline = createEmptyPipeline();
     pipeline.addPolicy(armCallLogPolicy((m) => lines.push(m), () => clock));
-    pipeline.addPolicy({ name: "advance-clock", sendRequest: async (request, next) => ((clock += 37), next(request)) });
+    pipeline.addPolicy({ name: "advance-clock", sendRequest: async (request, next) => { clock += 37; return next(request); } });
     const client = fakeClient([{ status: 200, headers: { "x-ms-request-id": "req-1", "x-ms-correlation-request-id": "corr-1" } }]);
     const response = await pipeline.sendRequest(client, createPipelineRequest({ url: URL_OF_TEMPLATE, method: "GET" }));
     assert.equal(response.status, 200);
