@@ -28,6 +28,16 @@ describe("inputs with no effect in the mode", () => {
     assert.doesNotMatch(warning!, /keep-versions|tags/);
   });
 
+  it("every input that shapes the image template warns with attach: true and mode: promote, the inventory, staging tags, build VM identities and replication mode included", () => {
+    const shaping = { inventory: "false", "managed-resource-tags": "costCenter=42", "build-vm-identities": `/subscriptions/${"0".repeat(8)}-0000-0000-0000-${"0".repeat(12)}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-scripts`, "replication-mode": "Shallow" };
+    const named = (warning: string) => [...warning.matchAll(/'([a-z-]+)'/g)].map((m) => m[1]).filter((name) => name in shaping);
+    const [attached] = warnings({ attach: "true", ...shaping });
+    assert.deepEqual(named(attached!).sort(), Object.keys(shaping).sort());
+    assert.match(attached!, /no effect with 'attach: true'/);
+    const [promoted] = warnings({ mode: "promote", ...shaping });
+    assert.deepEqual(named(promoted!).sort(), Object.keys(shaping).sort());
+  });
+
   it("promote-after-days with mode: build warns", () => {
     assert.deepEqual(warnings({ "promote-after-days": "7" }).length, 1);
     assert.match(warnings({ "promote-after-days": "7" })[0]!, /'promote-after-days' has no effect with 'mode: build'/);

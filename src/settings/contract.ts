@@ -68,7 +68,16 @@ type InputHost =
  * `camelCase` makes it). Either `required: true` (no default: the run cannot start without it) or a
  * `default`, exactly as action.yml and task.json declare it (booleans as "true"/"false").
  */
-export type InputSpec = { readonly name: string } & InputHost &
+export type InputSpec = {
+  readonly name: string;
+  /**
+   * What the input acts on, for the warning about inputs without effect in a mode (steps/mode-inputs.ts):
+   * `template`: it shapes the image template or its build, or chooses the version (no effect with
+   * `mode: promote` or `attach: true`); `publish`: it applies only when a build publishes a version
+   * (no effect with `mode: promote`). Absent: it applies in every mode.
+   */
+  readonly appliesTo?: "template" | "publish";
+} & InputHost &
   ({ readonly required: true; readonly default?: undefined } | { readonly default: string; readonly required?: undefined });
 
 /**
@@ -89,29 +98,38 @@ export const INPUTS = [
   { name: "image-definition", required: true, ado: { type: "string", label: "Image definition", group: "image" } },
   { name: "gallery-resource-group", default: "", ado: { type: "string", label: "Gallery resource group", group: "image" } },
   { name: "identity-id", required: true, ado: { type: "string", label: "Image Builder identity", group: "azure" } },
-  { name: "source", default: "MicrosoftWindowsDesktop:office-365:win11-24h2-avd-m365:latest", ado: { type: "string", label: "Source image", group: "image" } },
-  { name: "inline-script", default: "", ado: { type: "multiLine", label: "Inline PowerShell", group: "build" } },
-  { name: "script-uris", default: "", ado: { type: "multiLine", label: "Script URLs", group: "build" } },
-  { name: "windows-update", default: "true", ado: { type: "boolean", label: "Install Windows updates", group: "build" } },
+  {
+    name: "source",
+    default: "MicrosoftWindowsDesktop:office-365:win11-24h2-avd-m365:latest",
+    appliesTo: "template",
+    ado: { type: "string", label: "Source image", group: "image" },
+  },
+  { name: "inline-script", default: "", appliesTo: "template", ado: { type: "multiLine", label: "Inline PowerShell", group: "build" } },
+  { name: "script-uris", default: "", appliesTo: "template", ado: { type: "multiLine", label: "Script URLs", group: "build" } },
+  { name: "windows-update", default: "true", appliesTo: "template", ado: { type: "boolean", label: "Install Windows updates", group: "build" } },
   {
     name: "windows-update-search-criteria",
     default: "IsInstalled=0",
+    appliesTo: "template",
     ado: { type: "string", label: "Windows Update search criteria", group: "build", visibleRule: "windowsUpdate = true" },
   },
   {
     name: "windows-update-filters",
     default: "exclude:$_.Title -like '*Preview*'\ninclude:$true",
+    appliesTo: "template",
     ado: { type: "multiLine", label: "Windows Update filters", group: "build", visibleRule: "windowsUpdate = true", rows: 3 },
   },
   {
     name: "windows-update-limit",
     default: "40",
+    appliesTo: "template",
     ado: { type: "string", label: "Windows updates at a time", group: "build", visibleRule: "windowsUpdate = true" },
   },
-  { name: "avd-steps", default: "", ado: { type: "multiLine", label: "AVD built-in steps", group: "build" } },
+  { name: "avd-steps", default: "", appliesTo: "template", ado: { type: "multiLine", label: "AVD built-in steps", group: "build" } },
   {
     name: "safety-steps",
     default: "auto",
+    appliesTo: "template",
     ado: {
       type: "pickList",
       label: "Windows client safety steps",
@@ -119,28 +137,29 @@ export const INPUTS = [
       options: { auto: "auto: on for Windows client sources", true: "true: always", false: "false: never" },
     },
   },
-  { name: "inventory", default: "true", ado: { type: "boolean", label: "Inventory", group: "build" } },
-  { name: "template-file", default: "", ado: { type: "string", label: "Template file", group: "build" } },
-  { name: "scripts", default: "", ado: { type: "multiLine", label: "Repository scripts", group: "build" } },
-  { name: "scripts-storage-account", default: "", ado: { type: "string", label: "Scripts storage account", group: "build" } },
-  { name: "scripts-container", default: "avd-image-scripts", ado: { type: "string", label: "Scripts container", group: "build" } },
-  { name: "vm-size", default: "Standard_D4s_v5", ado: { type: "string", label: "Build VM size", group: "build" } },
-  { name: "os-disk-size-gb", default: "127", ado: { type: "string", label: "OS disk size (GB)", group: "build" } },
-  { name: "build-timeout-minutes", default: "240", ado: { type: "string", label: "Build timeout (minutes)", group: "build" } },
-  { name: "subnet-id", default: "", ado: { type: "string", label: "Subnet ID", group: "build" } },
-  { name: "proxy-vm-size", default: "", ado: { type: "string", label: "Proxy VM size", group: "build" } },
-  { name: "container-instance-subnet-id", default: "", ado: { type: "string", label: "Container instance subnet ID", group: "build" } },
-  { name: "staging-resource-group", default: "", ado: { type: "string", label: "Staging resource group", group: "build" } },
-  { name: "managed-resource-tags", default: "", ado: { type: "multiLine", label: "Staging resource tags", group: "build", rows: 3 } },
-  { name: "build-vm-identities", default: "", ado: { type: "multiLine", label: "Build VM identities", group: "build", rows: 3 } },
-  { name: "error-handling", default: "", ado: { type: "string", label: "Error handling", group: "build" } },
-  { name: "validation-script", default: "", ado: { type: "multiLine", label: "Validation PowerShell", group: "build" } },
-  { name: "optimize-boot", default: "false", ado: { type: "boolean", label: "Optimize boot", group: "build" } },
-  { name: "data-disk-sizes", default: "", ado: { type: "string", label: "Data disk sizes (GB)", group: "build" } },
-  { name: "target-regions", default: "", ado: { type: "multiLine", label: "Target regions", group: "publish" } },
+  { name: "inventory", default: "true", appliesTo: "template", ado: { type: "boolean", label: "Inventory", group: "build" } },
+  { name: "template-file", default: "", appliesTo: "template", ado: { type: "string", label: "Template file", group: "build" } },
+  { name: "scripts", default: "", appliesTo: "template", ado: { type: "multiLine", label: "Repository scripts", group: "build" } },
+  { name: "scripts-storage-account", default: "", appliesTo: "template", ado: { type: "string", label: "Scripts storage account", group: "build" } },
+  { name: "scripts-container", default: "avd-image-scripts", appliesTo: "template", ado: { type: "string", label: "Scripts container", group: "build" } },
+  { name: "vm-size", default: "Standard_D4s_v5", appliesTo: "template", ado: { type: "string", label: "Build VM size", group: "build" } },
+  { name: "os-disk-size-gb", default: "127", appliesTo: "template", ado: { type: "string", label: "OS disk size (GB)", group: "build" } },
+  { name: "build-timeout-minutes", default: "240", appliesTo: "template", ado: { type: "string", label: "Build timeout (minutes)", group: "build" } },
+  { name: "subnet-id", default: "", appliesTo: "template", ado: { type: "string", label: "Subnet ID", group: "build" } },
+  { name: "proxy-vm-size", default: "", appliesTo: "template", ado: { type: "string", label: "Proxy VM size", group: "build" } },
+  { name: "container-instance-subnet-id", default: "", appliesTo: "template", ado: { type: "string", label: "Container instance subnet ID", group: "build" } },
+  { name: "staging-resource-group", default: "", appliesTo: "template", ado: { type: "string", label: "Staging resource group", group: "build" } },
+  { name: "managed-resource-tags", default: "", appliesTo: "template", ado: { type: "multiLine", label: "Staging resource tags", group: "build", rows: 3 } },
+  { name: "build-vm-identities", default: "", appliesTo: "template", ado: { type: "multiLine", label: "Build VM identities", group: "build", rows: 3 } },
+  { name: "error-handling", default: "", appliesTo: "template", ado: { type: "string", label: "Error handling", group: "build" } },
+  { name: "validation-script", default: "", appliesTo: "template", ado: { type: "multiLine", label: "Validation PowerShell", group: "build" } },
+  { name: "optimize-boot", default: "false", appliesTo: "template", ado: { type: "boolean", label: "Optimize boot", group: "build" } },
+  { name: "data-disk-sizes", default: "", appliesTo: "template", ado: { type: "string", label: "Data disk sizes (GB)", group: "build" } },
+  { name: "target-regions", default: "", appliesTo: "template", ado: { type: "multiLine", label: "Target regions", group: "publish" } },
   {
     name: "storage-account-type",
     default: "Standard_LRS",
+    appliesTo: "template",
     ado: {
       type: "pickList",
       label: "Replica storage",
@@ -151,6 +170,7 @@ export const INPUTS = [
   {
     name: "replication-mode",
     default: "Full",
+    appliesTo: "template",
     ado: {
       type: "pickList",
       label: "Replication mode",
@@ -158,10 +178,11 @@ export const INPUTS = [
       options: { Full: "Full: copy to every replica", Shallow: "Shallow: no copy (development, validation)" },
     },
   },
-  { name: "exclude-from-latest", default: "false", ado: { type: "boolean", label: "Exclude from latest", group: "publish" } },
+  { name: "exclude-from-latest", default: "false", appliesTo: "template", ado: { type: "boolean", label: "Exclude from latest", group: "publish" } },
   {
     name: "version-strategy",
     default: "patch",
+    appliesTo: "template",
     ado: {
       type: "pickList",
       label: "Version strategy",
@@ -175,13 +196,13 @@ export const INPUTS = [
     },
   },
   { name: "schedule", default: "", ado: { type: "string", label: "Schedule", group: "schedule" } },
-  { name: "skip-if-unchanged", default: "false", ado: { type: "boolean", label: "Skip if unchanged", group: "schedule" } },
-  { name: "rebuild-after-days", default: "7", ado: { type: "string", label: "Rebuild after (days)", group: "schedule" } },
+  { name: "skip-if-unchanged", default: "false", appliesTo: "template", ado: { type: "boolean", label: "Skip if unchanged", group: "schedule" } },
+  { name: "rebuild-after-days", default: "7", appliesTo: "template", ado: { type: "string", label: "Rebuild after (days)", group: "schedule" } },
   { name: "version", default: "", ado: { type: "string", label: "Explicit version", group: "publish" } },
-  { name: "tags", default: "", ado: { type: "multiLine", label: "Tags", group: "publish" } },
-  { name: "keep-versions", default: "5", ado: { type: "string", label: "Versions to keep", group: "retention" } },
-  { name: "keep-days", default: "0", ado: { type: "string", label: "Minimum age to delete (days)", group: "retention" } },
-  { name: "prune-foreign", default: "false", ado: { type: "boolean", label: "Prune versions of other tools", group: "retention" } },
+  { name: "tags", default: "", appliesTo: "publish", ado: { type: "multiLine", label: "Tags", group: "publish" } },
+  { name: "keep-versions", default: "5", appliesTo: "publish", ado: { type: "string", label: "Versions to keep", group: "retention" } },
+  { name: "keep-days", default: "0", appliesTo: "publish", ado: { type: "string", label: "Minimum age to delete (days)", group: "retention" } },
+  { name: "prune-foreign", default: "false", appliesTo: "publish", ado: { type: "boolean", label: "Prune versions of other tools", group: "retention" } },
   { name: "dry-run", default: "false", ado: { type: "boolean", label: "Dry run", group: "run" } },
   { name: "github-release", default: "false", host: "github" },
   { name: "github-token", default: "${{ github.token }}", host: "github" },
@@ -196,9 +217,9 @@ export const INPUTS = [
     },
   },
   { name: "promote-after-days", default: "0", ado: { type: "string", label: "Promote after (days)", group: "run", visibleRule: "mode = promote" } },
-  { name: "end-of-life-days", default: "0", ado: { type: "string", label: "End of life (days)", group: "publish" } },
-  { name: "wait", default: "true", ado: { type: "boolean", label: "Wait for the build", group: "run" } },
-  { name: "attach", default: "false", ado: { type: "boolean", label: "Attach to a submitted build", group: "run" } },
+  { name: "end-of-life-days", default: "0", appliesTo: "publish", ado: { type: "string", label: "End of life (days)", group: "publish" } },
+  { name: "wait", default: "true", appliesTo: "publish", ado: { type: "boolean", label: "Wait for the build", group: "run" } },
+  { name: "attach", default: "false", appliesTo: "publish", ado: { type: "boolean", label: "Attach to a submitted build", group: "run" } },
   { name: "client-id", default: "", host: "github" },
   { name: "tenant-id", default: "", host: "github" },
   { name: "audience", default: "", host: "github" },
@@ -219,6 +240,7 @@ export const INPUTS = [
   {
     name: "build-log",
     default: "steps",
+    appliesTo: "publish",
     ado: {
       type: "pickList",
       label: "Build log",

@@ -9,45 +9,19 @@
  *   do not apply; tags, end-of-life and retention do.
  * - `mode: build` never promotes: `promote-after-days` does not apply.
  */
+import { INPUTS, type InputSpec } from "../settings/contract.ts";
 import { INPUT_DEFAULTS, type InputName, type InputReader } from "../settings/inputs.ts";
 import type { Settings } from "../settings/types.ts";
 
-/** Inputs that shape the image template or its build, or choose the version to build. */
-const TEMPLATE_INPUTS = [
-  "source",
-  "inline-script",
-  "script-uris",
-  "windows-update",
-  "windows-update-search-criteria",
-  "windows-update-filters",
-  "windows-update-limit",
-  "avd-steps",
-  "safety-steps",
-  "template-file",
-  "scripts",
-  "scripts-storage-account",
-  "scripts-container",
-  "vm-size",
-  "os-disk-size-gb",
-  "build-timeout-minutes",
-  "subnet-id",
-  "proxy-vm-size",
-  "container-instance-subnet-id",
-  "staging-resource-group",
-  "error-handling",
-  "validation-script",
-  "optimize-boot",
-  "data-disk-sizes",
-  "target-regions",
-  "storage-account-type",
-  "exclude-from-latest",
-  "version-strategy",
-  "skip-if-unchanged",
-  "rebuild-after-days",
-];
+/** The inputs of the contract (settings/contract.ts) whose `appliesTo` is `scope`. */
+const inputsThatApplyTo = (scope: InputSpec["appliesTo"]): InputName[] =>
+  (INPUTS as readonly InputSpec[]).filter((input) => input.appliesTo === scope).map((input) => input.name as InputName);
 
-/** Inputs that only apply when a build publishes a version: its tags, end-of-life, retention, and the build's control. */
-const PUBLISH_INPUTS = ["tags", "end-of-life-days", "keep-versions", "keep-days", "prune-foreign", "wait", "attach", "build-log"];
+/** Inputs that shape the image template or its build, or choose the version to build (`appliesTo: "template"`). */
+const TEMPLATE_INPUTS = inputsThatApplyTo("template");
+
+/** Inputs that only apply when a build publishes a version: its tags, end-of-life, retention, and the build's control (`appliesTo: "publish"`). */
+const PUBLISH_INPUTS = inputsThatApplyTo("publish");
 
 /** One mode and the inputs set in this step that it ignores. */
 export interface InapplicableInputs {
