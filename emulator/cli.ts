@@ -7,36 +7,67 @@
  * there): the two-terminal loop of the README's "Develop and debug locally".
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { startEmulator } from './index.ts';
 import type { AvdDefaults, SeedFile } from './index.ts';
 import { localActionEnv } from '../harness/local-action-env.ts';
 
 const USAGE = 'usage: node emulator/cli.ts [seed.json] [--port N] [--avd] [--write-env PATH]\n';
 
-function parseArgs(argv: string[]): { seedPath?: string; port: number; avd: boolean; envFile?: string } {
-  let seedPath: string | undefined;
-  let envFile: string | undefined;
-  let port = 0;
-  let avd = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--port') port = Number(argv[++i]);
-    else if (a.startsWith('--port=')) port = Number(a.slice(7));
-    else if (a === '--avd') avd = true;
-    else if (a === '--write-env') envFile = argv[++i];
-    else if (a.startsWith('--write-env=')) envFile = a.slice(12);
-    else if (a === '--help' || a === '-h') {
-      process.stdout.write(USAGE);
-      process.exit(0);
-    } else if (a.startsWith('-')) throw new Error(`unknown option ${a}\n${USAGE}`);
-    else seedPath = a;
+/** What the command line asks for. */
+interface CliArgs {
+  /** A seed file (`SeedFile`, seed.ts) to apply after start. */
+  seedPath?: string;
+  /** TCP port on 127.0.0.1; 0 picks a free one. */
+  port: number;
+  /** Seed the AVD defaults and print them with a local-action `.env`. */
+  avd: boolean;
+  /** Also write that `.env` to this path (needs `--avd`). */
+  envFile?: string;
+}
+
+/**
+ * Parses the command line with `node:util` `parseArgs` (strict: an unknown option, a missing value or a
+ * second seed file is an error). `--help`/`-h` prints the usage and exits 0. Throws an `Error` naming the
+ * bad argument, with the usage.
+ */
+function parseCliArgs(argv: string[]): CliArgs {
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (e) {
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
   }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port`);
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (positionals.length > 1) throw new Error(`one seed file at most, got ${positionals.join(', ')}\n${USAGE}`);
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (values.port === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}: a whole number from 0 to 65535\n${USAGE}`);
+  const envFile = values['write-env'];
+  const avd = values.avd ?? false;
   if (envFile !== undefined && (!envFile || !avd)) throw new Error(`--write-env needs a path, and --avd (the .env names what --avd seeds)`);
-  const out: { seedPath?: string; port: number; avd: boolean; envFile?: string } = { port, avd };
-  if (seedPath !== undefined) out.seedPath = seedPath;
+  const out: CliArgs = { port, avd };
+  if (positionals[0] !== undefined) out.seedPath = positionals[0];
   if (envFile !== undefined) out.envFile = envFile;
   return out;
+}
+
+/** The options `npm run emulator` takes (node:util parseArgs, strict), and at most one positional: the seed file. */
+function parseCommandLine(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      avd: { type: 'boolean' },
+      'write-env': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
 }
 
 /** What `--avd` seeded, for people: one name a line. */
@@ -55,7 +86,7 @@ function seededText(avd: AvdDefaults): string {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseCliArgs(process.argv.slice(2));
   const seed: SeedFile = args.seedPath ? (JSON.parse(readFileSync(args.seedPath, 'utf8')) as SeedFile) : {};
   const { options, avdDefaults, ...rest } = seed;
   const emu = await startEmulator({ ...(options ?? {}), port: args.port });

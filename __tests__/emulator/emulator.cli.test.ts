@@ -1,6 +1,7 @@
 /**
  * The standalone emulator (emulator/cli.ts): prints one JSON line, serves HTTPS trusted through its
- * caFile (NODE_EXTRA_CA_CERTS in a child process), applies a seed file, and exits 0 on SIGTERM.
+ * caFile (NODE_EXTRA_CA_CERTS in a child process), applies a seed file, and exits 0 on SIGTERM. Its
+ * command line (node:util parseArgs, strict) refuses an unknown option, a bad port, a second seed file.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,5 +50,38 @@ test('cli: JSON line, caFile trusted by a child process, seed file applied, clea
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Runs the CLI with `args` and no seed; resolves with its exit code and output (it exits by itself on a bad command line). */
+async function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(NODE, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
+test('cli: --help prints the usage and exits 0; a bad command line exits 1 naming the argument, before any emulator starts', async () => {
+  const cases: [string[], RegExp][] = [
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['--port=eighty'], /invalid --port eighty: a whole number from 0 to 65535/],
+    [['--write-env', 'x.env'], /--write-env needs a path, and --avd/],
+    [['a.json', 'b.json'], /one seed file at most, got a\.json, b\.json/],
+  ];
+  const [help, ...bad] = await Promise.all([runCli(['-h']), ...cases.map(([args]) => runCli(args))]);
+  assert.equal(help!.code, 0);
+  assert.equal(help!.stdout, 'usage: node emulator/cli.ts [seed.json] [--port N] [--avd] [--write-env PATH]\n');
+  for (const [i, [args, message]] of cases.entries()) {
+    const r = bad[i]!;
+    const what = args.join(' ');
+    assert.equal(r.code, 1, `${what}: ${r.stderr}`);
+    assert.match(r.stderr, /^ARM emulator failed to start: Error: /, what);
+    assert.match(r.stderr, message, what);
+    assert.equal(r.stdout, '', `${what} started an emulator`);
   }
 });
