@@ -4,7 +4,7 @@
  */
 import tls from "node:tls";
 import { ClientSecretCredential } from "@azure/identity";
-import { emulatorInputs } from "../harness/github-runner.ts";
+import { emulatorInputs } from "../harness/inputs.ts";
 import { type AvdDefaults, type Emulator, type StartEmulatorOptions, startEmulator } from "../emulator/index.ts";
 import { type InputName, type Settings, parseSettings } from "../src/settings/index.ts";
 

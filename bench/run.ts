@@ -11,7 +11,8 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { BUNDLE, emulatorEnv, emulatorInputs, runAction } from "../harness/github-runner.ts";
+import { BUNDLE, emulatorEnv, runAction } from "../harness/github-runner.ts";
+import { emulatorInputs } from "../harness/inputs.ts";
 import { startEmulator, type Emulator } from "../emulator/index.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);

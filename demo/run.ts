@@ -18,6 +18,7 @@
 import { fileURLToPath } from "node:url";
 import { startAzurite } from "../emulator/azurite.ts";
 import { runAction } from "../harness/github-runner.ts";
+import { requiredInputs } from "../harness/inputs.ts";
 import { startEmulator } from "../emulator/index.ts";
 
 const buildLogArg = process.argv.indexOf("--build-log");
@@ -47,12 +48,7 @@ try {
   console.log(`ARM emulator at ${emu.url} — gallery ${avd.gallery}/${avd.imageDefinition} holds 1.9.0 and 1.10.0.\n`);
   const run = await runAction(
     {
-      "subscription-id": avd.subscriptionId,
-      "resource-group": avd.resourceGroup,
-      location: avd.location,
-      "gallery-name": avd.gallery,
-      "image-definition": avd.imageDefinition,
-      "identity-id": avd.identityId,
+      ...requiredInputs(avd),
       source: "MicrosoftWindowsDesktop:office-365:win11-24h2-avd-m365:latest",
       "avd-steps": [
         "language-packs: English (United Kingdom), German (Germany), French (France)",

@@ -4,6 +4,7 @@
  * Spawns the bundled action (`node dist/index.js`) exactly as the GitHub runner does: inputs as
  * `INPUT_<NAME>` variables (name upper-cased, hyphens kept), `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY` and
  * `GITHUB_STATE` files, the OIDC request variables, and the emulator's certificate trusted through NODE_EXTRA_CA_CERTS.
+ * The inputs themselves are built by inputs.ts (`emulatorInputs`, `requiredInputs`).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -31,45 +32,15 @@ export interface ActionRun {
   runnerTemp: string;
 }
 
-/** What `emulatorInputs` needs of an emulator and of the AVD resources seeded in it. */
-interface EmulatorTarget {
-  url: string;
+/** What `emulatorEnv` needs of an emulator. */
+interface EmulatorTrust {
+  /** The emulator's CA bundle, for NODE_EXTRA_CA_CERTS. */
   caFile: string;
-  defaults: { clientId: string; tenantId: string };
   githubOidcEnv(): Record<string, string>;
-}
-interface AvdTarget {
-  subscriptionId: string;
-  resourceGroup: string;
-  location: string;
-  gallery: string;
-  imageDefinition: string;
-  identityId: string;
-}
-
-/**
- * The inputs that point the action at an emulator as a user points it at a private cloud
- * (`arm-endpoint`, `authority-host`, GitHub OIDC via `client-id` + `tenant-id`), for the seeded AVD
- * gallery, with `extra` inputs on top.
- */
-export function emulatorInputs(emu: EmulatorTarget, avd: AvdTarget, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    "subscription-id": avd.subscriptionId,
-    "resource-group": avd.resourceGroup,
-    location: avd.location,
-    "gallery-name": avd.gallery,
-    "image-definition": avd.imageDefinition,
-    "identity-id": avd.identityId,
-    "client-id": emu.defaults.clientId,
-    "tenant-id": emu.defaults.tenantId,
-    "arm-endpoint": emu.url,
-    "authority-host": emu.url,
-    ...extra,
-  };
 }
 
 /** The env a runner step needs to reach an emulator: its certificate trusted, and the OIDC request variables. */
-export function emulatorEnv(emu: EmulatorTarget): Record<string, string> {
+export function emulatorEnv(emu: EmulatorTrust): Record<string, string> {
   return { NODE_EXTRA_CA_CERTS: emu.caFile, ...emu.githubOidcEnv() };
 }
 

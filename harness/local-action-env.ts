@@ -15,6 +15,7 @@
  * (__tests__/kit/local-action.test.ts checks it is).
  */
 import { AVD_DEFAULTS } from '../emulator/seed.ts';
+import { requiredInputs } from './inputs.ts';
 
 /** Port of the emulator that `.env.example` is written for. */
 export const ENV_EXAMPLE_PORT = 8443;
@@ -38,20 +39,16 @@ export interface LocalActionTarget {
 /** The names `--avd` seeds and the inputs of a first build on them (every value is a plain line). */
 export function localActionInputs(t: LocalActionTarget): Record<string, string> {
   const m = AVD_DEFAULTS.marketplace;
-  return {
-    'subscription-id': t.subscriptionId,
-    'resource-group': AVD_DEFAULTS.resourceGroup,
-    location: AVD_DEFAULTS.location,
-    'gallery-name': AVD_DEFAULTS.gallery,
-    'image-definition': AVD_DEFAULTS.imageDefinition,
-    'identity-id': t.identityId,
+  const a = AVD_DEFAULTS;
+  const target = { subscriptionId: t.subscriptionId, resourceGroup: a.resourceGroup, location: a.location, gallery: a.gallery, imageDefinition: a.imageDefinition, identityId: t.identityId };
+  return requiredInputs(target, {
     source: `${m.publisher}:${m.offer}:${m.sku}:latest`,
     'inline-script': "Write-Host 'Golden image customized'",
     'keep-versions': '3',
     'arm-endpoint': t.url,
     'authority-host': t.url,
     'poll-interval-seconds': '1',
-  };
+  });
 }
 
 /** The `.env` text for `t` (LF line ends, a trailing newline). */

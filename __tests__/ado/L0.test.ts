@@ -21,12 +21,15 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { MockTestRunner as MockTestRunnerType } from "azure-pipelines-task-lib/mock-test.js";
 import { type ServiceEndpoint, agentEnv, parseVsoCommands } from "../../harness/ado-agent.ts";
+import { requiredTaskInputs } from "../../harness/inputs.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TASK_JSON = join(ROOT, "task.json");
 const RUN_TASK = join(ROOT, "__tests__/ado/L0/run-task.ts");
 /** The Node 24 release MockTestRunner 5.x downloads for a Node24 handler (mock-test.js `versions[24]`). */
 const MOCK_RUNNER_NODE24 = "v24.10.0";
+/** ID of the Azure Resource Manager service connection the task signs in with. */
+const CONNECTION_ID = "3e1b4c5d-6f70-4a81-92b3-c4d5e6f7a8b9";
 /** The output variables task.json declares: the task sets every one on success. */
 const OUTPUTS = (JSON.parse(readFileSync(TASK_JSON, "utf8")) as { outputVariables: { name: string }[] }).outputVariables.map((o) => o.name);
 
@@ -86,7 +89,7 @@ describe("Azure DevOps L0: MockTestRunner runs the Node24 target against the emu
   /** Runs the task once with these task inputs (camelCase) and returns the runner. */
   async function runTask(inputs: Record<string, string>): Promise<MockTestRunnerType> {
     const connection: ServiceEndpoint = {
-      id: "3e1b4c5d-6f70-4a81-92b3-c4d5e6f7a8b9",
+      id: CONNECTION_ID,
       url: `${info.url}/`,
       scheme: "ServicePrincipal",
       parameters: { serviceprincipalid: info.clientId, serviceprincipalkey: info.clientSecret, tenantid: info.tenantId, authenticationType: "spnKey" },
@@ -96,7 +99,7 @@ describe("Azure DevOps L0: MockTestRunner runs the Node24 target against the emu
     // What the agent puts in the task's environment besides the inputs (which run-task.ts sets from task.json).
     const env = agentEnv({}, [connection], { buildId: "4711", buildReason: "Manual", repositoryName: "avd-images" }, agentTemp, { NODE_EXTRA_CA_CERTS: info.caFile, HOME: process.env.HOME });
     for (const [key, value] of Object.entries(env)) if (!key.startsWith("INPUT_")) process.env[key] = value;
-    process.env.L0_INPUTS = JSON.stringify({ azureSubscription: connection.id, ...inputs });
+    process.env.L0_INPUTS = JSON.stringify(inputs);
 
     const tr = new MockTestRunner();
     await tr.LoadAsync(RUN_TASK, TASK_JSON);
@@ -104,17 +107,13 @@ describe("Azure DevOps L0: MockTestRunner runs the Node24 target against the emu
     return tr;
   }
 
-  const avdInputs = () => ({
-    resourceGroup: info.avd.resourceGroup,
-    location: info.avd.location,
-    galleryName: info.avd.gallery,
-    imageDefinition: info.avd.imageDefinition,
-    identityId: info.avd.identityId,
-    source: "MicrosoftWindowsDesktop:office-365:win11-24h2-avd-m365:latest",
-    inlineScript: "Write-Host 'AVD image'",
-    keepVersions: "3",
-    pollIntervalSeconds: "1",
-  });
+  const avdInputs = () =>
+    requiredTaskInputs(info.avd, CONNECTION_ID, {
+      source: "MicrosoftWindowsDesktop:office-365:win11-24h2-avd-m365:latest",
+      inlineScript: "Write-Host 'AVD image'",
+      keepVersions: "3",
+      pollIntervalSeconds: "1",
+    });
 
   it("publishes 1.0.0: succeeded, every output variable, no error issue; Node 24 from the pre-filled cache, nothing downloaded", async () => {
     const tr = await runTask(avdInputs());

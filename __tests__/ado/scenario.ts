@@ -12,6 +12,7 @@ import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import selfsigned from "selfsigned";
 import { type AgentJob, type ServiceEndpoint, type TaskRun, runTask } from "../../harness/ado-agent.ts";
+import { requiredTaskInputs } from "../../harness/inputs.ts";
 import type { StartEmulatorOptions } from "../../emulator/index.ts";
 import { type Scenario, startScenario } from "../helpers/scenario.ts";
 
@@ -58,17 +59,7 @@ export async function startAdoScenario(options: StartEmulatorOptions = {}): Prom
   const scenario: AdoScenario = {
     ...s,
     job,
-    taskInputs: (connection, overrides = {}) => ({
-      azureSubscription: connection.id,
-      resourceGroup: s.avd.resourceGroup,
-      location: s.avd.location,
-      galleryName: s.avd.gallery,
-      imageDefinition: s.avd.imageDefinition,
-      identityId: s.avd.identityId,
-      pollIntervalSeconds: "1",
-      inlineScript: "Write-Host 'AVD image'",
-      ...overrides,
-    }),
+    taskInputs: (connection, overrides = {}) => requiredTaskInputs(s.avd, connection.id, { pollIntervalSeconds: "1", inlineScript: "Write-Host 'AVD image'", ...overrides }),
     async connection(kind, name = `avd-${kind}-${++counter}`): Promise<ServiceEndpoint> {
       const n = ++counter;
       const id = guid(n);

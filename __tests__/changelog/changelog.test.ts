@@ -13,6 +13,7 @@ import { type InputName, parseSettings } from "../../src/settings/index.ts";
 import { previousVersionOf } from "../../src/steps/previous.ts";
 import { type PinnedSource, buildTemplatePlan } from "../../src/template/build.ts";
 import { INVENTORY_CUSTOMIZER_NAME, inventoryCustomizer } from "../../src/template/inventory.ts";
+import { validInputs } from "../helpers/inputs.ts";
 
 const out = (text: string) => `[0f3c2d1e-aaaa-bbbb-cccc-1234567890ab] PACKER OUT     azure-arm: ${text}`;
 
@@ -181,15 +182,7 @@ describe("the diff and its Markdown", () => {
 });
 
 describe("the inventory customizer", () => {
-  const base: Record<string, string> = {
-    "subscription-id": "11111111-2222-3333-4444-555555555555",
-    "resource-group": "rg",
-    location: "westeurope",
-    "gallery-name": "gal",
-    "image-definition": "win11",
-    "identity-id": "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id",
-    "avd-steps": "language-packs: English (United Kingdom)\nadmin-sysprep",
-  };
+  const base = validInputs({ "avd-steps": "language-packs: English (United Kingdom)\nadmin-sysprep" });
   const source: PinnedSource = { type: "PlatformImage", publisher: "MicrosoftWindowsDesktop", offer: "office-365", sku: "win11-24h2-avd-m365", version: "26100.4349.250607" };
   const planOf = (inputs: Record<string, string>) => buildTemplatePlan(parseSettings((n: InputName) => inputs[n] ?? ""), source, { major: 1, minor: 0, patch: 0 });
 

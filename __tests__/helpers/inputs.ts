@@ -1,16 +1,21 @@
-/** A complete, valid set of action inputs (canonical names) for tests, pointed at nothing in particular. */
+import { type BuildTarget, requiredInputs } from "../../harness/inputs.ts";
+
+/** Subscription of {@link EXAMPLE_TARGET}. */
 export const SUBSCRIPTION = "11111111-2222-3333-4444-555555555555";
 
+/** A build target for tests that reach no Azure: valid names, pointed at nothing in particular. */
+export const EXAMPLE_TARGET: BuildTarget = {
+  subscriptionId: SUBSCRIPTION,
+  resourceGroup: "rg-avd-images",
+  location: "westeurope",
+  gallery: "galAvd",
+  imageDefinition: "win11-avd-m365",
+  identityId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-avd-images/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-aib`,
+};
+
+/** A complete, valid set of action inputs (canonical names) for {@link EXAMPLE_TARGET}, with `overrides` on top. */
 export function validInputs(overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    "subscription-id": SUBSCRIPTION,
-    "resource-group": "rg-avd-images",
-    location: "westeurope",
-    "gallery-name": "galAvd",
-    "image-definition": "win11-avd-m365",
-    "identity-id": `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-avd-images/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-aib`,
-    ...overrides,
-  };
+  return requiredInputs(EXAMPLE_TARGET, overrides);
 }
 
 /**

@@ -4,7 +4,8 @@
  * (`client-id` + `tenant-id`), and the emulator's certificate trusted through NODE_EXTRA_CA_CERTS.
  */
 import { type Emulator, type StartEmulatorOptions, type AvdDefaults, startEmulator } from "../../emulator/index.ts";
-import { type ActionRun, emulatorEnv, emulatorInputs, runAction } from "../../harness/github-runner.ts";
+import { type ActionRun, emulatorEnv, runAction } from "../../harness/github-runner.ts";
+import { emulatorInputs } from "../../harness/inputs.ts";
 
 /**
  * Fast timings (a test-timing knob, not an Azure rule): the template and gallery LROs end at once, so the
