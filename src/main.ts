@@ -17,7 +17,7 @@ import { createGitHubHost } from "./hosts/github.ts";
 import type { Host } from "./hosts/host.ts";
 import { buildImage } from "./pipeline.ts";
 import { promoteVersion } from "./steps/promote.ts";
-import { OUTPUT_NAMES, type OutputName, changelogOf, failureSummary, outputsOf, summaryOf } from "./report.ts";
+import { OUTPUT_NAMES, type OutputName, failureSummary, outputsOf, promoteSummary, scheduleSkipSummary, summaryOf } from "./report.ts";
 import { redactedJson } from "./redact.ts";
 import { type Settings, parseSettings } from "./settings/index.ts";
 import { BUILD_STATE } from "./steps/build.ts";
@@ -69,7 +69,7 @@ export async function main(host: Host, signal: AbortSignal, options: MainOptions
     if (settings.mode === "promote") {
       const promoted = await promoteVersion(ctx, now());
       setOutputs(host, { "image-version": promoted.version.name, "image-version-id": promoted.version.id, "run-state": promoted.runState, skipped: String(promoted.runState === "Skipped") });
-      await host.writeSummary(`## AVD image: ${settings.imageDefinition} ${promoted.version.name} — ${promoted.runState === "DryRun" ? "dry run, nothing written" : promoted.runState.toLowerCase()}\n\n${promoted.reason}\n`);
+      await host.writeSummary(promoteSummary(settings, promoted));
       return 0;
     }
     const report = await buildImage(ctx);
@@ -82,7 +82,7 @@ export async function main(host: Host, signal: AbortSignal, options: MainOptions
       }
     }
     setOutputs(host, outputsOf(report));
-    await host.writeSummary(summaryOf(report, settings) + changelogOf(report));
+    await host.writeSummary(summaryOf(report, settings));
     // Only now, with outputs and summary written: bounded, and a failure is a warning (a build that
     // published is not failed by its cleanup).
     if (report.templateCleanup) await cleanUpOlderTemplates(ctx, report.templateCleanup.imageDefinitionId, report.templateCleanup.keep, options.cleanupTimeoutMs ?? cleanupTimeoutMs());
@@ -113,7 +113,7 @@ export async function main(host: Host, signal: AbortSignal, options: MainOptions
 async function skipForSchedule(host: Host, settings: Settings, reason: string): Promise<number> {
   host.notice(`Skipped: ${reason}`);
   setOutputs(host, { "run-state": "Skipped", skipped: "true" });
-  await host.writeSummary(`## AVD image: ${settings.imageDefinition} — nothing built\n\nSkipped: ${reason}\n`);
+  await host.writeSummary(scheduleSkipSummary(settings, reason));
   return 0;
 }
 

@@ -1,15 +1,15 @@
 /**
  * One build of an image, in five steps — settings (done by the caller), template, build, version and
- * tag, prune — and what the build reports (`BuildReport`).
+ * tag, prune — filling in what the build reports (`BuildReport`, report.ts).
  *
  * Variants: `dry-run` plans and writes nothing; `skip-if-unchanged` stops after planning when nothing
  * changed; `wait: false` submits the build and returns; `attach: true` follows a build a previous step
  * submitted and finishes it (version, tags, pruning).
  */
-import type { ImageTemplate, ImageTemplateSharedImageDistributor } from "@azure/arm-imagebuilder";
+import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import { describeFailedReads } from "./steps/build-monitor.ts";
 import { ConflictError } from "./errors.ts";
-import { type RetentionVerdict, planRetention } from "./retention.ts";
+import { planRetention } from "./retention.ts";
 import { galleryImageId } from "./resource-id.ts";
 import { BUILD_STATE, type FollowedBuildEnd, type BuildHandle, followBuild } from "./steps/build.ts";
 import { finishAfterGalleryWait } from "./steps/replication-timeout.ts";
@@ -17,72 +17,22 @@ import { startBuildWithoutRace } from "./steps/race.ts";
 import { adoptBuild, adoptOnConflict, isRunning, isUnfinished, planOfTemplate } from "./steps/adopt.ts";
 import { avoidStuckTemplate } from "./steps/stuck-canceling.ts";
 import { type StepContext, galleryOf } from "./steps/context.ts";
-import {
-  BUSY_RUN_STATES,
-  type TemplateAction,
-  decideTemplateAction,
-  describeAction,
-  retentionPolicy,
-  unchangedSince,
-  versionOf,
-} from "./steps/decisions.ts";
+import { BUSY_RUN_STATES, decideTemplateAction, retentionPolicy, unchangedSince, versionOf } from "./steps/decisions.ts";
 import { pruneVersions } from "./steps/prune.ts";
 import { publishVersion } from "./steps/publish.ts";
 import { applyTemplate, collectOlderTemplates, olderTemplates } from "./steps/templates.ts";
 import { type TemplatePlan, buildTemplatePlan } from "./template/build.ts";
 import { type ResolvedSource, SourceNotFoundError, resolveSource } from "./template/source.ts";
+import { type BuildReport, type PreflightCheck, type TemplateUse, describePlan, describeUse } from "./report.ts";
 import { isNotFound } from "./azure/gateway.ts";
 import { uploadScripts } from "./azure/scripts-upload.ts";
 import { pinScriptContent } from "./steps/pin-scripts.ts";
-import { type PreflightCheck, preflight } from "./steps/preflight.ts";
+import { preflight } from "./steps/preflight.ts";
 import { chooseNextVersion, formatVersion, sortNewestFirst } from "./versioning.ts";
-import { type Changelog, diffStates } from "./changelog/diff.ts";
+import { diffStates } from "./changelog/diff.ts";
 import { LogFacts } from "./changelog/log-facts.ts";
 import type { ImageState } from "./changelog/state.ts";
 import { type PreviousBuild, plannedState, readPreviousBuild } from "./steps/previous.ts";
-
-/** How a build used the image template: the three template actions, `attach` to a submitted build, or `adopt` the build already running on it. */
-export type TemplateUse = TemplateAction | "attach" | "adopt";
-
-/** Everything a build decided and did, for outputs and the job summary (`runState` is the `run-state` output). */
-export interface BuildReport {
-  dryRun: boolean;
-  source: ResolvedSource;
-  plan: TemplatePlan;
-  templateAction: TemplateUse;
-  imageVersion: string;
-  /** The version's resource ID as Azure reported it (run output), or the planned ID when not built (yet). */
-  imageVersionId: string;
-  /** `Succeeded`, `DryRun`, `Skipped`, `Running` (wait: false), or `Replicating` (the gallery wait timed out; the version exists). */
-  runState: string;
-  /** Why nothing was built (skip-if-unchanged), when nothing was. */
-  skipReason?: string;
-  buildStart?: Date;
-  buildEnd?: Date;
-  retention: RetentionVerdict[];
-  prunedVersions: string[];
-  /** Deletions that failed, with Azure's message. */
-  pruneFailures: { version: string; message: string }[];
-  /** Older templates of this image definition deleted before the build (staging resource group), or, in a dry run, to be deleted. */
-  collectedTemplates: string[];
-  /**
-   * Older templates to garbage-collect once the outputs and the summary are written (a finished build):
-   * the image definition and the template to keep (`cleanUpOlderTemplates`, bounded, warnings only).
-   */
-  templateCleanup?: { imageDefinitionId: string; keep: string };
-  /** Preflight checks (none when attaching to a submitted build). */
-  preflight: PreflightCheck[];
-  /** How the version was chosen, in words (empty when attaching). */
-  versionDecision: string;
-  /** What changed since the previous version (planned in a dry run; none when skipped or submitted). */
-  changelog?: Changelog;
-  /** The new version's state (template, source, updates, inventory, times), for the manifest. */
-  state?: ImageState;
-  /** What else the summary must say: an adopted build, status reads that failed while following it. */
-  notes?: string[];
-  /** Where the manifest was written (set by the entry point). */
-  manifestPath?: string;
-}
 
 /**
  * Builds the image: plans, writes the template, runs the build, publishes and tags the version, prunes.
@@ -305,34 +255,6 @@ function sourceOf(template: ImageTemplate, configured: StepContext["settings"]["
     configured.kind === "marketplace" ? `${configured.publisher}:${configured.offer}:${configured.sku}:${configured.version}` : configured.kind === "gallery" ? configured.imageVersionId : configured.imageId;
   const exactVersion = source?.version ?? source?.imageVersionId ?? source?.imageId ?? "";
   return { pinned: source as ResolvedSource["pinned"], exactVersion, display };
-}
-
-/** How the build uses the template, in words (a dry run says what it would do). */
-function describeUse(use: TemplateUse, dryRun = false): string {
-  if (use === "attach") return "attach";
-  if (use === "adopt") return `${dryRun ? "would adopt" : "adopt"}: it is building this run's image right now; follow that build and finish it`;
-  return describeAction(use, dryRun);
-}
-
-/** The plan of a dry run in lines of text: what it would create, upload and delete (nothing is written). */
-export function describePlan(report: BuildReport): string[] {
-  const verdict = { delete: "would delete", keep: "would keep", protect: "protected" } as const;
-  return [
-    `Source: ${report.source.display} → ${report.source.exactVersion}`,
-    `Image template: ${report.plan.name} — ${describeUse(report.templateAction, true)}`,
-    `Image version: would create ${report.imageVersion} (${report.imageVersionId})`,
-    `Target regions: ${regionsOf(report.plan).join(", ") || "—"}`,
-    ...(report.plan.uploads ?? []).map((u) => `Repository script ${u.path}: would upload to ${u.url} unless a blob with sha256 ${u.sha256.slice(0, 12)}… is already there`),
-    `Retention:`,
-    ...report.retention.map((v) => `  ${verdict[v.action].padEnd(12)} ${v.version.name} — ${v.reason}`),
-    report.collectedTemplates.length ? `Older templates: would delete ${report.collectedTemplates.join(", ")}` : "Older templates: none to delete",
-  ];
-}
-
-/** `region × replicas` of the plan's SharedImage distributor. */
-export function regionsOf(plan: TemplatePlan): string[] {
-  const distributor = plan.template.distribute?.find((d): d is ImageTemplateSharedImageDistributor => d.type === "SharedImage");
-  return (distributor?.targetRegions ?? []).map((r) => `${r.name} × ${r.replicaCount ?? 1}`);
 }
 
 function settingsSourceText(settings: StepContext["settings"]): string {

@@ -1,14 +1,88 @@
 /**
- * The run's outputs and its job summary (markdown), from a BuildReport. Pure.
+ * What a build reports, and all the Markdown and text the action writes about a run for people: the
+ * `BuildReport` type (filled in by pipeline.ts) and the records it is made of (template use, preflight
+ * checks), the outputs, the job summary of every way a run ends (published, dry run, submitted, skipped by
+ * the schedule or as unchanged, promoted, failed), the GitHub release notes, and the dry-run plan as log
+ * lines. The changelog section itself is rendered by changelog/render.ts, which this module calls. Pure.
+ *
+ * Below the pipeline: pipeline.ts, main.ts and the steps import this module; it imports only the pure
+ * core (and SDK types), never pipeline.ts, the steps, the hosts or azure/ (.dependency-cruiser.cjs,
+ * rule `report-below-pipeline`).
  */
 import type { ImageTemplateSharedImageDistributor } from "@azure/arm-imagebuilder";
-import { type BuildReport, regionsOf } from "./pipeline.ts";
-import type { TemplatePlan } from "./template/build.ts";
-import { sortNewestFirst } from "./versioning.ts";
-import type { FailureReport } from "./errors.ts";
-import type { Settings } from "./settings/types.ts";
+import type { Changelog } from "./changelog/diff.ts";
+import type { Manifest } from "./changelog/manifest.ts";
 import { renderChangelog } from "./changelog/render.ts";
+import type { ImageState } from "./changelog/state.ts";
+import type { FailureReport } from "./errors.ts";
+import type { RetentionVerdict } from "./retention.ts";
 import { OUTPUTS, type OutputName } from "./settings/contract.ts";
+import type { InputName } from "./settings/inputs.ts";
+import type { Settings } from "./settings/types.ts";
+import type { TemplatePlan } from "./template/build.ts";
+import type { ResolvedSource } from "./template/source.ts";
+import { sortNewestFirst } from "./versioning.ts";
+
+/** What a reused or new template needs done in Azure. */
+export type TemplateAction =
+  /** No template with this hash exists: PUT it. */
+  | "create"
+  /** A template with this hash exists: PATCH its distribute and vmProfile. */
+  | "reuse"
+  /** A template with this hash exists but failed to provision: delete it and PUT it again. */
+  | "recreate";
+
+/** How a build used the image template: the three template actions, `attach` to a submitted build, or `adopt` the build already running on it. */
+export type TemplateUse = TemplateAction | "attach" | "adopt";
+
+/** One check and its outcome, for the log and the job summary. */
+export interface PreflightCheck {
+  check: string;
+  status: "ok" | "warning" | "failed";
+  detail: string;
+  /** The input to change, for failures. */
+  input?: InputName;
+}
+
+/** Everything a build decided and did, for outputs and the job summary (`runState` is the `run-state` output). */
+export interface BuildReport {
+  dryRun: boolean;
+  source: ResolvedSource;
+  plan: TemplatePlan;
+  templateAction: TemplateUse;
+  imageVersion: string;
+  /** The version's resource ID as Azure reported it (run output), or the planned ID when not built (yet). */
+  imageVersionId: string;
+  /** `Succeeded`, `DryRun`, `Skipped`, `Running` (wait: false), or `Replicating` (the gallery wait timed out; the version exists). */
+  runState: string;
+  /** Why nothing was built (skip-if-unchanged), when nothing was. */
+  skipReason?: string;
+  buildStart?: Date;
+  buildEnd?: Date;
+  retention: RetentionVerdict[];
+  prunedVersions: string[];
+  /** Deletions that failed, with Azure's message. */
+  pruneFailures: { version: string; message: string }[];
+  /** Older templates of this image definition deleted before the build (staging resource group), or, in a dry run, to be deleted. */
+  collectedTemplates: string[];
+  /**
+   * Older templates to garbage-collect once the outputs and the summary are written (a finished build):
+   * the image definition and the template to keep (`cleanUpOlderTemplates`, bounded, warnings only).
+   */
+  templateCleanup?: { imageDefinitionId: string; keep: string };
+  /** Preflight checks (none when attaching to a submitted build). */
+  preflight: PreflightCheck[];
+  /** How the version was chosen, in words (empty when attaching). */
+  versionDecision: string;
+  /** What changed since the previous version (planned in a dry run; none when skipped or submitted). */
+  changelog?: Changelog;
+  /** The new version's state (template, source, updates, inventory, times), for the manifest. */
+  state?: ImageState;
+  /** What else the summary must say: an adopted build, status reads that failed while following it. */
+  notes?: string[];
+  /** Where the manifest was written (set by the entry point). */
+  manifestPath?: string;
+}
 
 /** Output names, from the contract (`OUTPUTS` of settings/contract.ts, which action.yml and task.json are written from). */
 export const OUTPUT_NAMES = OUTPUTS;
@@ -43,6 +117,44 @@ export function changelogOf(report: BuildReport): string {
   return report.changelog ? renderChangelog(report.changelog, { planned: report.dryRun }) : "";
 }
 
+/** A template action in words, for the log and the dry-run plan. */
+export function describeAction(action: TemplateAction, dryRun = false): string {
+  const would = dryRun ? "would " : "";
+  return {
+    create: `${would}create: no template with this content exists`,
+    reuse: `${would}reuse: same content, PATCH distribute and vmProfile`,
+    recreate: `${would}recreate: the existing one failed to provision`,
+  }[action];
+}
+
+/** How the build uses the template, in words (a dry run says what it would do). */
+export function describeUse(use: TemplateUse, dryRun = false): string {
+  if (use === "attach") return "attach";
+  if (use === "adopt") return `${dryRun ? "would adopt" : "adopt"}: it is building this run's image right now; follow that build and finish it`;
+  return describeAction(use, dryRun);
+}
+
+/** The plan of a dry run in lines of text: what it would create, upload and delete (nothing is written). */
+export function describePlan(report: BuildReport): string[] {
+  const verdict = { delete: "would delete", keep: "would keep", protect: "protected" } as const;
+  return [
+    `Source: ${report.source.display} → ${report.source.exactVersion}`,
+    `Image template: ${report.plan.name} — ${describeUse(report.templateAction, true)}`,
+    `Image version: would create ${report.imageVersion} (${report.imageVersionId})`,
+    `Target regions: ${regionsOf(report.plan).join(", ") || "—"}`,
+    ...(report.plan.uploads ?? []).map((u) => `Repository script ${u.path}: would upload to ${u.url} unless a blob with sha256 ${u.sha256.slice(0, 12)}… is already there`),
+    `Retention:`,
+    ...report.retention.map((v) => `  ${verdict[v.action].padEnd(12)} ${v.version.name} — ${v.reason}`),
+    report.collectedTemplates.length ? `Older templates: would delete ${report.collectedTemplates.join(", ")}` : "Older templates: none to delete",
+  ];
+}
+
+/** `region × replicas` of the plan's SharedImage distributor. */
+export function regionsOf(plan: TemplatePlan): string[] {
+  const distributor = plan.template.distribute?.find((d): d is ImageTemplateSharedImageDistributor => d.type === "SharedImage");
+  return (distributor?.targetRegions ?? []).map((r) => `${r.name} × ${r.replicaCount ?? 1}`);
+}
+
 /** Minutes between two dates, one decimal, or `—`. */
 function minutesBetween(start?: Date, end?: Date): string {
   return start && end ? `${((end.getTime() - start.getTime()) / 60_000).toFixed(1)} min` : "—";
@@ -51,7 +163,8 @@ function minutesBetween(start?: Date, end?: Date): string {
 /**
  * The job summary of a run, for people: the headline first ("1.10.1 is now latest in galAvd/win11-avd-m365",
  * or "staged, excluded from latest"; a dry run says what it would create), then the version ID, the target
- * regions, what went into the image, retention, and the preflight table — collapsed when all green.
+ * regions, what went into the image, retention, and the preflight table — collapsed when all green —
+ * then the changelog ({@link changelogOf}).
  */
 export function summaryOf(report: BuildReport, settings: Settings): string {
   const where = `${settings.galleryName}/${settings.imageDefinition}`;
@@ -124,8 +237,8 @@ export function summaryOf(report: BuildReport, settings: Settings): string {
   if (report.templateCleanup) {
     lines.push("Older image templates of this image definition are deleted after this summary, within minutes; the log says which. What cannot go now is retried by the next run.", "");
   }
-  // Ends with a blank line, so a section appended after it (the changelog) starts a block of its own.
-  return `${lines.join("\n")}\n`;
+  // A blank line before the changelog, so it starts a block of its own.
+  return `${lines.join("\n")}\n${changelogOf(report)}`;
 }
 
 /** The SharedImage distributor of a plan. */
@@ -162,6 +275,34 @@ export function contentOf(plan: TemplatePlan): string[] {
   if (updates) lines.push(`- Windows Update: ${updates} pass${updates === 1 ? "" : "es"}`);
   if (safety.length) lines.push(`- Windows 11 safety steps: ${safety.join(", ")}`);
   return lines;
+}
+
+/** What `mode: promote` did, as the promote step reports it (steps/promote.ts `PromoteReport`). */
+export interface PromoteOutcome {
+  version: { name: string };
+  /** `Promoted`, `Skipped` (too young, or already in latest), or `DryRun` (would promote; nothing written). */
+  runState: "Promoted" | "Skipped" | "DryRun";
+  /** Why, in words. */
+  reason: string;
+}
+
+/** The job summary of `mode: promote`: the version and what happened to it (a dry run says nothing was written), then why. */
+export function promoteSummary(settings: Settings, promoted: PromoteOutcome): string {
+  const outcome = promoted.runState === "DryRun" ? "dry run, nothing written" : promoted.runState.toLowerCase();
+  return `## AVD image: ${settings.imageDefinition} ${promoted.version.name} — ${outcome}\n\n${promoted.reason}\n`;
+}
+
+/** The job summary of a run the schedule guard skipped (`schedule`, before anything was planned): nothing built, and why. */
+export function scheduleSkipSummary(settings: Settings, reason: string): string {
+  return `## AVD image: ${settings.imageDefinition} — nothing built\n\nSkipped: ${reason}\n`;
+}
+
+/**
+ * The body of the GitHub release of a published version (`github-release: true`, steps/release.ts): the
+ * changelog, then the source, the image template and the gallery (the manifest is attached beside it).
+ */
+export function releaseNotesOf(report: BuildReport, manifest: Manifest): string {
+  return `${changelogOf(report)}\nSource \`${manifest.source.given}\` → \`${manifest.source.exactVersion}\`, image template \`${manifest.template.name}\`, gallery ${manifest.gallery.name}. The manifest is attached.\n`;
 }
 
 /**

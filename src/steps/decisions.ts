@@ -8,17 +8,9 @@ import type { RetentionPolicy } from "../retention.ts";
 import { isScheduledDay, scheduledDay } from "../schedule.ts";
 import type { Settings } from "../settings/types.ts";
 import { TAGS } from "../tags.ts";
+import type { TemplateAction } from "../report.ts";
 import type { TemplatePlan } from "../template/build.ts";
 import { sortNewestFirst } from "../versioning.ts";
-
-/** What a reused or new template needs done in Azure. */
-export type TemplateAction =
-  /** No template with this hash exists: PUT it. */
-  | "create"
-  /** A template with this hash exists: PATCH its distribute and vmProfile. */
-  | "reuse"
-  /** A template with this hash exists but failed to provision: delete it and PUT it again. */
-  | "recreate";
 
 /** Run states in which a template belongs to a running (or stopping) build. */
 export const BUSY_RUN_STATES: ReadonlySet<string> = new Set(["Running", "Canceling"] satisfies RunState[]);
@@ -56,16 +48,6 @@ export function decideTemplateAction(current: ImageTemplate | undefined, name: s
     );
   }
   return provisioning === "Failed" ? "recreate" : "reuse";
-}
-
-/** A template action in words, for the log and the dry-run plan. */
-export function describeAction(action: TemplateAction, dryRun = false): string {
-  const would = dryRun ? "would " : "";
-  return {
-    create: `${would}create: no template with this content exists`,
-    reuse: `${would}reuse: same content, PATCH distribute and vmProfile`,
-    recreate: `${would}recreate: the existing one failed to provision`,
-  }[action];
 }
 
 /**

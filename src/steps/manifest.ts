@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Manifest, buildManifest, manifestFileName } from "../changelog/manifest.ts";
 import type { Host } from "../hosts/host.ts";
-import type { BuildReport } from "../pipeline.ts";
+import type { BuildReport } from "../report.ts";
 import type { Settings } from "../settings/types.ts";
 
 /**

@@ -12,19 +12,11 @@
  */
 import type { AzureLookups, ImageTraits, Lookup } from "../azure/lookups.ts";
 import { ActionError } from "../errors.ts";
+import type { PreflightCheck } from "../report.ts";
 import { parseGalleryImageVersionId } from "../resource-id.ts";
 import type { InputName } from "../settings/inputs.ts";
 import type { Settings, TargetRegion } from "../settings/types.ts";
 import type { ResolvedSource } from "../template/source.ts";
-
-/** One check and its outcome, for the log and the job summary. */
-export interface PreflightCheck {
-  check: string;
-  status: "ok" | "warning" | "failed";
-  detail: string;
-  /** The input to change, for failures. */
-  input?: InputName;
-}
 
 /** Raised with every failed check; the message lists them, each naming its input. */
 export class PreflightError extends ActionError {

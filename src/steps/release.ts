@@ -7,8 +7,7 @@ import type { Manifest } from "../changelog/manifest.ts";
 import type { ReleaseStore } from "../github/releases.ts";
 import { releaseTag } from "../github/releases.ts";
 import type { Host } from "../hosts/host.ts";
-import type { BuildReport } from "../pipeline.ts";
-import { changelogOf } from "../report.ts";
+import { type BuildReport, releaseNotesOf } from "../report.ts";
 import type { Settings } from "../settings/types.ts";
 
 /**
@@ -28,7 +27,7 @@ export async function publishRelease(
     const release = await releases.publish({
       tag,
       name: `${settings.imageDefinition} ${report.imageVersion}`,
-      body: `${changelogOf(report)}\nSource \`${manifest.source.given}\` → \`${manifest.source.exactVersion}\`, image template \`${manifest.template.name}\`, gallery ${manifest.gallery.name}. The manifest is attached.\n`,
+      body: releaseNotesOf(report, manifest),
       ...(manifest.provenance.commit ? { commit: manifest.provenance.commit } : {}),
       manifestPath: report.manifestPath,
     });

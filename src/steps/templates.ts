@@ -9,7 +9,8 @@ import { sameResourceId } from "../resource-id.ts";
 import { TAGS } from "../tags.ts";
 import type { TemplatePlan } from "../template/build.ts";
 import type { StepContext } from "./context.ts";
-import { type TemplateAction, versionOf } from "./decisions.ts";
+import type { TemplateAction } from "../report.ts";
+import { versionOf } from "./decisions.ts";
 
 /**
  * Puts the planned template in place.
