@@ -55,6 +55,14 @@ module.exports = {
 			to: { path: "^src/(steps|hosts|azure)/" },
 		},
 		{
+			name: "report-below-pipeline",
+			severity: "error",
+			comment:
+				"src/report.ts (the BuildReport type, the outputs, every job-summary Markdown) sits below the pipeline: pipeline.ts, main.ts and the steps import it; it imports only the pure core (and SDK types), not even a type from the entry, the pipeline, the steps, the host adapters, the Azure layer or github/. Move the type it needs into report.ts or the core.",
+			from: { path: "^src/report\\.ts$" },
+			to: { path: ["^src/(index|main|services|pipeline)\\.ts$", "^src/(steps|hosts|azure|github)/"] },
+		},
+		{
 			name: "only-azure-layer-imports-azure-sdk",
 			severity: "error",
 			comment:

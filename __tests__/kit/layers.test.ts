@@ -1,7 +1,7 @@
 /**
  * The layer rules (.dependency-cruiser.cjs, run by `npm run lint:layers` inside `npm test`) fail when a
- * rule is broken: a planted import cycle (value and type-only), the pure core importing a step, a step
- * importing an `@azure/*` value, and the emulator importing src/. The tree is planted in a temporary
+ * rule is broken: a planted import cycle (value and type-only), the pure core importing a step, report.ts
+ * importing the pipeline or a step, a step importing an `@azure/*` value, and the emulator importing src/. The tree is planted in a temporary
  * folder laid out like the repository and cruised with the project's own config, so the real tree is
  * never touched.
  */
@@ -77,6 +77,10 @@ describe("layer rules (dependency-cruiser)", () => {
       // The pure core importing a step (even a type) and the Azure layer.
       "src/versioning.ts": 'import type { Step } from "./steps/step.ts";\nimport { gateway } from "./azure/gateway.ts";\nexport const v = (s: Step) => [s, gateway];\n',
       "src/steps/step.ts": "export type Step = string;\n",
+      // report.ts importing the pipeline (even a type) or a step; a step importing report.ts is allowed.
+      "src/report.ts": 'import type { BuildReport } from "./pipeline.ts";\nimport type { Step } from "./steps/step.ts";\nimport { v } from "./versioning.ts";\nexport type R = [BuildReport, Step];\nexport const r = v;\n',
+      "src/pipeline.ts": "export interface BuildReport { imageVersion: string }\n",
+      "src/steps/publish.ts": 'import type { R } from "../report.ts";\nexport type P = R;\n',
       // A step importing an SDK value; a type-only SDK import elsewhere is allowed.
       "src/steps/race.ts": 'import { isRestError } from "@azure/core-rest-pipeline";\nexport const is409 = (e: unknown) => isRestError(e);\n',
       "src/steps/types.ts": 'import type { RestError } from "@azure/core-rest-pipeline";\nexport type E = RestError;\n',
@@ -105,6 +109,12 @@ describe("layer rules (dependency-cruiser)", () => {
       violations.filter((v) => v.from === "src/versioning.ts").map((v) => v.to).sort(),
       ["src/azure/gateway.ts", "src/steps/step.ts"],
     );
+    assert.deepEqual(rulesOf(violations, "src/report.ts"), ["report-below-pipeline", "report-below-pipeline"]);
+    assert.deepEqual(
+      violations.filter((v) => v.from === "src/report.ts").map((v) => v.to).sort(),
+      ["src/pipeline.ts", "src/steps/step.ts"],
+    );
+    assert.deepEqual(rulesOf(violations, "src/steps/publish.ts"), [], "a step may import report.ts");
     assert.deepEqual(rulesOf(violations, "src/steps/race.ts"), ["only-azure-layer-imports-azure-sdk"]);
     assert.match(violations.find((v) => v.from === "src/steps/race.ts")!.to, /node_modules\/@azure\/core-rest-pipeline\//);
     assert.deepEqual(rulesOf(violations, "src/steps/types.ts"), [], "a type-only SDK import is allowed");
