@@ -24,6 +24,7 @@ import type { StorageManagementContext } from "@azure/arm-storage/api";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { CloudEndpoints } from "../cloud.ts";
 import { ActionError } from "../errors.ts";
+import { parseResourceGroupId } from "../resource-id.ts";
 
 /** Container where Image Builder keeps its build logs. */
 export const LOG_CONTAINER = "packerlogs";
@@ -253,12 +254,6 @@ export function classifyLogError(error: unknown, stage: "arm" | "blob", where: W
     return { kind: "unavailable", reason: `this agent cannot reach the blob endpoint of storage account ${account} in ${rg} (${code || firstLine})`, remedy: REMEDY_NETWORK(rg) };
   }
   return { kind: "transient", reason: `reading customization.log from ${account} failed: ${firstLine}` };
-}
-
-/** Splits `/subscriptions/<id>/resourceGroups/<name>` (any case). */
-export function parseResourceGroupId(id: string): { subscriptionId: string; resourceGroup: string } | undefined {
-  const match = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/?$/i.exec(id.trim());
-  return match ? { subscriptionId: match[1]!, resourceGroup: match[2]! } : undefined;
 }
 
 /**

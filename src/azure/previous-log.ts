@@ -6,7 +6,8 @@
  */
 import type { TokenCredential } from "@azure/core-auth";
 import type { CloudEndpoints } from "../cloud.ts";
-import { type BuildLogStores, classifyLogError, createBuildLogStores, parseResourceGroupId } from "./log-blob.ts";
+import { parseResourceGroupId } from "../resource-id.ts";
+import { type BuildLogStores, classifyLogError, createBuildLogStores } from "./log-blob.ts";
 
 /** What identifies an earlier build's log. */
 export interface EarlierBuildLog {

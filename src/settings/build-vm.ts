@@ -8,13 +8,12 @@
  * `stagingResourceGroup`, `errorHandling`).
  */
 import type { VirtualNetworkConfig } from "@azure/arm-imagebuilder";
-import { isGuid, isResourceGroupName } from "../resource-id.ts";
+import { ID_SHAPES, isGuid, isResourceGroupName, isSubnetId, parseResourceGroupId, resourceGroupId, sameVirtualNetwork } from "../resource-id.ts";
 import { VM_SIZE } from "../template/template-file.ts";
 import type { InputName } from "./inputs.ts";
 import type { Settings } from "./types.ts";
 
-const SUBNET_ID = /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+)\/subnets\/[^/]+$/i;
-const SUBNET_FIX = "must be a subnet resource ID: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>.";
+const SUBNET_FIX = `must be a subnet resource ID: ${ID_SHAPES.subnet}.`;
 
 /** `subnet-id`, `container-instance-subnet-id`, `proxy-vm-size` → VirtualNetworkConfig (AIB's rules between them). */
 export function parseVnet(subnetId: string, containerSubnetId: string, proxyVmSize: string, fail: (input: InputName, message: string) => void): VirtualNetworkConfig | undefined {
@@ -28,10 +27,10 @@ export function parseVnet(subnetId: string, containerSubnetId: string, proxyVmSi
     if (proxyVmSize !== "") no("proxy-vm-size", "needs 'subnet-id': the proxy VM exists only for builds in an existing virtual network.");
     return undefined;
   }
-  if (!SUBNET_ID.test(subnetId)) no("subnet-id", `'${subnetId}' ${SUBNET_FIX}`);
+  if (!isSubnetId(subnetId)) no("subnet-id", `'${subnetId}' ${SUBNET_FIX}`);
   if (containerSubnetId !== "") {
-    if (!SUBNET_ID.test(containerSubnetId)) no("container-instance-subnet-id", `'${containerSubnetId}' ${SUBNET_FIX}`);
-    else if (SUBNET_ID.test(subnetId) && subnetId.replace(/\/subnets\/[^/]+$/, "").toLowerCase() !== containerSubnetId.replace(/\/subnets\/[^/]+$/, "").toLowerCase()) {
+    if (!isSubnetId(containerSubnetId)) no("container-instance-subnet-id", `'${containerSubnetId}' ${SUBNET_FIX}`);
+    else if (isSubnetId(subnetId) && !sameVirtualNetwork(subnetId, containerSubnetId)) {
       no("container-instance-subnet-id", `'${containerSubnetId}' must be on the virtual network of 'subnet-id'.`);
     } else if (containerSubnetId.toLowerCase() === subnetId.toLowerCase()) {
       no("container-instance-subnet-id", "must be another subnet than 'subnet-id' (delegated to Microsoft.ContainerInstance/containerGroups).");
@@ -45,13 +44,13 @@ export function parseVnet(subnetId: string, containerSubnetId: string, proxyVmSi
 
 /** A resource group name or ID → its ID in `subscriptionId`; refuses another subscription and the template's own groups. */
 export function parseStagingGroup(value: string, subscriptionId: string | undefined, taken: (string | undefined)[], fail: (message: string) => void): string | undefined {
-  const id = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i.exec(value);
-  const name = id ? id[2]! : value;
-  if (!isResourceGroupName(name) || (id && !isGuid(id[1]!))) {
-    fail(`'${value}' must be a resource group name or ID (/subscriptions/<id>/resourceGroups/<name>).`);
+  const id = parseResourceGroupId(value);
+  const name = id ? id.resourceGroup : value;
+  if (!isResourceGroupName(name) || (id && !isGuid(id.subscriptionId))) {
+    fail(`'${value}' must be a resource group name or ID (${ID_SHAPES.resourceGroup}).`);
     return undefined;
   }
-  if (id && subscriptionId && id[1]!.toLowerCase() !== subscriptionId.toLowerCase()) {
+  if (id && subscriptionId && id.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase()) {
     fail(`'${value}' must be in subscription ${subscriptionId} (Image Builder's staging resource group is in the template's subscription).`);
     return undefined;
   }
@@ -59,7 +58,7 @@ export function parseStagingGroup(value: string, subscriptionId: string | undefi
     fail(`'${name}' holds the image template or the gallery; the staging resource group must be empty or not exist yet: give a group of its own, e.g. 'rg-aib-staging'.`);
     return undefined;
   }
-  return `/subscriptions/${subscriptionId}/resourceGroups/${name}`;
+  return resourceGroupId(subscriptionId ?? id?.subscriptionId ?? "", name);
 }
 
 const ON_ERROR = ["cleanup", "abort"] as const;

@@ -7,7 +7,7 @@
  * returns undefined when any line is bad.
  */
 import * as z from "zod/mini";
-import { isManagedImageId, isUserAssignedIdentityId, parseGalleryImageVersionId } from "../resource-id.ts";
+import { ID_SHAPES, isManagedImageId, isUserAssignedIdentityId, parseGalleryImageVersionId } from "../resource-id.ts";
 import { parseVersion } from "../versioning.ts";
 import { INPUT_DEFAULTS } from "./inputs.ts";
 import type { ImageSource, ReplicationMode, ScriptUri, StorageAccountType, TargetRegion } from "./types.ts";
@@ -57,8 +57,8 @@ export function parseSource(value: string, fail: (message: string) => void): Ima
     }
     if (isManagedImageId(value)) return { kind: "managedImage", imageId: value };
     fail(
-      `'${value}' is not a gallery image version ID (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/galleries/<gallery>/images/<definition>/versions/<X.Y.Z|latest>) ` +
-        `nor a managed image ID (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/images/<name>).`,
+      `'${value}' is not a gallery image version ID (${ID_SHAPES.galleryImageVersion}) ` +
+        `nor a managed image ID (${ID_SHAPES.managedImage}).`,
     );
     return undefined;
   }
@@ -157,7 +157,7 @@ export function parseIdentityList(value: string, fail: (message: string) => void
   let ok = true;
   for (const line of lines(value)) {
     if (!isUserAssignedIdentityId(line)) {
-      fail(`line '${line}' must be the resource ID of a user-assigned managed identity: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>.`);
+      fail(`line '${line}' must be the resource ID of a user-assigned managed identity: ${ID_SHAPES.userAssignedIdentity}.`);
       ok = false;
     } else if (result.some((id) => id.toLowerCase() === line.toLowerCase())) {
       fail(`line '${line}' lists the same identity twice; list each identity once.`);

@@ -20,7 +20,7 @@ import { overlayTemplateFile } from "./template-overlay.ts";
 import type { RepositoryFiles } from "../template/scripts.ts";
 import { MAX_UPDATE_LIMIT, WINDOWS_UPDATE_DEFAULTS, parseWindowsUpdateFilters, searchCriteriaProblem } from "../template/windows-update.ts";
 import { type AzureEnvironmentName, AZURE_CLOUDS, resolveCloud } from "../cloud.ts";
-import { isGalleryName, isGuid, isImageDefinitionName, isResourceGroupName, isUserAssignedIdentityId } from "../resource-id.ts";
+import { ID_SHAPES, isGalleryName, isGuid, isImageDefinitionName, isResourceGroupName, isUserAssignedIdentityId } from "../resource-id.ts";
 import { MAX_PATCH_TUESDAY_OFFSET, parseSchedule } from "../schedule.ts";
 import { type Version, type VersionStrategy, VERSION_STRATEGIES, MAX_VERSION_PART, parseVersion } from "../versioning.ts";
 
@@ -90,7 +90,7 @@ function parseTarget(c: InputCollector): Pick<Settings, "subscriptionId" | "reso
   const identityId = required(
     "identity-id",
     isUserAssignedIdentityId,
-    "must be the resource ID of a user-assigned managed identity: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>.",
+    `must be the resource ID of a user-assigned managed identity: ${ID_SHAPES.userAssignedIdentity}.`,
   );
   return {
     subscriptionId: subscriptionId!,

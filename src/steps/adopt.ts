@@ -13,7 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ImageTemplate, ImageTemplateSharedImageDistributor, ProvisioningState } from "@azure/arm-imagebuilder";
 import { isRestError } from "../azure/rest-error.ts";
 import { ConflictError } from "../errors.ts";
-import { sameResourceId } from "../resource-id.ts";
+import { sameResourceId, splitImageVersionId } from "../resource-id.ts";
 import { TAGS } from "../tags.ts";
 import type { ImageVersionInfo } from "../azure/gateway.ts";
 import type { TemplatePlan } from "../template/build.ts";
@@ -51,7 +51,7 @@ export function isUnfinished(template: ImageTemplate | undefined, existing: read
  */
 export function planOfTemplate(template: ImageTemplate, imageDefinitionId: string): TemplatePlan {
   const distributor = template.distribute?.find((d): d is ImageTemplateSharedImageDistributor => d.type === "SharedImage");
-  if (!distributor || !sameResourceId(distributor.galleryImageId.replace(/\/versions\/[^/]+$/i, ""), imageDefinitionId) || !/\/versions\/[^/]+$/i.test(distributor.galleryImageId)) {
+  if (!distributor || !sameResourceId(splitImageVersionId(distributor.galleryImageId)?.definitionId, imageDefinitionId)) {
     throw new ConflictError(`Image template ${template.name} does not publish an explicit version of ${imageDefinitionId}; it was not submitted by this action.`);
   }
   return {

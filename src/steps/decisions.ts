@@ -5,6 +5,7 @@ import type { ImageTemplate, ProvisioningState, RunState } from "@azure/arm-imag
 import type { ImageVersionInfo } from "../azure/gateway.ts";
 import { ConflictError } from "../errors.ts";
 import type { RetentionPolicy } from "../retention.ts";
+import { nameOf } from "../resource-id.ts";
 import { isScheduledDay, scheduledDay } from "../schedule.ts";
 import type { Settings } from "../settings/types.ts";
 import { TAGS } from "../tags.ts";
@@ -20,7 +21,7 @@ export const BUSY_PROVISIONING_STATES: ReadonlySet<string> = new Set(["Creating"
 
 /** The version a plan publishes (`X.Y.Z`, the last segment of its image version ID). */
 export function versionOf(plan: Pick<TemplatePlan, "imageVersionId">): string {
-  return plan.imageVersionId.slice(plan.imageVersionId.lastIndexOf("/") + 1);
+  return nameOf(plan.imageVersionId);
 }
 
 /**
@@ -35,7 +36,7 @@ export function decideTemplateAction(current: ImageTemplate | undefined, name: s
       (d) => d.type === "SharedImage" && imageVersionId !== undefined && (d as { galleryImageId: string }).galleryImageId.toLowerCase() === imageVersionId.toLowerCase(),
     );
     throw new ConflictError(
-      `${sameVersion ? `Version race: another run is building image version ${imageVersionId!.split("/").pop()} with the same template. ` : ""}` +
+      `${sameVersion ? `Version race: another run is building image version ${nameOf(imageVersionId!)} with the same template. ` : ""}` +
         `Image template ${name} is ${runState.toLowerCase()} a build started ${current.lastRunStatus?.startTime?.toISOString() ?? "earlier"} ` +
         `by another run. Wait for it to end (or cancel it with 'az image builder cancel'), and give runs for the same image a workflow 'concurrency:' group.`,
     );
@@ -43,7 +44,7 @@ export function decideTemplateAction(current: ImageTemplate | undefined, name: s
   const provisioning = current.provisioningState ?? "Succeeded";
   if (BUSY_PROVISIONING_STATES.has(provisioning)) {
     throw new ConflictError(
-      `Version race: another run is ${provisioning.toLowerCase()} image template ${name}${imageVersionId ? ` for image version ${imageVersionId.split("/").pop()}` : ""} right now. ` +
+      `Version race: another run is ${provisioning.toLowerCase()} image template ${name}${imageVersionId ? ` for image version ${nameOf(imageVersionId)}` : ""} right now. ` +
         `Run again after it, and give runs for the same image a workflow 'concurrency:' group.`,
     );
   }

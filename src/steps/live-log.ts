@@ -18,6 +18,7 @@ import type { ImageTemplate, ImageTemplateLastRunStatus } from "@azure/arm-image
 import { type BuildLogOpener, type BuildLogTail, BuildLogUnavailableError, LOG_CONTAINER } from "../azure/log-blob.ts";
 import type { BuildLogExcerpt } from "../errors.ts";
 import type { Host } from "../hosts/host.ts";
+import { parseResourceGroupId } from "../resource-id.ts";
 import type { BuildLogLevel } from "../settings/types.ts";
 import { type LogSection, describeSection } from "./live-log-section.ts";
 import { classifyLogLine, plainLogLine, stepOf, templateSteps } from "./log-lines.ts";
@@ -239,7 +240,7 @@ export class BuildLogFollower {
     if (!this.tail) {
       if (!template.exactStagingResourceGroup) return;
       this.buildStart = status.startTime;
-      this.stagingResourceGroup = template.exactStagingResourceGroup.split("/").pop() ?? template.exactStagingResourceGroup;
+      this.stagingResourceGroup = parseResourceGroupId(template.exactStagingResourceGroup)?.resourceGroup ?? template.exactStagingResourceGroup;
       this.tail = this.ctx.buildLog!({ stagingResourceGroupId: template.exactStagingResourceGroup, buildStartTime: status.startTime });
       this.startLoop();
     }

@@ -13,7 +13,7 @@
 import type { AzureLookups, ImageTraits, Lookup } from "../azure/lookups.ts";
 import { ActionError } from "../errors.ts";
 import type { PreflightCheck } from "../report.ts";
-import { parseGalleryImageVersionId } from "../resource-id.ts";
+import { parseGalleryImageVersionId, parseManagedImageId, parseUserAssignedIdentityId } from "../resource-id.ts";
 import type { InputName } from "../settings/inputs.ts";
 import type { Settings, TargetRegion } from "../settings/types.ts";
 import type { ResolvedSource } from "../template/source.ts";
@@ -125,20 +125,20 @@ export async function preflight(
   label: (input: InputName) => string,
 ): Promise<{ checks: PreflightCheck[]; sourceTraits?: ImageTraits; targetRegions: TargetRegion[] }> {
   const sub = settings.subscriptionId;
-  const identity = identityParts(settings.identityId)!;
+  const identity = parseUserAssignedIdentityId(settings.identityId)!;
   // Replicas on zone-redundant storage need a region with availability zones (read only when asked for).
   const isZrs = (r: TargetRegion) => (r.storageAccountType ?? settings.storageAccountType) === "Standard_ZRS";
   const mayUseZrs = settings.storageAccountType === "Standard_ZRS" || settings.targetRegions.some(isZrs);
-  const vmIdentities = (settings.vmUserAssignedIdentities ?? []).map((id) => ({ id, parts: identityParts(id) }));
+  const vmIdentities = (settings.vmUserAssignedIdentities ?? []).map((id) => ({ id, parts: parseUserAssignedIdentityId(id) }));
   const [group, galleryGroup, definition, identityLookup, regions, sourceLookup, zoned, vmIdentityLookups] = await Promise.all([
     lookups.resourceGroup(sub, settings.resourceGroup),
     settings.galleryResourceGroup.toLowerCase() === settings.resourceGroup.toLowerCase() ? undefined : lookups.resourceGroup(sub, settings.galleryResourceGroup),
     lookups.imageDefinition(sub, settings.galleryResourceGroup, settings.galleryName, settings.imageDefinition),
-    lookups.userAssignedIdentity(identity[1]!, identity[2]!, identity[3]!),
+    lookups.userAssignedIdentity(identity.subscriptionId, identity.resourceGroup, identity.name),
     lookups.regions(sub),
     sourceTraits(source, settings, lookups),
     mayUseZrs ? lookups.zonedRegions(sub) : undefined,
-    Promise.all(vmIdentities.map(({ parts }) => (parts ? lookups.userAssignedIdentity(parts[1]!, parts[2]!, parts[3]!) : undefined))),
+    Promise.all(vmIdentities.map(({ parts }) => (parts ? lookups.userAssignedIdentity(parts.subscriptionId, parts.resourceGroup, parts.name) : undefined))),
   ]);
   const checks: PreflightCheck[] = [];
   let targetRegions = settings.targetRegions;
@@ -196,7 +196,7 @@ export async function preflight(
       });
     }
   }
-  push("Identity", identityLookup, "identity-id", `user-assigned managed identity '${identity[3]}' does not exist in resource group '${identity[2]}'. Create it (setup/ does) or fix the resource ID.`, identity[3]!);
+  push("Identity", identityLookup, "identity-id", `user-assigned managed identity '${identity.name}' does not exist in resource group '${identity.resourceGroup}'. Create it (setup/ does) or fix the resource ID.`, identity.name);
   vmIdentities.forEach(({ id, parts }, index) => {
     const result = vmIdentityLookups[index];
     if (!parts || !result) return;
@@ -205,8 +205,8 @@ export async function preflight(
       "Build VM identity",
       result,
       input,
-      `user-assigned managed identity '${parts[3]}' (${id}) given to the build VM does not exist in resource group '${parts[2]}'${parts[1]!.toLowerCase() === sub.toLowerCase() ? "" : ` of subscription ${parts[1]}`}. Create it or fix the resource ID in '${label(input)}'.`,
-      parts[3]!,
+      `user-assigned managed identity '${parts.name}' (${id}) given to the build VM does not exist in resource group '${parts.resourceGroup}'${parts.subscriptionId.toLowerCase() === sub.toLowerCase() ? "" : ` of subscription ${parts.subscriptionId}`}. Create it or fix the resource ID in '${label(input)}'.`,
+      parts.name,
     );
   });
 
@@ -300,15 +300,10 @@ function sourceTraits(source: ResolvedSource, settings: Settings, lookups: Azure
       return lookups.imageDefinition(ref.subscriptionId, ref.resourceGroup, ref.gallery, ref.image);
     }
     case "ManagedImage": {
-      const match = /\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/images\/([^/]+)$/i.exec(pinned.imageId)!;
-      return lookups.managedImage(match[1]!, match[2]!, match[3]!);
+      const image = parseManagedImageId(pinned.imageId)!;
+      return lookups.managedImage(image.subscriptionId, image.resourceGroup, image.name);
     }
   }
-}
-
-/** `[id, subscription, resource group, name]` of a user-assigned identity resource ID, or undefined. */
-function identityParts(id: string): RegExpExecArray | undefined {
-  return /\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/([^/]+)$/i.exec(id) ?? undefined;
 }
 
 function firstSentence(message: string): string {

@@ -9,6 +9,7 @@
  */
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import { ConflictError } from "../errors.ts";
+import { imageTemplateId } from "../resource-id.ts";
 import { type TemplatePlan, templateName } from "../template/build.ts";
 import { settledTemplate } from "./adopt.ts";
 import type { StepContext } from "./context.ts";
@@ -44,7 +45,7 @@ export async function avoidStuckTemplate(ctx: StepContext, plan: TemplatePlan): 
 
 function stuckWarning({ settings }: StepContext, stuck: ImageTemplate[], builtAs: string): string {
   const names = stuck.map((t) => t.name!).join(", ");
-  const ids = stuck.map((t) => `/subscriptions/${settings.subscriptionId}/resourceGroups/${settings.resourceGroup}/providers/Microsoft.VirtualMachineImages/imageTemplates/${t.name}`);
+  const ids = stuck.map((t) => imageTemplateId(settings.subscriptionId, settings.resourceGroup, t.name!));
   const since = stuck[0]!.lastRunStatus?.startTime?.toISOString();
   return (
     `Image template ${names} is stuck in Canceling${since ? ` (its build started ${since})` : ""}: Image Builder refuses to cancel, run or delete it in that state ` +

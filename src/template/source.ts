@@ -7,7 +7,7 @@
  *   leaving out versions excluded from latest and versions not successfully provisioned (what `latest`
  *   means for a VM deployed from a gallery).
  */
-import { parseGalleryImageVersionId } from "../resource-id.ts";
+import { galleryImageVersionId, parseGalleryImageVersionId, splitImageVersionId } from "../resource-id.ts";
 import { ActionError } from "../errors.ts";
 import type { ImageSource } from "../settings/types.ts";
 import { highestDotted, sortNewestFirst } from "../versioning.ts";
@@ -82,7 +82,7 @@ export async function resolveSource(source: ImageSource, location: string, azure
               `(none, or all excluded from latest). Publish a version or name one explicitly.`,
           );
         }
-        id = source.imageVersionId.replace(/\/versions\/latest$/i, `/versions/${newest}`);
+        id = galleryImageVersionId(splitImageVersionId(source.imageVersionId)!.definitionId, newest);
       }
       return { pinned: { type: "SharedImageVersion", imageVersionId: id }, exactVersion: id, display: source.imageVersionId };
     }

@@ -35,6 +35,7 @@ import type {
 } from "@azure/arm-imagebuilder";
 import { LineCounter, parseDocument } from "yaml";
 import { type Found, type Json, type Path, formatPath, isObject, schemaProblems, typeName } from "./schema-problems.ts";
+import { ID_SHAPES, isSubnetId } from "../resource-id.ts";
 
 /** What a template file contributes, validated (read-only and distribution properties removed). */
 export interface TemplateFileContent {
@@ -63,7 +64,6 @@ export interface TemplateFileProblem {
 }
 
 const SHA256 = /^[0-9a-fA-F]{64}$/;
-const SUBNET_ID = /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i;
 /** An Azure VM size name. */
 export const VM_SIZE = /^(Standard|Basic)_[A-Za-z0-9_-]+$/;
 
@@ -132,7 +132,7 @@ function checkSemantics(props: { [key: string]: Json }, base: Path, out: Found[]
     const vnet = vm.vnetConfig;
     if (isObject(vnet)) {
       for (const field of ["subnetId", "containerInstanceSubnetId"]) {
-        if (typeof vnet[field] === "string" && !SUBNET_ID.test(vnet[field] as string)) out.push({ path: [...base, "vmProfile", "vnetConfig", field], message: `must be a subnet resource ID: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>.` });
+        if (typeof vnet[field] === "string" && !isSubnetId(vnet[field] as string)) out.push({ path: [...base, "vmProfile", "vnetConfig", field], message: `must be a subnet resource ID: ${ID_SHAPES.subnet}.` });
       }
       if (vnet.containerInstanceSubnetId !== undefined && vnet.subnetId === undefined) out.push({ path: [...base, "vmProfile", "vnetConfig", "containerInstanceSubnetId"], message: `needs 'subnetId' (on the same virtual network).` });
       if (vnet.containerInstanceSubnetId !== undefined && vnet.proxyVmSize !== undefined && vnet.proxyVmSize !== "") out.push({ path: [...base, "vmProfile", "vnetConfig", "proxyVmSize"], message: `must not be given with 'containerInstanceSubnetId' (an isolated build deploys no proxy VM).` });
