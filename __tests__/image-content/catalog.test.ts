@@ -7,7 +7,9 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { AVD_STEPS, CATALOG, type AvdStepDefinition, type CatalogParam, parseAvdSteps, psQuote } from "../../src/avd/catalog.ts";
+import { AVD_STEPS, CATALOG, type AvdStepDefinition, type CatalogParam } from "../../src/avd/catalog.ts";
+import { psQuote } from "../../src/avd/customizers.ts";
+import { parseAvdSteps } from "../../src/avd/parse-steps.ts";
 import { type InputName, SettingsError, parseSettings } from "../../src/settings/index.ts";
 import { validInputs } from "../helpers/inputs.ts";
 

@@ -72,7 +72,7 @@ export function digestCustomizers(customize: readonly unknown[] | undefined): Cu
       checksum = `settings sha256:${sha256(JSON.stringify(sortKeys(rest)))}`;
     }
     const digest: CustomizerDigest = { name, type, checksum };
-    // AVD built-in steps with parameters: `<step>-parameter` runs `C:\AVDImage\<file>.ps1 <parameters>` (src/avd/catalog.ts).
+    // AVD built-in steps with parameters: `<step>-parameter` runs `C:\AVDImage\<file>.ps1 <parameters>` (src/avd/customizers.ts).
     if (/^avdBuiltInScript_.+-parameter$/.test(name) && Array.isArray(c.inline)) {
       const command = String((c.inline as unknown[])[0] ?? "");
       const parameters = command.replace(/^\s*\S+\.ps1\s*/i, "").trim();

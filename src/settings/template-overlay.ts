@@ -13,7 +13,7 @@
  */
 import type { ImageTemplatePropertiesValidate, VirtualNetworkConfig } from "@azure/arm-imagebuilder";
 import * as z from "zod/mini";
-import { parseAvdSteps } from "../avd/catalog.ts";
+import { parseAvdSteps } from "../avd/parse-steps.ts";
 import { resolveSafetySteps } from "../template/safety.ts";
 import { type RepositoryFiles, type RepositoryScript, type ScriptsStorage, inlineProblems, parseScriptsStorage, readRepositoryScripts, repositoryOnDisk } from "../template/scripts.ts";
 import { loadTemplateFile } from "../template/template-file.ts";

@@ -15,7 +15,7 @@ import type {
   ImageTemplateSourceUnion,
   ImageTemplateVmProfile,
 } from "@azure/arm-imagebuilder";
-import { avdStepCustomizers } from "../avd/catalog.ts";
+import { avdStepCustomizers } from "../avd/customizers.ts";
 import { galleryImageId, galleryImageVersionId } from "../resource-id.ts";
 import type { Settings } from "../settings/types.ts";
 import { TAGS } from "../tags.ts";
