@@ -54,10 +54,10 @@ export async function connectServices(settings: Settings, host: Host, stage: "ma
   return {
     azure: createAzureGateway(credential, settings.subscriptionId, settings.cloud, host),
     lookups: createAzureLookups(credential, settings.cloud, host),
-    buildLog: createBuildLogOpener(credential, settings.cloud),
+    buildLog: createBuildLogOpener(credential, settings.cloud, (m) => host.debug(m)),
     scriptStore: settings.scriptsStorage ? createScriptStore(credential) : undefined,
     scriptContent: createScriptContentReader(credential, settings.scriptsStorage ? [settings.scriptsStorage.blobEndpoint] : []),
-    earlierLog: createEarlierLogOpener(credential, settings.cloud),
+    earlierLog: createEarlierLogOpener(credential, settings.cloud, (m) => host.debug(m)),
     releases: stage === "main" ? await releaseStoreOf(host, settings) : undefined,
   };
 }

@@ -101,6 +101,10 @@ describe("Azure DevOps task, end to end against the emulator", { concurrency: tr
       assert.equal(s.emu.accessTokensIssued, 1);
       assert.equal(s.emu.adoOidcCalls, 0, "no OIDC token requested");
       assert.doesNotMatch(run.stdout, new RegExp(connection.parameters!.serviceprincipalkey!));
+      // Debug lines (the agent shows them with system.debug: true): the settings once, and each ARM call with its request IDs.
+      const debug = run.commands.filter((c) => c.command === "task.debug").map((c) => c.message);
+      assert.equal(debug.filter((m) => m.startsWith("Settings: {")).length, 1, "the settings once, at debug level");
+      assert.ok(debug.some((m) => /^Azure PUT \/subscriptions\/[^?]+\/imageTemplates\/[^/?]+\?api-version=[\d-]+ → 20[01] in \d+ ms \(x-ms-request-id: /.test(m)), "the template PUT at debug level");
     });
   });
 

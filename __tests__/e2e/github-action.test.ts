@@ -31,6 +31,7 @@ describe("GitHub Action, end to end against the emulator", () => {
       const templatePut = /^::debug::Azure PUT \/subscriptions\/[^?]+\/imageTemplates\/[^/?]+\?api-version=[\d-]+(-preview)? → 20[01] in \d+ ms \(x-ms-request-id: [^,]+, x-ms-correlation-request-id: [^)]+\)$/;
       assert.ok(debug.some((l) => templatePut.test(l)), debug.join("\n"));
       assert.ok(debug.filter((l) => l.startsWith("::debug::Azure GET ")).length >= 3, "reads (preflight, versions, polls) are logged too");
+      assert.ok(debug.some((l) => /^::debug::Azure GET \/subscriptions\/[^?]+\/providers\/Microsoft\.Storage\/storageAccounts\?api-version=[\d-]+ → 200 /.test(l)), "the live log's storage account list too");
       assert.equal(run.outputs["run-state"], "Succeeded");
       assert.equal(run.outputs["source-image-version"], "26100.10000.250610", "latest pinned numerically, not by text order");
       assert.match(run.outputs["image-version-id"]!, /\/galleries\/galAvd\/images\/win11-avd-m365\/versions\/1\.0\.0$/i);

@@ -23,6 +23,7 @@ import { isRestError } from "@azure/core-rest-pipeline";
 import type { StorageManagementContext } from "@azure/arm-storage/api";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { CloudEndpoints } from "../cloud.ts";
+import { type ArmLog, armCallLogPolicy } from "./arm-options.ts";
 import { ActionError } from "../errors.ts";
 import { parseResourceGroupId } from "../resource-id.ts";
 
@@ -113,8 +114,10 @@ export interface BuildLogStores {
  * The SDK-backed stores: ARM through @azure/arm-storage at `cloud.armEndpoint`, blobs through
  * @azure/storage-blob. Both SDKs are loaded on first use (a dynamic import, still inside the bundle): they
  * are evaluated only by runs that follow a build, not by dry runs, skips or the post step.
+ * @param debug where each ARM call (the storage account list) is logged at debug level (arm-options.ts
+ *   `armCallLogPolicy`); the blob reads are not (@azure/storage-blob takes no additional pipeline policies).
  */
-export function createBuildLogStores(credential: TokenCredential, cloud: CloudEndpoints): BuildLogStores {
+export function createBuildLogStores(credential: TokenCredential, cloud: CloudEndpoints, debug?: ArmLog): BuildLogStores {
   const arm = new Map<string, StorageManagementContext>();
   const blobs = new Map<string, ContainerClient>();
   const sdk = lazy(async () => ({
@@ -139,7 +142,11 @@ export function createBuildLogStores(credential: TokenCredential, cloud: CloudEn
       const { createStorageManagement, listByResourceGroup } = await sdk();
       let context = arm.get(subscriptionId.toLowerCase());
       if (!context) {
-        context = createStorageManagement(credential, subscriptionId, { endpoint: cloud.armEndpoint, credentials: { scopes: [cloud.armScope] } });
+        context = createStorageManagement(credential, subscriptionId, {
+          endpoint: cloud.armEndpoint,
+          credentials: { scopes: [cloud.armScope] },
+          ...(debug ? { additionalPolicies: [{ policy: armCallLogPolicy(debug), position: "perRetry" as const }] } : {}),
+        });
         arm.set(subscriptionId.toLowerCase(), context);
       }
       const accounts: { name: string; blobEndpoint?: string }[] = [];
@@ -169,10 +176,10 @@ export function createBuildLogStores(credential: TokenCredential, cloud: CloudEn
   };
 }
 
-/** The opener the entry point gives the build step. */
-export function createBuildLogOpener(credential: TokenCredential, cloud: CloudEndpoints): BuildLogOpener {
+/** The opener the entry point gives the build step; `debug` as {@link createBuildLogStores}'s. */
+export function createBuildLogOpener(credential: TokenCredential, cloud: CloudEndpoints, debug?: ArmLog): BuildLogOpener {
   let stores: BuildLogStores | undefined;
-  return (target) => createBuildLogTail((stores ??= createBuildLogStores(credential, cloud)), target);
+  return (target) => createBuildLogTail((stores ??= createBuildLogStores(credential, cloud, debug)), target);
 }
 
 /** How an error of a log call is handled. */

@@ -69,8 +69,8 @@ export function createEarlierLogReader(stores: BuildLogStores): EarlierLogReader
   };
 }
 
-/** The SDK-backed reader the entry point gives the pipeline. */
-export function createEarlierLogOpener(credential: TokenCredential, cloud: CloudEndpoints): EarlierLogReader {
+/** The SDK-backed reader the entry point gives the pipeline; `debug` gets each ARM call (log-blob.ts `createBuildLogStores`). */
+export function createEarlierLogOpener(credential: TokenCredential, cloud: CloudEndpoints, debug?: (message: string) => void): EarlierLogReader {
   let reader: EarlierLogReader | undefined;
-  return (target) => (reader ??= createEarlierLogReader(createBuildLogStores(credential, cloud)))(target);
+  return (target) => (reader ??= createEarlierLogReader(createBuildLogStores(credential, cloud, debug)))(target);
 }
