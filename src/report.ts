@@ -9,7 +9,7 @@
  * core (and SDK types), never pipeline.ts, the steps, the hosts or azure/ (.dependency-cruiser.cjs,
  * rule `report-below-pipeline`).
  */
-import type { ImageTemplateSharedImageDistributor } from "@azure/arm-imagebuilder";
+import type { ImageTemplateSharedImageDistributor, RunState } from "@azure/arm-imagebuilder";
 import type { Changelog } from "./changelog/diff.ts";
 import type { Manifest } from "./changelog/manifest.ts";
 import { renderChangelog } from "./changelog/render.ts";
@@ -53,8 +53,11 @@ export interface BuildReport {
   imageVersion: string;
   /** The version's resource ID as Azure reported it (run output), or the planned ID when not built (yet). */
   imageVersionId: string;
-  /** `Succeeded`, `DryRun`, `Skipped`, `Running` (wait: false), or `Replicating` (the gallery wait timed out; the version exists). */
-  runState: string;
+  /**
+   * `Succeeded`, `DryRun`, `Skipped`, `Running` (wait: false), or `Replicating` (the gallery wait timed out; the version exists):
+   * Image Builder's `RunState` (SDK type) when it comes from the build, else the action's own word.
+   */
+  runState: RunState | "DryRun" | "Skipped" | "Replicating";
   /** Why nothing was built (skip-if-unchanged), when nothing was. */
   skipReason?: string;
   buildStart?: Date;

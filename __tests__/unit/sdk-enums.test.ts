@@ -5,9 +5,9 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { KnownSharedImageStorageAccountType } from "@azure/arm-imagebuilder";
+import { KnownReplicationMode, KnownSharedImageStorageAccountType } from "@azure/arm-imagebuilder";
 import { KnownGalleryProvisioningState } from "@azure/arm-compute";
-import { STORAGE_ACCOUNT_TYPES, parseTargetRegions } from "../../src/settings/formats.ts";
+import { STORAGE_ACCOUNT_TYPES, parseReplicationMode, parseTargetRegions } from "../../src/settings/formats.ts";
 import { TERMINAL_RUN_STATES } from "../../src/steps/build-monitor.ts";
 import { planRetention } from "../../src/retention.ts";
 
@@ -27,6 +27,17 @@ describe("SDK enums", () => {
     const refused: string[] = [];
     assert.equal(parseTargetRegions("westeurope=1:PremiumV2_LRS", (m) => refused.push(m)), undefined);
     assert.match(refused.join("\n"), /must be one of Standard_LRS, Standard_ZRS, Premium_LRS/);
+  });
+
+  it("replication-mode accepts every KnownReplicationMode value in any case, written as the SDK spells it, and nothing else", () => {
+    for (const mode of Object.values(KnownReplicationMode)) {
+      const problems: string[] = [];
+      assert.equal(parseReplicationMode(mode.toUpperCase(), (m) => problems.push(m)), mode);
+      assert.deepEqual(problems, []);
+    }
+    const refused: string[] = [];
+    assert.equal(parseReplicationMode("Partial", (m) => refused.push(m)), undefined);
+    assert.equal(refused.length, 1);
   });
 
   it("TERMINAL_RUN_STATES are the run states that end a run (not Running, not Canceling)", () => {

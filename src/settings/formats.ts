@@ -142,7 +142,8 @@ export function parseTargetRegions(value: string, fail: (message: string) => voi
   return ok ? result : undefined;
 }
 
-const REPLICATION_MODES: ReplicationMode[] = ["Full", "Shallow"];
+/** Every `ReplicationMode` (the SDK's `KnownReplicationMode`), each once: fails to compile when the SDK's list changes. */
+const REPLICATION_MODES = Object.keys({ Full: true, Shallow: true } satisfies Record<ReplicationMode, true>) as ReplicationMode[];
 
 /** `Full` or `Shallow` (any case). */
 export function parseReplicationMode(value: string, fail: (message: string) => void): ReplicationMode | undefined {

@@ -9,6 +9,7 @@ import type {
   ImageTemplateCustomizerUnion,
   ImageTemplatePropertiesOptimize,
   ImageTemplatePropertiesValidate,
+  KnownReplicationMode,
   KnownSharedImageStorageAccountType,
   VirtualNetworkConfig,
 } from "@azure/arm-imagebuilder";
@@ -49,9 +50,10 @@ export interface TargetRegion {
  * How the gallery replicates the new image version (Image Builder distributor `replicationMode`,
  * Compute `GalleryArtifactPublishingProfileBase.replicationMode`, not updatable): `Full` copies it to
  * every replica; `Shallow` skips the copy, for development and test (Azure Compute Gallery docs,
- * "Shallow replication": ready faster, but not for deploying many VMs at once).
+ * "Shallow replication": ready faster, but not for deploying many VMs at once). The SDK's
+ * `KnownReplicationMode` values as a string union.
  */
-export type ReplicationMode = "Full" | "Shallow";
+export type ReplicationMode = `${KnownReplicationMode}`;
 
 /**
  * Storage of the image version's replicas, as Image Builder takes it (`TargetRegion.storageAccountType`,
