@@ -54,7 +54,7 @@ export async function main(host: Host, signal: AbortSignal, options: MainOptions
   host.saveState(POST_STATE, "true");
   let settings: Settings | undefined;
   try {
-    settings = parseSettings(host.getInput, host.inputLabel);
+    settings = parseSettings(host.getInput, host.inputLabel, options.repository);
     host.debug(`Settings: ${redactedJson(settings, settings.githubRelease ? [settings.githubRelease.token] : [])}`);
     for (const found of inapplicableInputs(host.getInput, settings)) host.warning(inapplicableWarning(found, host.inputLabel));
     const now = options.now ?? clockOf();
@@ -137,7 +137,7 @@ async function post(host: Host, options: MainOptions): Promise<number> {
   if (!recorded) return 0;
   try {
     const { resourceGroup, templateName } = JSON.parse(recorded) as { resourceGroup: string; templateName: string };
-    const settings = parseSettings(host.getInput, host.inputLabel);
+    const settings = parseSettings(host.getInput, host.inputLabel, options.repository);
     const { azure } = await (options.services ?? connectServices)(settings, host, "post");
     const template = await azure.getTemplate(resourceGroup, templateName);
     if (template?.lastRunStatus?.runState === "Running") {

@@ -15,6 +15,7 @@ import { ActionError } from "./errors.ts";
 import { createReleaseStore } from "./github/releases.ts";
 import type { Host } from "./hosts/host.ts";
 import type { Settings } from "./settings/types.ts";
+import type { RepositoryFiles } from "./template/scripts.ts";
 import type { StepContext } from "./steps/context.ts";
 
 /** The Azure side (and the GitHub release store) of a run: the parts of the steps' context that do I/O. */
@@ -40,6 +41,11 @@ export interface MainOptions {
   cleanupTimeoutMs?: number;
   /** Which step runs (default: `post` when the host state or `AVD_IMAGE_ACTION_STAGE` says so, else `main`). */
   stage?: "main" | "post";
+  /**
+   * The repository checkout `template-file` and `scripts` are read from (default: GITHUB_WORKSPACE,
+   * BUILD_SOURCESDIRECTORY, else the current directory; template/scripts.ts `repositoryOnDisk`).
+   */
+  repository?: RepositoryFiles;
 }
 
 /**

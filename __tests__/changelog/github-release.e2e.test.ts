@@ -35,7 +35,7 @@ describe("github-release, end to end against a stand-in of the GitHub REST API",
     await azurite.stop();
   });
   const run = (inputs: Record<string, string>, token = TOKEN) =>
-    s.run({ "github-release": "true", "github-token": token, ...inputs }, { GITHUB_API_URL: api.url, GITHUB_ACTOR: "avd-admin", GITHUB_EVENT_NAME: "schedule" });
+    s.spawn({ "github-release": "true", "github-token": token, ...inputs }, { GITHUB_API_URL: api.url, GITHUB_ACTOR: "avd-admin", GITHUB_EVENT_NAME: "schedule" });
 
   it("creates the release image/<definition>/<version> with the changelog as its body and the manifest attached", async () => {
     const first = await run({ "inline-script": "Write-Host 'v1'" });

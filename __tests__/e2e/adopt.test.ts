@@ -22,7 +22,7 @@ describe("adopting a running build, end to end", () => {
     const inputs = { "inline-script": "Write-Host 'lost runner'", "keep-versions": "2", tags: "team=avd" };
     let orphan = "";
     s.emu.nextBuild({ phaseDurationsMs: { Customizing: 8000 } }); // still running when the rerun (a cold start under load) looks
-    const killed = await s.run(inputs, {}, { onSpawn: (child) => void buildRunning(s).then((name) => { orphan = name; child.kill("SIGKILL"); }) });
+    const killed = await s.spawn(inputs, {}, { onSpawn: (child) => void buildRunning(s).then((name) => { orphan = name; child.kill("SIGKILL"); }) });
     assert.equal(killed.exitCode, null, "killed, no post step: the build is left running");
     assert.ok(orphan);
     const rerun = await s.run(inputs);
@@ -46,7 +46,7 @@ describe("adopting a running build, end to end", () => {
     s.emu.resetLog();
     const inputs = { "inline-script": "Write-Host 'lost after the build'", "keep-versions": "2" };
     let orphan = "";
-    await s.run(inputs, {}, { onSpawn: (child) => void buildRunning(s).then((name) => { orphan = name; child.kill("SIGKILL"); }) });
+    await s.spawn(inputs, {}, { onSpawn: (child) => void buildRunning(s).then((name) => { orphan = name; child.kill("SIGKILL"); }) });
     const state = () => (s.emu.getImageTemplate(s.avd.subscriptionId, s.avd.resourceGroup, orphan)?.properties as { lastRunStatus?: { runState?: string } } | undefined)?.lastRunStatus?.runState;
     for (let i = 0; i < 200 && state() !== "Succeeded"; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(state(), "Succeeded");

@@ -19,7 +19,7 @@ describe("build control, end to end", () => {
 
     it("SIGINT mid-build sends exactly one cancel, keeps the template, and exits non-zero within 5 s", async () => {
       let signalled = 0;
-      const run = s.run({}, {}, {
+      const run = s.spawn({}, {}, {
         onSpawn: (child) => {
           void buildRunning(s).then(async () => {
             signalled = Date.now();
@@ -48,11 +48,11 @@ describe("build control, end to end", () => {
     after(() => s.emu.close());
 
     it("cancels the build a killed main step left running", async () => {
-      const main = await s.run({}, {}, { onSpawn: (child) => void buildRunning(s).then(() => child.kill("SIGKILL")) });
+      const main = await s.spawn({}, {}, { onSpawn: (child) => void buildRunning(s).then(() => child.kill("SIGKILL")) });
       assert.equal(main.exitCode, null, "main step was killed");
       assert.equal(cancelRequests(s).length, 0);
       assert.match(main.state["avd-image-build"] ?? "", /win11-avd-m365-/, "main step recorded the running build");
-      const post = await s.run({}, postStepEnv(main.state));
+      const post = await s.spawn({}, postStepEnv(main.state));
       assert.equal(post.exitCode, 0, post.stdout);
       assert.equal(cancelRequests(s).length, 1);
       assert.match(post.stdout, /::warning::The main step ended while the build of .* was running: asked Image Builder to cancel it/);
@@ -61,10 +61,10 @@ describe("build control, end to end", () => {
     it("does nothing after a main step that finished", async () => {
       s.emu.setOptions({ phaseDurationsMs: { Customizing: 100 } });
       s.emu.resetLog();
-      const main = await s.run({ "inline-script": "Write-Host 'second'" });
+      const main = await s.spawn({ "inline-script": "Write-Host 'second'" });
       assert.equal(main.exitCode, 0, main.stdout);
       const before = s.emu.requests.length;
-      const post = await s.run({ "inline-script": "Write-Host 'second'" }, postStepEnv(main.state));
+      const post = await s.spawn({ "inline-script": "Write-Host 'second'" }, postStepEnv(main.state));
       assert.equal(post.exitCode, 0);
       assert.equal(cancelRequests(s).length, 0);
       assert.equal(s.emu.requests.length, before, "the post step of a finished build calls nothing");

@@ -36,7 +36,7 @@ describe("cleanup of older image templates, end to end", () => {
       }, 10);
       child.on("close", () => clearInterval(timer));
     };
-    const second = await s.run({ "inline-script": "Write-Host 'two'" }, {}, { onSpawn: watch });
+    const second = await s.spawn({ "inline-script": "Write-Host 'two'" }, {}, { onSpawn: watch });
     assert.ok(killedAtDelete, `the run reached a template DELETE: ${second.stdout.slice(-2000)}`);
     assert.notEqual(second.exitCode, 0, "killed");
     assert.ok(second.outputs["image-version"], "image-version output written before the DELETE");

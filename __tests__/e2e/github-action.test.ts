@@ -19,7 +19,7 @@ describe("GitHub Action, end to end against the emulator", () => {
     it("a first run creates the template and version 1.0.0 with provenance tags, through a real OIDC token exchange", async () => {
       s.emu.nextBuild({ phaseDurationsMs: { Customizing: 1500 } });
       // RUNNER_DEBUG: what "Re-run with debug logging" (or the ACTIONS_STEP_DEBUG secret) sets; the runner then shows `::debug::` lines.
-      const run = await s.run({ tags: "owner=avd-team\nimage=win11" }, { RUNNER_DEBUG: "1" });
+      const run = await s.spawn({ tags: "owner=avd-team\nimage=win11" }, { RUNNER_DEBUG: "1" });
       assert.equal(run.exitCode, 0, run.stdout + run.stderr);
       assert.equal(run.outputs["image-version"], "1.0.0");
       assert.equal(run.outputs["template-reused"], "false");
@@ -65,7 +65,7 @@ describe("GitHub Action, end to end against the emulator", () => {
 
     it("a second identical run reuses the template (PATCH, no PUT) and makes 1.0.1", async () => {
       s.emu.resetLog();
-      const run = await s.run({ tags: "owner=avd-team\nimage=win11" });
+      const run = await s.spawn({ tags: "owner=avd-team\nimage=win11" });
       assert.equal(run.exitCode, 0, run.stdout + run.stderr);
       assert.equal(run.outputs["image-version"], "1.0.1");
       assert.equal(run.outputs["template-reused"], "true");
@@ -77,7 +77,7 @@ describe("GitHub Action, end to end against the emulator", () => {
     it("a changed inline-script creates a new template and removes the old one", async () => {
       const before = s.emu.listImageTemplates(s.avd.subscriptionId, s.avd.resourceGroup).map((t) => t.name);
       assert.equal(before.length, 1);
-      const run = await s.run({ "inline-script": "Write-Host 'changed'", tags: "owner=avd-team" });
+      const run = await s.spawn({ "inline-script": "Write-Host 'changed'", tags: "owner=avd-team" });
       assert.equal(run.exitCode, 0, run.stdout + run.stderr);
       assert.equal(run.outputs["template-reused"], "false");
       assert.notEqual(run.outputs["template-name"], before[0]);
@@ -94,7 +94,7 @@ describe("GitHub Action, end to end against the emulator", () => {
 
     it("with 1.9.0, 1.10.0 and 1.2.0, patch makes 1.10.1 and keep-versions 2 deletes exactly 1.2.0 and 1.9.0", async () => {
       seedManagedVersions(s, ["1.9.0", "1.10.0", "1.2.0"]);
-      const run = await s.run({ "keep-versions": "2" });
+      const run = await s.spawn({ "keep-versions": "2" });
       assert.equal(run.exitCode, 0, run.stdout + run.stderr);
       assert.equal(run.outputs["image-version"], "1.10.1");
       assert.deepEqual(JSON.parse(run.outputs["pruned-versions"]!).sort(), ["1.2.0", "1.9.0"]);
@@ -114,7 +114,7 @@ describe("GitHub Action, end to end against the emulator", () => {
       seedManagedVersions(s, ["1.0.0", "1.0.1", "1.0.2"]);
       s.emu.failNextBuild({ phase: "Customizing", customizerName: "inline-script" });
       s.emu.resetLog();
-      const run = await s.run({ "keep-versions": "1" });
+      const run = await s.spawn({ "keep-versions": "1" });
       assert.notEqual(run.exitCode, 0);
       assert.match(run.stdout, /::error::Image Builder run of template win11-avd-m365-[0-9a-f]{12} ended Failed: .*(packer|Packer)/);
       assert.match(run.stdout, /customization\.log/);
@@ -137,7 +137,7 @@ describe("GitHub Action, end to end against the emulator", () => {
         s.emu.injectFault({ method: "GET", path: /imageTemplates\/[^/?]+(\?|$)/i, kind: "error500", times: 2 }),
         s.emu.injectFault({ method: "GET", path: /imageTemplates\/[^/?]+(\?|$)/i, kind: "drop", times: 1 }),
       ];
-      const run = await s.run();
+      const run = await s.spawn();
       assert.equal(run.exitCode, 0, run.stdout + run.stderr);
       assert.equal(run.outputs["image-version"], "1.0.0");
       for (const fault of faults) assert.equal(fault.hits, fault.spec.times, `fault ${fault.spec.kind} ${fault.spec.path} was hit`);
@@ -152,7 +152,7 @@ describe("GitHub Action, end to end against the emulator", () => {
     it("makes zero write requests and still prints the whole plan", async () => {
       seedManagedVersions(s, ["1.9.0", "1.10.0", "1.2.0"]);
       s.emu.resetLog();
-      const run = await s.run({ "dry-run": "true", "keep-versions": "2" });
+      const run = await s.spawn({ "dry-run": "true", "keep-versions": "2" });
       assert.equal(run.exitCode, 0, run.stdout + run.stderr);
       assert.deepEqual(s.emu.writeRequests(), []);
       assert.ok(s.emu.requests.some((r) => r.method === "GET"), "the plan was made from Azure's state");
@@ -179,7 +179,7 @@ describe("GitHub Action, end to end against the emulator", () => {
     it(`each of ${BAD_INPUTS.length} bad inputs exits non-zero naming the input, and Azure sees no write`, async () => {
       s.emu.resetLog();
       const runs = await Promise.all(
-        BAD_INPUTS.map((bad) => s.run({ [bad.input]: bad.value, ...(bad.input === "client-id" ? { "tenant-id": s.emu.defaults.tenantId } : {}) })),
+        BAD_INPUTS.map((bad) => s.spawn({ [bad.input]: bad.value, ...(bad.input === "client-id" ? { "tenant-id": s.emu.defaults.tenantId } : {}) })),
       );
       runs.forEach((run, index) => {
         const bad = BAD_INPUTS[index]!;

@@ -24,9 +24,9 @@ describe("request bodies the product sends are spec-valid", () => {
   after(() => s.emu.close());
 
   it("a staged build and its promotion: every body checked, zero violations", async () => {
-    const build = await s.run({ "exclude-from-latest": "true", "end-of-life-days": "90" });
+    const build = await s.spawn({ "exclude-from-latest": "true", "end-of-life-days": "90" });
     assert.equal(build.exitCode, 0, build.stdout);
-    const promote = await s.run({ mode: "promote" });
+    const promote = await s.spawn({ mode: "promote" });
     assert.equal(promote.exitCode, 0, promote.stdout);
     const { checked, violations } = s.emu.bodyChecks();
     assert.deepEqual(violations, []);

@@ -56,7 +56,7 @@ describe("sign-in and endpoint errors name the input (GitHub)", () => {
   });
 
   it("no credential at all names client-id and tenant-id, or DefaultAzureCredential's sources, one line each", async () => {
-    const run = await s.run({ "client-id": "", "tenant-id": "" }, { ACTIONS_ID_TOKEN_REQUEST_URL: "", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "", AZURE_CLIENT_ID: "", AZURE_TENANT_ID: "" });
+    const run = await s.spawn({ "client-id": "", "tenant-id": "" }, { ACTIONS_ID_TOKEN_REQUEST_URL: "", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "", AZURE_CLIENT_ID: "", AZURE_TENANT_ID: "" });
     const message = fails(run, /inputs 'client-id' and 'tenant-id'/, /DefaultAzureCredential/, /azure\/login/);
     assert.equal(message.split("\n").length, 3, message);
   });

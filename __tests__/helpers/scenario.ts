@@ -1,11 +1,15 @@
 /**
- * A running emulator seeded with the AVD defaults, and the inputs/env that point the bundled action at
- * it the way a user points it at a private cloud: `arm-endpoint`, `authority-host`, GitHub OIDC
- * (`client-id` + `tenant-id`), and the emulator's certificate trusted through NODE_EXTRA_CA_CERTS.
+ * A running emulator seeded with the AVD defaults, and the inputs/env that point the action at it the way
+ * a user points it at a private cloud: `arm-endpoint`, `authority-host`, GitHub OIDC (`client-id` +
+ * `tenant-id`), and the emulator's certificate trusted (NODE_EXTRA_CA_CERTS for a spawned bundle, the
+ * process's default CA list for an in-process run). `run` runs `main()` in this process
+ * (helpers/in-process.ts); `spawn` runs the committed bundle as the GitHub runner does.
  */
 import { type Emulator, type StartEmulatorOptions, type AvdDefaults, startEmulator } from "../../emulator/index.ts";
 import { type ActionRun, emulatorEnv, runAction } from "../../harness/github-runner.ts";
 import { emulatorInputs } from "../../harness/inputs.ts";
+import { trustEmulator } from "./emulator-trust.ts";
+import { type InProcessOptions, runInProcess } from "./in-process.ts";
 
 /**
  * Fast timings (a test-timing knob, not an Azure rule): the template and gallery LROs end at once, so the
@@ -44,8 +48,10 @@ export interface Scenario {
   inputs(overrides?: Record<string, string>): Record<string, string>;
   /** Env of a runner step at the emulator (trust + OIDC request variables). */
   env(): Record<string, string>;
-  /** Spawns the bundle with `inputs(overrides)`, extra `env`, and runner options (e.g. `onSpawn`). */
-  run(overrides?: Record<string, string>, env?: Record<string, string>, options?: Parameters<typeof runAction>[2]): Promise<ActionRun>;
+  /** Runs `main()` in this process with `inputs(overrides)` and the runner `env` it maps (helpers/in-process.ts). */
+  run(overrides?: Record<string, string>, env?: Record<string, string>, options?: InProcessOptions): Promise<ActionRun>;
+  /** Spawns the committed bundle with `inputs(overrides)`, extra `env`, and runner options (e.g. `onSpawn`). */
+  spawn(overrides?: Record<string, string>, env?: Record<string, string>, options?: Parameters<typeof runAction>[2]): Promise<ActionRun>;
 }
 
 /**
@@ -66,12 +72,17 @@ export async function startScenario(options: StartEmulatorOptions = {}): Promise
     assertSpecValidBodies(emu);
   };
   const avd = emu.seedAvdDefaults();
+  let trusted: (() => void) | undefined;
   const scenario: Scenario = {
     emu,
     avd,
     inputs: (overrides = {}) => emulatorInputs(emu, avd, { "poll-interval-seconds": "1", "inline-script": "Write-Host 'AVD image'", ...overrides }),
     env: () => emulatorEnv(emu),
-    run: (overrides = {}, env = {}, options = {}) => runAction(scenario.inputs(overrides), { ...scenario.env(), ...env }, options),
+    run: (overrides = {}, env = {}, options = {}) => {
+      trusted ??= trustEmulator(emu);
+      return runInProcess(scenario.inputs(overrides), { ...scenario.env(), ...env }, options);
+    },
+    spawn: (overrides = {}, env = {}, options = {}) => runAction(scenario.inputs(overrides), { ...scenario.env(), ...env }, options),
   };
   return scenario;
 }
