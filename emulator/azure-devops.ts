@@ -13,9 +13,9 @@
  *    subject `sc://{organization}/{project}/{service connection name}`, audience `api://AzureADTokenExchange`
  *    (the values Azure DevOps shows on a workload identity federation service connection).
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { HandlerResult, RequestContext, Route } from './arm.ts';
-import { publicJwk, signJwtRs256 } from './jwt.ts';
+import { publicJwk, signJwtRs256, signingKeyPair } from './jwt.ts';
 import { guidFrom } from './resources.ts';
 import type { Core } from './core.ts';
 
@@ -59,7 +59,7 @@ export interface AdoJobInfo {
 /** Emulated Azure DevOps organization: OIDC token request endpoint and issuer. */
 export class AzureDevOps {
   private readonly core: () => Core;
-  private readonly key = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  private readonly key = signingKeyPair('azure-devops');
   readonly kid = randomUUID().replace(/-/g, '').toUpperCase().slice(0, 40);
   readonly organization = 'contoso';
   readonly project = 'avd-images';

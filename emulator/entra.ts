@@ -21,7 +21,7 @@ import { X509Certificate, generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { HandlerResult, RequestContext, Route } from './arm.ts';
 import { guidFrom } from './resources.ts';
-import { certificateThumbprints, publicJwk, signJwtRs256 } from './jwt.ts';
+import { certificateThumbprints, publicJwk, signJwtRs256, signingKeyPair } from './jwt.ts';
 import type { Core } from './core.ts';
 import { validateArmToken } from './arm-token.ts';
 import { type AppRecord, type FederatedCredential, type TrustedIssuer, checkAssertion, entraError, tenantNotFound } from './entra-assertion.ts';
@@ -62,9 +62,9 @@ const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Fake Entra ID + GitHub OIDC issuer. */
 export class Entra {
   private readonly core: () => Core;
-  private readonly entraKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  private readonly entraKey = signingKeyPair('entra');
   private readonly entraKid = randomUUID().replace(/-/g, '').slice(0, 27);
-  private readonly githubKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  private readonly githubKey = signingKeyPair('github');
   private readonly githubKid = randomUUID().replace(/-/g, '').toUpperCase().slice(0, 40);
   private readonly tenants = new Map<string, Map<string, AppRecord>>();
   /** OIDC issuers besides GitHub whose tokens federated credentials may name (Azure DevOps). */

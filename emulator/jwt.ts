@@ -3,8 +3,31 @@
  * RS256 signing; RS256 and PS256 verification (MSAL signs certificate assertions with PS256 when it
  * sends an `x5t#S256` header, RS256 with `x5t`).
  */
-import { constants, createHash, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import { constants, createHash, generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+
+/** An RSA key pair (KeyObjects). */
+export interface RsaKeyPair {
+  publicKey: KeyObject;
+  privateKey: KeyObject;
+}
+
+const signingKeys = new Map<string, RsaKeyPair>();
+
+/**
+ * The RSA-2048 signing key of one issuer role (`entra`, `github`, `azure-devops`), made once per process:
+ * each emulator of a test file reuses it (RSA key generation costs tens of milliseconds of CPU, three per
+ * emulator start). Roles never share a key, so one issuer's token never verifies as another's; every
+ * emulator still has its own key IDs.
+ */
+export function signingKeyPair(role: string): RsaKeyPair {
+  let pair = signingKeys.get(role);
+  if (!pair) {
+    pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    signingKeys.set(role, pair);
+  }
+  return pair;
+}
 
 /** A decoded (not yet verified) compact JWS. */
 export interface DecodedJwt {
