@@ -114,6 +114,11 @@ export class FakeAzure implements AzureGateway {
     return stored;
   }
 
+  /** Changes a stored template in place (another run's moves: its provisioning state, its last run status…). */
+  patchTemplate(rg: string, name: string, patch: Partial<ImageTemplate>): void {
+    Object.assign(this.require(rg, name).template, structuredClone(patch));
+  }
+
   /** The course of the next builds started, in order (a build with no script left succeeds). */
   scriptBuilds(...scripts: BuildScript[]): this {
     this.scripts.push(...scripts);

@@ -2,7 +2,8 @@
  * In-memory `AzureLookups` (src/azure/lookups.ts), the preflight's read-only lookups: resource groups,
  * regions (with or without availability zones), gallery image definitions, managed images, marketplace
  * images and user-assigned identities. Each answers found / missing (ARM's 404 message) / forbidden (a
- * 403 AuthorizationFailed message) as the real lookups do; `forbid` makes one kind answer forbidden.
+ * 403 AuthorizationFailed message) as the real lookups do; `forbid` makes one kind answer forbidden,
+ * `remove` missing.
  * Every lookup is recorded in `calls`.
  */
 import type { AzureLookups, ImageTraits, Lookup } from "../../src/azure/lookups.ts";
@@ -29,6 +30,7 @@ export class FakeLookups implements AzureLookups {
   private readonly marketplace = new Map<string, ImageTraits>();
   private readonly identities = new Map<string, { principalId?: string }>();
   private readonly forbidden = new Set<LookupKind>();
+  private readonly absent = new Set<LookupKind>();
 
   seedResourceGroup(subscriptionId: string, name: string, location = "westeurope"): this {
     this.groups.set(lower(subscriptionId, name), { location });
@@ -68,6 +70,12 @@ export class FakeLookups implements AzureLookups {
     return this;
   }
 
+  /** From now on, lookups of `kind` answer missing (404), whatever was seeded. */
+  remove(kind: LookupKind): this {
+    this.absent.add(kind);
+    return this;
+  }
+
   resourceGroup(subscriptionId: string, name: string) {
     return this.answer("resourceGroup", [subscriptionId, name], this.groups.get(lower(subscriptionId, name)), `Resource group '${name}' could not be found.`);
   }
@@ -102,7 +110,7 @@ export class FakeLookups implements AzureLookups {
     if (this.forbidden.has(kind)) {
       return { status: "forbidden", message: `The client does not have authorization to perform action for ${kind} over scope '${args.join("/")}' or the scope is invalid. If access was recently granted, please refresh your credentials.` };
     }
-    return value === undefined ? { status: "missing", message: missing } : { status: "found", value: structuredClone(value) };
+    return value === undefined || this.absent.has(kind) ? { status: "missing", message: missing } : { status: "found", value: structuredClone(value) };
   }
 }
 

@@ -15,6 +15,8 @@ import type { ScriptStore } from "../../src/azure/scripts-upload.ts";
 import type { Manifest } from "../../src/changelog/manifest.ts";
 import type { ReleaseStore } from "../../src/github/releases.ts";
 import { type MainOptions, main } from "../../src/main.ts";
+import { parseSettings } from "../../src/settings/index.ts";
+import type { StepContext } from "../../src/steps/context.ts";
 import type { Host } from "../../src/hosts/host.ts";
 import type { Services } from "../../src/services.ts";
 import type { Settings } from "../../src/settings/types.ts";
@@ -188,3 +190,14 @@ export const packer = {
     `[0f3c2d1e-aaaa-bbbb-cccc-1234567890ab] PACKER OUT ==> azure-arm: Provisioning with ${kind === "powershell" ? "Powershell" : kind}...`,
   ],
 };
+
+/**
+ * A step's context on `world` for `validInputs(inputs)` (parsed as `main()` parses them), with a recording
+ * host, status polled every millisecond and a build-log minute of 10 ms; `extra` overrides any part.
+ */
+export function stepContext(world: FakeWorld, inputs: Record<string, string> = {}, extra: Partial<StepContext> & { hostOptions?: RecordingHostOptions } = {}): StepContext & { host: RecordingHost } {
+  const { hostOptions, ...rest } = extra;
+  const host = createRecordingHost({ ...hostOptions, inputs: validInputs(inputs) });
+  const settings = parseSettings(host.getInput, host.inputLabel);
+  return { host, settings, ...world.services(settings, host), signal: new AbortController().signal, cancelRequested: new Set(), pollIntervalMs: 1, minuteMs: 10, ...rest } as StepContext & { host: RecordingHost };
+}
