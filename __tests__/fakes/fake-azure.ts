@@ -24,8 +24,9 @@ export const PHASES = ["Queued", "Building", "Customizing", "Optimizing", "Valid
 export interface BuildScript {
   /** How it ends. Default `succeed`: the image version and the run output are created at Distributing. */
   end?: "succeed" | "fail" | "running" | "canceled";
-  /** For `fail`: the phase it fails in (default `Customizing`) and Image Builder's `lastRunStatus.message`. */
-  failAt?: (typeof PHASES)[number];
+  /** For `fail`: the phase it fails in; for `running`: the phase it stays in (default `Customizing` for both). */
+  at?: (typeof PHASES)[number];
+  /** For `fail`: Image Builder's `lastRunStatus.message`. */
   message?: string;
   /** For `fail` at Distributing: the version exists anyway (a gallery wait timeout), in this provisioning state, with this replication. */
   versionLeft?: { provisioningState: string; replication?: ImageVersionInfo["replication"] };
@@ -89,7 +90,6 @@ export class FakeAzure implements AzureGateway {
     this.now = () => new Date(start + this.tick++ * 1000);
   }
 
-  // ---------- seeding and scripting ----------
 
   /** Marketplace versions of `publisher:offer:sku` in `location`. */
   seedMarketplace(location: string, publisher: string, offer: string, sku: string, versions: string[]): this {
@@ -133,13 +133,19 @@ export class FakeAzure implements AzureGateway {
     return this;
   }
 
+  /** Runs `moves` as another run (or a person) would: the calls it makes are not recorded in `calls`. */
+  async asAnotherRun(moves: (azure: this) => Promise<void> | void): Promise<void> {
+    const before = this.calls.length;
+    await moves(this);
+    this.calls.splice(before);
+  }
+
   /** Runs `hook` before every call of `method` (it may change the fake, e.g. another run's moves, or throw). */
   onCall(method: keyof AzureGateway, hook: (...args: unknown[]) => void | Promise<void>): this {
     this.hooks.set(method, [...(this.hooks.get(method) ?? []), hook]);
     return this;
   }
 
-  // ---------- reading what happened ----------
 
   /** The calls that change Azure, as `method name…` lines (e.g. `createTemplate tpl-1`, `deleteImageVersion 1.0.0`). */
   writes(): string[] {
@@ -172,7 +178,6 @@ export class FakeAzure implements AzureGateway {
     return this.templates.get(lower(rg, name))?.logLines ?? [];
   }
 
-  // ---------- AzureGateway ----------
 
   async listMarketplaceVersions(location: string, publisher: string, offer: string, sku: string): Promise<string[]> {
     await this.enter("listMarketplaceVersions", location, publisher, offer, sku);
@@ -221,7 +226,7 @@ export class FakeAzure implements AzureGateway {
     await this.enter("getTemplate", rg, name);
     const stored = this.templates.get(lower(rg, name));
     if (!stored) return undefined;
-    this.advance(rg, stored);
+    this.advance(stored);
     return structuredClone(stored.template);
   }
 
@@ -302,10 +307,9 @@ export class FakeAzure implements AzureGateway {
     return structuredClone(this.templates.get(lower(rg, name))?.runOutputs.get(runOutputName.toLowerCase()));
   }
 
-  // ---------- the build engine ----------
 
   /** One status read's worth of progress of the build on `stored`. */
-  private advance(rg: string, stored: StoredTemplate): void {
+  private advance(stored: StoredTemplate): void {
     const build = stored.build;
     const status = stored.template.lastRunStatus;
     if (!build || !status) return;
@@ -316,13 +320,13 @@ export class FakeAzure implements AzureGateway {
       return;
     }
     const { script } = build;
-    if (script.end === "running") return;
+    if (script.end === "running" && build.phase >= PHASES.indexOf(script.at ?? "Customizing")) return;
     build.phase += 1;
     const phase = PHASES[build.phase];
     if (build.phase === PHASES.indexOf("Customizing")) stored.logLines.push(...(script.log ?? []));
-    const failAt = script.end === "fail" ? PHASES.indexOf(script.failAt ?? "Customizing") : -1;
+    const failAt = script.end === "fail" ? PHASES.indexOf(script.at ?? "Customizing") : -1;
     if (failAt >= 0 && build.phase > failAt) {
-      if (script.versionLeft) this.distribute(rg, stored, script.versionLeft);
+      if (script.versionLeft) this.distribute(stored, script.versionLeft);
       Object.assign(status, { runState: "Failed", endTime: this.now(), message: script.message ?? "Failed while customizing" });
       if (script.provisioningError) stored.template.provisioningError = script.provisioningError;
       stored.build = undefined;
@@ -338,13 +342,13 @@ export class FakeAzure implements AzureGateway {
       return;
     }
     // Past Distributing: the version and run output exist, the run succeeded.
-    this.distribute(rg, stored, { provisioningState: "Succeeded" });
+    this.distribute(stored, { provisioningState: "Succeeded" });
     Object.assign(status, { runState: "Succeeded", runSubState: "Distributing", endTime: this.now(), message: "" });
     stored.build = undefined;
   }
 
   /** What Distributing creates: each SharedImage distributor's image version and run output. */
-  private distribute(rg: string, stored: StoredTemplate, state: { provisioningState: string; replication?: ImageVersionInfo["replication"] }): void {
+  private distribute(stored: StoredTemplate, state: { provisioningState: string; replication?: ImageVersionInfo["replication"] }): void {
     for (const d of (stored.template.distribute ?? []) as ImageTemplateSharedImageDistributor[]) {
       if (d.type !== "SharedImage") continue;
       const match = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/galleries\/([^/]+)\/images\/([^/]+)\/versions\/([^/]+)$/i.exec(d.galleryImageId);
@@ -363,10 +367,8 @@ export class FakeAzure implements AzureGateway {
       });
       stored.runOutputs.set(d.runOutputName.toLowerCase(), { name: d.runOutputName, artifactId: d.galleryImageId, provisioningState: "Succeeded" });
     }
-    void rg;
   }
 
-  // ---------- plumbing ----------
 
   private async enter(method: keyof AzureGateway, ...args: unknown[]): Promise<void> {
     this.calls.push({ method, args });
@@ -386,9 +388,10 @@ export class FakeAzure implements AzureGateway {
   }
 }
 
-/** What a PUT compares of a template (everything but the tags and the read-only properties). */
+/** Properties a PUT does not compare: the tags and what Azure sets. */
+const NOT_CONTENT = new Set(["tags", "id", "name", "type", "provisioningState", "provisioningError", "lastRunStatus", "exactStagingResourceGroup", "systemData"]);
+
+/** What a PUT compares of a template (everything but {@link NOT_CONTENT}). */
 function contentOf(t: ImageTemplate): unknown {
-  const { tags, id, name, type, provisioningState, provisioningError, lastRunStatus, exactStagingResourceGroup, systemData, ...content } = t as ImageTemplate & { systemData?: unknown };
-  void [tags, id, name, type, provisioningState, provisioningError, lastRunStatus, exactStagingResourceGroup, systemData];
-  return JSON.parse(JSON.stringify(content));
+  return JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(t).filter(([k]) => !NOT_CONTENT.has(k)))));
 }

@@ -50,7 +50,7 @@ describe("main() on the fakes", () => {
     world.azure.seedVersion(rg, gallery, image, { name: "1.0.0", tags: managed, publishedDate: daysAgo(400) });
     world.azure.scriptBuilds({
       end: "fail",
-      failAt: "Customizing",
+      at: "Customizing",
       message: "Failed while waiting for packerizer: Microservice has failed: Failed while processing request: Error when executing packerizer: Packer build command has failed: exit status 1.",
       log: [...packer.provisioner(), packer.out("ERROR: Install-Language failed with exit code 1")],
     });
