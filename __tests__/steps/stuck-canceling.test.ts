@@ -31,7 +31,7 @@ describe("stuck-canceling step", () => {
     const world = fakeWorld();
     world.azure.scriptBuilds({ end: "running", stuckCanceling: true });
     const controller = new AbortController();
-    world.azure.onCall("startRun", () => setTimeout(() => controller.abort(new Error("Received SIGINT")), 5));
+    world.azure.onCall("startRun", () => void setTimeout(() => controller.abort(new Error("Received SIGINT")), 5));
     const canceled = await runMain(world, { "inline-script": "Write-Host 'first'" }, { signal: controller.signal });
     assert.equal(canceled.code, 1);
     const stuck = world.azure.templatesIn(rg)[0]!.name!;
