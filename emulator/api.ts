@@ -5,7 +5,8 @@
 import type { AdoJobInfo, AdoServiceConnection } from './azure-devops.ts';
 import type { Azurite } from './azurite.ts';
 import type { BuildLogRecord } from './customization-log.ts';
-import type { AppRegistration, GithubTokenOptions } from './entra.ts';
+import type { AppRegistration } from './entra.ts';
+import type { GithubTokenOptions } from './github-oidc.ts';
 import type { FileHost } from './file-host.ts';
 import type { ImageVersionSummary, SeedImageDefinition, SeedImageVersion } from './gallery-store.ts';
 import type { ImageContent } from './image-content.ts';

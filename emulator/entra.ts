@@ -1,7 +1,7 @@
 /**
  * Fake Microsoft Entra ID (v2.0 endpoints as MSAL node / @azure/identity call them with
- * `authorityHost: emu.url, disableInstanceDiscovery: true`), the GitHub Actions OIDC issuer and its
- * token request endpoint (what @actions/core `getIDToken` calls). Split by purpose: client assertions and
+ * `authorityHost: emu.url, disableInstanceDiscovery: true`). Split by purpose: the GitHub Actions OIDC
+ * issuer whose tokens federated credentials trust in `github-oidc.ts`, client assertions and
  * Entra's error bodies in `entra-assertion.ts`, validation of the bearer tokens ARM receives in
  * `arm-token.ts`, the Instance Metadata Service (IMDS) managed identity endpoint in `imds.ts`.
  *
@@ -17,7 +17,7 @@
  * The assertion errors (AADSTS700024, 700211–700213, 7002138, 700027) are cited in `entra-assertion.ts`,
  * ARM's 401 answers in `arm-token.ts`.
  */
-import { X509Certificate, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { X509Certificate, randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { HandlerResult, RequestContext, Route } from './arm.ts';
 import { guidFrom } from './resources.ts';
@@ -42,49 +42,22 @@ export interface AppRegistration {
   federated?: FederatedCredential[];
 }
 
-/** Options of {@link Entra.mintGithubOidcToken}. */
-export interface GithubTokenOptions {
-  subject?: string;
-  audience?: string;
-  /** Lifetime in seconds from `issuedAt` (default option githubTokenLifetimeSeconds). */
-  lifetimeSeconds?: number;
-  /** Unix seconds of `iat`/`nbf` (default now). */
-  issuedAt?: number;
-  /** Sign with a throwaway key instead of the issuer's (for signature tests). */
-  badSignature?: boolean;
-  /** Extra/overriding claims. */
-  claims?: Record<string, unknown>;
-}
-
 const FORM = 'application/x-www-form-urlencoded';
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
-/** Fake Entra ID + GitHub OIDC issuer. */
+/** Fake Entra ID: tenants, app registrations, discovery, keys, the token endpoint and IMDS tokens. */
 export class Entra {
   private readonly core: () => Core;
   private readonly entraKey = signingKeyPair('entra');
   private readonly entraKid = randomUUID().replace(/-/g, '').slice(0, 27);
-  private readonly githubKey = signingKeyPair('github');
-  private readonly githubKid = randomUUID().replace(/-/g, '').toUpperCase().slice(0, 40);
   private readonly tenants = new Map<string, Map<string, AppRecord>>();
-  /** OIDC issuers besides GitHub whose tokens federated credentials may name (Azure DevOps). */
+  /** OIDC issuers whose tokens federated credentials may name (GitHub's, github-oidc.ts; Azure DevOps'). */
   private readonly trustedIssuers: TrustedIssuer[] = [];
-  private githubCalls = 0;
   private tokensIssued = 0;
   private managedIdentityTokens = 0;
 
   constructor(core: () => Core) {
     this.core = core;
-  }
-
-  /** `iss` of GitHub OIDC tokens. */
-  githubIssuer(): string {
-    return this.core().options.githubIssuer ?? `${this.core().baseUrl()}/github`;
-  }
-
-  /** Times the GitHub OIDC request endpoint answered with a token. */
-  get githubOidcCalls(): number {
-    return this.githubCalls;
   }
 
   /** Access tokens issued by the token endpoint. */
@@ -125,40 +98,6 @@ export class Entra {
     for (const f of reg.federated ?? []) app.federated.push({ ...f });
   }
 
-  /** Signs a GitHub-style OIDC token as the emulator's GitHub issuer (RS256). */
-  mintGithubOidcToken(o: GithubTokenOptions = {}): string {
-    const opts = this.core().options;
-    const iat = o.issuedAt ?? Math.floor(Date.now() / 1000);
-    const subject = o.subject ?? opts.githubSubject;
-    const repo = /^repo:([^:]+):/.exec(subject)?.[1] ?? 'contoso/avd-images';
-    const ref = /:ref:(.+)$/.exec(subject)?.[1] ?? 'refs/heads/main';
-    const payload: Record<string, unknown> = {
-      jti: randomUUID(),
-      sub: subject,
-      aud: o.audience ?? 'api://AzureADTokenExchange',
-      ref,
-      sha: 'ec0a1f7b2d3c4e5f60718293a4b5c6d7e8f90123',
-      repository: repo,
-      repository_owner: repo.split('/')[0],
-      run_id: '1000001',
-      run_number: '1',
-      run_attempt: '1',
-      actor: 'emulator',
-      workflow: 'build-avd-image',
-      event_name: 'push',
-      ref_type: 'branch',
-      job_workflow_ref: `${repo}/.github/workflows/build.yml@${ref}`,
-      runner_environment: 'github-hosted',
-      iss: this.githubIssuer(),
-      nbf: iat,
-      iat,
-      exp: iat + (o.lifetimeSeconds ?? opts.githubTokenLifetimeSeconds),
-      ...(o.claims ?? {}),
-    };
-    const key = o.badSignature ? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey : this.githubKey.privateKey;
-    return signJwtRs256({ kid: this.githubKid, x5t: this.githubKid }, payload, key);
-  }
-
   /**
    * Checks an ARM `Authorization` header; returns the token claims or throws the 401 ArmError ARM
    * sends (with its WWW-Authenticate challenge). `subscriptionTenantId` enables the wrong-tenant check.
@@ -168,29 +107,9 @@ export class Entra {
     return validateArmToken(issuer, authorization, subscriptionTenantId);
   }
 
-  /** Routes of Entra ID and the GitHub OIDC issuer. */
+  /** Routes of Entra ID (after the GitHub issuer's: `/{tenant}/.well-known/…` would capture `/github/.well-known/…`). */
   routes(): Route[] {
     return [
-      // GitHub routes first: '/{tenant}/.well-known/…' would otherwise capture '/github/.well-known/…'.
-      { method: 'GET', pattern: '/github/oidc/token', kind: 'github-oidc', handler: (ctx) => this.githubTokenRequest(ctx) },
-      {
-        method: 'GET',
-        pattern: '/github/.well-known/openid-configuration',
-        kind: 'github-oidc',
-        handler: () => ({
-          status: 200,
-          body: {
-            issuer: this.githubIssuer(),
-            jwks_uri: `${this.core().baseUrl()}/github/.well-known/jwks`,
-            subject_types_supported: ['public', 'pairwise'],
-            response_types_supported: ['id_token'],
-            claims_supported: ['sub', 'aud', 'exp', 'iat', 'iss', 'jti', 'nbf', 'ref', 'repository', 'repository_owner', 'run_id', 'actor', 'workflow', 'event_name', 'ref_type', 'job_workflow_ref'],
-            id_token_signing_alg_values_supported: ['RS256'],
-            scopes_supported: ['openid'],
-          },
-        }),
-      },
-      { method: 'GET', pattern: '/github/.well-known/jwks', kind: 'github-oidc', handler: () => this.jwks(this.githubKey.publicKey, this.githubKid) },
       { method: 'GET', pattern: '/{tenant}/v2.0/.well-known/openid-configuration', kind: 'entra', handler: (ctx) => this.openidConfiguration(ctx) },
       { method: 'GET', pattern: '/{tenant}/.well-known/openid-configuration', kind: 'entra', handler: (ctx) => this.openidConfiguration(ctx) },
       { method: 'GET', pattern: '/{tenant}/discovery/v2.0/keys', kind: 'entra', handler: () => this.jwks(this.entraKey.publicKey, this.entraKid) },
@@ -343,10 +262,9 @@ export class Entra {
     };
   }
 
-  /** The emulator's URL and the issuers federated credentials may name: GitHub's, then the trusted ones. */
+  /** The emulator's URL and the issuers federated credentials may name (GitHub's, then Azure DevOps'). */
   private assertionContext() {
-    const github: TrustedIssuer = { issuer: () => this.githubIssuer(), kid: this.githubKid, publicKey: this.githubKey.publicKey };
-    return { baseUrl: this.core().baseUrl(), issuers: [github, ...this.trustedIssuers] };
+    return { baseUrl: this.core().baseUrl(), issuers: this.trustedIssuers };
   }
 
   /**
@@ -368,19 +286,6 @@ export class Entra {
         this.tokensIssued++;
       },
     });
-  }
-
-  /** GET /github/oidc/token?audience=… with `Authorization: Bearer <request token>` → `{ value }`. */
-  private githubTokenRequest(ctx: RequestContext): HandlerResult {
-    const auth = String(ctx.headers.authorization ?? '');
-    if (auth !== `Bearer ${this.core().options.githubRequestToken}`) {
-      return { status: 401, body: { message: 'Bad credentials' } };
-    }
-    this.githubCalls++;
-    const audience = ctx.query.audience;
-    const o: GithubTokenOptions = {};
-    if (audience) o.audience = audience;
-    return { status: 200, body: { count: 1, value: this.mintGithubOidcToken(o) } };
   }
 
   /** Entra-style error response (entra-assertion.ts `entraError`). */

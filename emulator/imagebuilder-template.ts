@@ -7,6 +7,8 @@
  *  - "Validation failed: 'ImageTemplate.properties.distribute[<index>]': Missing field <field>. Please review
  *    http://aka.ms/azvmimagebuildertmplref for details on fields required in the Image Builder Template." —
  *    MicrosoftDocs/azure-docs articles/virtual-machines/linux/image-builder-troubleshoot.md.
+ *  - "Validation failed: Distribute target with Runoutput name <name> not found in the update request.
+ *    Deleting a distribution target is not allowed." — the same troubleshooting doc.
  *  - The template needs exactly one user-assigned identity — Image Builder template reference (identity);
  *    the wording is the emulator's.
  *  - `buildTimeoutInMinutes` 0–960 — imagebuilder.json `buildTimeoutInMinutes` (maximum 960).
@@ -16,6 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ArmError, clone, isRecord, jsonEqual } from './arm.ts';
+import { regionName } from './regions.ts';
 import type { Operation } from './arm.ts';
 import type { CopiedFile } from './file-host.ts';
 import { parseVersion } from './gallery-store.ts';
@@ -143,6 +146,77 @@ export function notUpdatable(field: string): ArmError {
   return validation(
     `Validation failed: Field '${field}' cannot be updated. Only 'tags', 'identity', 'properties.distribute' and 'properties.vmProfile' can be updated on an existing image template. ${TMPL_REF}`,
   );
+}
+
+/** What a valid template PUT sets. */
+export interface TemplatePut {
+  /** ARM region name (`westeurope`). */
+  location: string;
+  identity: Record<string, unknown>;
+  /** The user-settable `properties`. */
+  input: Record<string, unknown>;
+  tags: Record<string, string>;
+}
+
+/**
+ * Checks a template PUT (imagebuilder.json 2025-10-01 `ImageTemplate`): the name, the top-level fields,
+ * `location` (400 LocationRequired, ARM's wording), `identity` and `properties`. Throws the ArmError Azure answers.
+ */
+export function validatePut(name: string, body: unknown): TemplatePut {
+  if (!NAME_RE.test(name)) throw validation(`Validation failed: 'ImageTemplate.name': Field 'name' has a bad value: '${name}'. ${TMPL_REF}`);
+  if (!isRecord(body)) throw new ArmError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
+  for (const k of Object.keys(body)) {
+    if (!TOP_LEVEL_KEYS.has(k)) throw validation(`Validation failed: 'ImageTemplate': Field '${k}' is not recognized (field names are case sensitive). ${TMPL_REF}`);
+  }
+  if (typeof body.location !== 'string' || !body.location) throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
+  const identity = validateIdentity(body.identity);
+  const input = validateProperties(body.properties);
+  return { location: regionName(body.location), identity, input, tags: stringRecord(body.tags) };
+}
+
+/** What a valid template PATCH changes (each only when the body has it). */
+export interface TemplatePatch {
+  tags?: Record<string, string>;
+  identity?: Record<string, unknown>;
+  distribute?: Record<string, unknown>[];
+  vmProfile?: unknown;
+}
+
+/**
+ * Checks a template PATCH (imagebuilder.json 2025-10-01 `ImageTemplateUpdateParameters`): only `tags`,
+ * `identity`, `properties.distribute` and `properties.vmProfile` change, and no distribution target of `t`
+ * is deleted. `assertWritable` (the template's state) runs after the field names are checked and before
+ * their values are, the order Azure answers in. Throws the ArmError Azure answers.
+ */
+export function validatePatch(t: TemplateRecord, body: unknown, assertWritable: () => void): TemplatePatch {
+  if (!isRecord(body)) throw new ArmError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
+  for (const k of Object.keys(body)) {
+    if (k !== 'tags' && k !== 'identity' && k !== 'properties') throw notUpdatable(k);
+  }
+  const props = body.properties === undefined ? {} : body.properties;
+  if (!isRecord(props)) throw validation(`Validation failed: 'ImageTemplateUpdateParameters.properties': Field 'properties' has a bad value. ${TMPL_REF}`);
+  for (const k of Object.keys(props)) {
+    if (k !== 'distribute' && k !== 'vmProfile') throw notUpdatable(`properties.${k}`);
+  }
+  assertWritable();
+  const patch: TemplatePatch = {};
+  if (body.identity !== undefined) {
+    patch.identity = isRecord(body.identity) && body.identity.type === 'None' ? { type: 'None' } : validateIdentity(body.identity);
+  }
+  if (props.distribute !== undefined) {
+    const distribute = validateDistribute(props.distribute, 'ImageTemplateUpdateParameters.properties.distribute');
+    const names = new Set(distribute.map((d) => String(d.runOutputName).toLowerCase()));
+    for (const old of t.input.distribute as Record<string, unknown>[]) {
+      if (!names.has(String(old.runOutputName).toLowerCase())) {
+        throw validation(`Validation failed: Distribute target with Runoutput name ${String(old.runOutputName)} not found in the update request. Deleting a distribution target is not allowed.`);
+      }
+    }
+    patch.distribute = distribute;
+  }
+  if (props.vmProfile !== undefined && !isRecord(props.vmProfile)) throw validation(`Validation failed: 'ImageTemplateUpdateParameters.properties.vmProfile': Field 'vmProfile' has a bad value. ${TMPL_REF}`);
+  if (body.tags !== undefined) patch.tags = stringRecord(body.tags);
+  if (props.vmProfile !== undefined) patch.vmProfile = clone(props.vmProfile);
+  return patch;
 }
 
 /** Checks the template's `identity` (exactly one user-assigned identity); returns it normalized. Throws ValidationFailed. */

@@ -23,13 +23,9 @@
  *  - OperationNotAllowed "Operation Microsoft.VirtualMachineImages/imageTemplates/delete is not allowed in
  *    provisioning state: provisioned or run state: running." and the same for cancel/action —
  *    danielsollondon/azvmimagebuilder issues #48 and #79; run/action and write use the same pattern.
- *  - "Validation failed: Distribute target with Runoutput name <name> not found in the update request.
- *    Deleting a distribution target is not allowed." — MicrosoftDocs/azure-docs
- *    articles/virtual-machines/linux/image-builder-troubleshoot.md.
  * Other validation messages follow the documented "Validation failed: '<path>': …" pattern (invented text).
  */
-import { ArmError, armTime, clone, errorDetail, isRecord, jsonEqual, key, newGuid, pageOf, resourceNotFound } from './arm.ts';
-import { regionName } from './regions.ts';
+import { ArmError, armTime, errorDetail, jsonEqual, key, newGuid, pageOf, resourceNotFound } from './arm.ts';
 import type { HandlerResult, Operation, RequestContext, Route } from './arm.ts';
 import type { FileHost } from './file-host.ts';
 import type { Gallery } from './gallery-store.ts';
@@ -38,10 +34,7 @@ import type { Core } from './core.ts';
 import { BuildEngine } from './imagebuilder-build.ts';
 import { type ProvisioningFailure, provisionTemplate } from './imagebuilder-provision.ts';
 import type { BuildFailure, BuildLogWriter, BuildPhaseHook, BuildPlan } from './imagebuilder-records.ts';
-import {
-  NAME_RE, TMPL_REF, TOP_LEVEL_KEYS, TYPE, type TemplateRecord, notUpdatable, runOutputBody, sameIdentity, stringRecord, templateBody, validateDistribute,
-  validateIdentity, validateProperties, validation,
-} from './imagebuilder-template.ts';
+import { TYPE, type TemplateRecord, runOutputBody, sameIdentity, templateBody, validatePatch, validatePut } from './imagebuilder-template.ts';
 
 export type { BuildFailure, BuildLogRun, BuildLogWriter, BuildPhaseHook, BuildPlan } from './imagebuilder-records.ts';
 
@@ -200,23 +193,14 @@ export class ImageBuilder {
   private put(ctx: RequestContext): HandlerResult {
     const p = ctx.params;
     const rg = this.core().resources.requireResourceGroup(p.sub!, p.rg!);
-    if (!NAME_RE.test(p.name!)) throw validation(`Validation failed: 'ImageTemplate.name': Field 'name' has a bad value: '${p.name}'. ${TMPL_REF}`);
-    const body = ctx.body;
-    if (!isRecord(body)) throw new ArmError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
-    for (const k of Object.keys(body)) {
-      if (!TOP_LEVEL_KEYS.has(k)) throw validation(`Validation failed: 'ImageTemplate': Field '${k}' is not recognized (field names are case sensitive). ${TMPL_REF}`);
-    }
-    if (typeof body.location !== 'string' || !body.location) throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
-    const identity = validateIdentity(body.identity);
-    const input = validateProperties(body.properties);
-    const tags = stringRecord(body.tags);
+    const { location, identity, input, tags } = validatePut(p.name!, ctx.body);
 
     const existing = this.templates.get(key(p.sub!, rg.name, p.name!));
     if (existing) {
       if (existing.deleteOp || existing.lastRunStatus?.runState === 'Canceling') throw notAllowed('write', existing);
       const same =
         existing.provisioningState !== 'Failed' &&
-        regionName(existing.location) === regionName(body.location) &&
+        existing.location === location &&
         sameIdentity(existing.identity, identity) &&
         jsonEqual(existing.input, input);
       if (!same) {
@@ -235,7 +219,7 @@ export class ImageBuilder {
       subscriptionId: p.sub!,
       resourceGroup: rg.name,
       name: p.name!,
-      location: regionName(body.location),
+      location,
       tags,
       identity,
       input,
@@ -274,37 +258,14 @@ export class ImageBuilder {
 
   private patch(ctx: RequestContext): HandlerResult {
     const t = this.require(ctx);
-    const body = ctx.body;
-    if (!isRecord(body)) throw new ArmError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
-    for (const k of Object.keys(body)) {
-      if (k !== 'tags' && k !== 'identity' && k !== 'properties') throw notUpdatable(k);
-    }
-    const props = body.properties === undefined ? {} : body.properties;
-    if (!isRecord(props)) throw validation(`Validation failed: 'ImageTemplateUpdateParameters.properties': Field 'properties' has a bad value. ${TMPL_REF}`);
-    for (const k of Object.keys(props)) {
-      if (k !== 'distribute' && k !== 'vmProfile') throw notUpdatable(`properties.${k}`);
-    }
-    if ((t.build && !t.build.ended) || t.lastRunStatus?.runState === 'Canceling') throw notAllowed('write', t);
-    if (t.deleteOp || t.provisioningState === 'Failed' || t.provisioningState === 'Creating') throw notAllowed('write', t);
-    let identity: Record<string, unknown> | undefined;
-    if (body.identity !== undefined) {
-      identity = isRecord(body.identity) && body.identity.type === 'None' ? { type: 'None' } : validateIdentity(body.identity);
-    }
-    let distribute: Record<string, unknown>[] | undefined;
-    if (props.distribute !== undefined) {
-      distribute = validateDistribute(props.distribute, 'ImageTemplateUpdateParameters.properties.distribute');
-      const names = new Set(distribute.map((d) => String(d.runOutputName).toLowerCase()));
-      for (const old of t.input.distribute as Record<string, unknown>[]) {
-        if (!names.has(String(old.runOutputName).toLowerCase())) {
-          throw validation(`Validation failed: Distribute target with Runoutput name ${String(old.runOutputName)} not found in the update request. Deleting a distribution target is not allowed.`);
-        }
-      }
-    }
-    if (props.vmProfile !== undefined && !isRecord(props.vmProfile)) throw validation(`Validation failed: 'ImageTemplateUpdateParameters.properties.vmProfile': Field 'vmProfile' has a bad value. ${TMPL_REF}`);
-    if (body.tags !== undefined) t.tags = stringRecord(body.tags);
-    if (identity) t.identity = identity;
-    if (distribute) t.input.distribute = distribute;
-    if (props.vmProfile !== undefined) t.input.vmProfile = clone(props.vmProfile);
+    const patch = validatePatch(t, ctx.body, () => {
+      if ((t.build && !t.build.ended) || t.lastRunStatus?.runState === 'Canceling') throw notAllowed('write', t);
+      if (t.deleteOp || t.provisioningState === 'Failed' || t.provisioningState === 'Creating') throw notAllowed('write', t);
+    });
+    if (patch.tags) t.tags = patch.tags;
+    if (patch.identity) t.identity = patch.identity;
+    if (patch.distribute) t.input.distribute = patch.distribute;
+    if (patch.vmProfile !== undefined) t.input.vmProfile = patch.vmProfile;
     t.provisioningState = 'Updating';
     const op = this.newOperation(ctx, t.location, () => ({ status: 200, body: templateBody(this.core(), t) }));
     this.core().scheduler.after(this.core().options.templateUpdateMs, () => {

@@ -17,18 +17,20 @@ import type { AdoJobInfo, AdoServiceConnection } from './azure-devops.ts';
 import { createServerCertificate, writeCaBundle } from './cert.ts';
 import type { CaBundleFile } from './cert.ts';
 import { Entra } from './entra.ts';
-import type { AppRegistration, GithubTokenOptions } from './entra.ts';
+import type { AppRegistration } from './entra.ts';
+import { GithubOidc } from './github-oidc.ts';
+import type { GithubTokenOptions } from './github-oidc.ts';
 import { FileHost } from './file-host.ts';
 import { GalleryProvider } from './gallery.ts';
 import { Gallery } from './gallery-store.ts';
 import type { ImageVersionSummary, SeedImageDefinition, SeedImageVersion } from './gallery-store.ts';
 import { ImageBuilder } from './imagebuilder.ts';
 import type { BuildFailure, BuildPhaseHook, BuildPlan, TemplateCreateFailure } from './imagebuilder.ts';
-import { Marketplace, compareDotted } from './marketplace.ts';
+import { Marketplace } from './marketplace.ts';
 import type { SeedMarketplaceImage } from './marketplace.ts';
 import { Resources, guidFrom } from './resources.ts';
 import type { IdentityRecord } from './resources.ts';
-import { AVD_DEFAULTS, applySeed } from './seed.ts';
+import { applySeed, seedAvdDefaults, seedAvdImageDefinition } from './seed.ts';
 import { Storage } from './storage.ts';
 import type { StagingGroup } from './storage.ts';
 import { CustomizationLog } from './customization-log.ts';
@@ -42,7 +44,8 @@ import { Scheduler, resolveOptions } from './state.ts';
 import type { Core } from './core.ts';
 import type { EmulatorOptions, FaultHandle, FaultSpec, RequestLogEntry } from './state.ts';
 
-export type { AppRegistration, FederatedCredential, GithubTokenOptions } from './entra.ts';
+export type { AppRegistration, FederatedCredential } from './entra.ts';
+export type { GithubTokenOptions } from './github-oidc.ts';
 export type { AdoJobInfo, AdoServiceConnection } from './azure-devops.ts';
 export type { ImageVersionSummary, SeedImageDefinition, SeedImageVersion, TargetRegionInput } from './gallery-store.ts';
 export type { BuildFailure, BuildPhaseHook, BuildPlan, TemplateCreateFailure } from './imagebuilder.ts';
@@ -82,6 +85,8 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   };
   coreRef = core;
   const entra = new Entra(getCore);
+  const github = new GithubOidc(getCore);
+  entra.trustIssuer(github.trusted);
   const azureDevOps = new AzureDevOps(getCore);
   entra.trustIssuer({ issuer: () => azureDevOps.issuer(), kid: azureDevOps.kid, publicKey: azureDevOps.publicKey });
   const systemAssigned = { tenantId: opts.tenantId, clientId: guidFrom('ado-agent-vm:client'), principalId: guidFrom('ado-agent-vm:principal') };
@@ -100,7 +105,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   imageBuilder.buildLog = buildLog;
   const files = new FileHost(() => baseUrl);
   imageBuilder.files = files;
-  const routes: Route[] = [...entra.routes(), ...azureDevOps.routes(), ...operationRoutes(core), ...resources.routes(), ...imageBuilder.routes(), ...new GalleryProvider(getCore, gallery).routes(), ...marketplace.routes(), ...storage.routes(), ...files.routes()];
+  const routes: Route[] = [...github.routes(), ...entra.routes(), ...azureDevOps.routes(), ...operationRoutes(core), ...resources.routes(), ...imageBuilder.routes(), ...new GalleryProvider(getCore, gallery).routes(), ...marketplace.routes(), ...storage.routes(), ...files.routes()];
   const server = new EmulatorServer(tls, core, entra, routes);
   const port = await server.listen(opts.port);
   baseUrl = `https://127.0.0.1:${port}`;
@@ -111,10 +116,10 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     tenantId: opts.tenantId,
     clientId: opts.clientId,
     secret: opts.clientSecret,
-    federated: [{ issuer: entra.githubIssuer(), subject: opts.githubSubject }],
+    federated: [{ issuer: github.githubIssuer(), subject: opts.githubSubject }],
   });
 
-  const emu = new EmulatorImpl({ server, core, entra, azureDevOps, systemAssigned, gallery, marketplace, imageBuilder, storage, buildLog, files, ca, certPem: tls.certPem });
+  const emu = new EmulatorImpl({ server, core, entra, github, azureDevOps, systemAssigned, gallery, marketplace, imageBuilder, storage, buildLog, files, ca, certPem: tls.certPem });
   if (seed) emu.seed(seed);
   if (azurite) emu.useAzurite(azurite);
   return emu;
@@ -124,6 +129,7 @@ interface Parts {
   server: EmulatorServer;
   core: Core;
   entra: Entra;
+  github: GithubOidc;
   azureDevOps: AzureDevOps;
   systemAssigned: { clientId: string; principalId: string; tenantId: string };
   gallery: Gallery;
@@ -164,7 +170,7 @@ class EmulatorImpl implements Emulator {
       clientSecret: o.clientSecret,
       authorityHost: this.url,
       githubRequestToken: o.githubRequestToken,
-      githubIssuer: this.p.entra.githubIssuer(),
+      githubIssuer: this.p.github.githubIssuer(),
       githubSubject: o.githubSubject,
     };
   }
@@ -176,7 +182,7 @@ class EmulatorImpl implements Emulator {
     return { NODE_EXTRA_CA_CERTS: this.caFile, AZURE_TENANT_ID: d.tenantId, AZURE_CLIENT_ID: d.clientId, AZURE_SUBSCRIPTION_ID: d.subscriptionId, AZURE_AUTHORITY_HOST: d.authorityHost };
   }
   get githubOidcCalls(): number {
-    return this.p.entra.githubOidcCalls;
+    return this.p.github.githubOidcCalls;
   }
   get accessTokensIssued(): number {
     return this.p.entra.accessTokensIssued;
@@ -185,7 +191,7 @@ class EmulatorImpl implements Emulator {
     this.p.entra.registerApp(app);
   }
   mintGithubOidcToken(o?: GithubTokenOptions): string {
-    return this.p.entra.mintGithubOidcToken(o);
+    return this.p.github.mintGithubOidcToken(o);
   }
   get azureDevOps(): AdoJobInfo {
     return this.p.azureDevOps.job();
@@ -227,46 +233,10 @@ class EmulatorImpl implements Emulator {
     return { id: this.p.core.resources.identityId(rec), principalId: rec.principalId, clientId: rec.clientId };
   }
   seedAvdImageDefinition(name: string, overrides: Partial<SeedImageDefinition> = {}) {
-    const a = AVD_DEFAULTS;
-    return this.seedImageDefinition({
-      resourceGroup: a.resourceGroup,
-      gallery: a.gallery,
-      name,
-      osType: 'Windows',
-      osState: 'Generalized',
-      hyperVGeneration: 'V2',
-      publisher: 'contoso',
-      offer: 'avd',
-      sku: name,
-      securityType: 'TrustedLaunchSupported',
-      ...overrides,
-    });
+    return seedAvdImageDefinition(this, name, overrides);
   }
   seedAvdDefaults(): AvdDefaults {
-    const a = AVD_DEFAULTS;
-    const sub = this.p.core.options.subscriptionId;
-    this.seedResourceGroup({ name: a.resourceGroup, location: a.location });
-    const ident = this.seedUserAssignedIdentity({ resourceGroup: a.resourceGroup, name: a.identity, location: a.location });
-    const gal = this.seedGallery({ resourceGroup: a.resourceGroup, name: a.gallery, location: a.location });
-    const def = this.seedAvdImageDefinition(a.imageDefinition);
-    const m = a.marketplace;
-    this.seedMarketplaceImage({ location: a.location, publisher: m.publisher, offer: m.offer, sku: m.sku, versions: [...m.versions], hyperVGeneration: 'V2', securityType: 'TrustedLaunchSupported' });
-    const sorted = [...m.versions].sort(compareDotted);
-    const text = [...m.versions].sort();
-    return {
-      subscriptionId: sub,
-      resourceGroup: a.resourceGroup,
-      location: a.location,
-      gallery: a.gallery,
-      imageDefinition: a.imageDefinition,
-      identity: a.identity,
-      identityId: ident.id,
-      identityPrincipalId: ident.principalId,
-      identityClientId: ident.clientId,
-      galleryId: gal.id,
-      imageDefinitionId: def.id,
-      marketplace: { publisher: m.publisher, offer: m.offer, sku: m.sku, versions: [...m.versions], latest: sorted.at(-1)!, textLatest: text.at(-1)! },
-    };
+    return seedAvdDefaults(this, this.p.core.options.subscriptionId);
   }
   seed(seed: SeedFile): void {
     applySeed(this, seed);

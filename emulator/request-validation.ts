@@ -12,27 +12,16 @@
  * twin `{ $ref, unevaluatedProperties: false }` used wherever a property or array item refers to it;
  * a discriminated base refers to its subtypes through `if`/`then` on the discriminator value.
  *
- * Answers (400, ARM's `{ error: { code, message, target } }` shape):
- *  - an unknown member, a value of the wrong type or outside an enum, a bad date: `InvalidRequestContent`
- *    "The request content was invalid and could not be deserialized: 'Could not find member 'AccountType' on
- *    object of type 'ResourceDefinition'. Path 'AccountType', line 2, position 17.'." — ARM's answer quoted in
- *    Azure/azure-sdk-for-net#3487 (the JSON.NET inner message; "Error converting value …" and "Could not
- *    convert string to DateTime: …" are JSON.NET's texts for the other cases). The emulator leaves out
- *    ", line …, position …" (it does not track positions) and names the spec definition as the type.
- *  - a missing required property: Compute's `InvalidParameter` "Required parameter 'galleryImageVersion.
- *    properties.storageProfile' is missing (null)." (target = that path); Image Builder's "Validation failed:
- *    'ImageTemplate.properties': Missing field source. Please review http://aka.ms/azvmimagebuildertmplref
- *    for details on fields required in the Image Builder Template." (AIB troubleshooting doc).
- *  - any other violation (pattern, minimum, maxLength…): `InvalidParameter` "The value of parameter '…' is
- *    invalid." (emulator wording after Compute's).
+ * How a violation is answered (status, code, message) is request-violations.ts.
  */
 import { readFileSync } from 'node:fs';
 import { Ajv2019 } from 'ajv/dist/2019.js';
-import type { ErrorObject, ValidateFunction } from 'ajv';
-import { ArmError } from './arm.ts';
+import type { ValidateFunction } from 'ajv';
+import { COMMON_TYPES, type Schema, externalName } from './request-common-types.ts';
+import { type BodyViolation, toViolation } from './request-violations.ts';
 
-// biome-ignore lint/suspicious/noExplicitAny: a Swagger document, walked by key without a type of its own.
-type Schema = Record<string, any>;
+export type { BodyViolation } from './request-violations.ts';
+
 
 /** Root of the vendored specs (verbatim Azure/azure-rest-api-specs files, each listed with its source in SOURCES.md there). */
 export const SPECS_ROOT = new URL('../__tests__/fixtures/azure-specs/', import.meta.url);
@@ -41,67 +30,6 @@ export const VALIDATED_SPECS = [
   { file: 'specification/imagebuilder/resource-manager/Microsoft.VirtualMachineImages/ImageBuilder/stable/2025-10-01/imagebuilder.json', apiVersion: '2025-10-01', style: 'imagebuilder' },
   { file: 'specification/compute/resource-manager/Microsoft.Compute/GalleryRP/stable/2025-12-03/GalleryRP.json', apiVersion: '2025-12-03', style: 'compute' },
 ] as const;
-
-/**
- * Hand-written equivalents of the common-types definitions the two specs reference (not vendored):
- * ARM common-types v3/v5 TrackedResource, ProxyResource, Resource, SystemData, ErrorResponse/ErrorDetail;
- * Compute common-types v1 CloudError/ApiError.
- */
-export const COMMON_TYPES: Record<string, Schema> = {
-  Resource: {
-    type: 'object',
-    properties: {
-      id: { type: 'string', readOnly: true },
-      name: { type: 'string', readOnly: true },
-      type: { type: 'string', readOnly: true },
-      systemData: { $ref: '#/definitions/__common_SystemData' },
-    },
-  },
-  TrackedResource: {
-    type: 'object',
-    allOf: [{ $ref: '#/definitions/__common_Resource' }],
-    properties: { tags: { type: 'object', additionalProperties: { type: 'string' } }, location: { type: 'string' } },
-    required: ['location'],
-  },
-  ProxyResource: { type: 'object', allOf: [{ $ref: '#/definitions/__common_Resource' }] },
-  SystemData: {
-    type: 'object',
-    readOnly: true,
-    properties: {
-      createdBy: { type: 'string' },
-      createdByType: { type: 'string', enum: ['User', 'Application', 'ManagedIdentity', 'Key'] },
-      createdAt: { type: 'string', format: 'date-time' },
-      lastModifiedBy: { type: 'string' },
-      lastModifiedByType: { type: 'string', enum: ['User', 'Application', 'ManagedIdentity', 'Key'] },
-      lastModifiedAt: { type: 'string', format: 'date-time' },
-    },
-  },
-  ErrorResponse: { type: 'object', properties: { error: { $ref: '#/definitions/__common_ErrorDetail' } } },
-  ErrorDetail: {
-    type: 'object',
-    properties: {
-      code: { type: 'string' },
-      message: { type: 'string' },
-      target: { type: 'string' },
-      details: { type: 'array', items: { $ref: '#/definitions/__common_ErrorDetail' } },
-      additionalInfo: { type: 'array', items: { $ref: '#/definitions/__common_ErrorAdditionalInfo' } },
-    },
-  },
-  ErrorAdditionalInfo: { type: 'object', properties: { type: { type: 'string' }, info: { type: 'object' } } },
-  CloudError: { type: 'object', properties: { error: { $ref: '#/definitions/__common_ApiError' } } },
-  ApiError: {
-    type: 'object',
-    properties: {
-      details: { type: 'array', items: { $ref: '#/definitions/__common_ApiErrorBase' } },
-      innererror: { $ref: '#/definitions/__common_InnerError' },
-      code: { type: 'string' },
-      target: { type: 'string' },
-      message: { type: 'string' },
-    },
-  },
-  ApiErrorBase: { type: 'object', properties: { code: { type: 'string' }, target: { type: 'string' }, message: { type: 'string' } } },
-  InnerError: { type: 'object', properties: { exceptiontype: { type: 'string' }, errordetail: { type: 'string' } } },
-};
 
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const CLOSED = '__closed';
@@ -128,15 +56,6 @@ interface LoadedSpec {
   operations: BodyOperation[];
 }
 
-/** A violation found in a body, already in ARM's error form. */
-export interface BodyViolation {
-  /** `properties.publishingProfile.endOfLifeDate` style (JSON.NET path). */
-  path: string;
-  keyword: string;
-  error: ArmError;
-}
-
-const externalName = (ref: string) => ref.split('/').pop()!;
 
 /** Object-shaped schemas (properties or allOf) that do not already allow extra members. */
 function closable(s: Schema | undefined): boolean {
@@ -253,102 +172,6 @@ function specs(): LoadedSpec[] {
     return { apiVersion, style, ajv, id, operations, definitions: spec.definitions };
   });
   return loaded;
-}
-
-/** JSON.NET-style path of an Ajv instance path: `/a/b/0/c` → `a.b[0].c`. */
-function jsonPath(instancePath: string, extra?: string): string {
-  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  if (extra !== undefined) parts.push(extra);
-  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
-}
-
-const NET_TYPES: Record<string, string> = { boolean: 'System.Boolean', integer: 'System.Int32', number: 'System.Double', string: 'System.String', array: 'System.Collections.Generic.List' };
-
-/**
- * The type name JSON.NET would give the value at `segments` below definition `root`: the definition
- * name of an object, the `x-ms-enum` name of an enum, `System.*` of a primitive. Follows `allOf` parents
- * and discriminated subtypes (by the value in `body`).
- */
-function typeAt(defs: Record<string, Schema>, root: string, segments: string[], body: unknown): string {
-  let name = root;
-  let schema: Schema | undefined = defs[root];
-  let value: unknown = body;
-  const deref = (s: Schema | undefined): Schema | undefined => {
-    while (s?.$ref) {
-      name = externalName(s.$ref);
-      s = defs[name] ?? COMMON_TYPES[name];
-    }
-    return s;
-  };
-  const property = (s: Schema | undefined, key: string, data: unknown): Schema | undefined => {
-    s = deref(s);
-    if (!s) return undefined;
-    if (s.properties?.[key]) return s.properties[key];
-    for (const parent of s.allOf ?? []) {
-      const saved = name;
-      const found = property(parent, key, data);
-      if (found) return found;
-      name = saved;
-    }
-    if (s.discriminator && data && typeof data === 'object') {
-      const v = String((data as Record<string, unknown>)[s.discriminator]);
-      const sub = Object.entries(defs).find(([n, d]) => (d['x-ms-discriminator-value'] ?? n) === v && (d.allOf ?? []).some((p: Schema) => p.$ref && externalName(p.$ref) === name));
-      if (sub) return sub[1].properties?.[key] ?? property({ $ref: `#/definitions/${sub[0]}` }, key, data);
-    }
-    return undefined;
-  };
-  for (const seg of segments) {
-    schema = deref(schema);
-    if (!schema) break;
-    if (/^\d+$/.test(seg) && schema.items) schema = schema.items;
-    else schema = property(schema, seg, value) ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
-    value = value && typeof value === 'object' ? (value as Record<string, unknown>)[seg] : undefined;
-  }
-  const saved = name;
-  schema = deref(schema);
-  if (schema?.['x-ms-enum']?.name) return String(schema['x-ms-enum'].name);
-  if (schema?.type && schema.type !== 'object' && NET_TYPES[schema.type]) return NET_TYPES[schema.type]!;
-  return name ?? saved;
-}
-
-function deserializationError(detail: string): ArmError {
-  return new ArmError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${detail}'.`);
-}
-
-function toViolation(e: ErrorObject, op: BodyOperation, spec: LoadedSpec, body: unknown): BodyViolation | undefined {
-  const style = spec.style;
-  const segments = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const type = typeAt(spec.definitions, op.definition, segments, body);
-  if (e.keyword === 'if' || e.keyword === 'allOf') return undefined;
-  if (e.keyword === 'unevaluatedProperties') {
-    const member = String((e.params as { unevaluatedProperty: string }).unevaluatedProperty);
-    const path = jsonPath(e.instancePath, member);
-    return { path, keyword: e.keyword, error: deserializationError(`Could not find member '${member}' on object of type '${type}'. Path '${path}'.`) };
-  }
-  const path = jsonPath(e.instancePath);
-  const value = e.instancePath.split('/').slice(1).reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), body);
-  if (e.keyword === 'x-enum-ci' || e.keyword === 'type' || e.keyword === 'const') {
-    return { path, keyword: e.keyword, error: deserializationError(`Error converting value ${JSON.stringify(value)} to type '${type}'. Path '${path}'.`) };
-  }
-  if (e.keyword === 'format' && (e.params as { format: string }).format === 'date-time') {
-    return { path, keyword: e.keyword, error: deserializationError(`Could not convert string to DateTime: ${String(value)}. Path '${path}'.`) };
-  }
-  if (e.keyword === 'required') {
-    const missing = String((e.params as { missingProperty: string }).missingProperty);
-    const full = jsonPath(e.instancePath, missing);
-    if (style === 'imagebuilder') {
-      const where = ['ImageTemplate', ...(path ? [path] : [])].join('.');
-      return {
-        path: full,
-        keyword: e.keyword,
-        error: new ArmError(400, 'ValidationFailed', `Validation failed: '${where}': Missing field ${missing}. Please review http://aka.ms/azvmimagebuildertmplref for details on fields required in the Image Builder Template.`),
-      };
-    }
-    const target = `${op.parameter}.${full}`;
-    return { path: full, keyword: e.keyword, error: new ArmError(400, 'InvalidParameter', `Required parameter '${target}' is missing (null).`, { target }) };
-  }
-  const target = style === 'compute' ? `${op.parameter}.${path}` : path;
-  return { path, keyword: e.keyword, error: new ArmError(400, 'InvalidParameter', `The value of parameter '${target}' is invalid.`, { target }) };
 }
 
 /**

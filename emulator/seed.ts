@@ -1,9 +1,10 @@
 /**
- * Seeding: the AVD defaults the demo and tests share, and the JSON seed-file format the CLI accepts.
+ * Seeding: the AVD defaults the demo and tests share (`seedAvdDefaults`), and the JSON seed-file format
+ * the CLI accepts (`applySeed`).
  */
 import type { AppRegistration } from './entra.ts';
 import type { SeedImageDefinition, SeedImageVersion } from './gallery-store.ts';
-import type { SeedMarketplaceImage } from './marketplace.ts';
+import { type SeedMarketplaceImage, compareDotted } from './marketplace.ts';
 import type { EmulatorOptions } from './state.ts';
 
 /** Names `seedAvdDefaults()` creates (all in the default subscription). */
@@ -61,9 +62,9 @@ export interface Seedable {
   setOptions(o: Partial<EmulatorOptions>): void;
   seedAvdDefaults(): AvdDefaults;
   seedResourceGroup(r: { subscriptionId?: string; name: string; location?: string; tags?: Record<string, string> }): unknown;
-  seedUserAssignedIdentity(r: { subscriptionId?: string; resourceGroup: string; name: string; location?: string }): unknown;
-  seedGallery(g: { subscriptionId?: string; resourceGroup: string; name: string; location?: string }): unknown;
-  seedImageDefinition(d: SeedImageDefinition): unknown;
+  seedUserAssignedIdentity(r: { subscriptionId?: string; resourceGroup: string; name: string; location?: string }): { id: string; principalId: string; clientId: string };
+  seedGallery(g: { subscriptionId?: string; resourceGroup: string; name: string; location?: string }): { id: string };
+  seedImageDefinition(d: SeedImageDefinition): { id: string };
   seedImageVersion(v: SeedImageVersion): unknown;
   seedMarketplaceImage(m: SeedMarketplaceImage): void;
   registerApp(a: AppRegistration): void;
@@ -80,4 +81,52 @@ export function applySeed(emu: Seedable, seed: SeedFile): void {
   for (const v of seed.imageVersions ?? []) emu.seedImageVersion(v);
   for (const m of seed.marketplaceImages ?? []) emu.seedMarketplaceImage(m);
   for (const a of seed.apps ?? []) emu.registerApp(a);
+}
+
+/**
+ * One more image definition `name` in the AVD defaults' gallery, shaped like theirs (Windows, Generalized,
+ * V2, TrustedLaunchSupported, publisher contoso, offer avd, sku = name), with `overrides` on top.
+ */
+export function seedAvdImageDefinition(emu: Seedable, name: string, overrides: Partial<SeedImageDefinition> = {}): { id: string } {
+  const a = AVD_DEFAULTS;
+  return emu.seedImageDefinition({
+    resourceGroup: a.resourceGroup,
+    gallery: a.gallery,
+    name,
+    osType: 'Windows',
+    osState: 'Generalized',
+    hyperVGeneration: 'V2',
+    publisher: 'contoso',
+    offer: 'avd',
+    sku: name,
+    securityType: 'TrustedLaunchSupported',
+    ...overrides,
+  });
+}
+
+/** Seeds {@link AVD_DEFAULTS} in subscription `subscriptionId` (the emulator's default) and returns their names and IDs. */
+export function seedAvdDefaults(emu: Seedable, subscriptionId: string): AvdDefaults {
+  const a = AVD_DEFAULTS;
+  emu.seedResourceGroup({ name: a.resourceGroup, location: a.location });
+  const ident = emu.seedUserAssignedIdentity({ resourceGroup: a.resourceGroup, name: a.identity, location: a.location });
+  const gal = emu.seedGallery({ resourceGroup: a.resourceGroup, name: a.gallery, location: a.location });
+  const def = seedAvdImageDefinition(emu, a.imageDefinition);
+  const m = a.marketplace;
+  emu.seedMarketplaceImage({ location: a.location, publisher: m.publisher, offer: m.offer, sku: m.sku, versions: [...m.versions], hyperVGeneration: 'V2', securityType: 'TrustedLaunchSupported' });
+  const sorted = [...m.versions].sort(compareDotted);
+  const text = [...m.versions].sort();
+  return {
+    subscriptionId,
+    resourceGroup: a.resourceGroup,
+    location: a.location,
+    gallery: a.gallery,
+    imageDefinition: a.imageDefinition,
+    identity: a.identity,
+    identityId: ident.id,
+    identityPrincipalId: ident.principalId,
+    identityClientId: ident.clientId,
+    galleryId: gal.id,
+    imageDefinitionId: def.id,
+    marketplace: { publisher: m.publisher, offer: m.offer, sku: m.sku, versions: [...m.versions], latest: sorted.at(-1)!, textLatest: text.at(-1)! },
+  };
 }

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
-import { COMMON_TYPES } from '../../emulator/request-validation.ts';
+import { COMMON_TYPES } from '../../emulator/request-common-types.ts';
 
 /** Root of the vendored specs. */
 export const FIXTURES = new URL('../fixtures/azure-specs/', import.meta.url);
@@ -27,7 +27,7 @@ type Schema = Record<string, any>;
 
 /**
  * Hand-written equivalents of the common-types definitions the two specs reference: the emulator's own
- * (`emulator/request-validation.ts` `COMMON_TYPES`), so responses and requests are checked against the same.
+ * (`emulator/request-common-types.ts` `COMMON_TYPES`), so responses and requests are checked against the same.
  */
 const COMMON: Record<string, Schema> = COMMON_TYPES;
 
