@@ -20,7 +20,7 @@ import type { StepContext } from "../../src/steps/context.ts";
 import type { Host } from "../../src/hosts/host.ts";
 import type { Services } from "../../src/services.ts";
 import type { Settings } from "../../src/settings/types.ts";
-import { SUBSCRIPTION, validInputs } from "../helpers/inputs.ts";
+import { EXAMPLE_TARGET, validInputs } from "../helpers/inputs.ts";
 import { FakeAzure } from "./fake-azure.ts";
 import { FakeLookups } from "./fake-lookups.ts";
 import { type RecordingHost, type RecordingHostOptions, createRecordingHost } from "./recording-host.ts";
@@ -104,7 +104,13 @@ export function fakeReleases(): ReleaseStore & { releases: Map<string, { name: s
 }
 
 /** The resource group, gallery and definition of `validInputs()`. */
-export const WORLD = { subscriptionId: SUBSCRIPTION, resourceGroup: "rg-avd-images", gallery: "galAvd", image: "win11-avd-m365", location: "westeurope" } as const;
+export const WORLD = {
+  subscriptionId: EXAMPLE_TARGET.subscriptionId,
+  resourceGroup: EXAMPLE_TARGET.resourceGroup,
+  gallery: EXAMPLE_TARGET.gallery,
+  image: EXAMPLE_TARGET.imageDefinition,
+  location: EXAMPLE_TARGET.location,
+} as const;
 
 /** The default `source` input's marketplace image, and the versions the fake marketplace lists. */
 export const DEFAULT_SOURCE = { publisher: "MicrosoftWindowsDesktop", offer: "office-365", sku: "win11-24h2-avd-m365", versions: ["26100.4349.250607", "26100.4652.250708"] } as const;
