@@ -39,10 +39,7 @@ export interface BuildScript {
 }
 
 /** A recorded gateway call. */
-export interface Call {
-  method: keyof AzureGateway;
-  args: unknown[];
-}
+export type Call = { method: keyof AzureGateway; args: unknown[] };
 
 const WRITE_METHODS = new Set<keyof AzureGateway>(["updateImageVersion", "deleteImageVersion", "createTemplate", "updateTemplate", "deleteTemplate", "startRun", "cancelRun"]);
 
@@ -117,6 +114,11 @@ export class FakeAzure implements AzureGateway {
   /** Changes a stored template in place (another run's moves: its provisioning state, its last run status…). */
   patchTemplate(rg: string, name: string, patch: Partial<ImageTemplate>): void {
     Object.assign(this.require(rg, name).template, structuredClone(patch));
+  }
+
+  /** The template disappears (someone deleted it, whatever its state). */
+  dropTemplate(rg: string, name: string): void {
+    this.templates.delete(lower(rg, name));
   }
 
   /** The course of the next builds started, in order (a build with no script left succeeds). */
