@@ -55,6 +55,8 @@ export async function main(host: Host, signal: AbortSignal, options: MainOptions
   let settings: Settings | undefined;
   try {
     settings = parseSettings(host.getInput, host.inputLabel, options.repository);
+    // Masked before anything logs, whichever services the run is given.
+    if (settings.githubRelease) host.setSecret(settings.githubRelease.token);
     host.debug(`Settings: ${redactedJson(settings, settings.githubRelease ? [settings.githubRelease.token] : [])}`);
     for (const found of inapplicableInputs(host.getInput, settings)) host.warning(inapplicableWarning(found, host.inputLabel));
     const now = options.now ?? clockOf();

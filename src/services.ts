@@ -74,7 +74,6 @@ export async function connectServices(settings: Settings, host: Host, stage: "ma
  */
 async function releaseStoreOf(host: Host, settings: Settings): Promise<Services["releases"]> {
   if (!settings.githubRelease || host.kind !== "github") return undefined;
-  host.setSecret(settings.githubRelease.token);
   const repository = (await host.provenance()).repository;
   if (!repository) throw new ActionError("Input 'github-release' is true, but the repository is not known (GITHUB_REPOSITORY is not set): run it in a GitHub workflow, or set 'github-release: false'.");
   return createReleaseStore({ token: settings.githubRelease.token, repository });
