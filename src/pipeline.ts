@@ -11,6 +11,7 @@ import { describeFailedReads } from "./steps/build-monitor.ts";
 import { ConflictError } from "./errors.ts";
 import { planRetention } from "./retention.ts";
 import { galleryImageId } from "./resource-id.ts";
+import { redactUrl } from "./redact.ts";
 import { BUILD_STATE, type FollowedBuildEnd, type BuildHandle, followBuild } from "./steps/build.ts";
 import { finishAfterGalleryWait } from "./steps/replication-timeout.ts";
 import { startBuildWithoutRace } from "./steps/race.ts";
@@ -194,7 +195,7 @@ async function makePlan(ctx: StepContext) {
   const version = chooseNextVersion(existing.map((v) => v.name), settings.versionStrategy, settings.version);
   // Scripts the build VM downloads are pinned by content, so a script changed in place makes a new template.
   const scripts = ctx.scriptContent ? await pinScriptContent(settings, ctx.scriptContent, host.inputLabel, ctx.signal) : { settings, pinned: [] };
-  for (const script of scripts.pinned) host.info(`Script ${script.uri}: sha256 ${script.sha256} (pinned in the template)`);
+  for (const script of scripts.pinned) host.info(`Script ${redactUrl(script.uri)}: sha256 ${script.sha256} (pinned in the template)`);
   // The preflight resolved the target regions (empty input: the image definition's region).
   const planned = buildTemplatePlan({ ...scripts.settings, targetRegions: checked.targetRegions }, source.pinned, version);
   const newest = sortNewestFirst(existing.map((v) => v.name))[0];

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { REDACTED, redactText, redactUrl, redactValue, redactedJson } from "../../src/redact.ts";
 import { parseSettings } from "../../src/settings/index.ts";
+import { fakeScriptContent, fakeWorld, runMain } from "../fakes/fake-services.ts";
 import { validInputs } from "../helpers/inputs.ts";
 
 const SIG = "k9Xq2%2BSECRETsig%3D";
@@ -65,5 +66,44 @@ describe("the parsed settings at debug level", () => {
     assert.equal(shown.githubRelease.token, REDACTED);
     assert.equal(shown.scriptUris[0]!.uri, redactUrl(SAS_URI));
     assert.equal(shown.scriptUris[0]!.sha256, "a".repeat(64));
+  });
+
+  it("main() logs them once at debug level, before anything else, with the token and the signature left out", async () => {
+    const token = "ghs_0123456789abcdefSECRET";
+    // On fakes nothing calls setSecret, so the recording host masks nothing: what it records is what main() logged.
+    const { host } = await runMain(fakeWorld(), { "github-release": "true", "github-token": token, "script-uris": `${SAS_URI} ${"a".repeat(64)}`, "dry-run": "true" });
+    assert.deepEqual(host.secrets, []);
+    const settingsLines = host.messages("debug").filter((m) => m.startsWith("Settings: "));
+    assert.equal(settingsLines.length, 1);
+    assert.equal(host.lines[0]!.message, settingsLines[0], "the first line of the run");
+    assert.match(settingsLines[0]!, /"githubRelease":\{"token":"\*\*\*"\}/);
+    assert.ok(!host.logText().includes(token), "the token appears in no line of the log");
+    assert.ok(!host.messages("debug").join("\n").includes(SIG), "the SAS signature appears in no debug line");
+  });
+});
+
+describe("a SAS script URI in the job log", () => {
+  it("a pinned script's line shows the URI with its query redacted; one that cannot be read fails naming it without the signature", async () => {
+    const world = fakeWorld();
+    world.scriptContent = fakeScriptContent({ [SAS_URI]: "Write-Host 'apps'" });
+    const pinned = await runMain(world, { "script-uris": SAS_URI, "dry-run": "true" });
+    assert.equal(pinned.code, 0, pinned.host.failed);
+    assert.deepEqual(world.scriptContent.reads, [SAS_URI], "the script was read with its SAS");
+    assert.ok(pinned.host.messages("info").some((m) => m.startsWith(`Script ${redactUrl(SAS_URI)}: sha256 `)), pinned.host.logText());
+    assert.ok(!pinned.host.logText().includes(SIG));
+
+    const unreadable = `${SAS_URI.replace("Install-Apps", "Missing")}`;
+    const failed = await runMain(fakeWorld(), { "script-uris": unreadable });
+    assert.equal(failed.code, 1);
+    assert.match(failed.host.failed!, /Input 'script-uris': https:\/\/stimages\.blob\.core\.windows\.net\/scripts\/Missing\.ps1\?sv=\*\*\*.*could not be read \(HTTP 404 Not Found\)/);
+    assert.ok(!failed.host.failed!.includes(SIG) && !failed.host.summary.includes(SIG) && !failed.host.logText().includes(SIG));
+  });
+
+  it("an input error on a script-uris line leaves the signature out", () => {
+    const inputs = validInputs({ "script-uris": `${SAS_URI} not-a-checksum` });
+    assert.throws(
+      () => parseSettings((name) => inputs[name] ?? ""),
+      (error: Error) => /Input 'script-uris': line 'https:\/\/stimages.*sig=\*\*\* not-a-checksum': after the URL give nothing or its SHA-256/.test(error.message) && !error.message.includes(SIG),
+    );
   });
 });

@@ -8,6 +8,7 @@
  */
 import * as z from "zod/mini";
 import { ID_SHAPES, isManagedImageId, isUserAssignedIdentityId, parseGalleryImageVersionId } from "../resource-id.ts";
+import { redactText, redactUrl } from "../redact.ts";
 import { parseVersion } from "../versioning.ts";
 import { INPUT_DEFAULTS } from "./inputs.ts";
 import type { ImageSource, ReplicationMode, ScriptUri, StorageAccountType, TargetRegion } from "./types.ts";
@@ -96,10 +97,10 @@ export function parseScriptUris(value: string, fail: (message: string) => void):
       url = undefined;
     }
     if (url?.protocol !== "https:") {
-      fail(`line '${line}': '${uri}' must be an https:// URL (the build VM downloads it; http and other schemes are refused).`);
+      fail(`line '${redactText(line)}': '${redactUrl(uri!)}' must be an https:// URL (the build VM downloads it; http and other schemes are refused).`);
       ok = false;
     } else if (extra !== undefined || (sha256 !== undefined && !SHA256.test(sha256))) {
-      fail(`line '${line}': after the URL give nothing or its SHA-256 checksum (64 hex characters).`);
+      fail(`line '${redactText(line)}': after the URL give nothing or its SHA-256 checksum (64 hex characters).`);
       ok = false;
     } else {
       result.push(sha256 ? { uri: uri!, sha256: sha256.toLowerCase() } : { uri: uri! });

@@ -13,6 +13,7 @@ import { createHash } from "node:crypto";
 import type { ImageTemplateCustomizerUnion } from "@azure/arm-imagebuilder";
 import type { ScriptContentReader } from "../azure/script-content.ts";
 import { ActionError } from "../errors.ts";
+import { redactText, redactUrl } from "../redact.ts";
 import type { InputName } from "../settings/inputs.ts";
 import type { Settings } from "../settings/types.ts";
 
@@ -33,7 +34,7 @@ export class ScriptPinError extends ActionError {
   constructor(unreadable: UnreadableScript[], label: (input: InputName) => string) {
     super(
       `${unreadable.length} script${unreadable.length === 1 ? "" : "s"} could not be read to pin ${unreadable.length === 1 ? "its" : "their"} content; nothing was created or deleted:\n` +
-        unreadable.map((u) => `- Input '${label(u.input)}': ${u.uri} could not be read (${u.reason}). ${u.fix}`).join("\n"),
+        unreadable.map((u) => `- Input '${label(u.input)}': ${redactUrl(u.uri)} could not be read (${redactText(u.reason)}). ${redactText(u.fix)}`).join("\n"),
     );
     this.unreadable = unreadable;
   }
