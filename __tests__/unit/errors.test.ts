@@ -9,11 +9,11 @@ import { join, relative } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ActionError, BuildFailedError, CanceledError, ConflictError } from "../../src/errors.ts";
-import type { Host } from "../../src/hosts/host.ts";
 import { main } from "../../src/main.ts";
 import { failureSummary } from "../../src/report.ts";
 import { parseSettings } from "../../src/settings/index.ts";
 import { PreflightError } from "../../src/steps/preflight.ts";
+import { createRecordingHost } from "../fakes/recording-host.ts";
 import { validInputs } from "../helpers/inputs.ts";
 
 const SRC = fileURLToPath(new URL("../../src/", import.meta.url));
@@ -90,59 +90,36 @@ describe("ActionError family", () => {
   });
 });
 
-/** A Host for main(): inputs from a map; what it writes is kept. */
-function hostOf(inputs: Record<string, string>, createCredential: Host["createCredential"]) {
-  const written = { failed: [] as string[], summary: [] as string[], lines: [] as string[] };
-  const state = new Map<string, string>();
-  const host: Host = {
-    kind: "github",
-    getInput: (name) => inputs[name] ?? "",
-    inputLabel: (name) => name,
-    setOutput: () => undefined,
-    debug: (m) => written.lines.push(`debug ${m}`),
-    info: (m) => written.lines.push(m),
-    warning: (m) => written.lines.push(`warning ${m}`),
-    notice: (m) => written.lines.push(`notice ${m}`),
-    error: (m) => written.lines.push(`error ${m}`),
-    group: (_title, fn) => fn(),
-    setSecret: () => undefined,
-    writeSummary: async (markdown) => void written.summary.push(markdown),
-    setProgress: () => undefined,
-    manualTrigger: false,
-    provenance: async () => ({}),
-    createCredential,
-    saveState: (name, value) => void state.set(name, value),
-    getState: (name) => state.get(name) ?? "",
-    tempDirectory: () => "/tmp",
-    attachFile: () => undefined,
-    setFailed: (m) => void written.failed.push(m),
-  };
-  return { host, written };
-}
-
 describe("main(): one catch for every failure", () => {
   const signal = new AbortController().signal;
 
   it("a SettingsError (an ActionError) fails the run and heads the summary 'inputs not valid'", async () => {
-    const { host, written } = hostOf({ ...validInputs(), "keep-versions": "-1" }, () => assert.fail("no credential for bad inputs"));
+    // The recording host's default credential throws: bad inputs never sign in.
+    const host = createRecordingHost({ inputs: validInputs({ "keep-versions": "-1" }) });
     assert.equal(await main(host, signal), 1);
-    assert.match(written.failed[0]!, /^1 input is not valid:\n- Input 'keep-versions': .*whole number of versions/);
-    assert.match(written.summary[0]!, /^## AVD image: inputs not valid, nothing done\n\n1 input is not valid:/);
+    assert.match(host.failed!, /^1 input is not valid:\n- Input 'keep-versions': .*whole number of versions/);
+    assert.match(host.summary, /^## AVD image: inputs not valid, nothing done\n\n1 input is not valid:/);
   });
 
   it("an ActionError's details go into the summary; any other error is reported by its message alone", async () => {
-    const explained = hostOf(validInputs(), () => {
+    const explained = createRecordingHost({ inputs: validInputs() });
+    const services = () => {
       throw new ActionError("Service connection 'sc' cannot be used.", { details: ["Fix the connection's scheme."] });
-    });
-    assert.equal(await main(explained.host, signal), 1);
-    assert.deepEqual(explained.written.failed, ["Service connection 'sc' cannot be used."]);
-    assert.match(explained.written.summary[0]!, /^## AVD image: win11-avd-m365 — failed\n\nService connection 'sc' cannot be used\.\n\n- Fix the connection's scheme\.\n/);
+    };
+    assert.equal(await main(explained, signal, { services }), 1);
+    assert.equal(explained.failed, "Service connection 'sc' cannot be used.");
+    assert.match(explained.summary, /^## AVD image: win11-avd-m365 — failed\n\nService connection 'sc' cannot be used\.\n\n- Fix the connection's scheme\.\n/);
 
-    const plain = hostOf(validInputs(), () => {
-      throw new TypeError("boom");
-    });
-    assert.equal(await main(plain.host, signal), 1);
-    assert.deepEqual(plain.written.failed, ["boom"]);
-    assert.equal(plain.written.summary[0], "## AVD image: win11-avd-m365 — failed\n\nboom\n");
+    const plain = createRecordingHost({ inputs: validInputs() });
+    assert.equal(
+      await main(plain, signal, {
+        services: () => {
+          throw new TypeError("boom");
+        },
+      }),
+      1,
+    );
+    assert.equal(plain.failed, "boom");
+    assert.equal(plain.summary, "## AVD image: win11-avd-m365 — failed\n\nboom\n");
   });
 });
