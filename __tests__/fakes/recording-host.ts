@@ -15,6 +15,7 @@ import { join } from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
 import { ClientSecretCredential } from "@azure/identity";
 import type { Host, Provenance } from "../../src/hosts/host.ts";
+import { camelCase } from "../../src/settings/contract.ts";
 import type { InputName } from "../../src/settings/inputs.ts";
 import type { Settings } from "../../src/settings/types.ts";
 
@@ -74,10 +75,6 @@ export const TEST_PROVENANCE: Provenance = {
   event: "workflow_dispatch",
 };
 
-/** camelCase of a kebab-case input name (`image-definition` → `imageDefinition`), as task.json names it. */
-function camelCase(name: string): string {
-  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
 
 /** Makes a recording host. */
 export function createRecordingHost(options: RecordingHostOptions = {}): RecordingHost {
