@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { cleanUpOlderTemplates } from "../../src/steps/templates.ts";
 import { TAGS } from "../../src/tags.ts";
+import type { RepositoryFiles } from "../../src/template/scripts.ts";
 import { WORLD, fakeWorld, runMain, stepContext } from "../fakes/fake-services.ts";
 
 const rg = WORLD.resourceGroup;
@@ -108,5 +109,32 @@ describe("templates step", () => {
     assert.equal(code, 0, host.failed);
     const writes = world.azure.writes();
     assert.ok(writes.indexOf("deleteTemplate old-done") >= 0 && writes.indexOf("deleteTemplate old-done") < writes.findIndex((w) => w.startsWith("createTemplate")), writes.join(", "));
+  });
+
+  it("uploads repository scripts before the template is created, once per content, and points the template at them", async () => {
+    const files: Record<string, string> = { "scripts/setup.ps1": "Write-Host 'setup v1'" };
+    const repository: RepositoryFiles = {
+      workspace: "/checkout",
+      glob: (pattern) => Object.keys(files).filter((f) => f === pattern),
+      read: (path) => new TextEncoder().encode(files[path.replace(/^\/checkout\//, "")]!),
+    };
+    const inputs = { scripts: "scripts/setup.ps1", "scripts-storage-account": "https://stavdscripts.blob.core.windows.net/" };
+    const world = fakeWorld();
+    const uploadedAtCreate: number[] = [];
+    world.azure.onCall("createTemplate", () => void uploadedAtCreate.push(world.scriptStore.puts.length));
+
+    const first = await runMain(world, inputs, { repository });
+
+    assert.equal(first.code, 0, first.host.failed);
+    assert.deepEqual(world.scriptStore.puts, ["scripts/setup.ps1"]);
+    assert.deepEqual(uploadedAtCreate, [1], "uploaded before the template PUT (Image Builder fetches script URLs at create)");
+    const [blob] = [...world.scriptStore.blobs.keys()];
+    const template = world.azure.templatesIn(rg)[0]!;
+    assert.ok(JSON.stringify(template.customize).includes(blob!.split("/").slice(1).join("/")), `the template downloads ${blob}`);
+
+    const again = await runMain(world, inputs, { repository });
+    assert.equal(again.code, 0, again.host.failed);
+    assert.deepEqual(world.scriptStore.puts, ["scripts/setup.ps1"], "unchanged content is not uploaded again");
+    assert.match(again.host.messages("info").join("\n"), /Script scripts\/setup\.ps1: unchanged/);
   });
 });
