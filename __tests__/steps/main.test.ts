@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { TAGS } from "../../src/tags.ts";
+import { armError, authorizationFailed, throttled } from "../fakes/arm-errors.ts";
 import { WORLD, fakeWorld, packer, runMain } from "../fakes/fake-services.ts";
 
 const { resourceGroup: rg, gallery, image } = WORLD;
@@ -97,5 +98,42 @@ describe("main() on the fakes", () => {
     assert.equal(again.host.outputs["image-version"], "1.0.0");
     assert.equal(world.azure.writes().length, writes, "nothing written by the skipped run");
     assert.deepEqual(world.azure.versionNames(rg, gallery, image), ["1.0.0"]);
+  });
+
+  it("Azure's SubscriptionNotFound on the first call fails the run naming 'subscription-id' and the fix", async () => {
+    const world = fakeWorld();
+    world.azure.failNext("listMarketplaceVersions", armError(404, "SubscriptionNotFound", `The subscription '${WORLD.subscriptionId}' could not be found.`));
+    const { code, host } = await runMain(world);
+    assert.equal(code, 1);
+    assert.match(host.failed!, /Input 'subscription-id': Resource Manager found no subscription .* \(SubscriptionNotFound\)\. Check the ID/);
+    assert.deepEqual(world.azure.writes(), []);
+  });
+
+  it("a template PUT still throttled after the SDK's retries fails the run with Azure's message; the next run builds", async () => {
+    const world = fakeWorld();
+    world.azure.failNext("createTemplate", throttled());
+    const failed = await runMain(world);
+    assert.equal(failed.code, 1);
+    assert.match(failed.host.failed!, /throttled/);
+    assert.deepEqual(world.azure.templatesIn(rg), []);
+    const next = await runMain(world);
+    assert.equal(next.code, 0, next.host.failed);
+    assert.equal(next.host.outputs["image-version"], "1.0.0");
+  });
+
+  it("tagging refused after a successful build: the run fails, nothing is lost, and the next run finishes that version without building again", async () => {
+    const world = fakeWorld();
+    world.azure.failNext("updateImageVersion", authorizationFailed("Microsoft.Compute/galleries/images/versions/write", `/subscriptions/${WORLD.subscriptionId}/resourceGroups/${rg}`));
+    const failed = await runMain(world);
+    assert.equal(failed.code, 1);
+    assert.match(failed.host.failed!, /does not have authorization to perform action 'Microsoft\.Compute\/galleries\/images\/versions\/write'/);
+    assert.deepEqual(world.azure.versionNames(rg, gallery, image), ["1.0.0"], "the built version is kept");
+
+    const next = await runMain(world);
+
+    assert.equal(next.code, 0, next.host.failed);
+    assert.equal(world.azure.callsOf("startRun").length, 1, "no second build");
+    assert.equal(next.host.outputs["image-version"], "1.0.0");
+    assert.equal(world.azure.version(rg, gallery, image, "1.0.0")!.tags[TAGS.managed], "true");
   });
 });
