@@ -10,7 +10,8 @@
  * build with a poll interval of a millisecond runs in milliseconds; nothing here waits.
  *
  * Every call is recorded in `calls`; `writes()` lists the ones that change Azure. `failNext` and `onCall`
- * inject faults or another run's moves before a call.
+ * inject faults or another run's moves before a call. Not modelled: image definitions (a listing answers
+ * [], never 404: those are FakeLookups'), template request validation (the emulator's), LRO timing.
  */
 import type { ImageTemplate, ImageTemplateSharedImageDistributor, ImageTemplateUpdateParameters, RunOutput } from "@azure/arm-imagebuilder";
 import type { RestError } from "@azure/core-rest-pipeline";
@@ -43,11 +44,8 @@ export type Call = { method: keyof AzureGateway; args: unknown[] };
 
 const WRITE_METHODS = new Set<keyof AzureGateway>(["updateImageVersion", "deleteImageVersion", "createTemplate", "updateTemplate", "deleteTemplate", "startRun", "cancelRun"]);
 
-interface Build {
-  script: BuildScript;
-  phase: number;
-  canceling: boolean;
-}
+/** A build in progress: its script, the index of its phase in {@link PHASES}, and whether a cancel was asked. */
+type Build = { script: BuildScript; phase: number; canceling: boolean };
 
 /** A template as the fake keeps it: Azure's read-only properties are the fake's to write. */
 type StoredImageTemplate = { -readonly [K in keyof ImageTemplate]: ImageTemplate[K] };

@@ -20,6 +20,7 @@ describe("release step", () => {
     assert.match(made.body, /First version of this image definition/);
     assert.equal(made.manifest.imageVersion, "1.0.0");
     assert.ok(host.secrets.includes("ghs_releasetoken0123"));
+    assert.ok(!host.lines.some((l) => l.message.includes("ghs_releasetoken0123")), "masked before the first line, debug lines included");
     assert.match(host.messages("info").join("\n"), /GitHub release image\/win11-avd-m365\/1\.0\.0 created: https:\/\/github\.com\//);
   });
 
