@@ -9,6 +9,7 @@ import { main } from "../../src/main.ts";
 import type { Services } from "../../src/services.ts";
 import { BUILD_STATE } from "../../src/steps/build.ts";
 import { validInputs } from "../helpers/inputs.ts";
+import { fakeWorld, runMain } from "../fakes/fake-services.ts";
 import { createRecordingHost } from "../fakes/recording-host.ts";
 
 const signal = new AbortController().signal;
@@ -61,6 +62,28 @@ describe("main(host, signal, options)", () => {
     assert.deepEqual(canceled, ["tpl-1"]);
     assert.deepEqual(stages, ["post"]);
     assert.match(host.messages("warning").join("\n"), /asked Image Builder to cancel it/);
+  });
+
+  it("post step on the fakes: a killed main step's running build is canceled; a build that ended is left alone; a failing read is a warning, never a failure", async () => {
+    const world = fakeWorld();
+    world.azure.scriptBuilds({ end: "running" });
+    await runMain(world, { wait: "false" }); // the main step submitted the build; then its runner was killed
+    const templateName = world.azure.templatesIn("rg-avd-images").find((t) => t.lastRunStatus?.runState === "Running")!.name!;
+    const state = { isPost: "true", [BUILD_STATE]: JSON.stringify({ resourceGroup: "rg-avd-images", templateName }) };
+
+    const post = createRecordingHost({ inputs: validInputs(), state });
+    assert.equal(await main(post, signal, { services: (s, h) => world.services(s, h) }), 0);
+    assert.deepEqual(world.azure.callsOf("cancelRun").map((a) => a[1]), [templateName]);
+
+    const again = createRecordingHost({ inputs: validInputs(), state });
+    world.azure.failNext("getTemplate", new Error("connect ECONNRESET"));
+    assert.equal(await main(again, signal, { services: (s, h) => world.services(s, h) }), 0);
+    assert.match(again.messages("warning").join("\n"), /Post step: could not check for a build left running: connect ECONNRESET/);
+    assert.equal(again.failed, undefined);
+
+    const after = createRecordingHost({ inputs: validInputs(), state });
+    assert.equal(await main(after, signal, { services: (s, h) => world.services(s, h) }), 0);
+    assert.equal(world.azure.callsOf("cancelRun").length, 1, "Canceled now: nothing more to cancel");
   });
 
   it("masks a registered secret in every later log line, the failure message and the summary", async () => {
