@@ -183,6 +183,8 @@ export function agentEnv(
   const base: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? tempDirectory,
+    // Node's compile cache, when the test run turned it on (scripts/test-setup.ts): a speed setting, not the CI system's.
+    ...(process.env.NODE_COMPILE_CACHE ? { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE } : {}),
     TF_BUILD: "True",
     AGENT_TEMPDIRECTORY: tempDirectory,
   };

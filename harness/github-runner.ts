@@ -55,6 +55,8 @@ export function runnerEnv(inputs: Record<string, string>, env: Record<string, st
   const base: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? dir,
+    // Node's compile cache, when the test run turned it on (scripts/test-setup.ts): a speed setting, not the CI system's.
+    ...(process.env.NODE_COMPILE_CACHE ? { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE } : {}),
     GITHUB_ACTIONS: "true",
     CI: "true",
     RUNNER_TEMP: dir,

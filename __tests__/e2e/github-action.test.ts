@@ -178,8 +178,9 @@ describe("GitHub Action, end to end against the emulator", () => {
 
     it(`each of ${BAD_INPUTS.length} bad inputs exits non-zero naming the input, and Azure sees no write`, async () => {
       s.emu.resetLog();
+      // The first through the bundle, the rest in-process (main() is the same code; 25 spawns cost ~6 s of CPU).
       const runs = await Promise.all(
-        BAD_INPUTS.map((bad) => s.spawn({ [bad.input]: bad.value, ...(bad.input === "client-id" ? { "tenant-id": s.emu.defaults.tenantId } : {}) })),
+        BAD_INPUTS.map((bad, index) => (index === 0 ? s.spawn : s.run)({ [bad.input]: bad.value, ...(bad.input === "client-id" ? { "tenant-id": s.emu.defaults.tenantId } : {}) })),
       );
       runs.forEach((run, index) => {
         const bad = BAD_INPUTS[index]!;
