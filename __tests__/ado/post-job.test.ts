@@ -5,6 +5,7 @@
  * killed main execution left running, like the GitHub Action's `post` step (__tests__/e2e/build-control.test.ts).
  */
 import assert from "node:assert/strict";
+import type { ChildProcess } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ServiceEndpoint } from "../../harness/ado-agent.ts";
@@ -14,10 +15,14 @@ import { buildRunning, cancelRequests } from "../helpers/builds.ts";
 const runRequests = (s: AdoScenario) => s.emu.writeRequests().filter((r) => r.method === "POST" && /\/run$/i.test(r.path));
 
 
-/** Resolves once a build was started (a run request reached the emulator). */
-async function runStarted(s: AdoScenario): Promise<void> {
+/**
+ * Resolves once a build was started (a run request reached the emulator) while `child` runs; rejects when
+ * `child` ended first (its watch then keeps no timer alive past the test).
+ */
+async function runStarted(s: AdoScenario, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 300; i += 1) {
     if (runRequests(s).length > 0) return;
+    if (child.exitCode !== null || child.signalCode !== null) break;
     await sleep(50);
   }
   throw new Error("no build started");
@@ -91,7 +96,7 @@ describe("Azure DevOps post-job execution", { concurrency: true }, () => {
         stage: "postjob",
         taskVariables: {},
         timeoutMs: 20_000,
-        onSpawn: (child) => void runStarted(s).then(() => child.kill("SIGKILL"), () => undefined),
+        onSpawn: (child) => void runStarted(s, child).then(() => child.kill("SIGKILL"), () => undefined),
       });
       const writes = s.emu.writeRequests().map((r) => `${r.method} ${r.path.replace(/^.*\/providers\//, "…/")}`);
       assert.deepEqual(writes, [], "a post-job execution writes nothing when there is nothing to cancel");
