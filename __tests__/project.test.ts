@@ -27,7 +27,10 @@ describe("project", () => {
     const out = mkdtempSync(join(tmpdir(), "dist-check-"));
     execFileSync(process.execPath, ["scripts/build.ts", "--outdir", out], { cwd: root });
     const built = filesUnder(out);
-    assert.ok(built.some((file) => file.startsWith("chunks/")), "the build splits the lazily loaded SDKs into dist/chunks/");
+    assert.ok(
+      built.some((file) => file.startsWith("chunks/")),
+      "the build splits the lazily loaded SDKs into dist/chunks/",
+    );
     assert.deepEqual(filesUnder(fileURLToPath(new URL("dist", root))), built, "dist/ holds other files than the build makes");
     for (const file of built) {
       assert.ok(readFileSync(join(out, file)).equals(readFileSync(new URL(`dist/${file}`, root))), `dist/${file} is stale: run npm run build and commit dist/`);

@@ -4,8 +4,8 @@
  */
 import tls from "node:tls";
 import { ClientSecretCredential } from "@azure/identity";
-import { emulatorInputs } from "../harness/inputs.ts";
 import { type AvdDefaults, type Emulator, type StartEmulatorOptions, startEmulator } from "../emulator/index.ts";
+import { emulatorInputs } from "../harness/inputs.ts";
 import { type InputName, type Settings, parseSettings } from "../src/settings/index.ts";
 
 export interface InProcess {
@@ -22,6 +22,9 @@ export async function startInProcess(options: StartEmulatorOptions, extra: Recor
   const avd = emu.seedAvdDefaults();
   const inputs = emulatorInputs(emu, avd, extra);
   const settings = parseSettings((name: InputName) => inputs[name] ?? "");
-  const credential = new ClientSecretCredential(emu.defaults.tenantId, emu.defaults.clientId, emu.defaults.clientSecret, { authorityHost: emu.url, disableInstanceDiscovery: true });
+  const credential = new ClientSecretCredential(emu.defaults.tenantId, emu.defaults.clientId, emu.defaults.clientSecret, {
+    authorityHost: emu.url,
+    disableInstanceDiscovery: true,
+  });
   return { emu, avd, settings, credential };
 }

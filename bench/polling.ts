@@ -9,8 +9,8 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { createAzureGateway } from "../src/azure/gateway.ts";
-import { monitorBuild } from "../src/steps/build-monitor.ts";
 import { INPUT_DEFAULTS } from "../src/settings/index.ts";
+import { monitorBuild } from "../src/steps/build-monitor.ts";
 import { buildTemplatePlan } from "../src/template/build.ts";
 import { startInProcess } from "./in-process.ts";
 
@@ -24,7 +24,11 @@ const { emu, avd, settings, credential } = await startInProcess({
 });
 try {
   const azure = createAzureGateway(credential, settings.subscriptionId, settings.cloud);
-  const plan = buildTemplatePlan(settings, { type: "PlatformImage", publisher: avd.marketplace.publisher, offer: avd.marketplace.offer, sku: avd.marketplace.sku, version: avd.marketplace.latest }, { major: 1, minor: 0, patch: 0 });
+  const plan = buildTemplatePlan(
+    settings,
+    { type: "PlatformImage", publisher: avd.marketplace.publisher, offer: avd.marketplace.offer, sku: avd.marketplace.sku, version: avd.marketplace.latest },
+    { major: 1, minor: 0, patch: 0 },
+  );
   await azure.createTemplate(settings.resourceGroup, plan.name, plan.template);
   await azure.startRun(settings.resourceGroup, plan.name);
 

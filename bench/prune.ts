@@ -15,7 +15,13 @@ const DELETE_LATENCY_MS = 1000;
 const { emu, avd, settings, credential } = await startInProcess({ versionDeleteMs: DELETE_LATENCY_MS, lroRetryAfterSeconds: 1 }, { "keep-versions": "1" });
 try {
   for (let i = 0; i <= VERSIONS; i += 1) {
-    emu.seedImageVersion({ resourceGroup: avd.resourceGroup, gallery: avd.gallery, image: avd.imageDefinition, version: `1.${Math.floor(i / 100)}.${i % 100}`, tags: { "avd-image-action.managed": "true" } });
+    emu.seedImageVersion({
+      resourceGroup: avd.resourceGroup,
+      gallery: avd.gallery,
+      image: avd.imageDefinition,
+      version: `1.${Math.floor(i / 100)}.${i % 100}`,
+      tags: { "avd-image-action.managed": "true" },
+    });
   }
   const quiet = () => undefined;
   const host = { info: quiet, warning: quiet, error: console.error, provenance: () => ({}) } as unknown as Host;

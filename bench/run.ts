@@ -11,9 +11,9 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { type Emulator, startEmulator } from "../emulator/index.ts";
 import { BUNDLE, emulatorEnv, runAction } from "../harness/github-runner.ts";
 import { emulatorInputs } from "../harness/inputs.ts";
-import { startEmulator, type Emulator } from "../emulator/index.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -30,7 +30,9 @@ try {
   const chunksDir = join(dirname(BUNDLE), "chunks");
   const chunks = readdirSync(chunksDir).filter((name) => name.endsWith(".js"));
   const chunkBytes = chunks.reduce((sum, name) => sum + statSync(join(chunksDir, name)).size, 0);
-  console.log(`bundle: entry ${statSync(BUNDLE).size} bytes (${BUNDLE}); ${chunks.length} chunks, ${chunkBytes} bytes, shared by the entry or imported on first use (${chunksDir})`);
+  console.log(
+    `bundle: entry ${statSync(BUNDLE).size} bytes (${BUNDLE}); ${chunks.length} chunks, ${chunkBytes} bytes, shared by the entry or imported on first use (${chunksDir})`,
+  );
 
   const bare: number[] = [];
   for (let i = 0; i < RUNS; i += 1) {
@@ -50,13 +52,17 @@ try {
     firstRequest.push(times[0]!.t);
     firstArm.push(times.find((x) => x.arm)!.t);
   }
-  console.log(`cold start, median of ${RUNS}: bare 'node -e 0' ${median(bare).toFixed(0)} ms; bundle to first request ${median(firstRequest)} ms; to first ARM request ${median(firstArm)} ms (after the OIDC token and Entra exchange)`);
+  console.log(
+    `cold start, median of ${RUNS}: bare 'node -e 0' ${median(bare).toFixed(0)} ms; bundle to first request ${median(firstRequest)} ms; to first ARM request ${median(firstArm)} ms (after the OIDC token and Entra exchange)`,
+  );
 
   emu.setOptions({ phaseDurationsMs: { Queued: 1000, Building: 2000, Customizing: 4000, Optimizing: 1000, Validating: 1000, Distributing: 2000 } });
   emu.resetLog();
   const full = await runAction(inputs(emu, avd), env, { timeoutMs: 120_000 });
   if (full.exitCode !== 0) throw new Error(`full run failed: ${full.stdout}`);
-  const version = emu.listImageVersions(avd.subscriptionId, avd.resourceGroup, avd.gallery, avd.imageDefinition).find((v) => v.name === full.outputs["image-version"])!;
+  const version = emu
+    .listImageVersions(avd.subscriptionId, avd.resourceGroup, avd.gallery, avd.imageDefinition)
+    .find((v) => v.name === full.outputs["image-version"])!;
   const build = Date.parse(version.tags["avd-image-action.build-end"]!) - Date.parse(version.tags["avd-image-action.build-start"]!);
   const writes = emu.writeRequests().length;
   console.log(

@@ -17,9 +17,9 @@
  */
 import { fileURLToPath } from "node:url";
 import { startAzurite } from "../emulator/azurite.ts";
+import { startEmulator } from "../emulator/index.ts";
 import { runAction } from "../harness/github-runner.ts";
 import { requiredInputs } from "../harness/inputs.ts";
-import { startEmulator } from "../emulator/index.ts";
 
 const buildLogArg = process.argv.indexOf("--build-log");
 const buildLog = buildLogArg > 0 ? (process.argv[buildLogArg + 1] ?? "") : "steps";
@@ -33,14 +33,20 @@ const emu = await startEmulator({
 });
 try {
   const avd = emu.seedAvdDefaults();
-  for (const [version, published] of [["1.9.0", "2026-09-11T06:00:00Z"], ["1.10.0", "2026-10-16T06:00:00Z"]] as const) {
+  for (const [version, published] of [
+    ["1.9.0", "2026-09-11T06:00:00Z"],
+    ["1.10.0", "2026-10-16T06:00:00Z"],
+  ] as const) {
     emu.seedImageVersion({
       resourceGroup: avd.resourceGroup,
       gallery: avd.gallery,
       image: avd.imageDefinition,
       version,
       publishedDate: published,
-      targetRegions: [{ name: "westeurope", regionalReplicaCount: 2 }, { name: "northeurope", regionalReplicaCount: 1 }],
+      targetRegions: [
+        { name: "westeurope", regionalReplicaCount: 2 },
+        { name: "northeurope", regionalReplicaCount: 1 },
+      ],
       tags: { "avd-image-action.managed": "true" },
     });
   }
@@ -85,7 +91,9 @@ try {
 
   console.log("\nOutputs:");
   // Short outputs share a line; a Markdown output (changelog) is shown once, in the job summary below.
-  const shown = Object.entries(run.outputs).map(([name, value]) => `${name} = ${value.includes("\n") ? `(${value.split("\n").length} lines of Markdown, in the job summary)` : value}`);
+  const shown = Object.entries(run.outputs).map(
+    ([name, value]) => `${name} = ${value.includes("\n") ? `(${value.split("\n").length} lines of Markdown, in the job summary)` : value}`,
+  );
   const rows: string[] = [];
   for (const item of shown) {
     const last = rows.length - 1;

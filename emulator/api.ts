@@ -2,19 +2,19 @@
  * The `Emulator` a test holds (what `startEmulator`, index.ts, returns) and its `EmulatorDefaults`: seeding,
  * build knobs and faults, request log, options. Types only; index.ts implements them.
  */
-import type { AdoJobInfo, AdoServiceConnection } from './azure-devops.ts';
-import type { Azurite } from './azurite.ts';
-import type { BuildLogRecord } from './customization-log.ts';
-import type { AppRegistration } from './entra.ts';
-import type { GithubTokenOptions } from './github-oidc.ts';
-import type { FileHost } from './file-host.ts';
-import type { ImageVersionSummary, SeedImageDefinition, SeedImageVersion } from './gallery-store.ts';
-import type { ImageContent } from './image-content.ts';
-import type { BuildFailure, BuildPhaseHook, BuildPlan } from './imagebuilder-records.ts';
-import type { TemplateCreateFailure } from './imagebuilder.ts';
-import type { SeedMarketplaceImage } from './marketplace.ts';
-import type { AvdDefaults, SeedFile } from './seed.ts';
-import type { EmulatorOptions, FaultHandle, FaultSpec, RequestLogEntry } from './state.ts';
+import type { AdoJobInfo, AdoServiceConnection } from "./azure-devops.ts";
+import type { Azurite } from "./azurite.ts";
+import type { BuildLogRecord } from "./customization-log.ts";
+import type { AppRegistration } from "./entra.ts";
+import type { FileHost } from "./file-host.ts";
+import type { ImageVersionSummary, SeedImageDefinition, SeedImageVersion } from "./gallery-store.ts";
+import type { GithubTokenOptions } from "./github-oidc.ts";
+import type { ImageContent } from "./image-content.ts";
+import type { TemplateCreateFailure } from "./imagebuilder.ts";
+import type { BuildFailure, BuildPhaseHook, BuildPlan } from "./imagebuilder-records.ts";
+import type { SeedMarketplaceImage } from "./marketplace.ts";
+import type { AvdDefaults, SeedFile } from "./seed.ts";
+import type { EmulatorOptions, FaultHandle, FaultSpec, RequestLogEntry } from "./state.ts";
 
 /** Identity values a test or child process needs to talk to the emulator. */
 export interface EmulatorDefaults {
@@ -82,13 +82,21 @@ export interface Emulator {
   /** Access tokens the IMDS endpoint issued. */
   readonly managedIdentityTokensIssued: number;
 
-  seedResourceGroup(r: { subscriptionId?: string; name: string; location?: string; tags?: Record<string, string> }): { id: string; name: string; location: string };
+  seedResourceGroup(r: { subscriptionId?: string; name: string; location?: string; tags?: Record<string, string> }): {
+    id: string;
+    name: string;
+    location: string;
+  };
   seedGallery(g: { subscriptionId?: string; resourceGroup: string; name: string; location?: string; description?: string }): { id: string };
   seedImageDefinition(d: SeedImageDefinition): { id: string };
   seedImageVersion(v: SeedImageVersion): ImageVersionSummary;
   seedMarketplaceImage(m: SeedMarketplaceImage): void;
   /** GET-able Microsoft.ManagedIdentity/userAssignedIdentities resource. */
-  seedUserAssignedIdentity(i: { subscriptionId?: string; resourceGroup: string; name: string; location?: string }): { id: string; principalId: string; clientId: string };
+  seedUserAssignedIdentity(i: { subscriptionId?: string; resourceGroup: string; name: string; location?: string }): {
+    id: string;
+    principalId: string;
+    clientId: string;
+  };
   /** rg-avd-images (westeurope), gallery galAvd, definition win11-avd-m365 (Windows, Generalized, V2, TrustedLaunchSupported), identity, marketplace image. */
   seedAvdDefaults(): AvdDefaults;
   /**

@@ -4,10 +4,10 @@
  * (Azure-AsyncOperation / Location polling per ARM RPC v1.0 async-api-reference.md), paging with
  * `nextLink` and resource ids. Region names are regions.ts.
  */
-import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
-import { regionName } from './regions.ts';
-import type { RequestKind } from './state.ts';
+import { randomUUID } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
+import { regionName } from "./regions.ts";
+import type { RequestKind } from "./state.ts";
 
 /** ARM error detail (`ErrorDetail` in common-types v5). */
 export interface ArmErrorDetail {
@@ -39,7 +39,11 @@ export class ArmError extends Error {
 }
 
 /** Builds an {@link ArmErrorDetail}, leaving out empty optional fields. */
-export function errorDetail(code: string, message: string, extra: { target?: string | undefined; details?: ArmErrorDetail[] | undefined } = {}): ArmErrorDetail {
+export function errorDetail(
+  code: string,
+  message: string,
+  extra: { target?: string | undefined; details?: ArmErrorDetail[] | undefined } = {},
+): ArmErrorDetail {
   const d: ArmErrorDetail = { code, message };
   if (extra.target) d.target = extra.target;
   if (extra.details?.length) d.details = extra.details;
@@ -48,7 +52,7 @@ export function errorDetail(code: string, message: string, extra: { target?: str
 
 /** 404 ResourceGroupNotFound, ARM's wording ("Resource group 'x' could not be found."). */
 export function resourceGroupNotFound(rg: string): ArmError {
-  return new ArmError(404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`);
+  return new ArmError(404, "ResourceGroupNotFound", `Resource group '${rg}' could not be found.`);
 }
 
 /**
@@ -60,7 +64,7 @@ export function resourceGroupNotFound(rg: string): ArmError {
 export function resourceNotFound(typeAndName: string, rg: string): ArmError {
   return new ArmError(
     404,
-    'ResourceNotFound',
+    "ResourceNotFound",
     `The Resource '${typeAndName}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
   );
 }
@@ -101,7 +105,7 @@ export interface Route {
   pattern: string;
   kind: RequestKind;
   /** Accepted api-versions for ARM routes; 'any' skips the check (operation polls). */
-  apiVersions?: readonly string[] | 'any';
+  apiVersions?: readonly string[] | "any";
   /** Resource type named in NoRegisteredProviderFound errors (e.g. 'imageTemplates'). */
   resourceType?: string;
   /** Check that `{rg}` exists before calling the handler (ResourceGroupNotFound). */
@@ -111,7 +115,7 @@ export interface Route {
 
 /** Current time as ARM writes it (ISO-8601 with 7 fractional digits, like `2022-06-06T07:31:28.8633339Z`). */
 export function armTime(d: Date = new Date()): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
+  return d.toISOString().replace(/\.(\d{3})Z$/, ".$10000Z");
 }
 
 /** New lower-case GUID. */
@@ -121,16 +125,19 @@ export function newGuid(): string {
 
 /** Standard ARM response headers for one request. */
 export function armHeaders(requestId: string, correlationId: string): Record<string, string> {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   return {
-    'cache-control': 'no-cache',
-    pragma: 'no-cache',
-    expires: '-1',
-    'x-content-type-options': 'nosniff',
-    'strict-transport-security': 'max-age=31536000; includeSubDomains',
-    'x-ms-request-id': requestId,
-    'x-ms-correlation-request-id': correlationId,
-    'x-ms-routing-request-id': `LOCAL:${stamp}:${correlationId}`,
+    "cache-control": "no-cache",
+    pragma: "no-cache",
+    expires: "-1",
+    "x-content-type-options": "nosniff",
+    "strict-transport-security": "max-age=31536000; includeSubDomains",
+    "x-ms-request-id": requestId,
+    "x-ms-correlation-request-id": correlationId,
+    "x-ms-routing-request-id": `LOCAL:${stamp}:${correlationId}`,
   };
 }
 
@@ -149,17 +156,17 @@ export class RateLimitCounters {
       c = { reads: 12000, writes: 1200, since: now };
       this.counters.set(key, c);
     }
-    if (method === 'GET' || method === 'HEAD') {
+    if (method === "GET" || method === "HEAD") {
       c.reads = Math.max(0, c.reads - 1);
-      return ['x-ms-ratelimit-remaining-subscription-reads', String(c.reads)];
+      return ["x-ms-ratelimit-remaining-subscription-reads", String(c.reads)];
     }
     c.writes = Math.max(0, c.writes - 1);
-    return ['x-ms-ratelimit-remaining-subscription-writes', String(c.writes)];
+    return ["x-ms-ratelimit-remaining-subscription-writes", String(c.writes)];
   }
 }
 
 /** LRO status values (ARM RPC async-api-reference). */
-export type OperationStatus = 'InProgress' | 'Succeeded' | 'Failed' | 'Canceled';
+export type OperationStatus = "InProgress" | "Succeeded" | "Failed" | "Canceled";
 
 /** One long-running operation. */
 export interface Operation {
@@ -213,10 +220,10 @@ export class Operations {
       id: newGuid(),
       subscriptionId: o.subscriptionId,
       namespace: o.namespace,
-      segment: o.segment ?? 'operations',
+      segment: o.segment ?? "operations",
       location: regionName(o.location),
       apiVersion: o.apiVersion,
-      status: 'InProgress',
+      status: "InProgress",
       startTime: armTime(),
       errorHttpStatus: 400,
       final: o.final ?? (() => ({ status: 204 })),
@@ -248,29 +255,29 @@ export class Operations {
   /** Headers for a 201/202 (or LRO 200) response; `retryAfter` null omits Retry-After. */
   lroHeaders(op: Operation, which: { asyncOperation: boolean; location: boolean }, retryAfter: number | null): Record<string, string> {
     const h: Record<string, string> = {};
-    if (which.asyncOperation) h['azure-asyncoperation'] = this.asyncUrl(op);
-    if (which.location) h['location'] = this.locationUrl(op);
-    if (retryAfter !== null) h['retry-after'] = String(retryAfter);
+    if (which.asyncOperation) h["azure-asyncoperation"] = this.asyncUrl(op);
+    if (which.location) h["location"] = this.locationUrl(op);
+    if (retryAfter !== null) h["retry-after"] = String(retryAfter);
     return h;
   }
 
   succeed(op: Operation): void {
-    if (op.status !== 'InProgress') return;
-    op.status = 'Succeeded';
+    if (op.status !== "InProgress") return;
+    op.status = "Succeeded";
     op.endTime = armTime();
   }
 
   fail(op: Operation, error: ArmErrorDetail, httpStatus = 400): void {
-    if (op.status !== 'InProgress') return;
-    op.status = 'Failed';
+    if (op.status !== "InProgress") return;
+    op.status = "Failed";
     op.error = error;
     op.errorHttpStatus = httpStatus;
     op.endTime = armTime();
   }
 
   cancel(op: Operation, error?: ArmErrorDetail): void {
-    if (op.status !== 'InProgress') return;
-    op.status = 'Canceled';
+    if (op.status !== "InProgress") return;
+    op.status = "Canceled";
     if (error) op.error = error;
     op.endTime = armTime();
   }
@@ -292,17 +299,17 @@ export class Operations {
   pollResponse(op: Operation, monitor: boolean, retryAfter: number | null): HandlerResult {
     if (!monitor) {
       const headers: Record<string, string> = {};
-      if (op.status === 'InProgress' && retryAfter !== null) headers['retry-after'] = String(retryAfter);
+      if (op.status === "InProgress" && retryAfter !== null) headers["retry-after"] = String(retryAfter);
       return { status: 200, body: this.statusBody(op), headers };
     }
-    if (op.status === 'InProgress') {
+    if (op.status === "InProgress") {
       const headers: Record<string, string> = { location: this.locationUrl(op) };
-      if (retryAfter !== null) headers['retry-after'] = String(retryAfter);
+      if (retryAfter !== null) headers["retry-after"] = String(retryAfter);
       return { status: 202, headers };
     }
-    if (op.status === 'Succeeded') return op.final();
-    const err = op.error ?? errorDetail('OperationCanceled', 'The operation was canceled.');
-    return { status: op.status === 'Canceled' ? 409 : op.errorHttpStatus, body: { error: err } };
+    if (op.status === "Succeeded") return op.final();
+    const err = op.error ?? errorDetail("OperationCanceled", "The operation was canceled.");
+    return { status: op.status === "Canceled" ? 409 : op.errorHttpStatus, body: { error: err } };
   }
 }
 
@@ -312,14 +319,14 @@ export class Operations {
  */
 export function pageOf<T>(items: readonly T[], ctx: RequestContext, baseUrl: string, pageSize: number): { value: T[]; nextLink?: string } {
   const size = Math.max(1, Math.floor(pageSize));
-  const start = Math.max(0, Number.parseInt(ctx.query['$skipToken'] ?? ctx.query['$skiptoken'] ?? '0', 10) || 0);
+  const start = Math.max(0, Number.parseInt(ctx.query["$skipToken"] ?? ctx.query["$skiptoken"] ?? "0", 10) || 0);
   const value = items.slice(start, start + size);
   const out: { value: T[]; nextLink?: string } = { value };
   if (start + size < items.length) {
     const q = new URLSearchParams();
-    q.set('api-version', ctx.apiVersion ?? '');
-    q.set('$skipToken', String(start + size));
-    out.nextLink = `${baseUrl}${ctx.url.pathname}?${q.toString().replace('%24skipToken', '$skipToken')}`;
+    q.set("api-version", ctx.apiVersion ?? "");
+    q.set("$skipToken", String(start + size));
+    out.nextLink = `${baseUrl}${ctx.url.pathname}?${q.toString().replace("%24skipToken", "$skipToken")}`;
   }
   return out;
 }
@@ -327,7 +334,7 @@ export function pageOf<T>(items: readonly T[], ctx: RequestContext, baseUrl: str
 /** Deep structural equality for JSON values (object key order ignored). */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== "object") return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a)) {
     const bb = b as unknown[];
@@ -347,10 +354,10 @@ export function clone<T>(v: T): T {
 
 /** True for a plain JSON object. */
 export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Lower-cased map key from id parts. */
 export function key(...parts: string[]): string {
-  return parts.map((p) => p.toLowerCase()).join('/');
+  return parts.map((p) => p.toLowerCase()).join("/");
 }

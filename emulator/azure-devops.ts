@@ -13,14 +13,14 @@
  *    subject `sc://{organization}/{project}/{service connection name}`, audience `api://AzureADTokenExchange`
  *    (the values Azure DevOps shows on a workload identity federation service connection).
  */
-import { randomUUID } from 'node:crypto';
-import type { HandlerResult, RequestContext, Route } from './arm.ts';
-import { publicJwk, signJwtRs256, signingKeyPair } from './jwt.ts';
-import { guidFrom } from './resources.ts';
-import type { Core } from './core.ts';
+import { randomUUID } from "node:crypto";
+import type { HandlerResult, RequestContext, Route } from "./arm.ts";
+import type { Core } from "./core.ts";
+import { publicJwk, signJwtRs256, signingKeyPair } from "./jwt.ts";
+import { guidFrom } from "./resources.ts";
 
 /** Audience of the OIDC tokens Azure DevOps mints for Entra ID. */
-export const ADO_OIDC_AUDIENCE = 'api://AzureADTokenExchange';
+export const ADO_OIDC_AUDIENCE = "api://AzureADTokenExchange";
 
 /** An Azure Resource Manager service connection the emulated organization knows (id → name, for the subject). */
 export interface AdoServiceConnection {
@@ -59,14 +59,14 @@ export interface AdoJobInfo {
 /** Emulated Azure DevOps organization: OIDC token request endpoint and issuer. */
 export class AzureDevOps {
   private readonly core: () => Core;
-  private readonly key = signingKeyPair('azure-devops');
-  readonly kid = randomUUID().replace(/-/g, '').toUpperCase().slice(0, 40);
-  readonly organization = 'contoso';
-  readonly project = 'avd-images';
-  readonly organizationId = guidFrom('ado-organization:contoso');
-  readonly projectId = guidFrom('ado-project:contoso/avd-images');
-  readonly planId = guidFrom('ado-plan:1');
-  readonly jobId = guidFrom('ado-job:1');
+  private readonly key = signingKeyPair("azure-devops");
+  readonly kid = randomUUID().replace(/-/g, "").toUpperCase().slice(0, 40);
+  readonly organization = "contoso";
+  readonly project = "avd-images";
+  readonly organizationId = guidFrom("ado-organization:contoso");
+  readonly projectId = guidFrom("ado-project:contoso/avd-images");
+  readonly planId = guidFrom("ado-plan:1");
+  readonly jobId = guidFrom("ado-job:1");
   readonly accessToken = `emulator-ado-access-token-${randomUUID()}`;
   private readonly connections = new Map<string, AdoServiceConnection>();
   private calls = 0;
@@ -135,31 +135,31 @@ export class AzureDevOps {
   routes(): Route[] {
     return [
       {
-        method: 'POST',
-        pattern: '/azure-devops/{org}/{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/jobs/{job}/oidctoken',
-        kind: 'other',
+        method: "POST",
+        pattern: "/azure-devops/{org}/{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/jobs/{job}/oidctoken",
+        kind: "other",
         handler: (ctx) => this.oidcTokenRequest(ctx),
       },
       {
-        method: 'GET',
-        pattern: '/azure-devops/{orgId}/.well-known/openid-configuration',
-        kind: 'other',
+        method: "GET",
+        pattern: "/azure-devops/{orgId}/.well-known/openid-configuration",
+        kind: "other",
         handler: () => ({
           status: 200,
           body: {
             issuer: this.issuer(),
             jwks_uri: `${this.issuer()}/.well-known/jwks`,
-            subject_types_supported: ['public'],
-            response_types_supported: ['id_token'],
-            id_token_signing_alg_values_supported: ['RS256'],
-            claims_supported: ['sub', 'aud', 'exp', 'iat', 'iss', 'nbf', 'jti'],
+            subject_types_supported: ["public"],
+            response_types_supported: ["id_token"],
+            id_token_signing_alg_values_supported: ["RS256"],
+            claims_supported: ["sub", "aud", "exp", "iat", "iss", "nbf", "jti"],
           },
         }),
       },
       {
-        method: 'GET',
-        pattern: '/azure-devops/{orgId}/.well-known/jwks',
-        kind: 'other',
+        method: "GET",
+        pattern: "/azure-devops/{orgId}/.well-known/jwks",
+        kind: "other",
         handler: () => ({ status: 200, body: { keys: [publicJwk(this.key.publicKey, this.kid)] } }),
       },
     ];
@@ -167,24 +167,30 @@ export class AzureDevOps {
 
   /** POST …/oidctoken?api-version=…&serviceConnectionId=… with the job's access token → `{ oidcToken }`. */
   private oidcTokenRequest(ctx: RequestContext): HandlerResult {
-    const auth = String(ctx.headers.authorization ?? '');
+    const auth = String(ctx.headers.authorization ?? "");
     if (auth !== `Bearer ${this.accessToken}`) {
       // With X-TFS-FedAuthRedirect: Suppress, Azure DevOps answers 401 instead of redirecting to a sign-in page.
-      return { status: 401, body: { message: 'TF400813: The user is not authorized to access this resource.', typeKey: 'UnauthorizedRequestException' } };
+      return { status: 401, body: { message: "TF400813: The user is not authorized to access this resource.", typeKey: "UnauthorizedRequestException" } };
     }
     const job = this.job();
     if (ctx.params.org !== this.organization || ctx.params.project !== this.projectId || ctx.params.plan !== this.planId || ctx.params.job !== this.jobId) {
-      return { status: 404, body: { message: `The job ${ctx.params.job} of plan ${ctx.params.plan} was not found.`, typeKey: 'TaskOrchestrationJobNotFoundException' } };
+      return {
+        status: 404,
+        body: { message: `The job ${ctx.params.job} of plan ${ctx.params.plan} was not found.`, typeKey: "TaskOrchestrationJobNotFoundException" },
+      };
     }
-    if (!ctx.query['api-version']) {
-      return { status: 400, body: { message: 'No api-version was supplied for the POST request.', typeKey: 'VssVersionNotSpecifiedException' } };
+    if (!ctx.query["api-version"]) {
+      return { status: 400, body: { message: "No api-version was supplied for the POST request.", typeKey: "VssVersionNotSpecifiedException" } };
     }
-    const id = ctx.query.serviceConnectionId ?? '';
+    const id = ctx.query.serviceConnectionId ?? "";
     const connection = this.connections.get(id.toLowerCase());
     if (!connection) {
       return {
         status: 400,
-        body: { message: `Service connection '${id}' was not found in project ${job.project}, or this pipeline is not authorized to use it.`, typeKey: 'InvalidServiceEndpointException' },
+        body: {
+          message: `Service connection '${id}' was not found in project ${job.project}, or this pipeline is not authorized to use it.`,
+          typeKey: "InvalidServiceEndpointException",
+        },
       };
     }
     this.calls++;

@@ -15,14 +15,14 @@
  * The accounts are a pool of AIB-like names (24 lower-case alphanumerics) given to Azurite through
  * AZURITE_ACCOUNTS; each staging resource group of the emulator gets one, in turn.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import tls from 'node:tls';
-import { createServerCertificate } from './cert.ts';
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import tls from "node:tls";
+import { createServerCertificate } from "./cert.ts";
 
 /** A storage account Azurite serves: its name and shared key (base64). */
 export interface AzuriteAccount {
@@ -60,44 +60,49 @@ export interface Azurite {
 
 const require = createRequire(import.meta.url);
 /** Azurite's blob-only entry point (the `azurite-blob` bin). */
-const AZURITE_BLOB_MAIN = join(dirname(require.resolve('azurite/package.json')), 'dist', 'src', 'blob', 'main.js');
+const AZURITE_BLOB_MAIN = join(dirname(require.resolve("azurite/package.json")), "dist", "src", "blob", "main.js");
 
 /** Starts Azurite's blob service; resolves once it listens. */
 export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurite> {
   const oauth = options.oauth ?? true;
   const material = await createServerCertificate();
-  const dir = mkdtempSync(join(tmpdir(), 'avd-azurite-'));
-  writeFileSync(join(dir, 'cert.pem'), material.certPem);
-  writeFileSync(join(dir, 'key.pem'), material.keyPem, { mode: 0o600 });
+  const dir = mkdtempSync(join(tmpdir(), "avd-azurite-"));
+  writeFileSync(join(dir, "cert.pem"), material.certPem);
+  writeFileSync(join(dir, "key.pem"), material.keyPem, { mode: 0o600 });
   const accounts: AzuriteAccount[] = Array.from({ length: options.accounts ?? 4 }, () => ({
     name: accountName(),
-    key: randomBytes(64).toString('base64'),
+    key: randomBytes(64).toString("base64"),
   }));
   const args = [
     AZURITE_BLOB_MAIN,
-    '--blobHost', '127.0.0.1',
-    '--blobPort', '0',
-    '--inMemoryPersistence',
-    '--extentMemoryLimit', '256',
-    '--disableTelemetry',
-    '--skipApiVersionCheck',
-    '--disableProductStyleUrl',
-    '--silent',
-    '--cert', join(dir, 'cert.pem'),
-    '--key', join(dir, 'key.pem'),
-    ...(oauth ? ['--oauth', 'basic'] : []),
+    "--blobHost",
+    "127.0.0.1",
+    "--blobPort",
+    "0",
+    "--inMemoryPersistence",
+    "--extentMemoryLimit",
+    "256",
+    "--disableTelemetry",
+    "--skipApiVersionCheck",
+    "--disableProductStyleUrl",
+    "--silent",
+    "--cert",
+    join(dir, "cert.pem"),
+    "--key",
+    join(dir, "key.pem"),
+    ...(oauth ? ["--oauth", "basic"] : []),
   ];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? '', HOME: dir, AZURITE_ACCOUNTS: accounts.map((a) => `${a.name}:${a.key}`).join(';') },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? "", HOME: dir, AZURITE_ACCOUNTS: accounts.map((a) => `${a.name}:${a.key}`).join(";") },
+    stdio: ["ignore", "pipe", "pipe"],
   });
-  let output = '';
+  let output = "";
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`Azurite did not start within 20 s:\n${output}`)), 20_000);
     const fail = (error: Error) => {
       clearTimeout(timer);
-      child.kill('SIGKILL');
+      child.kill("SIGKILL");
       reject(error);
     };
     const onData = (chunk: Buffer) => {
@@ -109,16 +114,16 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
         resolve(Number(m[1]));
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => fail(new Error(`Azurite exited (${code}) before listening:\n${output}`)));
-    child.once('error', fail);
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => fail(new Error(`Azurite exited (${code}) before listening:\n${output}`)));
+    child.once("error", fail);
   });
-  child.removeAllListeners('exit');
+  child.removeAllListeners("exit");
 
   let restoreCa: (() => void) | undefined;
   if (options.trustInProcess ?? true) {
-    const previous = tls.getCACertificates('default');
+    const previous = tls.getCACertificates("default");
     tls.setDefaultCACertificates([...previous, material.certPem]);
     restoreCa = () => tls.setDefaultCACertificates(previous);
   }
@@ -139,12 +144,12 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
           resolve();
         };
         if (child.exitCode !== null || child.signalCode !== null) return done();
-        const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
-        child.once('exit', () => {
+        const kill = setTimeout(() => child.kill("SIGKILL"), 3000);
+        child.once("exit", () => {
           clearTimeout(kill);
           done();
         });
-        child.kill('SIGTERM');
+        child.kill("SIGTERM");
       });
       return stopped;
     },
@@ -153,7 +158,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
 
 /** An AIB-like staging storage account name: 24 lower-case letters and digits, starting with a letter. */
 function accountName(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
   const bytes = randomBytes(23);
-  return String.fromCharCode(97 + (randomBytes(1)[0]! % 26)) + [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
+  return String.fromCharCode(97 + (randomBytes(1)[0]! % 26)) + [...bytes].map((b) => alphabet[b % alphabet.length]).join("");
 }

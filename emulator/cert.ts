@@ -3,11 +3,12 @@
  * child process can trust through NODE_EXTRA_CA_CERTS (Node reads exactly one file there, so the
  * bundle is the existing NODE_EXTRA_CA_CERTS file's contents followed by the emulator's PEM).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import selfsigned from 'selfsigned';
+
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import selfsigned from "selfsigned";
 
 /** PEM strings of the emulator's server certificate and its private key. */
 export interface TlsMaterial {
@@ -26,22 +27,22 @@ export async function createServerCertificate(): Promise<TlsMaterial> {
   const notAfter = new Date(notBefore.getTime() + 30 * 24 * 3_600_000);
   // A unique subject per certificate: OpenSSL looks trust anchors up by subject name, so two emulators
   // trusted in one process must not share a subject.
-  const cn = `avd-image-action ARM emulator ${randomBytes(6).toString('hex')}`;
-  const pems = await selfsigned.generate([{ name: 'commonName', value: cn }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
+  const cn = `avd-image-action ARM emulator ${randomBytes(6).toString("hex")}`;
+  const pems = await selfsigned.generate([{ name: "commonName", value: cn }], {
+    keyType: "ec",
+    curve: "P-256",
+    algorithm: "sha256",
     notBeforeDate: notBefore,
     notAfterDate: notAfter,
     extensions: [
-      { name: 'basicConstraints', cA: true },
-      { name: 'keyUsage', digitalSignature: true, keyCertSign: true },
-      { name: 'extKeyUsage', serverAuth: true },
+      { name: "basicConstraints", cA: true },
+      { name: "keyUsage", digitalSignature: true, keyCertSign: true },
+      { name: "extKeyUsage", serverAuth: true },
       {
-        name: 'subjectAltName',
+        name: "subjectAltName",
         altNames: [
-          { type: 7, ip: '127.0.0.1' },
-          { type: 2, value: 'localhost' },
+          { type: 7, ip: "127.0.0.1" },
+          { type: 2, value: "localhost" },
         ],
       },
     ],
@@ -61,18 +62,18 @@ export interface CaBundleFile {
  * temp file. Reading the existing bundle keeps the child's trust in the system CAs this machine adds.
  */
 export function writeCaBundle(certPem: string, extraCaFile = process.env.NODE_EXTRA_CA_CERTS): CaBundleFile {
-  let existing = '';
+  let existing = "";
   if (extraCaFile) {
     try {
-      existing = readFileSync(extraCaFile, 'utf8');
+      existing = readFileSync(extraCaFile, "utf8");
     } catch {
-      existing = '';
+      existing = "";
     }
   }
-  const dir = mkdtempSync(join(tmpdir(), 'avd-arm-emulator-'));
-  const path = join(dir, 'ca-bundle.pem');
-  const sep = existing && !existing.endsWith('\n') ? '\n' : '';
-  writeFileSync(path, existing + sep + certPem, 'utf8');
+  const dir = mkdtempSync(join(tmpdir(), "avd-arm-emulator-"));
+  const path = join(dir, "ca-bundle.pem");
+  const sep = existing && !existing.endsWith("\n") ? "\n" : "";
+  writeFileSync(path, existing + sep + certPem, "utf8");
   return {
     path,
     dispose() {

@@ -6,13 +6,13 @@
  * definition, identity ID) and a ready `.env` for @github/local-action (`--write-env PATH` also writes it
  * there): the two-terminal loop of the README's "Develop and debug locally".
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { startEmulator } from './index.ts';
-import type { AvdDefaults, SeedFile } from './index.ts';
-import { localActionEnv } from '../harness/local-action-env.ts';
+import { readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { localActionEnv } from "../harness/local-action-env.ts";
+import type { AvdDefaults, SeedFile } from "./index.ts";
+import { startEmulator } from "./index.ts";
 
-const USAGE = 'usage: node emulator/cli.ts [seed.json] [--port N] [--avd] [--write-env PATH]\n';
+const USAGE = "usage: node emulator/cli.ts [seed.json] [--port N] [--avd] [--write-env PATH]\n";
 
 /** What the command line asks for. */
 interface CliArgs {
@@ -43,10 +43,11 @@ function parseCliArgs(argv: string[]): CliArgs {
     process.stdout.write(USAGE);
     process.exit(0);
   }
-  if (positionals.length > 1) throw new Error(`one seed file at most, got ${positionals.join(', ')}\n${USAGE}`);
+  if (positionals.length > 1) throw new Error(`one seed file at most, got ${positionals.join(", ")}\n${USAGE}`);
   const port = values.port === undefined ? 0 : Number(values.port);
-  if (values.port === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}: a whole number from 0 to 65535\n${USAGE}`);
-  const envFile = values['write-env'];
+  if (values.port === "" || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`invalid --port ${values.port}: a whole number from 0 to 65535\n${USAGE}`);
+  const envFile = values["write-env"];
   const avd = values.avd ?? false;
   if (envFile !== undefined && (!envFile || !avd)) throw new Error(`--write-env needs a path, and --avd (the .env names what --avd seeds)`);
   const out: CliArgs = { port, avd };
@@ -60,10 +61,10 @@ function parseCommandLine(argv: string[]) {
   return parseArgs({
     args: argv,
     options: {
-      port: { type: 'string' },
-      avd: { type: 'boolean' },
-      'write-env': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      port: { type: "string" },
+      avd: { type: "boolean" },
+      "write-env": { type: "string" },
+      help: { type: "boolean", short: "h" },
     },
     allowPositionals: true,
     strict: true,
@@ -74,27 +75,27 @@ function parseCommandLine(argv: string[]) {
 function seededText(avd: AvdDefaults): string {
   const m = avd.marketplace;
   return [
-    'Seeded (--avd):',
+    "Seeded (--avd):",
     `  subscription ID    ${avd.subscriptionId}`,
     `  resource group     ${avd.resourceGroup} (${avd.location})`,
     `  gallery            ${avd.gallery}`,
     `  image definition   ${avd.imageDefinition} (Windows, generalized, Hyper-V V2, TrustedLaunchSupported)`,
     `  identity ID        ${avd.identityId}`,
-    `  marketplace image  ${m.publisher}:${m.offer}:${m.sku}, versions ${m.versions.join(', ')} (latest: ${m.latest})`,
-    '',
-  ].join('\n');
+    `  marketplace image  ${m.publisher}:${m.offer}:${m.sku}, versions ${m.versions.join(", ")} (latest: ${m.latest})`,
+    "",
+  ].join("\n");
 }
 
 async function main(): Promise<void> {
   const args = parseCliArgs(process.argv.slice(2));
-  const seed: SeedFile = args.seedPath ? (JSON.parse(readFileSync(args.seedPath, 'utf8')) as SeedFile) : {};
+  const seed: SeedFile = args.seedPath ? (JSON.parse(readFileSync(args.seedPath, "utf8")) as SeedFile) : {};
   const { options, avdDefaults, ...rest } = seed;
   const emu = await startEmulator({ ...(options ?? {}), port: args.port });
   const avd = args.avd || avdDefaults ? emu.seedAvdDefaults() : undefined;
   emu.seed(rest);
   const d = emu.defaults;
   process.stdout.write(
-    JSON.stringify({
+    `${JSON.stringify({
       url: emu.url,
       caFile: emu.caFile,
       tenantId: d.tenantId,
@@ -105,14 +106,33 @@ async function main(): Promise<void> {
       githubIssuer: d.githubIssuer,
       githubSubject: d.githubSubject,
       githubOidc: emu.githubOidcEnv(),
-      ...(avd ? { avd: { subscriptionId: avd.subscriptionId, resourceGroup: avd.resourceGroup, location: avd.location, gallery: avd.gallery, imageDefinition: avd.imageDefinition, identityId: avd.identityId } } : {}),
-    }) + '\n',
+      ...(avd
+        ? {
+            avd: {
+              subscriptionId: avd.subscriptionId,
+              resourceGroup: avd.resourceGroup,
+              location: avd.location,
+              gallery: avd.gallery,
+              imageDefinition: avd.imageDefinition,
+              identityId: avd.identityId,
+            },
+          }
+        : {}),
+    })}\n`,
   );
   if (avd && args.avd) {
-    const env = localActionEnv({ url: emu.url, caFile: emu.caFile, tenantId: d.tenantId, clientId: d.clientId, clientSecret: d.clientSecret, subscriptionId: d.subscriptionId, identityId: avd.identityId });
+    const env = localActionEnv({
+      url: emu.url,
+      caFile: emu.caFile,
+      tenantId: d.tenantId,
+      clientId: d.clientId,
+      clientSecret: d.clientSecret,
+      subscriptionId: d.subscriptionId,
+      identityId: avd.identityId,
+    });
     if (args.envFile) writeFileSync(args.envFile, env);
-    const where = args.envFile ? `Wrote this .env to ${args.envFile}` : 'A .env for @github/local-action (save it as .env)';
-    process.stdout.write(`\n${seededText(avd)}\n${where}; then, in another terminal: npm run local-action -- ${args.envFile ?? '.env'}\n\n${env}\n`);
+    const where = args.envFile ? `Wrote this .env to ${args.envFile}` : "A .env for @github/local-action (save it as .env)";
+    process.stdout.write(`\n${seededText(avd)}\n${where}; then, in another terminal: npm run local-action -- ${args.envFile ?? ".env"}\n\n${env}\n`);
   }
   let stopping = false;
   const stop = (signal: string) => {
@@ -126,8 +146,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
 }
 
 main().catch((e: unknown) => {

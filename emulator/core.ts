@@ -3,9 +3,9 @@
  * long-running operations, subscriptions and resource groups). It sits above arm.ts, resources.ts and
  * state.ts, which never import it, so no module is in an import cycle through it.
  */
-import type { Operations } from './arm.ts';
-import type { Resources } from './resources.ts';
-import type { EmulatorOptions, Scheduler } from './state.ts';
+import type { Operations } from "./arm.ts";
+import type { Resources } from "./resources.ts";
+import type { EmulatorOptions, Scheduler } from "./state.ts";
 
 /** Services every resource provider module receives (built once by `startEmulator`, index.ts). */
 export interface Core {

@@ -6,18 +6,18 @@
  * phase, in pieces that do not end on line boundaries (as a log that is being written is read). The
  * lines themselves are customization-log-lines.ts; a stuck build's timeline is stuck-logs.ts.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { type AppendBlobClient, BlobServiceClient, type ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import type { Core } from './core.ts';
-import { type LogSubject, logLines, packerTime } from './customization-log-lines.ts';
-import { type ImageContent, defaultImageContent } from './image-content.ts';
-import type { BuildFailure, BuildLogRun, BuildLogWriter } from './imagebuilder-records.ts';
-import type { RunSubState } from './state.ts';
-import type { Storage } from './storage.ts';
-import { type StuckLog, type TimelineStep, stuckTimeline } from './stuck-logs.ts';
+import { randomBytes, randomUUID } from "node:crypto";
+import { type AppendBlobClient, BlobServiceClient, type ContainerClient, StorageSharedKeyCredential } from "@azure/storage-blob";
+import type { Core } from "./core.ts";
+import { type LogSubject, logLines, packerTime } from "./customization-log-lines.ts";
+import { type ImageContent, defaultImageContent } from "./image-content.ts";
+import type { BuildFailure, BuildLogRun, BuildLogWriter } from "./imagebuilder-records.ts";
+import type { RunSubState } from "./state.ts";
+import type { Storage } from "./storage.ts";
+import { type StuckLog, type TimelineStep, stuckTimeline } from "./stuck-logs.ts";
 
 /** The container AIB writes customization.log to, in the staging storage account. */
-const LOG_CONTAINER = 'packerlogs';
+const LOG_CONTAINER = "packerlogs";
 
 /** What the emulator wrote to one build's customization.log. */
 export interface BuildLogRecord {
@@ -85,7 +85,6 @@ export class CustomizationLog implements BuildLogWriter {
     }));
   }
 
-
   start(run: BuildLogRun): string | undefined {
     const group = this.storage.stagingGroup(run.stagingResourceGroupId) ?? { id: run.stagingResourceGroupId, location: run.location };
     const account = this.storage.accountOf(group);
@@ -110,7 +109,7 @@ export class CustomizationLog implements BuildLogWriter {
       blobName,
       url: blob.url,
       lines: [],
-      written: '',
+      written: "",
       appends: [],
       errors: [],
       run,
@@ -120,8 +119,8 @@ export class CustomizationLog implements BuildLogWriter {
       ended: false,
       blobReady: false,
       started: Date.now(),
-      vmName: `pkrvm${randomBytes(6).toString('hex').slice(0, 11)}`,
-      random: randomBytes(6).toString('hex').slice(0, 11),
+      vmName: `pkrvm${randomBytes(6).toString("hex").slice(0, 11)}`,
+      random: randomBytes(6).toString("hex").slice(0, 11),
       content: structuredClone(this.content),
       pendingUpdates: structuredClone(this.content.updates),
     };
@@ -132,19 +131,22 @@ export class CustomizationLog implements BuildLogWriter {
   phase(runId: string, phase: RunSubState, durationMs: number, fail?: BuildFailure, stuck?: StuckLog): number | undefined {
     const log = this.runs.get(runId);
     if (!log || log.ended) return undefined;
-    if (stuck && phase === 'Customizing' && fail?.phase !== phase) return this.writeStuck(log, stuck);
+    if (stuck && phase === "Customizing" && fail?.phase !== phase) return this.writeStuck(log, stuck);
     const lines = logLines(log, phase, fail?.phase === phase ? fail : undefined);
-    if (phase === 'Building') {
+    if (phase === "Building") {
       // Packer starts: the log blob appears.
       log.chain = log.chain.then(() => this.ensureBlob(log));
     }
     if (lines.length === 0) return undefined;
     log.lines.push(...lines);
-    const text = lines.map((l) => `${l}\n`).join('');
+    const text = lines.map((l) => `${l}\n`).join("");
     // Pieces cut at even character offsets: most end inside a line, as a log read while written does.
     const count = Math.min(6, lines.length);
     const cuts = Array.from({ length: count + 1 }, (_, i) => Math.round((text.length * i) / count));
-    const pieces = cuts.slice(1).map((end, i) => text.slice(cuts[i], end)).filter((p) => p.length > 0);
+    const pieces = cuts
+      .slice(1)
+      .map((end, i) => text.slice(cuts[i], end))
+      .filter((p) => p.length > 0);
     const gap = (durationMs * 0.6) / pieces.length;
     log.chain = log.chain.then(async () => {
       for (let i = 0; i < pieces.length; i += 1) {
@@ -160,7 +162,7 @@ export class CustomizationLog implements BuildLogWriter {
   private writeStuck(log: RunLog, stuck: StuckLog): number {
     const id = log.runId.toLowerCase();
     const { steps, durationMs } = stuckTimeline(stuck, {
-      normal: logLines(log, 'Customizing', undefined),
+      normal: logLines(log, "Customizing", undefined),
       customizers: log.run.customizers,
       out: (text) => `[${id}] PACKER OUT ${text}`,
       err: (text) => `[${id}] PACKER ERR ${packerTime()} ${text}`,
@@ -173,7 +175,7 @@ export class CustomizationLog implements BuildLogWriter {
         if (log.ended || log.errors.length > 0) return; // canceled or timed out: packer was stopped
         if (step.lines.length === 0) continue;
         log.lines.push(...step.lines);
-        await this.append(log, step.lines.map((l) => `${l}\n`).join(''));
+        await this.append(log, step.lines.map((l) => `${l}\n`).join(""));
       }
     });
     return durationMs;
@@ -207,7 +209,7 @@ export class CustomizationLog implements BuildLogWriter {
     if (log.errors.length > 0) return; // storage is gone: stop writing this run's log
     try {
       await this.ensureBlob(log);
-      const body = Buffer.from(piece, 'utf8');
+      const body = Buffer.from(piece, "utf8");
       await log.blob.appendBlock(body, body.byteLength);
       log.written += piece;
       log.appends.push({ at: Date.now(), text: piece });

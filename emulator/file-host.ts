@@ -16,8 +16,8 @@
  *   wording is the emulator's: no public sample of Image Builder's message was found.
  * Files elsewhere (GitHub, storage accounts) cannot be read here: their checksums are not computed.
  */
-import { createHash } from 'node:crypto';
-import type { HandlerResult, Route } from './arm.ts';
+import { createHash } from "node:crypto";
+import type { HandlerResult, Route } from "./arm.ts";
 
 /** A file a template's customizer downloads, as Image Builder copied it at template creation. */
 export interface CopiedFile {
@@ -41,7 +41,7 @@ export class FileHost {
 
   /** Serves `content` as `name` (replacing what was there); returns its URL. */
   put(name: string, content: string | Buffer): string {
-    this.files.set(name, Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8'));
+    this.files.set(name, Buffer.isBuffer(content) ? content : Buffer.from(content, "utf8"));
     return this.url(name);
   }
 
@@ -70,10 +70,10 @@ export class FileHost {
   routes(): Route[] {
     const serve = (name: string): HandlerResult => {
       const content = this.files.get(name);
-      if (!content) return { status: 404, body: { error: 'BlobNotFound', message: `The file '${name}' does not exist.` } };
-      return { status: 200, raw: content, headers: { 'content-type': /\.ps1$/i.test(name) ? 'text/plain; charset=utf-8' : 'application/octet-stream' } };
+      if (!content) return { status: 404, body: { error: "BlobNotFound", message: `The file '${name}' does not exist.` } };
+      return { status: 200, raw: content, headers: { "content-type": /\.ps1$/i.test(name) ? "text/plain; charset=utf-8" : "application/octet-stream" } };
     };
-    return [{ method: 'GET', pattern: '/files/{name}', kind: 'other', handler: (ctx) => serve(ctx.params.name!) }];
+    return [{ method: "GET", pattern: "/files/{name}", kind: "other", handler: (ctx) => serve(ctx.params.name!) }];
   }
 
   /**
@@ -84,12 +84,15 @@ export class FileHost {
     const files = new Map<number, CopiedFile>();
     const list = Array.isArray(customize) ? (customize as Record<string, unknown>[]) : [];
     for (const [i, c] of list.entries()) {
-      const uri = typeof c.scriptUri === 'string' ? c.scriptUri : c.type === 'File' && typeof c.sourceUri === 'string' ? c.sourceUri : undefined;
+      const uri = typeof c.scriptUri === "string" ? c.scriptUri : c.type === "File" && typeof c.sourceUri === "string" ? c.sourceUri : undefined;
       if (!uri) continue;
       const content = this.read(uri);
       if (content === undefined) continue;
       if (content === null) {
-        return { files, failure: `Downloading external file (${uri}) to local file (${i}.customizer.fp) [attempt 1 of 10] failed: Error downloading '${uri}' to '${i}.customizer.fp'..` };
+        return {
+          files,
+          failure: `Downloading external file (${uri}) to local file (${i}.customizer.fp) [attempt 1 of 10] failed: Error downloading '${uri}' to '${i}.customizer.fp'..`,
+        };
       }
       files.set(i, { uri, sha256: sha256(content) });
     }
@@ -105,7 +108,7 @@ export function checksumMismatch(customize: unknown, files: Map<number, CopiedFi
   const list = Array.isArray(customize) ? (customize as Record<string, unknown>[]) : [];
   for (const [i, file] of files) {
     const c = list[i];
-    const declared = typeof c?.sha256Checksum === 'string' ? c.sha256Checksum.toLowerCase() : '';
+    const declared = typeof c?.sha256Checksum === "string" ? c.sha256Checksum.toLowerCase() : "";
     if (!c || !declared || declared === file.sha256) continue;
     const name = String(c.name ?? `customizer ${i}`);
     return {
@@ -120,5 +123,5 @@ export function checksumMismatch(customize: unknown, files: Map<number, CopiedFi
 }
 
 function sha256(content: Buffer): string {
-  return createHash('sha256').update(content).digest('hex');
+  return createHash("sha256").update(content).digest("hex");
 }

@@ -4,10 +4,11 @@
  * in `targetRegions` are display names, "West Europe"), lookups, seeding, and the versions Image Builder
  * distributes. The ARM operations on them are gallery.ts.
  */
-import { armTime, clone, key } from './arm.ts';
-import { regionDisplayName, regionName } from './regions.ts';
-import type { Operation } from './arm.ts';
-import type { Core } from './core.ts';
+
+import type { Operation } from "./arm.ts";
+import { armTime, clone, key } from "./arm.ts";
+import type { Core } from "./core.ts";
+import { regionDisplayName, regionName } from "./regions.ts";
 
 /** A gallery. */
 export interface GalleryRecord {
@@ -78,9 +79,9 @@ export interface SeedImageDefinition {
   gallery: string;
   name: string;
   location?: string;
-  osType?: 'Windows' | 'Linux';
-  osState?: 'Generalized' | 'Specialized';
-  hyperVGeneration?: 'V1' | 'V2';
+  osType?: "Windows" | "Linux";
+  osState?: "Generalized" | "Specialized";
+  hyperVGeneration?: "V1" | "V2";
   publisher: string;
   offer: string;
   sku: string;
@@ -148,7 +149,7 @@ export class Gallery {
       provisioningState: g.provisioningState,
     };
     if (g.description !== undefined) properties.description = g.description;
-    const body: Record<string, unknown> = { id: this.galleryId(g), name: g.name, type: 'Microsoft.Compute/galleries', location: g.location };
+    const body: Record<string, unknown> = { id: this.galleryId(g), name: g.name, type: "Microsoft.Compute/galleries", location: g.location };
     if (Object.keys(g.tags).length) body.tags = g.tags;
     body.properties = properties;
     return body;
@@ -156,7 +157,7 @@ export class Gallery {
 
   /** The ARM body of an image definition. */
   imageBody(i: ImageRecord): Record<string, unknown> {
-    const body: Record<string, unknown> = { id: this.imageId(i), name: i.name, type: 'Microsoft.Compute/galleries/images', location: i.location };
+    const body: Record<string, unknown> = { id: this.imageId(i), name: i.name, type: "Microsoft.Compute/galleries/images", location: i.location };
     if (Object.keys(i.tags).length) body.tags = i.tags;
     body.properties = clone(i.properties);
     return body;
@@ -164,16 +165,16 @@ export class Gallery {
 
   /** The ARM body of an image version (`expandReplication`: `$expand=ReplicationStatus`). */
   versionBody(v: VersionRecord, expandReplication = false): Record<string, unknown> {
-    const body: Record<string, unknown> = { id: this.versionId(v), name: v.name, type: 'Microsoft.Compute/galleries/images/versions', location: v.location };
+    const body: Record<string, unknown> = { id: this.versionId(v), name: v.name, type: "Microsoft.Compute/galleries/images/versions", location: v.location };
     if (Object.keys(v.tags).length) body.tags = v.tags;
     const props = clone(v.properties);
     if (expandReplication) {
       const pp = (props.publishingProfile ?? {}) as Record<string, unknown>;
       const regions = (pp.targetRegions ?? []) as { name: string }[];
-      const done = props.provisioningState === 'Succeeded';
+      const done = props.provisioningState === "Succeeded";
       props.replicationStatus = {
-        aggregatedState: done ? 'Completed' : props.provisioningState === 'Failed' ? 'Failed' : 'InProgress',
-        summary: regions.map((r) => ({ region: r.name, state: done ? 'Completed' : 'Replicating', details: '', progress: done ? 100 : 50 })),
+        aggregatedState: done ? "Completed" : props.provisioningState === "Failed" ? "Failed" : "InProgress",
+        summary: regions.map((r) => ({ region: r.name, state: done ? "Completed" : "Replicating", details: "", progress: done ? 100 : 50 })),
       };
     }
     body.properties = props;
@@ -195,7 +196,7 @@ export class Gallery {
   }
 
   versionsOf(sub: string, rg: string, gallery: string, image: string): VersionRecord[] {
-    const prefix = key(sub, rg, gallery, image) + '/';
+    const prefix = `${key(sub, rg, gallery, image)}/`;
     return [...this.versions.entries()].filter(([k]) => k.startsWith(prefix)).map(([, v]) => v);
   }
 
@@ -216,11 +217,26 @@ export class Gallery {
   // ---------- seeding / programmatic creation ----------
 
   /** Creates a gallery (resource group must exist or is created in `location`). */
-  seedGallery(g: { subscriptionId?: string; resourceGroup: string; name: string; location?: string; description?: string; tags?: Record<string, string> }): GalleryRecord {
+  seedGallery(g: {
+    subscriptionId?: string;
+    resourceGroup: string;
+    name: string;
+    location?: string;
+    description?: string;
+    tags?: Record<string, string>;
+  }): GalleryRecord {
     const c = this.core();
     const sub = g.subscriptionId ?? c.options.subscriptionId;
-    const rg = c.resources.getResourceGroup(sub, g.resourceGroup) ?? c.resources.addResourceGroup({ subscriptionId: sub, name: g.resourceGroup, location: g.location });
-    const rec: GalleryRecord = { subscriptionId: sub, resourceGroup: rg.name, name: g.name, location: regionName(g.location ?? rg.location), tags: g.tags ?? {}, provisioningState: 'Succeeded' };
+    const rg =
+      c.resources.getResourceGroup(sub, g.resourceGroup) ?? c.resources.addResourceGroup({ subscriptionId: sub, name: g.resourceGroup, location: g.location });
+    const rec: GalleryRecord = {
+      subscriptionId: sub,
+      resourceGroup: rg.name,
+      name: g.name,
+      location: regionName(g.location ?? rg.location),
+      tags: g.tags ?? {},
+      provisioningState: "Succeeded",
+    };
     if (g.description !== undefined) rec.description = g.description;
     this.galleries.set(key(sub, rg.name, g.name), rec);
     return rec;
@@ -233,15 +249,23 @@ export class Gallery {
     const g = this.getGallery(sub, d.resourceGroup, d.gallery);
     if (!g) throw new Error(`seedImageDefinition: gallery ${d.resourceGroup}/${d.gallery} does not exist; seed it first`);
     const properties: Record<string, unknown> = {
-      hyperVGeneration: d.hyperVGeneration ?? 'V2',
-      architecture: 'x64',
-      osType: d.osType ?? 'Windows',
-      osState: d.osState ?? 'Generalized',
+      hyperVGeneration: d.hyperVGeneration ?? "V2",
+      architecture: "x64",
+      osType: d.osType ?? "Windows",
+      osState: d.osState ?? "Generalized",
       identifier: { publisher: d.publisher, offer: d.offer, sku: d.sku },
-      provisioningState: 'Succeeded',
+      provisioningState: "Succeeded",
     };
-    if (d.securityType) properties.features = [{ name: 'SecurityType', value: d.securityType }];
-    const rec: ImageRecord = { subscriptionId: sub, resourceGroup: g.resourceGroup, gallery: g.name, name: d.name, location: regionName(d.location ?? g.location), tags: d.tags ?? {}, properties };
+    if (d.securityType) properties.features = [{ name: "SecurityType", value: d.securityType }];
+    const rec: ImageRecord = {
+      subscriptionId: sub,
+      resourceGroup: g.resourceGroup,
+      gallery: g.name,
+      name: d.name,
+      location: regionName(d.location ?? g.location),
+      tags: d.tags ?? {},
+      properties,
+    };
     this.images.set(key(sub, g.resourceGroup, g.name, d.name), rec);
     return rec;
   }
@@ -259,19 +283,32 @@ export class Gallery {
       replicaCount: 1,
       excludeFromLatest: s.excludeFromLatest ?? false,
       publishedDate: s.publishedDate ?? armTime(),
-      storageAccountType: s.storageAccountType ?? 'Standard_LRS',
+      storageAccountType: s.storageAccountType ?? "Standard_LRS",
     };
     if (s.endOfLifeDate) publishingProfile.endOfLifeDate = s.endOfLifeDate;
     const properties: Record<string, unknown> = {
       publishingProfile,
       storageProfile: {
         source: { id: s.sourceId ?? `/subscriptions/${sub}/resourceGroups/${img.resourceGroup}/providers/Microsoft.Compute/images/${img.name}-${s.version}` },
-        osDiskImage: { sizeInGB: 127, hostCaching: 'ReadWrite' },
+        osDiskImage: { sizeInGB: 127, hostCaching: "ReadWrite" },
       },
-      safetyProfile: { allowDeletionOfReplicatedLocations: true, reportedForPolicyViolation: false, blockDeletionBeforeEndOfLife: s.blockDeletionBeforeEndOfLife ?? false },
-      provisioningState: s.provisioningState ?? 'Succeeded',
+      safetyProfile: {
+        allowDeletionOfReplicatedLocations: true,
+        reportedForPolicyViolation: false,
+        blockDeletionBeforeEndOfLife: s.blockDeletionBeforeEndOfLife ?? false,
+      },
+      provisioningState: s.provisioningState ?? "Succeeded",
     };
-    const rec: VersionRecord = { subscriptionId: sub, resourceGroup: img.resourceGroup, gallery: img.gallery, image: img.name, name: s.version, location: img.location, tags: s.tags ?? {}, properties };
+    const rec: VersionRecord = {
+      subscriptionId: sub,
+      resourceGroup: img.resourceGroup,
+      gallery: img.gallery,
+      image: img.name,
+      name: s.version,
+      location: img.location,
+      tags: s.tags ?? {},
+      properties,
+    };
     this.versions.set(key(sub, img.resourceGroup, img.gallery, img.name, s.version), rec);
     return { name: rec.name, id: this.versionId(rec), tags: { ...rec.tags }, properties: clone(rec.properties) };
   }
@@ -308,11 +345,11 @@ export class Gallery {
           publishedDate: armTime(),
           storageAccountType: v.storageAccountType,
           // GalleryArtifactPublishingProfileBase.replicationMode (GalleryRP 2025-12-03), not updatable.
-          replicationMode: v.replicationMode ?? 'Full',
+          replicationMode: v.replicationMode ?? "Full",
         },
-        storageProfile: { source: { id: v.sourceId }, osDiskImage: { sizeInGB: 127, hostCaching: 'ReadWrite' } },
+        storageProfile: { source: { id: v.sourceId }, osDiskImage: { sizeInGB: 127, hostCaching: "ReadWrite" } },
         safetyProfile: { allowDeletionOfReplicatedLocations: true, reportedForPolicyViolation: false, blockDeletionBeforeEndOfLife: false },
-        provisioningState: 'Succeeded',
+        provisioningState: "Succeeded",
       },
     };
     this.versions.set(key(img.subscriptionId, img.resourceGroup, img.gallery, img.name, v.version), rec);
@@ -320,12 +357,11 @@ export class Gallery {
   }
 }
 
-
 /** Normalises a target region to the Compute response shape (display name, replica count, storage type). */
-export function targetRegion(r: TargetRegionInput, storageAccountType = 'Standard_LRS', excludeFromLatest = false): Record<string, unknown> {
-  const o: { name: string; regionalReplicaCount?: number; storageAccountType?: string; excludeFromLatest?: boolean } = typeof r === 'string' ? { name: r } : r;
+export function targetRegion(r: TargetRegionInput, storageAccountType = "Standard_LRS", excludeFromLatest = false): Record<string, unknown> {
+  const o: { name: string; regionalReplicaCount?: number; storageAccountType?: string; excludeFromLatest?: boolean } = typeof r === "string" ? { name: r } : r;
   return {
-    ...(typeof r === 'string' ? {} : r),
+    ...(typeof r === "string" ? {} : r),
     name: regionDisplayName(o.name),
     regionalReplicaCount: o.regionalReplicaCount ?? 1,
     storageAccountType: o.storageAccountType ?? storageAccountType,

@@ -20,22 +20,22 @@
  * The distribution itself is `imagebuilder-distribute.ts`; the plan, run and log-writer types are in
  * `imagebuilder-records.ts`.
  */
-import { type ArmErrorDetail, type Operation, armTime, clone, errorDetail, isRecord, newGuid } from './arm.ts';
-import { checksumMismatch } from './file-host.ts';
-import type { Gallery } from './gallery-store.ts';
-import type { Marketplace } from './marketplace.ts';
-import { RUN_SUB_STATES, phaseDuration } from './state.ts';
-import type { Core } from './core.ts';
-import type { BuildFailure, BuildLogWriter, BuildPhaseHook, BuildPlan, BuildRun } from './imagebuilder-records.ts';
-import { type DistributeDeps, distribute } from './imagebuilder-distribute.ts';
-import { type TemplateRecord, storageAccountName, templateBody } from './imagebuilder-template.ts';
+import { type ArmErrorDetail, type Operation, armTime, clone, errorDetail, isRecord, newGuid } from "./arm.ts";
+import type { Core } from "./core.ts";
+import { checksumMismatch } from "./file-host.ts";
+import type { Gallery } from "./gallery-store.ts";
+import { type DistributeDeps, distribute } from "./imagebuilder-distribute.ts";
+import type { BuildFailure, BuildLogWriter, BuildPhaseHook, BuildPlan, BuildRun } from "./imagebuilder-records.ts";
+import { type TemplateRecord, storageAccountName, templateBody } from "./imagebuilder-template.ts";
+import type { Marketplace } from "./marketplace.ts";
+import { RUN_SUB_STATES, phaseDuration } from "./state.ts";
 
 /**
  * Image Builder troubleshooting guide, "JWT errors appear in the log early in the build": a
  * `buildTimeoutInMinutes` of 1 to 5 fails early in the build, the log showing
  * "PACKER ERR * client_jwt will expire within 5 minutes, please use a JWT that is valid for at least 5 minutes".
  */
-const CLIENT_JWT_ERROR = 'client_jwt will expire within 5 minutes, please use a JWT that is valid for at least 5 minutes';
+const CLIENT_JWT_ERROR = "client_jwt will expire within 5 minutes, please use a JWT that is valid for at least 5 minutes";
 
 /** The build engine: runs builds of image templates (see the module comment). */
 export class BuildEngine {
@@ -82,9 +82,9 @@ export class BuildEngine {
     let plan: BuildPlan = planIdx >= 0 ? this.plans.splice(planIdx, 1)[0]! : {};
     const requestedTimeout = Number(t.input.buildTimeoutInMinutes ?? 0);
     const jwtTooShort = requestedTimeout >= 1 && requestedTimeout <= 5;
-    if (jwtTooShort) plan = { ...plan, fail: { phase: 'Building', packerErrors: [CLIENT_JWT_ERROR] } };
+    if (jwtTooShort) plan = { ...plan, fail: { phase: "Building", packerErrors: [CLIENT_JWT_ERROR] } };
     const mismatch = t.files && checksumMismatch(t.input.customize, t.files);
-    if (mismatch && !plan.fail) plan = { ...plan, fail: { phase: 'Customizing', customizerName: mismatch.customizerName, message: mismatch.message } };
+    if (mismatch && !plan.fail) plan = { ...plan, fail: { phase: "Customizing", customizerName: mismatch.customizerName, message: mismatch.message } };
     const runOp = newRunOperation();
     const build: BuildRun = { runOp, plan, ended: false, stagingStorageAccount: storageAccountName(t) };
     const logUrl = this.buildLog?.start({
@@ -99,12 +99,12 @@ export class BuildEngine {
     if (logUrl) build.logUrl = logUrl;
     t.build = build;
     t.runOutputs.clear();
-    t.lastRunStatus = { startTime: armTime(), runState: 'Running', runSubState: 'Queued', message: '' };
+    t.lastRunStatus = { startTime: armTime(), runState: "Running", runSubState: "Queued", message: "" };
     const minutes = requestedTimeout || 240;
     this.core().scheduler.after(minutes * this.core().options.buildTimeoutMsPerMinute, () => {
       if (build.ended || jwtTooShort) return;
       const msg = "Failed while waiting for packerizer: Timeout waiting for microservice to complete: 'context deadline exceeded'";
-      this.endBuild(t, build, 'Failed', msg, errorDetail('InternalOperationError', `Failed in building/customizing image: ${msg}`));
+      this.endBuild(t, build, "Failed", msg, errorDetail("InternalOperationError", `Failed in building/customizing image: ${msg}`));
     });
     void this.enterPhase(t, build, 0);
     return runOp;
@@ -150,19 +150,19 @@ export class BuildEngine {
       // still be distributed" after a failed validation, and "the end to end image run will be reported as
       // having failed".
       const validate = isRecord(t.input.validate) ? t.input.validate : {};
-      if (phase === 'Validating' && validate.continueDistributeOnFailure === true && t.lastRunStatus) {
-        t.lastRunStatus.runSubState = 'Distributing';
+      if (phase === "Validating" && validate.continueDistributeOnFailure === true && t.lastRunStatus) {
+        t.lastRunStatus.runSubState = "Distributing";
         const err = distribute(this.deps, t);
-        this.endBuild(t, build, 'Failed', err ? `${msg} ${err}` : msg, errorDetail('InternalOperationError', `Failed in validating image: ${msg}`));
+        this.endBuild(t, build, "Failed", err ? `${msg} ${err}` : msg, errorDetail("InternalOperationError", `Failed in validating image: ${msg}`));
         return;
       }
-      this.endBuild(t, build, 'Failed', msg, errorDetail('InternalOperationError', `Failed in building/customizing image: ${msg}`));
+      this.endBuild(t, build, "Failed", msg, errorDetail("InternalOperationError", `Failed in building/customizing image: ${msg}`));
       return;
     }
-    if (phase === 'Distributing') {
+    if (phase === "Distributing") {
       const err = distribute(this.deps, t, build.plan.replicationTimeout);
       if (err) {
-        this.endBuild(t, build, 'Failed', err, errorDetail('InternalOperationError', err));
+        this.endBuild(t, build, "Failed", err, errorDetail("InternalOperationError", err));
         return;
       }
     }
@@ -170,10 +170,10 @@ export class BuildEngine {
       void this.enterPhase(t, build, index + 1);
       return;
     }
-    this.endBuild(t, build, 'Succeeded', '');
+    this.endBuild(t, build, "Succeeded", "");
   }
 
-  private endBuild(t: TemplateRecord, build: BuildRun, runState: 'Succeeded' | 'Failed', message: string, error?: ArmErrorDetail): void {
+  private endBuild(t: TemplateRecord, build: BuildRun, runState: "Succeeded" | "Failed", message: string, error?: ArmErrorDetail): void {
     if (build.ended) return;
     build.ended = true;
     this.buildLog?.end(build.runOp.id);
@@ -181,8 +181,8 @@ export class BuildEngine {
     t.lastRunStatus.runState = runState;
     t.lastRunStatus.endTime = armTime();
     t.lastRunStatus.message = message;
-    if (runState === 'Succeeded') this.core().operations.succeed(build.runOp);
-    else this.core().operations.fail(build.runOp, error ?? errorDetail('InternalOperationError', message), 400);
+    if (runState === "Succeeded") this.core().operations.succeed(build.runOp);
+    else this.core().operations.fail(build.runOp, error ?? errorDetail("InternalOperationError", message), 400);
   }
 }
 

@@ -11,10 +11,10 @@
  *   Please check the specified source image version in Image Builder Template exists. For information on
  *   how to check available versions, types, review https://aka.ms/azvmimagebuilderts." — Azure/azvmimagebuilder#34.
  */
-import type { FileHost } from './file-host.ts';
-import type { TemplateRecord } from './imagebuilder-template.ts';
-import type { Marketplace } from './marketplace.ts';
-import type { EmulatorOptions } from './state.ts';
+import type { FileHost } from "./file-host.ts";
+import type { TemplateRecord } from "./imagebuilder-template.ts";
+import type { Marketplace } from "./marketplace.ts";
+import type { EmulatorOptions } from "./state.ts";
 
 /** A template's `provisioningError` (imagebuilder.json `ProvisioningError`). */
 export interface ProvisioningFailure {
@@ -35,21 +35,21 @@ export interface ProvisionDeps {
  * platform image check.
  */
 export function provisionTemplate(t: TemplateRecord, deps: ProvisionDeps, planned?: ProvisioningFailure): ProvisioningFailure | undefined {
-  const staging = typeof t.input.stagingResourceGroup === 'string' && t.input.stagingResourceGroup ? t.input.stagingResourceGroup : undefined;
+  const staging = typeof t.input.stagingResourceGroup === "string" && t.input.stagingResourceGroup ? t.input.stagingResourceGroup : undefined;
   t.exactStagingResourceGroup = staging ?? `/subscriptions/${t.subscriptionId}/resourceGroups/IT_${t.resourceGroup}_${t.name}_${t.stagingGuid}`;
   if (planned) return planned;
   if (deps.files) {
     const copy = deps.files.copyCustomizerFiles(t.input.customize);
-    if (copy.failure) return { provisioningErrorCode: 'NoCustomizerScript', message: copy.failure };
+    if (copy.failure) return { provisioningErrorCode: "NoCustomizerScript", message: copy.failure };
     t.files = copy.files;
   }
   const src = t.input.source as Record<string, unknown>;
-  if (src.type === 'PlatformImage' && deps.options.validatePlatformImages) {
-    const v = String(src.version ?? 'latest');
+  if (src.type === "PlatformImage" && deps.options.validatePlatformImages) {
+    const v = String(src.version ?? "latest");
     const exact = deps.marketplace.resolve(t.location, String(src.publisher), String(src.offer), String(src.sku), v);
     if (!exact) {
       return {
-        provisioningErrorCode: 'BadPIRSource',
+        provisioningErrorCode: "BadPIRSource",
         message: `Platform Image was not found. location: ${t.location}, publisherName: ${String(src.publisher)}, offer: ${String(src.offer)}, sku: ${String(src.sku)}, version: ${v}. Please check the specified source image version in Image Builder Template exists. For information on how to check available versions, types, review https://aka.ms/azvmimagebuilderts.`,
       };
     }

@@ -4,9 +4,9 @@
  * and the customization.log writer (customization-log.ts): a build's plan and test knobs, its run, and the log
  * writer interface. Types only, so the modules that use them import each other in one direction.
  */
-import type { Operation } from './arm.ts';
-import type { RunSubState } from './state.ts';
-import type { StuckLog } from './stuck-logs.ts';
+import type { Operation } from "./arm.ts";
+import type { RunSubState } from "./state.ts";
+import type { StuckLog } from "./stuck-logs.ts";
 
 /** A fault for the next build: fail at the end of `phase`. */
 export interface BuildFailure {
@@ -21,7 +21,6 @@ export interface BuildFailure {
    */
   packerErrors?: string[];
 }
-
 
 /** Per-build settings consumed by the next run that matches. */
 export interface BuildPlan {

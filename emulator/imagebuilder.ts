@@ -25,21 +25,22 @@
  *    danielsollondon/azvmimagebuilder issues #48 and #79; run/action and write use the same pattern.
  * Other validation messages follow the documented "Validation failed: '<path>': …" pattern (invented text).
  */
-import { ArmError, armTime, errorDetail, jsonEqual, key, newGuid, pageOf, resourceNotFound } from './arm.ts';
-import type { HandlerResult, Operation, RequestContext, Route } from './arm.ts';
-import type { FileHost } from './file-host.ts';
-import type { Gallery } from './gallery-store.ts';
-import type { Marketplace } from './marketplace.ts';
-import type { Core } from './core.ts';
-import { BuildEngine } from './imagebuilder-build.ts';
-import { type ProvisioningFailure, provisionTemplate } from './imagebuilder-provision.ts';
-import type { BuildFailure, BuildLogWriter, BuildPhaseHook, BuildPlan } from './imagebuilder-records.ts';
-import { TYPE, type TemplateRecord, runOutputBody, sameIdentity, templateBody, validatePatch, validatePut } from './imagebuilder-template.ts';
 
-export type { BuildFailure, BuildLogRun, BuildLogWriter, BuildPhaseHook, BuildPlan } from './imagebuilder-records.ts';
+import type { HandlerResult, Operation, RequestContext, Route } from "./arm.ts";
+import { ArmError, armTime, errorDetail, jsonEqual, key, newGuid, pageOf, resourceNotFound } from "./arm.ts";
+import type { Core } from "./core.ts";
+import type { FileHost } from "./file-host.ts";
+import type { Gallery } from "./gallery-store.ts";
+import { BuildEngine } from "./imagebuilder-build.ts";
+import { type ProvisioningFailure, provisionTemplate } from "./imagebuilder-provision.ts";
+import type { BuildFailure, BuildLogWriter, BuildPhaseHook, BuildPlan } from "./imagebuilder-records.ts";
+import { TYPE, type TemplateRecord, runOutputBody, sameIdentity, templateBody, validatePatch, validatePut } from "./imagebuilder-template.ts";
+import type { Marketplace } from "./marketplace.ts";
+
+export type { BuildFailure, BuildLogRun, BuildLogWriter, BuildPhaseHook, BuildPlan } from "./imagebuilder-records.ts";
 
 /** api-versions accepted for imageTemplates (the SDK sends 2025-10-01). */
-export const IMAGE_BUILDER_API_VERSIONS = ['2025-10-01', '2024-02-01', '2023-07-01', '2022-07-01', '2022-02-14', '2021-10-01', '2020-02-14'] as const;
+export const IMAGE_BUILDER_API_VERSIONS = ["2025-10-01", "2024-02-01", "2023-07-01", "2022-07-01", "2022-02-14", "2021-10-01", "2020-02-14"] as const;
 
 /** A provisioning failure for the next template PUT. */
 export interface TemplateCreateFailure {
@@ -108,7 +109,7 @@ export class ImageBuilder {
     if (!t) throw new Error(`stickInCanceling: no image template ${rg}/${name}`);
     if (t.build && !t.build.ended) this.engine.stop(t.build);
     t.stuckCanceling = true;
-    t.lastRunStatus = { startTime: armTime(), ...(t.lastRunStatus ?? {}), runState: 'Canceling', message: '' };
+    t.lastRunStatus = { startTime: armTime(), ...(t.lastRunStatus ?? {}), runState: "Canceling", message: "" };
     delete t.lastRunStatus.endTime;
   }
 
@@ -117,7 +118,7 @@ export class ImageBuilder {
     const t = this.templates.get(key(sub, rg, name));
     if (!t?.stuckCanceling || !t.lastRunStatus) throw new Error(`releaseStuckCanceling: image template ${rg}/${name} is not stuck`);
     t.stuckCanceling = false;
-    t.lastRunStatus.runState = 'Canceled';
+    t.lastRunStatus.runState = "Canceled";
     t.lastRunStatus.endTime = armTime();
   }
 
@@ -137,27 +138,27 @@ export class ImageBuilder {
   // ---------- routes ----------
 
   routes(): Route[] {
-    const rgBase = '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.VirtualMachineImages/imageTemplates';
+    const rgBase = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.VirtualMachineImages/imageTemplates";
     const r = (method: string, pattern: string, handler: (ctx: RequestContext) => HandlerResult | Promise<HandlerResult>, rgScoped = true): Route => ({
       method,
       pattern,
-      kind: 'arm',
+      kind: "arm",
       apiVersions: IMAGE_BUILDER_API_VERSIONS,
-      resourceType: 'imageTemplates',
+      resourceType: "imageTemplates",
       resourceGroupScoped: rgScoped,
       handler,
     });
     return [
-      r('GET', '/subscriptions/{sub}/providers/Microsoft.VirtualMachineImages/imageTemplates', (ctx) => this.list(ctx, false), false),
-      r('GET', rgBase, (ctx) => this.list(ctx, true)),
-      r('GET', `${rgBase}/{name}`, (ctx) => ({ status: 200, body: templateBody(this.core(), this.require(ctx)) })),
-      r('PUT', `${rgBase}/{name}`, (ctx) => this.put(ctx)),
-      r('PATCH', `${rgBase}/{name}`, (ctx) => this.patch(ctx)),
-      r('DELETE', `${rgBase}/{name}`, (ctx) => this.delete(ctx)),
-      r('POST', `${rgBase}/{name}/run`, (ctx) => this.run(ctx)),
-      r('POST', `${rgBase}/{name}/cancel`, (ctx) => this.cancel(ctx)),
-      r('GET', `${rgBase}/{name}/runOutputs`, (ctx) => this.listRunOutputs(ctx)),
-      r('GET', `${rgBase}/{name}/runOutputs/{output}`, (ctx) => this.getRunOutput(ctx)),
+      r("GET", "/subscriptions/{sub}/providers/Microsoft.VirtualMachineImages/imageTemplates", (ctx) => this.list(ctx, false), false),
+      r("GET", rgBase, (ctx) => this.list(ctx, true)),
+      r("GET", `${rgBase}/{name}`, (ctx) => ({ status: 200, body: templateBody(this.core(), this.require(ctx)) })),
+      r("PUT", `${rgBase}/{name}`, (ctx) => this.put(ctx)),
+      r("PATCH", `${rgBase}/{name}`, (ctx) => this.patch(ctx)),
+      r("DELETE", `${rgBase}/{name}`, (ctx) => this.delete(ctx)),
+      r("POST", `${rgBase}/{name}/run`, (ctx) => this.run(ctx)),
+      r("POST", `${rgBase}/{name}/cancel`, (ctx) => this.cancel(ctx)),
+      r("GET", `${rgBase}/{name}/runOutputs`, (ctx) => this.listRunOutputs(ctx)),
+      r("GET", `${rgBase}/{name}/runOutputs/{output}`, (ctx) => this.getRunOutput(ctx)),
     ];
   }
 
@@ -173,9 +174,9 @@ export class ImageBuilder {
   }
 
   private newOperation(ctx: RequestContext, location: string, final?: () => HandlerResult): Operation {
-    const o: Parameters<Core['operations']['create']>[0] = {
+    const o: Parameters<Core["operations"]["create"]>[0] = {
       subscriptionId: ctx.params.sub!,
-      namespace: 'Microsoft.VirtualMachineImages',
+      namespace: "Microsoft.VirtualMachineImages",
       location,
       apiVersion: ctx.apiVersion!,
       upperCaseName: true,
@@ -197,17 +198,17 @@ export class ImageBuilder {
 
     const existing = this.templates.get(key(p.sub!, rg.name, p.name!));
     if (existing) {
-      if (existing.deleteOp || existing.lastRunStatus?.runState === 'Canceling') throw notAllowed('write', existing);
+      if (existing.deleteOp || existing.lastRunStatus?.runState === "Canceling") throw notAllowed("write", existing);
       const same =
-        existing.provisioningState !== 'Failed' &&
+        existing.provisioningState !== "Failed" &&
         existing.location === location &&
         sameIdentity(existing.identity, identity) &&
         jsonEqual(existing.input, input);
       if (!same) {
         throw new ArmError(
           409,
-          'Conflict',
-          'Update/Upgrade of image templates is currently not supported. Please change the name of the template you are submitting. If you have previously tried to submit a template and it failed to provision, you must delete it first and then resubmit. For more information, go to https://aka.ms/azvmimagebuilderts.',
+          "Conflict",
+          "Update/Upgrade of image templates is currently not supported. Please change the name of the template you are submitting. If you have previously tried to submit a template and it failed to provision, you must delete it first and then resubmit. For more information, go to https://aka.ms/azvmimagebuilderts.",
         );
       }
       existing.tags = tags;
@@ -223,8 +224,8 @@ export class ImageBuilder {
       tags,
       identity,
       input,
-      provisioningState: 'Creating',
-      exactStagingResourceGroup: '',
+      provisioningState: "Creating",
+      exactStagingResourceGroup: "",
       stagingGuid,
       runOutputs: new Map(),
     };
@@ -241,16 +242,19 @@ export class ImageBuilder {
     const idx = this.createFailures.findIndex((f) => !f.templateName || f.templateName.toLowerCase() === t.name.toLowerCase());
     if (idx >= 0) {
       const f = this.createFailures.splice(idx, 1)[0]!;
-      failure = { provisioningErrorCode: f.provisioningErrorCode ?? 'Other', message: f.message ?? 'Internal error occurred. This is a generic error. To identify possible causes, go to https://aka.ms/azvmimagebuilderts.' };
+      failure = {
+        provisioningErrorCode: f.provisioningErrorCode ?? "Other",
+        message: f.message ?? "Internal error occurred. This is a generic error. To identify possible causes, go to https://aka.ms/azvmimagebuilderts.",
+      };
     }
     failure = provisionTemplate(t, { options: this.core().options, marketplace: this.marketplace, files: this.files }, failure);
     if (failure) {
-      t.provisioningState = 'Failed';
+      t.provisioningState = "Failed";
       t.provisioningError = failure;
       this.core().operations.fail(op, errorDetail(failure.provisioningErrorCode, failure.message), 400);
       return;
     }
-    t.provisioningState = 'Succeeded';
+    t.provisioningState = "Succeeded";
     this.core().operations.succeed(op);
   }
 
@@ -259,17 +263,17 @@ export class ImageBuilder {
   private patch(ctx: RequestContext): HandlerResult {
     const t = this.require(ctx);
     const patch = validatePatch(t, ctx.body, () => {
-      if ((t.build && !t.build.ended) || t.lastRunStatus?.runState === 'Canceling') throw notAllowed('write', t);
-      if (t.deleteOp || t.provisioningState === 'Failed' || t.provisioningState === 'Creating') throw notAllowed('write', t);
+      if ((t.build && !t.build.ended) || t.lastRunStatus?.runState === "Canceling") throw notAllowed("write", t);
+      if (t.deleteOp || t.provisioningState === "Failed" || t.provisioningState === "Creating") throw notAllowed("write", t);
     });
     if (patch.tags) t.tags = patch.tags;
     if (patch.identity) t.identity = patch.identity;
     if (patch.distribute) t.input.distribute = patch.distribute;
     if (patch.vmProfile !== undefined) t.input.vmProfile = patch.vmProfile;
-    t.provisioningState = 'Updating';
+    t.provisioningState = "Updating";
     const op = this.newOperation(ctx, t.location, () => ({ status: 200, body: templateBody(this.core(), t) }));
     this.core().scheduler.after(this.core().options.templateUpdateMs, () => {
-      if (t.provisioningState === 'Updating') t.provisioningState = 'Succeeded';
+      if (t.provisioningState === "Updating") t.provisioningState = "Succeeded";
       this.core().operations.succeed(op);
     });
     return { status: 202, headers: this.headers(op, true) };
@@ -281,14 +285,14 @@ export class ImageBuilder {
     const t = this.templates.get(key(ctx.params.sub!, ctx.params.rg!, ctx.params.name!));
     if (!t) return { status: 204 };
     if (t.deleteOp) return { status: 202, headers: this.headers(t.deleteOp, true, false) };
-    const runState = String(t.lastRunStatus?.runState ?? '');
+    const runState = String(t.lastRunStatus?.runState ?? "");
     // AIB refuses to delete a template whose build is running or canceling (OperationNotAllowed; 405 in
     // Canceling as azvmimagebuilder#48 reports it, 409 while running — see notAllowed).
-    if (runState === 'Running' || runState === 'Canceling') throw notAllowed('delete', t);
-    if (t.provisioningState === 'Creating' || t.provisioningState === 'Updating') throw notAllowed('delete', t);
+    if (runState === "Running" || runState === "Canceling") throw notAllowed("delete", t);
+    if (t.provisioningState === "Creating" || t.provisioningState === "Updating") throw notAllowed("delete", t);
     const op = this.newOperation(ctx, t.location, () => ({ status: 204 }));
     t.deleteOp = op;
-    t.provisioningState = 'Deleting';
+    t.provisioningState = "Deleting";
     this.core().scheduler.after(this.core().options.templateDeleteMs, () => {
       this.templates.delete(key(t.subscriptionId, t.resourceGroup, t.name));
       this.core().operations.succeed(op);
@@ -300,8 +304,8 @@ export class ImageBuilder {
 
   private run(ctx: RequestContext): HandlerResult {
     const t = this.require(ctx);
-    const runState = String(t.lastRunStatus?.runState ?? '');
-    if (t.provisioningState !== 'Succeeded' || runState === 'Running' || runState === 'Canceling' || t.deleteOp) throw notAllowed('run/action', t);
+    const runState = String(t.lastRunStatus?.runState ?? "");
+    if (t.provisioningState !== "Succeeded" || runState === "Running" || runState === "Canceling" || t.deleteOp) throw notAllowed("run/action", t);
     const runOp = this.engine.start(t, () => this.newOperation(ctx, t.location));
     return { status: 202, headers: this.headers(runOp, true) };
   }
@@ -309,15 +313,15 @@ export class ImageBuilder {
   private cancel(ctx: RequestContext): HandlerResult {
     const t = this.require(ctx);
     const build = t.build;
-    if (!build || build.ended || t.lastRunStatus?.runState !== 'Running') throw notAllowed('cancel/action', t);
+    if (!build || build.ended || t.lastRunStatus?.runState !== "Running") throw notAllowed("cancel/action", t);
     this.engine.stop(build);
-    t.lastRunStatus.runState = 'Canceling';
+    t.lastRunStatus.runState = "Canceling";
     const cancelOp = this.newOperation(ctx, t.location);
     this.core().scheduler.after(this.core().options.cancelMs, () => {
       if (!t.lastRunStatus || t.stuckCanceling) return;
-      t.lastRunStatus.runState = 'Canceled';
+      t.lastRunStatus.runState = "Canceled";
       t.lastRunStatus.endTime = armTime();
-      t.lastRunStatus.message = '';
+      t.lastRunStatus.message = "";
       this.core().operations.cancel(build.runOp);
       this.core().operations.succeed(cancelOp);
     });
@@ -342,9 +346,13 @@ export class ImageBuilder {
 
 /** OperationNotAllowed for `action` (delete, cancel/action, run/action, write) in the template's state. */
 function notAllowed(action: string, t: TemplateRecord): ArmError {
-  const ps = t.deleteOp ? 'deleting' : t.provisioningState === 'Succeeded' ? 'provisioned' : t.provisioningState.toLowerCase();
-  const rs = String(t.lastRunStatus?.runState ?? '').toLowerCase();
+  const ps = t.deleteOp ? "deleting" : t.provisioningState === "Succeeded" ? "provisioned" : t.provisioningState.toLowerCase();
+  const rs = String(t.lastRunStatus?.runState ?? "").toLowerCase();
   // In Canceling the one public report of the status is 405 ("Delete command failed with http error code:
   // 405", danielsollondon/azvmimagebuilder#48); in other states 409, as ARM RPs answer state conflicts.
-  return new ArmError(rs === 'canceling' ? 405 : 409, 'OperationNotAllowed', `Operation Microsoft.VirtualMachineImages/imageTemplates/${action} is not allowed in provisioning state: ${ps} or run state: ${rs}.`);
+  return new ArmError(
+    rs === "canceling" ? 405 : 409,
+    "OperationNotAllowed",
+    `Operation Microsoft.VirtualMachineImages/imageTemplates/${action} is not allowed in provisioning state: ${ps} or run state: ${rs}.`,
+  );
 }

@@ -6,8 +6,8 @@
  * Errors as IMDS words them: 400 invalid_request "Required metadata header not specified", "Identity not
  * found".
  */
-import { randomUUID } from 'node:crypto';
-import type { HandlerResult, RequestContext } from './arm.ts';
+import { randomUUID } from "node:crypto";
+import type { HandlerResult, RequestContext } from "./arm.ts";
 
 /** A managed identity the emulated IMDS endpoint hands tokens for. */
 export interface ManagedIdentityRecord {
@@ -41,20 +41,20 @@ export interface ImdsIssuer {
  * "Identity not found").
  */
 export function imdsToken(ctx: RequestContext, issuer: ImdsIssuer): HandlerResult {
-  if (String(ctx.headers.metadata ?? '').toLowerCase() !== 'true') {
-    return { status: 400, body: { error: 'invalid_request', error_description: 'Required metadata header not specified' } };
+  if (String(ctx.headers.metadata ?? "").toLowerCase() !== "true") {
+    return { status: 400, body: { error: "invalid_request", error_description: "Required metadata header not specified" } };
   }
   const resource = ctx.query.resource;
-  if (!resource) return { status: 400, body: { error: 'invalid_request', error_description: 'Required query variable \'resource\' is missing' } };
+  if (!resource) return { status: 400, body: { error: "invalid_request", error_description: "Required query variable 'resource' is missing" } };
   const clientId = ctx.query.client_id;
   if (ctx.query.object_id || ctx.query.msi_res_id || ctx.query.mi_res_id) {
-    return { status: 400, body: { error: 'invalid_request', error_description: 'Identity not found' } };
+    return { status: 400, body: { error: "invalid_request", error_description: "Identity not found" } };
   }
   const identity = clientId ? issuer.identities.userAssigned(clientId) : issuer.identities.systemAssigned;
-  if (!identity) return { status: 400, body: { error: 'invalid_request', error_description: 'Identity not found' } };
+  if (!identity) return { status: 400, body: { error: "invalid_request", error_description: "Identity not found" } };
   const lifetime = issuer.lifetimeSeconds;
   const now = Math.floor(Date.now() / 1000);
-  const aud = resource.replace(/\/\.default$/, '');
+  const aud = resource.replace(/\/\.default$/, "");
   const payload = {
     aud,
     iss: `https://sts.windows.net/${identity.tenantId}/`,
@@ -62,14 +62,14 @@ export function imdsToken(ctx: RequestContext, issuer: ImdsIssuer): HandlerResul
     nbf: now,
     exp: now + lifetime,
     appid: identity.clientId,
-    appidacr: '2',
+    appidacr: "2",
     idp: `https://sts.windows.net/${identity.tenantId}/`,
-    idtyp: 'app',
+    idtyp: "app",
     oid: identity.principalId,
     sub: identity.principalId,
     tid: identity.tenantId,
-    uti: randomUUID().replace(/-/g, '').slice(0, 22),
-    ver: '1.0',
+    uti: randomUUID().replace(/-/g, "").slice(0, 22),
+    ver: "1.0",
   };
   issuer.issued();
   return {
@@ -82,8 +82,7 @@ export function imdsToken(ctx: RequestContext, issuer: ImdsIssuer): HandlerResul
       ext_expires_in: String(lifetime),
       not_before: String(now),
       resource,
-      token_type: 'Bearer',
+      token_type: "Bearer",
     },
   };
 }
-

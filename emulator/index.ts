@@ -9,57 +9,57 @@
  * await emu.close();
  * ```
  */
-import { appendFileSync, readFileSync } from 'node:fs';
-import { ArmError, Operations, isRecord, jsonEqual } from './arm.ts';
-import type { Route } from './arm.ts';
-import { AzureDevOps } from './azure-devops.ts';
-import type { AdoJobInfo, AdoServiceConnection } from './azure-devops.ts';
-import { createServerCertificate, writeCaBundle } from './cert.ts';
-import type { CaBundleFile } from './cert.ts';
-import { Entra } from './entra.ts';
-import type { AppRegistration } from './entra.ts';
-import { GithubOidc } from './github-oidc.ts';
-import type { GithubTokenOptions } from './github-oidc.ts';
-import { FileHost } from './file-host.ts';
-import { GalleryProvider } from './gallery.ts';
-import { Gallery } from './gallery-store.ts';
-import type { ImageVersionSummary, SeedImageDefinition, SeedImageVersion } from './gallery-store.ts';
-import { ImageBuilder } from './imagebuilder.ts';
-import type { BuildFailure, BuildPhaseHook, BuildPlan, TemplateCreateFailure } from './imagebuilder.ts';
-import { Marketplace } from './marketplace.ts';
-import type { SeedMarketplaceImage } from './marketplace.ts';
-import { Resources, guidFrom } from './resources.ts';
-import type { IdentityRecord } from './resources.ts';
-import { applySeed, seedAvdDefaults, seedAvdImageDefinition } from './seed.ts';
-import { Storage } from './storage.ts';
-import type { StagingGroup } from './storage.ts';
-import { CustomizationLog } from './customization-log.ts';
-import type { BuildLogRecord } from './customization-log.ts';
-import type { Emulator, EmulatorDefaults } from './api.ts';
-import type { ImageContent } from './image-content.ts';
-import type { Azurite } from './azurite.ts';
-import type { AvdDefaults, SeedFile } from './seed.ts';
-import { EmulatorServer, operationRoutes } from './server.ts';
-import { Scheduler, resolveOptions } from './state.ts';
-import type { Core } from './core.ts';
-import type { EmulatorOptions, FaultHandle, FaultSpec, RequestLogEntry } from './state.ts';
+import { appendFileSync, readFileSync } from "node:fs";
+import type { Emulator, EmulatorDefaults } from "./api.ts";
+import type { Route } from "./arm.ts";
+import { ArmError, Operations, isRecord, jsonEqual } from "./arm.ts";
+import type { AdoJobInfo, AdoServiceConnection } from "./azure-devops.ts";
+import { AzureDevOps } from "./azure-devops.ts";
+import type { Azurite } from "./azurite.ts";
+import type { CaBundleFile } from "./cert.ts";
+import { createServerCertificate, writeCaBundle } from "./cert.ts";
+import type { Core } from "./core.ts";
+import type { BuildLogRecord } from "./customization-log.ts";
+import { CustomizationLog } from "./customization-log.ts";
+import type { AppRegistration } from "./entra.ts";
+import { Entra } from "./entra.ts";
+import { FileHost } from "./file-host.ts";
+import { GalleryProvider } from "./gallery.ts";
+import type { ImageVersionSummary, SeedImageDefinition, SeedImageVersion } from "./gallery-store.ts";
+import { Gallery } from "./gallery-store.ts";
+import type { GithubTokenOptions } from "./github-oidc.ts";
+import { GithubOidc } from "./github-oidc.ts";
+import type { ImageContent } from "./image-content.ts";
+import type { BuildFailure, BuildPhaseHook, BuildPlan, TemplateCreateFailure } from "./imagebuilder.ts";
+import { ImageBuilder } from "./imagebuilder.ts";
+import type { SeedMarketplaceImage } from "./marketplace.ts";
+import { Marketplace } from "./marketplace.ts";
+import type { IdentityRecord } from "./resources.ts";
+import { Resources, guidFrom } from "./resources.ts";
+import type { AvdDefaults, SeedFile } from "./seed.ts";
+import { applySeed, seedAvdDefaults, seedAvdImageDefinition } from "./seed.ts";
+import { EmulatorServer, operationRoutes } from "./server.ts";
+import type { EmulatorOptions, FaultHandle, FaultSpec, RequestLogEntry } from "./state.ts";
+import { Scheduler, resolveOptions } from "./state.ts";
+import type { StagingGroup } from "./storage.ts";
+import { Storage } from "./storage.ts";
 
-export type { AppRegistration, FederatedCredential } from './entra.ts';
-export type { GithubTokenOptions } from './github-oidc.ts';
-export type { AdoJobInfo, AdoServiceConnection } from './azure-devops.ts';
-export type { ImageVersionSummary, SeedImageDefinition, SeedImageVersion, TargetRegionInput } from './gallery-store.ts';
-export type { BuildFailure, BuildPhaseHook, BuildPlan, TemplateCreateFailure } from './imagebuilder.ts';
-export type { SeedMarketplaceImage } from './marketplace.ts';
-export type { EmulatedUpdate, ImageContent } from './image-content.ts';
-export type { AvdDefaults, SeedFile } from './seed.ts';
-export type { BuildLogRecord } from './customization-log.ts';
-export type { Emulator, EmulatorDefaults } from './api.ts';
-export type { FileHost } from './file-host.ts';
-export type { Azurite, AzuriteOptions } from './azurite.ts';
-export type { EmulatorOptions, FaultHandle, FaultKind, FaultSpec, RequestKind, RequestLogEntry, RunSubState } from './state.ts';
-export { AVD_DEFAULTS } from './seed.ts';
-export { DEFAULT_OPTIONS, RUN_SUB_STATES } from './state.ts';
-export { compareVersions, parseVersion } from './gallery-store.ts';
+export type { Emulator, EmulatorDefaults } from "./api.ts";
+export type { AdoJobInfo, AdoServiceConnection } from "./azure-devops.ts";
+export type { Azurite, AzuriteOptions } from "./azurite.ts";
+export type { BuildLogRecord } from "./customization-log.ts";
+export type { AppRegistration, FederatedCredential } from "./entra.ts";
+export type { FileHost } from "./file-host.ts";
+export type { ImageVersionSummary, SeedImageDefinition, SeedImageVersion, TargetRegionInput } from "./gallery-store.ts";
+export { compareVersions, parseVersion } from "./gallery-store.ts";
+export type { GithubTokenOptions } from "./github-oidc.ts";
+export type { EmulatedUpdate, ImageContent } from "./image-content.ts";
+export type { BuildFailure, BuildPhaseHook, BuildPlan, TemplateCreateFailure } from "./imagebuilder.ts";
+export type { SeedMarketplaceImage } from "./marketplace.ts";
+export type { AvdDefaults, SeedFile } from "./seed.ts";
+export { AVD_DEFAULTS } from "./seed.ts";
+export type { EmulatorOptions, FaultHandle, FaultKind, FaultSpec, RequestKind, RequestLogEntry, RunSubState } from "./state.ts";
+export { DEFAULT_OPTIONS, RUN_SUB_STATES } from "./state.ts";
 export { ArmError };
 
 /** Options of {@link startEmulator}: any {@link EmulatorOptions} plus an initial seed. */
@@ -70,7 +70,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const { seed, azurite, ...rest } = options;
   const opts = resolveOptions(rest);
   const tls = await createServerCertificate();
-  let baseUrl = '';
+  let baseUrl = "";
   const scheduler = new Scheduler();
   scheduler.onError = (e) => process.emitWarning(`ARM emulator: ${String(e)}`);
   let coreRef: Core | undefined;
@@ -89,7 +89,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   entra.trustIssuer(github.trusted);
   const azureDevOps = new AzureDevOps(getCore);
   entra.trustIssuer({ issuer: () => azureDevOps.issuer(), kid: azureDevOps.kid, publicKey: azureDevOps.publicKey });
-  const systemAssigned = { tenantId: opts.tenantId, clientId: guidFrom('ado-agent-vm:client'), principalId: guidFrom('ado-agent-vm:principal') };
+  const systemAssigned = { tenantId: opts.tenantId, clientId: guidFrom("ado-agent-vm:client"), principalId: guidFrom("ado-agent-vm:principal") };
   entra.managedIdentities = {
     systemAssigned,
     userAssigned: (clientId) => {
@@ -105,7 +105,18 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   imageBuilder.buildLog = buildLog;
   const files = new FileHost(() => baseUrl);
   imageBuilder.files = files;
-  const routes: Route[] = [...github.routes(), ...entra.routes(), ...azureDevOps.routes(), ...operationRoutes(core), ...resources.routes(), ...imageBuilder.routes(), ...new GalleryProvider(getCore, gallery).routes(), ...marketplace.routes(), ...storage.routes(), ...files.routes()];
+  const routes: Route[] = [
+    ...github.routes(),
+    ...entra.routes(),
+    ...azureDevOps.routes(),
+    ...operationRoutes(core),
+    ...resources.routes(),
+    ...imageBuilder.routes(),
+    ...new GalleryProvider(getCore, gallery).routes(),
+    ...marketplace.routes(),
+    ...storage.routes(),
+    ...files.routes(),
+  ];
   const server = new EmulatorServer(tls, core, entra, routes);
   const port = await server.listen(opts.port);
   baseUrl = `https://127.0.0.1:${port}`;
@@ -119,7 +130,22 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     federated: [{ issuer: github.githubIssuer(), subject: opts.githubSubject }],
   });
 
-  const emu = new EmulatorImpl({ server, core, entra, github, azureDevOps, systemAssigned, gallery, marketplace, imageBuilder, storage, buildLog, files, ca, certPem: tls.certPem });
+  const emu = new EmulatorImpl({
+    server,
+    core,
+    entra,
+    github,
+    azureDevOps,
+    systemAssigned,
+    gallery,
+    marketplace,
+    imageBuilder,
+    storage,
+    buildLog,
+    files,
+    ca,
+    certPem: tls.certPem,
+  });
   if (seed) emu.seed(seed);
   if (azurite) emu.useAzurite(azurite);
   return emu;
@@ -175,11 +201,20 @@ class EmulatorImpl implements Emulator {
     };
   }
   githubOidcEnv() {
-    return { ACTIONS_ID_TOKEN_REQUEST_URL: `${this.url}/github/oidc/token?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: this.p.core.options.githubRequestToken };
+    return {
+      ACTIONS_ID_TOKEN_REQUEST_URL: `${this.url}/github/oidc/token?api-version=2.0`,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: this.p.core.options.githubRequestToken,
+    };
   }
   azureEnv(): Record<string, string> {
     const d = this.defaults;
-    return { NODE_EXTRA_CA_CERTS: this.caFile, AZURE_TENANT_ID: d.tenantId, AZURE_CLIENT_ID: d.clientId, AZURE_SUBSCRIPTION_ID: d.subscriptionId, AZURE_AUTHORITY_HOST: d.authorityHost };
+    return {
+      NODE_EXTRA_CA_CERTS: this.caFile,
+      AZURE_TENANT_ID: d.tenantId,
+      AZURE_CLIENT_ID: d.clientId,
+      AZURE_SUBSCRIPTION_ID: d.subscriptionId,
+      AZURE_AUTHORITY_HOST: d.authorityHost,
+    };
   }
   get githubOidcCalls(): number {
     return this.p.github.githubOidcCalls;
@@ -278,7 +313,7 @@ class EmulatorImpl implements Emulator {
   }
   useAzurite(azurite: Azurite | undefined): void {
     this.p.storage.useAzurite(azurite);
-    if (azurite && !readFileSync(this.p.ca.path, 'utf8').includes(azurite.certPem.trim())) appendFileSync(this.p.ca.path, `\n${azurite.certPem}`);
+    if (azurite && !readFileSync(this.p.ca.path, "utf8").includes(azurite.certPem.trim())) appendFileSync(this.p.ca.path, `\n${azurite.certPem}`);
   }
   get files(): FileHost {
     return this.p.files;
@@ -298,7 +333,7 @@ class EmulatorImpl implements Emulator {
     return this.p.server.log;
   }
   writeRequests(): RequestLogEntry[] {
-    return this.p.server.log.filter((e) => e.kind === 'arm' && ['PUT', 'PATCH', 'POST', 'DELETE'].includes(e.method));
+    return this.p.server.log.filter((e) => e.kind === "arm" && ["PUT", "PATCH", "POST", "DELETE"].includes(e.method));
   }
   resetLog(): void {
     this.p.server.log.length = 0;
@@ -308,7 +343,7 @@ class EmulatorImpl implements Emulator {
   }
   setOptions(partial: Partial<EmulatorOptions>): void {
     const next = resolveOptions(partial, this.p.core.options);
-    for (const k of ['port', 'subscriptionId', 'tenantId', 'clientId', 'clientSecret', 'githubRequestToken', 'githubIssuer'] as const) {
+    for (const k of ["port", "subscriptionId", "tenantId", "clientId", "clientSecret", "githubRequestToken", "githubIssuer"] as const) {
       if (partial[k] !== undefined && !jsonEqual(partial[k], this.p.core.options[k])) {
         throw new Error(`setOptions: '${k}' can only be set at start`);
       }
@@ -327,7 +362,7 @@ class EmulatorImpl implements Emulator {
 /** The staging resource group of an image template body (once provisioned). */
 function stagingGroupOf(template: Record<string, unknown>): StagingGroup[] {
   const props = isRecord(template.properties) ? template.properties : {};
-  const id = typeof props.exactStagingResourceGroup === 'string' ? props.exactStagingResourceGroup : '';
+  const id = typeof props.exactStagingResourceGroup === "string" ? props.exactStagingResourceGroup : "";
   const tags = isRecord(props.managedResourceTags) ? Object.fromEntries(Object.entries(props.managedResourceTags).map(([k, v]) => [k, String(v)])) : undefined;
-  return id ? [{ id, location: String(template.location ?? 'westeurope'), ...(tags ? { tags } : {}) }] : [];
+  return id ? [{ id, location: String(template.location ?? "westeurope"), ...(tags ? { tags } : {}) }] : [];
 }

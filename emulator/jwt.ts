@@ -3,8 +3,9 @@
  * RS256 signing; RS256 and PS256 verification (MSAL signs certificate assertions with PS256 when it
  * sends an `x5t#S256` header, RS256 with `x5t`).
  */
-import { constants, createHash, generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
-import type { KeyObject } from 'node:crypto';
+
+import type { KeyObject } from "node:crypto";
+import { constants, createHash, sign as cryptoSign, verify as cryptoVerify, generateKeyPairSync } from "node:crypto";
 
 /** An RSA key pair (KeyObjects). */
 export interface RsaKeyPair {
@@ -23,7 +24,7 @@ const signingKeys = new Map<string, RsaKeyPair>();
 export function signingKeyPair(role: string): RsaKeyPair {
   let pair = signingKeys.get(role);
   if (!pair) {
-    pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
     signingKeys.set(role, pair);
   }
   return pair;
@@ -40,26 +41,26 @@ export interface DecodedJwt {
 
 /** base64url without padding. */
 export function base64url(input: Buffer | string): string {
-  return Buffer.from(input).toString('base64url');
+  return Buffer.from(input).toString("base64url");
 }
 
 /** Signs `payload` with RS256 and the given RSA private key; `header` gets `alg`/`typ` added. */
 export function signJwtRs256(header: Record<string, unknown>, payload: Record<string, unknown>, privateKey: KeyObject): string {
-  const h = base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', ...header }));
+  const h = base64url(JSON.stringify({ alg: "RS256", typ: "JWT", ...header }));
   const p = base64url(JSON.stringify(payload));
-  const sig = cryptoSign('sha256', Buffer.from(`${h}.${p}`), privateKey);
+  const sig = cryptoSign("sha256", Buffer.from(`${h}.${p}`), privateKey);
   return `${h}.${p}.${base64url(sig)}`;
 }
 
 /** Splits and JSON-decodes a compact JWS; `undefined` when it is not three base64url JSON parts. */
 export function decodeJwt(token: string): DecodedJwt | undefined {
-  const parts = token.split('.');
+  const parts = token.split(".");
   if (parts.length !== 3) return undefined;
   try {
-    const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as unknown;
-    const payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as unknown;
+    const header = JSON.parse(Buffer.from(parts[0]!, "base64url").toString("utf8")) as unknown;
+    const payload = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8")) as unknown;
     if (!isObject(header) || !isObject(payload)) return undefined;
-    return { header, payload, signingInput: `${parts[0]}.${parts[1]}`, signature: Buffer.from(parts[2]!, 'base64url') };
+    return { header, payload, signingInput: `${parts[0]}.${parts[1]}`, signature: Buffer.from(parts[2]!, "base64url") };
   } catch {
     return undefined;
   }
@@ -69,10 +70,10 @@ export function decodeJwt(token: string): DecodedJwt | undefined {
 export function verifyJwtSignature(jwt: DecodedJwt, publicKey: KeyObject): boolean {
   const data = Buffer.from(jwt.signingInput);
   try {
-    if (jwt.header.alg === 'RS256') return cryptoVerify('sha256', data, publicKey, jwt.signature);
-    if (jwt.header.alg === 'PS256') {
+    if (jwt.header.alg === "RS256") return cryptoVerify("sha256", data, publicKey, jwt.signature);
+    if (jwt.header.alg === "PS256") {
       return cryptoVerify(
-        'sha256',
+        "sha256",
         data,
         { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO },
         jwt.signature,
@@ -86,20 +87,20 @@ export function verifyJwtSignature(jwt: DecodedJwt, publicKey: KeyObject): boole
 
 /** Public JWK (kty, n, e, kid, use, alg) for a JWKS document. */
 export function publicJwk(publicKey: KeyObject, kid: string): Record<string, unknown> {
-  const jwk = publicKey.export({ format: 'jwk' }) as Record<string, unknown>;
-  return { kty: jwk.kty, use: 'sig', alg: 'RS256', kid, n: jwk.n, e: jwk.e };
+  const jwk = publicKey.export({ format: "jwk" }) as Record<string, unknown>;
+  return { kty: jwk.kty, use: "sig", alg: "RS256", kid, n: jwk.n, e: jwk.e };
 }
 
 /** Certificate thumbprints as they appear in JWT headers: `x5t` (SHA-1) and `x5t#S256` (SHA-256), base64url of the DER digest. */
 export function certificateThumbprints(der: Buffer): { x5t: string; x5tS256: string; sha1Hex: string } {
-  const sha1 = createHash('sha1').update(der).digest();
+  const sha1 = createHash("sha1").update(der).digest();
   return {
     x5t: base64url(sha1),
-    x5tS256: base64url(createHash('sha256').update(der).digest()),
-    sha1Hex: sha1.toString('hex').toUpperCase(),
+    x5tS256: base64url(createHash("sha256").update(der).digest()),
+    sha1Hex: sha1.toString("hex").toUpperCase(),
   };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -9,14 +9,31 @@
  * Unknown images answer 404 `NotFound` "Artifact: VMImage was not found." (the Compute RP's wording,
  * as Get-AzVMImageSku and azure-cli print it).
  */
-import { ArmError, key } from './arm.ts';
-import { regionName } from './regions.ts';
-import type { HandlerResult, RequestContext, Route } from './arm.ts';
+
+import type { HandlerResult, RequestContext, Route } from "./arm.ts";
+import { ArmError, key } from "./arm.ts";
+import { regionName } from "./regions.ts";
 
 /** api-versions accepted for virtualMachineImages (the SDK sends 2026-04-01). */
 export const MARKETPLACE_API_VERSIONS = [
-  '2026-04-01', '2025-04-01', '2024-11-01', '2024-07-01', '2024-03-01', '2023-09-01', '2023-07-01', '2023-03-01', '2022-11-01', '2022-08-01',
-  '2022-03-01', '2021-11-01', '2021-07-01', '2021-04-01', '2021-03-01', '2020-12-01', '2020-06-01', '2019-12-01',
+  "2026-04-01",
+  "2025-04-01",
+  "2024-11-01",
+  "2024-07-01",
+  "2024-03-01",
+  "2023-09-01",
+  "2023-07-01",
+  "2023-03-01",
+  "2022-11-01",
+  "2022-08-01",
+  "2022-03-01",
+  "2021-11-01",
+  "2021-07-01",
+  "2021-04-01",
+  "2021-03-01",
+  "2020-12-01",
+  "2020-06-01",
+  "2019-12-01",
 ] as const;
 
 /** Arguments of `seedMarketplaceImage`. */
@@ -28,12 +45,12 @@ export interface SeedMarketplaceImage {
   sku: string;
   /** Version names, e.g. `26100.2894.250113`. */
   versions: string[];
-  hyperVGeneration?: 'V1' | 'V2';
+  hyperVGeneration?: "V1" | "V2";
   /** Feature SecurityType, e.g. `TrustedLaunchSupported` (default for V2) or `TrustedLaunchAndConfidentialVmSupported`. */
   securityType?: string;
   /** Purchase plan (third-party images). */
   plan?: { name: string; product: string; publisher: string };
-  osType?: 'Windows' | 'Linux';
+  osType?: "Windows" | "Linux";
 }
 
 interface SkuRecord {
@@ -42,16 +59,16 @@ interface SkuRecord {
   offer: string;
   sku: string;
   versions: string[];
-  hyperVGeneration: 'V1' | 'V2';
+  hyperVGeneration: "V1" | "V2";
   securityType: string | undefined;
   plan: { name: string; product: string; publisher: string } | undefined;
-  osType: 'Windows' | 'Linux';
+  osType: "Windows" | "Linux";
 }
 
 /** Numeric comparison of dotted version strings of any length (marketplace versions). */
 export function compareDotted(a: string, b: string): number {
-  const pa = a.split('.').map((x) => Number.parseInt(x, 10) || 0);
-  const pb = b.split('.').map((x) => Number.parseInt(x, 10) || 0);
+  const pa = a.split(".").map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b.split(".").map((x) => Number.parseInt(x, 10) || 0);
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
     const d = (pa[i] ?? 0) - (pb[i] ?? 0);
     if (d !== 0) return d;
@@ -77,10 +94,10 @@ export class Marketplace {
       offer: s.offer,
       sku: s.sku,
       versions: [...s.versions],
-      hyperVGeneration: s.hyperVGeneration ?? 'V2',
-      securityType: s.securityType ?? ((s.hyperVGeneration ?? 'V2') === 'V2' ? 'TrustedLaunchSupported' : undefined),
+      hyperVGeneration: s.hyperVGeneration ?? "V2",
+      securityType: s.securityType ?? ((s.hyperVGeneration ?? "V2") === "V2" ? "TrustedLaunchSupported" : undefined),
       plan: s.plan,
-      osType: s.osType ?? 'Windows',
+      osType: s.osType ?? "Windows",
     });
   }
 
@@ -97,18 +114,18 @@ export class Marketplace {
   resolve(location: string, publisher: string, offer: string, sku: string, version: string): string | undefined {
     const rec = this.skus.get(key(regionName(location), publisher, offer, sku));
     if (!rec || rec.versions.length === 0) return undefined;
-    if (version.toLowerCase() === 'latest') return [...rec.versions].sort(compareDotted).at(-1);
+    if (version.toLowerCase() === "latest") return [...rec.versions].sort(compareDotted).at(-1);
     return rec.versions.find((v) => v.toLowerCase() === version.toLowerCase());
   }
 
   routes(): Route[] {
-    const base = '/subscriptions/{sub}/providers/Microsoft.Compute/locations/{location}/publishers/{publisher}/artifacttypes/vmimage/offers';
+    const base = "/subscriptions/{sub}/providers/Microsoft.Compute/locations/{location}/publishers/{publisher}/artifacttypes/vmimage/offers";
     const r = (pattern: string, handler: (ctx: RequestContext) => HandlerResult): Route => ({
-      method: 'GET',
+      method: "GET",
       pattern,
-      kind: 'arm',
+      kind: "arm",
       apiVersions: MARKETPLACE_API_VERSIONS,
-      resourceType: 'locations/publishers/artifacttypes/offers/skus/versions',
+      resourceType: "locations/publishers/artifacttypes/offers/skus/versions",
       handler,
     });
     return [
@@ -142,28 +159,40 @@ export class Marketplace {
     const recs = this.matching(ctx);
     if (!recs.length) throw notFound();
     const offers = [...new Map(recs.map((s) => [s.offer.toLowerCase(), s])).values()];
-    return { status: 200, body: offers.map((s) => ({ location: s.location, name: s.offer, id: `${this.idPrefix(ctx, { publisher: s.publisher })}/${s.offer}` })) };
+    return {
+      status: 200,
+      body: offers.map((s) => ({ location: s.location, name: s.offer, id: `${this.idPrefix(ctx, { publisher: s.publisher })}/${s.offer}` })),
+    };
   }
 
   private listSkus(ctx: RequestContext): HandlerResult {
     const recs = this.matching(ctx);
     if (!recs.length) throw notFound();
-    return { status: 200, body: recs.map((s) => ({ location: s.location, name: s.sku, id: `${this.idPrefix(ctx, { publisher: s.publisher, offer: s.offer })}/${s.sku}` })) };
+    return {
+      status: 200,
+      body: recs.map((s) => ({ location: s.location, name: s.sku, id: `${this.idPrefix(ctx, { publisher: s.publisher, offer: s.offer })}/${s.sku}` })),
+    };
   }
 
   private listVersions(ctx: RequestContext): HandlerResult {
     const rec = this.matching(ctx)[0];
     if (!rec) throw notFound();
     let names = [...rec.versions];
-    const orderby = (ctx.query['$orderby'] ?? '').trim().toLowerCase();
+    const orderby = (ctx.query["$orderby"] ?? "").trim().toLowerCase();
     // Azure orders version names as TEXT (ordinal), which is the trap: 26100.10000.* < 26100.2894.*.
     const textAsc = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    if (orderby === '' || orderby === 'name' || orderby === 'name asc') names.sort(textAsc);
-    else if (orderby === 'name desc') names.sort((a, b) => textAsc(b, a));
-    else throw new ArmError(400, 'InvalidParameter', `The value '${ctx.query['$orderby']}' of parameter '$orderby' is not supported. Supported values are 'name', 'name asc' and 'name desc'.`, { target: '$orderby' });
-    if (ctx.query['$top'] !== undefined) {
-      const top = Number.parseInt(ctx.query['$top'], 10);
-      if (!Number.isInteger(top) || top < 1) throw new ArmError(400, 'InvalidParameter', `The value of parameter '$top' is invalid.`, { target: '$top' });
+    if (orderby === "" || orderby === "name" || orderby === "name asc") names.sort(textAsc);
+    else if (orderby === "name desc") names.sort((a, b) => textAsc(b, a));
+    else
+      throw new ArmError(
+        400,
+        "InvalidParameter",
+        `The value '${ctx.query["$orderby"]}' of parameter '$orderby' is not supported. Supported values are 'name', 'name asc' and 'name desc'.`,
+        { target: "$orderby" },
+      );
+    if (ctx.query["$top"] !== undefined) {
+      const top = Number.parseInt(ctx.query["$top"], 10);
+      if (!Number.isInteger(top) || top < 1) throw new ArmError(400, "InvalidParameter", `The value of parameter '$top' is invalid.`, { target: "$top" });
       names = names.slice(0, top);
     }
     const prefix = this.idPrefix(ctx, rec);
@@ -175,15 +204,19 @@ export class Marketplace {
     const version = rec?.versions.find((v) => v.toLowerCase() === ctx.params.version!.toLowerCase());
     if (!rec || !version) throw notFound();
     const features: { name: string; value: string }[] = [];
-    if (rec.securityType) features.push({ name: 'SecurityType', value: rec.securityType });
-    features.push({ name: 'IsAcceleratedNetworkSupported', value: 'True' }, { name: 'DiskControllerTypes', value: 'SCSI, NVMe' }, { name: 'IsHibernateSupported', value: 'True' });
+    if (rec.securityType) features.push({ name: "SecurityType", value: rec.securityType });
+    features.push(
+      { name: "IsAcceleratedNetworkSupported", value: "True" },
+      { name: "DiskControllerTypes", value: "SCSI, NVMe" },
+      { name: "IsHibernateSupported", value: "True" },
+    );
     const properties: Record<string, unknown> = {
       hyperVGeneration: rec.hyperVGeneration,
-      architecture: 'x64',
-      replicaType: 'Managed',
-      disallowed: { vmDiskType: 'Unmanaged' },
+      architecture: "x64",
+      replicaType: "Managed",
+      disallowed: { vmDiskType: "Unmanaged" },
       automaticOSUpgradeProperties: { automaticOSUpgradeSupported: false },
-      imageDeprecationStatus: { imageState: 'Active' },
+      imageDeprecationStatus: { imageState: "Active" },
       features,
       osDiskImage: { operatingSystem: rec.osType, sizeInGb: 127 },
       dataDiskImages: [],
@@ -194,5 +227,5 @@ export class Marketplace {
 }
 
 function notFound(): ArmError {
-  return new ArmError(404, 'NotFound', 'Artifact: VMImage was not found.');
+  return new ArmError(404, "NotFound", "Artifact: VMImage was not found.");
 }

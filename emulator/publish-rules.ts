@@ -18,7 +18,7 @@
  *   '<location>'." (hashicorp/packer#8895, Azure's answer quoted: "Gallery image version publishing profile
  *   regions 'northeurope' must contain the location of image version 'East US'.").
  */
-import { regionDisplayName, regionName } from './regions.ts';
+import { regionDisplayName, regionName } from "./regions.ts";
 
 /** Traits of an image, as Compute reports them (a marketplace image, or a gallery image definition). */
 export interface ImageTraits {
@@ -27,28 +27,28 @@ export interface ImageTraits {
   securityType: string | undefined;
 }
 
-type Family = 'Standard' | 'TrustedLaunchSupported' | 'ConfidentialVMSupported' | 'TrustedLaunch' | 'ConfidentialVM';
+type Family = "Standard" | "TrustedLaunchSupported" | "ConfidentialVMSupported" | "TrustedLaunch" | "ConfidentialVM";
 
 function family(securityType: string | undefined): Family {
-  switch ((securityType ?? 'Standard').toLowerCase()) {
-    case 'trustedlaunchsupported':
-    case 'trustedlaunchandconfidentialvmsupported':
-      return 'TrustedLaunchSupported';
-    case 'confidentialvmsupported':
-      return 'ConfidentialVMSupported';
-    case 'trustedlaunch':
-      return 'TrustedLaunch';
-    case 'confidentialvm':
-      return 'ConfidentialVM';
+  switch ((securityType ?? "Standard").toLowerCase()) {
+    case "trustedlaunchsupported":
+    case "trustedlaunchandconfidentialvmsupported":
+      return "TrustedLaunchSupported";
+    case "confidentialvmsupported":
+      return "ConfidentialVMSupported";
+    case "trustedlaunch":
+      return "TrustedLaunch";
+    case "confidentialvm":
+      return "ConfidentialVM";
     default:
-      return 'Standard';
+      return "Standard";
   }
 }
 
 /** `SecurityType` of a gallery image definition's `features` (undefined = Standard). */
 export function securityTypeOf(features: unknown): string | undefined {
   const list = Array.isArray(features) ? (features as { name?: string; value?: string }[]) : [];
-  return list.find((f) => f.name?.toLowerCase() === 'securitytype')?.value;
+  return list.find((f) => f.name?.toLowerCase() === "securitytype")?.value;
 }
 
 /** Why the source cannot be published to the definition (generation, security type), or undefined. */
@@ -56,10 +56,10 @@ export function sourceMismatch(source: ImageTraits, definition: ImageTraits): st
   if (source.hyperVGeneration !== definition.hyperVGeneration) {
     return `InvalidParameter: The source image's HyperVGeneration '${source.hyperVGeneration}' does not match the HyperVGeneration '${definition.hyperVGeneration}' of the gallery image definition.`;
   }
-  const sourceType = source.securityType ?? 'Standard';
-  const definitionType = definition.securityType ?? 'Standard';
+  const sourceType = source.securityType ?? "Standard";
+  const definitionType = definition.securityType ?? "Standard";
   const s = family(source.securityType);
-  if (s === 'TrustedLaunch' || s === 'ConfidentialVM') {
+  if (s === "TrustedLaunch" || s === "ConfidentialVM") {
     return `InvalidParameter: The source image has SecurityType '${sourceType}', which is not supported as a source image.`;
   }
   if (s !== family(definition.securityType)) {
@@ -75,5 +75,5 @@ export function sourceMismatch(source: ImageTraits, definition: ImageTraits): st
 export function regionsMissLocation(targetRegions: string[], versionLocation: string): string | undefined {
   const names = targetRegions.map(regionName);
   if (names.includes(regionName(versionLocation))) return undefined;
-  return `InvalidParameter: Gallery image version publishing profile regions '${names.join(', ')}' must contain the location of image version '${regionDisplayName(versionLocation)}'.`;
+  return `InvalidParameter: Gallery image version publishing profile regions '${names.join(", ")}' must contain the location of image version '${regionDisplayName(versionLocation)}'.`;
 }

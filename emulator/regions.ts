@@ -5,34 +5,34 @@
 
 /** ARM region names → display names (the subset AVD image pipelines use, plus the example regions). */
 const REGIONS: Record<string, string> = {
-  westeurope: 'West Europe',
-  northeurope: 'North Europe',
-  uksouth: 'UK South',
-  ukwest: 'UK West',
-  francecentral: 'France Central',
-  germanywestcentral: 'Germany West Central',
-  swedencentral: 'Sweden Central',
-  switzerlandnorth: 'Switzerland North',
-  norwayeast: 'Norway East',
-  eastus: 'East US',
-  eastus2: 'East US 2',
-  westus: 'West US',
-  westus2: 'West US 2',
-  westus3: 'West US 3',
-  centralus: 'Central US',
-  southcentralus: 'South Central US',
-  northcentralus: 'North Central US',
-  westcentralus: 'West Central US',
-  canadacentral: 'Canada Central',
-  brazilsouth: 'Brazil South',
-  australiaeast: 'Australia East',
-  southeastasia: 'Southeast Asia',
-  eastasia: 'East Asia',
-  japaneast: 'Japan East',
-  centralindia: 'Central India',
-  koreacentral: 'Korea Central',
-  southafricanorth: 'South Africa North',
-  uaenorth: 'UAE North',
+  westeurope: "West Europe",
+  northeurope: "North Europe",
+  uksouth: "UK South",
+  ukwest: "UK West",
+  francecentral: "France Central",
+  germanywestcentral: "Germany West Central",
+  swedencentral: "Sweden Central",
+  switzerlandnorth: "Switzerland North",
+  norwayeast: "Norway East",
+  eastus: "East US",
+  eastus2: "East US 2",
+  westus: "West US",
+  westus2: "West US 2",
+  westus3: "West US 3",
+  centralus: "Central US",
+  southcentralus: "South Central US",
+  northcentralus: "North Central US",
+  westcentralus: "West Central US",
+  canadacentral: "Canada Central",
+  brazilsouth: "Brazil South",
+  australiaeast: "Australia East",
+  southeastasia: "Southeast Asia",
+  eastasia: "East Asia",
+  japaneast: "Japan East",
+  centralindia: "Central India",
+  koreacentral: "Korea Central",
+  southafricanorth: "South Africa North",
+  uaenorth: "UAE North",
 };
 
 /**
@@ -41,7 +41,7 @@ const REGIONS: Record<string, string> = {
  * PR #289 reports an Image Builder build failing at distribution with Standard_ZRS replicas in West US.
  * Every other region here has three zones.
  */
-const ZONELESS_REGIONS = new Set(['westus', 'northcentralus', 'westcentralus', 'ukwest']);
+const ZONELESS_REGIONS = new Set(["westus", "northcentralus", "westcentralus", "ukwest"]);
 
 /** Whether a region (name or display name) has availability zones, and so zone-redundant storage. */
 export function hasAvailabilityZones(nameOrDisplay: string): boolean {
@@ -56,7 +56,7 @@ export function knownRegions(): [name: string, displayName: string][] {
 
 /** `westeurope` or `West Europe` → `westeurope` (lower case, no spaces). */
 export function regionName(nameOrDisplay: string): string {
-  return nameOrDisplay.replace(/\s+/g, '').toLowerCase();
+  return nameOrDisplay.replace(/\s+/g, "").toLowerCase();
 }
 
 /** `westeurope` or `West Europe` → `West Europe`; unknown names are returned as given. */

@@ -8,7 +8,7 @@
 export type Schema = Record<string, any>;
 
 /** The definition name a `$ref` points at (`#/definitions/X` or `../common.json#/definitions/X` → `X`). */
-export const externalName = (ref: string): string => ref.split('/').pop()!;
+export const externalName = (ref: string): string => ref.split("/").pop()!;
 
 /**
  * Hand-written equivalents of the common-types definitions the two specs reference (not vendored):
@@ -17,56 +17,56 @@ export const externalName = (ref: string): string => ref.split('/').pop()!;
  */
 export const COMMON_TYPES: Record<string, Schema> = {
   Resource: {
-    type: 'object',
+    type: "object",
     properties: {
-      id: { type: 'string', readOnly: true },
-      name: { type: 'string', readOnly: true },
-      type: { type: 'string', readOnly: true },
-      systemData: { $ref: '#/definitions/__common_SystemData' },
+      id: { type: "string", readOnly: true },
+      name: { type: "string", readOnly: true },
+      type: { type: "string", readOnly: true },
+      systemData: { $ref: "#/definitions/__common_SystemData" },
     },
   },
   TrackedResource: {
-    type: 'object',
-    allOf: [{ $ref: '#/definitions/__common_Resource' }],
-    properties: { tags: { type: 'object', additionalProperties: { type: 'string' } }, location: { type: 'string' } },
-    required: ['location'],
+    type: "object",
+    allOf: [{ $ref: "#/definitions/__common_Resource" }],
+    properties: { tags: { type: "object", additionalProperties: { type: "string" } }, location: { type: "string" } },
+    required: ["location"],
   },
-  ProxyResource: { type: 'object', allOf: [{ $ref: '#/definitions/__common_Resource' }] },
+  ProxyResource: { type: "object", allOf: [{ $ref: "#/definitions/__common_Resource" }] },
   SystemData: {
-    type: 'object',
+    type: "object",
     readOnly: true,
     properties: {
-      createdBy: { type: 'string' },
-      createdByType: { type: 'string', enum: ['User', 'Application', 'ManagedIdentity', 'Key'] },
-      createdAt: { type: 'string', format: 'date-time' },
-      lastModifiedBy: { type: 'string' },
-      lastModifiedByType: { type: 'string', enum: ['User', 'Application', 'ManagedIdentity', 'Key'] },
-      lastModifiedAt: { type: 'string', format: 'date-time' },
+      createdBy: { type: "string" },
+      createdByType: { type: "string", enum: ["User", "Application", "ManagedIdentity", "Key"] },
+      createdAt: { type: "string", format: "date-time" },
+      lastModifiedBy: { type: "string" },
+      lastModifiedByType: { type: "string", enum: ["User", "Application", "ManagedIdentity", "Key"] },
+      lastModifiedAt: { type: "string", format: "date-time" },
     },
   },
-  ErrorResponse: { type: 'object', properties: { error: { $ref: '#/definitions/__common_ErrorDetail' } } },
+  ErrorResponse: { type: "object", properties: { error: { $ref: "#/definitions/__common_ErrorDetail" } } },
   ErrorDetail: {
-    type: 'object',
+    type: "object",
     properties: {
-      code: { type: 'string' },
-      message: { type: 'string' },
-      target: { type: 'string' },
-      details: { type: 'array', items: { $ref: '#/definitions/__common_ErrorDetail' } },
-      additionalInfo: { type: 'array', items: { $ref: '#/definitions/__common_ErrorAdditionalInfo' } },
+      code: { type: "string" },
+      message: { type: "string" },
+      target: { type: "string" },
+      details: { type: "array", items: { $ref: "#/definitions/__common_ErrorDetail" } },
+      additionalInfo: { type: "array", items: { $ref: "#/definitions/__common_ErrorAdditionalInfo" } },
     },
   },
-  ErrorAdditionalInfo: { type: 'object', properties: { type: { type: 'string' }, info: { type: 'object' } } },
-  CloudError: { type: 'object', properties: { error: { $ref: '#/definitions/__common_ApiError' } } },
+  ErrorAdditionalInfo: { type: "object", properties: { type: { type: "string" }, info: { type: "object" } } },
+  CloudError: { type: "object", properties: { error: { $ref: "#/definitions/__common_ApiError" } } },
   ApiError: {
-    type: 'object',
+    type: "object",
     properties: {
-      details: { type: 'array', items: { $ref: '#/definitions/__common_ApiErrorBase' } },
-      innererror: { $ref: '#/definitions/__common_InnerError' },
-      code: { type: 'string' },
-      target: { type: 'string' },
-      message: { type: 'string' },
+      details: { type: "array", items: { $ref: "#/definitions/__common_ApiErrorBase" } },
+      innererror: { $ref: "#/definitions/__common_InnerError" },
+      code: { type: "string" },
+      target: { type: "string" },
+      message: { type: "string" },
     },
   },
-  ApiErrorBase: { type: 'object', properties: { code: { type: 'string' }, target: { type: 'string' }, message: { type: 'string' } } },
-  InnerError: { type: 'object', properties: { exceptiontype: { type: 'string' }, errordetail: { type: 'string' } } },
+  ApiErrorBase: { type: "object", properties: { code: { type: "string" }, target: { type: "string" }, message: { type: "string" } } },
+  InnerError: { type: "object", properties: { exceptiontype: { type: "string" }, errordetail: { type: "string" } } },
 };

@@ -3,18 +3,28 @@
  * (GET, Microsoft.Resources api 2025-04-01 and earlier) and user-assigned managed identities
  * (Microsoft.ManagedIdentity/userAssignedIdentities GET, api 2023-01-31 and later).
  */
-import { createHash } from 'node:crypto';
-import { ArmError, key, resourceGroupNotFound, resourceNotFound } from './arm.ts';
-import { hasAvailabilityZones, knownRegions, regionName } from './regions.ts';
-import type { RequestContext, Route } from './arm.ts';
-import type { EmulatorOptions } from './state.ts';
+import { createHash } from "node:crypto";
+import type { RequestContext, Route } from "./arm.ts";
+import { ArmError, key, resourceGroupNotFound, resourceNotFound } from "./arm.ts";
+import { hasAvailabilityZones, knownRegions, regionName } from "./regions.ts";
+import type { EmulatorOptions } from "./state.ts";
 
 /** api-versions accepted for subscription reads. */
-export const SUBSCRIPTION_API_VERSIONS = ['2022-12-01', '2021-01-01', '2020-01-01', '2019-11-01', '2016-06-01'] as const;
+export const SUBSCRIPTION_API_VERSIONS = ["2022-12-01", "2021-01-01", "2020-01-01", "2019-11-01", "2016-06-01"] as const;
 /** api-versions accepted for resource group reads. */
-export const RESOURCES_API_VERSIONS = ['2025-04-01', '2024-11-01', '2024-07-01', '2024-03-01', '2023-07-01', '2022-09-01', '2021-04-01', '2020-06-01', '2019-10-01'] as const;
+export const RESOURCES_API_VERSIONS = [
+  "2025-04-01",
+  "2024-11-01",
+  "2024-07-01",
+  "2024-03-01",
+  "2023-07-01",
+  "2022-09-01",
+  "2021-04-01",
+  "2020-06-01",
+  "2019-10-01",
+] as const;
 /** api-versions accepted for user-assigned identities. */
-export const MANAGED_IDENTITY_API_VERSIONS = ['2024-11-30', '2023-07-31-preview', '2023-01-31', '2022-01-31-preview', '2018-11-30'] as const;
+export const MANAGED_IDENTITY_API_VERSIONS = ["2024-11-30", "2023-07-31-preview", "2023-01-31", "2022-01-31-preview", "2018-11-30"] as const;
 
 /** A subscription and the tenant that owns it. */
 export interface SubscriptionRecord {
@@ -45,7 +55,7 @@ export interface IdentityRecord {
 
 /** Deterministic GUID from a string (used for identity principal/client ids). */
 export function guidFrom(text: string): string {
-  const h = createHash('sha256').update(text).digest('hex');
+  const h = createHash("sha256").update(text).digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -67,7 +77,7 @@ export class Resources {
   }
 
   /** Registers (or returns) a subscription owned by `tenantId`. */
-  addSubscription(subscriptionId: string, tenantId: string, displayName = 'Emulated subscription'): SubscriptionRecord {
+  addSubscription(subscriptionId: string, tenantId: string, displayName = "Emulated subscription"): SubscriptionRecord {
     const existing = this.subscriptions.get(subscriptionId.toLowerCase());
     if (existing) return existing;
     const rec = { subscriptionId, tenantId, displayName };
@@ -84,7 +94,7 @@ export class Resources {
     const o = this.options();
     const sub = r.subscriptionId ?? o.subscriptionId;
     this.addSubscription(sub, o.tenantId);
-    const rec: ResourceGroupRecord = { subscriptionId: sub, name: r.name, location: regionName(r.location ?? 'westeurope'), tags: r.tags ?? {} };
+    const rec: ResourceGroupRecord = { subscriptionId: sub, name: r.name, location: regionName(r.location ?? "westeurope"), tags: r.tags ?? {} };
     const existing = this.groups.get(key(sub, r.name));
     if (existing) {
       existing.location = rec.location;
@@ -107,7 +117,15 @@ export class Resources {
   }
 
   /** Creates a user-assigned identity; principal/client ids are deterministic unless given. */
-  addIdentity(r: { subscriptionId?: string; resourceGroup: string; name: string; location?: string; principalId?: string; clientId?: string; tags?: Record<string, string> }): IdentityRecord {
+  addIdentity(r: {
+    subscriptionId?: string;
+    resourceGroup: string;
+    name: string;
+    location?: string;
+    principalId?: string;
+    clientId?: string;
+    tags?: Record<string, string>;
+  }): IdentityRecord {
     const o = this.options();
     const sub = r.subscriptionId ?? o.subscriptionId;
     const rg = this.getResourceGroup(sub, r.resourceGroup) ?? this.addResourceGroup({ subscriptionId: sub, name: r.resourceGroup, location: r.location });
@@ -143,7 +161,7 @@ export class Resources {
     return {
       id: this.identityId(i),
       name: i.name,
-      type: 'Microsoft.ManagedIdentity/userAssignedIdentities',
+      type: "Microsoft.ManagedIdentity/userAssignedIdentities",
       location: i.location,
       tags: i.tags,
       properties: { tenantId: i.tenantId, principalId: i.principalId, clientId: i.clientId },
@@ -157,56 +175,56 @@ export class Resources {
         // Subscriptions_ListLocations (Microsoft.Resources subscriptions 2022-12-01): a single page, no nextLink.
         // A region with availability zones carries `availabilityZoneMappings` (logical zone → physical zone,
         // `<region>-az<N>`), as in the spec's GetLocations.json example; a region without zones has none.
-        method: 'GET',
-        pattern: '/subscriptions/{sub}/locations',
-        kind: 'arm',
+        method: "GET",
+        pattern: "/subscriptions/{sub}/locations",
+        kind: "arm",
         apiVersions: SUBSCRIPTION_API_VERSIONS,
-        resourceType: 'locations',
+        resourceType: "locations",
         handler: (ctx: RequestContext) => ({
           status: 200,
           body: {
             value: knownRegions().map(([name, displayName]) => ({
               id: `/subscriptions/${ctx.params.sub}/locations/${name}`,
               name,
-              type: 'Region',
+              type: "Region",
               displayName,
               regionalDisplayName: displayName,
-              metadata: { regionType: 'Physical', regionCategory: 'Recommended' },
+              metadata: { regionType: "Physical", regionCategory: "Recommended" },
               ...(hasAvailabilityZones(name)
-                ? { availabilityZoneMappings: ['1', '2', '3'].map((zone) => ({ logicalZone: zone, physicalZone: `${name}-az${zone}` })) }
+                ? { availabilityZoneMappings: ["1", "2", "3"].map((zone) => ({ logicalZone: zone, physicalZone: `${name}-az${zone}` })) }
                 : {}),
             })),
           },
         }),
       },
       {
-        method: 'GET',
-        pattern: '/subscriptions/{sub}',
-        kind: 'arm',
+        method: "GET",
+        pattern: "/subscriptions/{sub}",
+        kind: "arm",
         apiVersions: SUBSCRIPTION_API_VERSIONS,
-        resourceType: 'subscriptions',
+        resourceType: "subscriptions",
         handler: (ctx: RequestContext) => {
           const s = this.getSubscription(ctx.params.sub!)!;
           return {
             status: 200,
             body: {
               id: `/subscriptions/${s.subscriptionId}`,
-              authorizationSource: 'RoleBased',
+              authorizationSource: "RoleBased",
               subscriptionId: s.subscriptionId,
               tenantId: s.tenantId,
               displayName: s.displayName,
-              state: 'Enabled',
-              subscriptionPolicies: { locationPlacementId: 'Public_2014-09-01', quotaId: 'PayAsYouGo_2014-09-01', spendingLimit: 'Off' },
+              state: "Enabled",
+              subscriptionPolicies: { locationPlacementId: "Public_2014-09-01", quotaId: "PayAsYouGo_2014-09-01", spendingLimit: "Off" },
             },
           };
         },
       },
       {
-        method: 'GET',
-        pattern: '/subscriptions/{sub}/resourceGroups/{rg}',
-        kind: 'arm',
+        method: "GET",
+        pattern: "/subscriptions/{sub}/resourceGroups/{rg}",
+        kind: "arm",
         apiVersions: RESOURCES_API_VERSIONS,
-        resourceType: 'resourceGroups',
+        resourceType: "resourceGroups",
         handler: (ctx: RequestContext) => {
           const g = this.requireResourceGroup(ctx.params.sub!, ctx.params.rg!);
           return {
@@ -214,20 +232,20 @@ export class Resources {
             body: {
               id: resourceGroupId(g.subscriptionId, g.name),
               name: g.name,
-              type: 'Microsoft.Resources/resourceGroups',
+              type: "Microsoft.Resources/resourceGroups",
               location: g.location,
               tags: g.tags,
-              properties: { provisioningState: 'Succeeded' },
+              properties: { provisioningState: "Succeeded" },
             },
           };
         },
       },
       {
-        method: 'GET',
-        pattern: '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}',
-        kind: 'arm',
+        method: "GET",
+        pattern: "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}",
+        kind: "arm",
         apiVersions: MANAGED_IDENTITY_API_VERSIONS,
-        resourceType: 'userAssignedIdentities',
+        resourceType: "userAssignedIdentities",
         resourceGroupScoped: true,
         handler: (ctx: RequestContext) => {
           const i = this.identities.get(key(ctx.params.sub!, ctx.params.rg!, ctx.params.name!));
@@ -241,5 +259,5 @@ export class Resources {
 
 /** 404 SubscriptionNotFound, ARM's wording. */
 export function subscriptionNotFound(sub: string): ArmError {
-  return new ArmError(404, 'SubscriptionNotFound', `The subscription '${sub}' could not be found.`);
+  return new ArmError(404, "SubscriptionNotFound", `The subscription '${sub}' could not be found.`);
 }

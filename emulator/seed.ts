@@ -2,27 +2,27 @@
  * Seeding: the AVD defaults the demo and tests share (`seedAvdDefaults`), and the JSON seed-file format
  * the CLI accepts (`applySeed`).
  */
-import type { AppRegistration } from './entra.ts';
-import type { SeedImageDefinition, SeedImageVersion } from './gallery-store.ts';
-import { type SeedMarketplaceImage, compareDotted } from './marketplace.ts';
-import type { EmulatorOptions } from './state.ts';
+import type { AppRegistration } from "./entra.ts";
+import type { SeedImageDefinition, SeedImageVersion } from "./gallery-store.ts";
+import { type SeedMarketplaceImage, compareDotted } from "./marketplace.ts";
+import type { EmulatorOptions } from "./state.ts";
 
 /** Names `seedAvdDefaults()` creates (all in the default subscription). */
 export const AVD_DEFAULTS = {
-  resourceGroup: 'rg-avd-images',
-  location: 'westeurope',
-  gallery: 'galAvd',
-  imageDefinition: 'win11-avd-m365',
-  identity: 'id-avd-image-builder',
+  resourceGroup: "rg-avd-images",
+  location: "westeurope",
+  gallery: "galAvd",
+  imageDefinition: "win11-avd-m365",
+  identity: "id-avd-image-builder",
   marketplace: {
-    publisher: 'MicrosoftWindowsDesktop',
-    offer: 'office-365',
-    sku: 'win11-24h2-avd-m365',
+    publisher: "MicrosoftWindowsDesktop",
+    offer: "office-365",
+    sku: "win11-24h2-avd-m365",
     /**
      * Text order and numeric order disagree: text max is 26100.4349.250607, numeric max (the real
      * latest) is 26100.10000.250610.
      */
-    versions: ['26100.2894.250113', '26100.10000.250610', '26100.4349.250607'],
+    versions: ["26100.2894.250113", "26100.10000.250610", "26100.4349.250607"],
   },
 } as const;
 
@@ -62,7 +62,11 @@ export interface Seedable {
   setOptions(o: Partial<EmulatorOptions>): void;
   seedAvdDefaults(): AvdDefaults;
   seedResourceGroup(r: { subscriptionId?: string; name: string; location?: string; tags?: Record<string, string> }): unknown;
-  seedUserAssignedIdentity(r: { subscriptionId?: string; resourceGroup: string; name: string; location?: string }): { id: string; principalId: string; clientId: string };
+  seedUserAssignedIdentity(r: { subscriptionId?: string; resourceGroup: string; name: string; location?: string }): {
+    id: string;
+    principalId: string;
+    clientId: string;
+  };
   seedGallery(g: { subscriptionId?: string; resourceGroup: string; name: string; location?: string }): { id: string };
   seedImageDefinition(d: SeedImageDefinition): { id: string };
   seedImageVersion(v: SeedImageVersion): unknown;
@@ -93,13 +97,13 @@ export function seedAvdImageDefinition(emu: Seedable, name: string, overrides: P
     resourceGroup: a.resourceGroup,
     gallery: a.gallery,
     name,
-    osType: 'Windows',
-    osState: 'Generalized',
-    hyperVGeneration: 'V2',
-    publisher: 'contoso',
-    offer: 'avd',
+    osType: "Windows",
+    osState: "Generalized",
+    hyperVGeneration: "V2",
+    publisher: "contoso",
+    offer: "avd",
     sku: name,
-    securityType: 'TrustedLaunchSupported',
+    securityType: "TrustedLaunchSupported",
     ...overrides,
   });
 }
@@ -112,7 +116,15 @@ export function seedAvdDefaults(emu: Seedable, subscriptionId: string): AvdDefau
   const gal = emu.seedGallery({ resourceGroup: a.resourceGroup, name: a.gallery, location: a.location });
   const def = seedAvdImageDefinition(emu, a.imageDefinition);
   const m = a.marketplace;
-  emu.seedMarketplaceImage({ location: a.location, publisher: m.publisher, offer: m.offer, sku: m.sku, versions: [...m.versions], hyperVGeneration: 'V2', securityType: 'TrustedLaunchSupported' });
+  emu.seedMarketplaceImage({
+    location: a.location,
+    publisher: m.publisher,
+    offer: m.offer,
+    sku: m.sku,
+    versions: [...m.versions],
+    hyperVGeneration: "V2",
+    securityType: "TrustedLaunchSupported",
+  });
   const sorted = [...m.versions].sort(compareDotted);
   const text = [...m.versions].sort();
   return {

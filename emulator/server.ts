@@ -3,18 +3,19 @@
  * token, api-version, subscription, resource group), standard headers, the request log and injected
  * transport faults (429 throttle, 500, dropped connection).
  */
-import { createServer } from 'node:https';
-import type { Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ArmError, RateLimitCounters, armHeaders, newGuid } from './arm.ts';
-import type { HandlerResult, RequestContext, Route } from './arm.ts';
-import type { Entra } from './entra.ts';
-import { subscriptionNotFound } from './resources.ts';
-import { checksBody, requestBodyViolations } from './request-validation.ts';
-import type { FaultHandle, FaultSpec, RequestKind, RequestLogEntry } from './state.ts';
-import type { Core } from './core.ts';
-import type { TlsMaterial } from './cert.ts';
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Server } from "node:https";
+import { createServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import type { HandlerResult, RequestContext, Route } from "./arm.ts";
+import { ArmError, RateLimitCounters, armHeaders, newGuid } from "./arm.ts";
+import type { TlsMaterial } from "./cert.ts";
+import type { Core } from "./core.ts";
+import type { Entra } from "./entra.ts";
+import { checksBody, requestBodyViolations } from "./request-validation.ts";
+import { subscriptionNotFound } from "./resources.ts";
+import type { FaultHandle, FaultSpec, RequestKind, RequestLogEntry } from "./state.ts";
 
 interface CompiledRoute {
   route: Route;
@@ -32,17 +33,17 @@ interface FaultRule {
 function compile(route: Route): CompiledRoute {
   const names: string[] = [];
   const src = route.pattern
-    .split('/')
+    .split("/")
     .map((seg) => {
       const m = /^\{(\w+)\}$/.exec(seg);
       if (m) {
         names.push(m[1]!);
-        return '([^/]+)';
+        return "([^/]+)";
       }
-      return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      return seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     })
-    .join('/');
-  return { route, regex: new RegExp(`^${src}/?$`, 'i'), names };
+    .join("/");
+  return { route, regex: new RegExp(`^${src}/?$`, "i"), names };
 }
 
 /** HTTPS server + router. */
@@ -66,8 +67,8 @@ export class EmulatorServer {
       this.handle(req, res).catch((err: unknown) => {
         try {
           if (!res.headersSent) {
-            res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-            res.end(JSON.stringify({ error: { code: 'InternalServerError', message: String(err) } }));
+            res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
+            res.end(JSON.stringify({ error: { code: "InternalServerError", message: String(err) } }));
           }
         } catch {
           /* socket gone */
@@ -80,9 +81,9 @@ export class EmulatorServer {
   /** Starts listening on 127.0.0.1; resolves with the port. */
   listen(port: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => {
-        this.server.off('error', reject);
+      this.server.once("error", reject);
+      this.server.listen(port, "127.0.0.1", () => {
+        this.server.off("error", reject);
         resolve((this.server.address() as AddressInfo).port);
       });
     });
@@ -135,8 +136,8 @@ export class EmulatorServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = new Date();
-    const method = (req.method ?? 'GET').toUpperCase();
-    const url = new URL(req.url ?? '/', this.core.baseUrl());
+    const method = (req.method ?? "GET").toUpperCase();
+    const url = new URL(req.url ?? "/", this.core.baseUrl());
     // @actions/core appends `&audience=` to ACTIONS_ID_TOKEN_REQUEST_URL; accept a URL without '?'.
     const oidc = /^(\/github\/oidc\/token)&(.*)$/i.exec(url.pathname);
     if (oidc) {
@@ -147,9 +148,9 @@ export class EmulatorServer {
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) query[k] = v;
     const rawBody = await readBody(req);
-    const ctype = String(req.headers['content-type'] ?? '').toLowerCase();
+    const ctype = String(req.headers["content-type"] ?? "").toLowerCase();
     const requestId = newGuid();
-    const correlationId = headerValue(req.headers['x-ms-correlation-request-id']) ?? newGuid();
+    const correlationId = headerValue(req.headers["x-ms-correlation-request-id"]) ?? newGuid();
 
     let matched: { c: CompiledRoute; params: Record<string, string> } | undefined;
     let pathMatchedOtherMethod = false;
@@ -165,12 +166,12 @@ export class EmulatorServer {
       matched = { c, params };
       break;
     }
-    const kind: RequestKind = matched?.c.route.kind ?? (url.pathname.toLowerCase().startsWith('/subscriptions/') ? 'arm' : 'other');
+    const kind: RequestKind = matched?.c.route.kind ?? (url.pathname.toLowerCase().startsWith("/subscriptions/") ? "arm" : "other");
 
     let body: unknown;
     let bodyError: string | undefined;
     if (rawBody.length) {
-      if (ctype.startsWith('application/x-www-form-urlencoded')) {
+      if (ctype.startsWith("application/x-www-form-urlencoded")) {
         body = Object.fromEntries(new URLSearchParams(rawBody));
       } else {
         try {
@@ -185,9 +186,9 @@ export class EmulatorServer {
     this.log.push(entry);
 
     const baseHeaders: Record<string, string> = armHeaders(requestId, correlationId);
-    const clientRequestId = headerValue(req.headers['x-ms-client-request-id']);
-    if (clientRequestId) baseHeaders['x-ms-client-request-id'] = clientRequestId;
-    const sub = kind === 'arm' ? /^\/subscriptions\/([^/]+)/i.exec(url.pathname)?.[1] : undefined;
+    const clientRequestId = headerValue(req.headers["x-ms-client-request-id"]);
+    if (clientRequestId) baseHeaders["x-ms-client-request-id"] = clientRequestId;
+    const sub = kind === "arm" ? /^\/subscriptions\/([^/]+)/i.exec(url.pathname)?.[1] : undefined;
     if (sub) {
       const [h, v] = this.rateLimits.next(sub, method);
       baseHeaders[h] = v;
@@ -201,9 +202,9 @@ export class EmulatorServer {
         payload = result.raw;
       } else if (result.body !== undefined) {
         payload = JSON.stringify(result.body);
-        headers['content-type'] = 'application/json; charset=utf-8';
+        headers["content-type"] = "application/json; charset=utf-8";
       }
-      headers['content-length'] = String(payload ? Buffer.byteLength(payload) : 0);
+      headers["content-length"] = String(payload ? Buffer.byteLength(payload) : 0);
       res.writeHead(result.status, headers);
       res.end(payload);
     };
@@ -211,38 +212,41 @@ export class EmulatorServer {
     // Injected faults come first, like a gateway in front of the RP.
     const fault = this.takeFault(method, url.pathname + url.search);
     const internalError = () => {
-      const stamp = started.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+      const stamp = started
+        .toISOString()
+        .replace(/[-:]/g, "")
+        .replace(/\.\d+Z$/, "Z");
       return {
         status: 500,
         body: {
           error: {
-            code: 'InternalServerError',
-            message: `Encountered internal server error. Diagnostic information: timestamp '${stamp}', subscription id '${sub ?? ''}', tracking id '${requestId}', request correlation id '${correlationId}'.`,
+            code: "InternalServerError",
+            message: `Encountered internal server error. Diagnostic information: timestamp '${stamp}', subscription id '${sub ?? ""}', tracking id '${requestId}', request correlation id '${correlationId}'.`,
           },
         },
       };
     };
-    if (fault?.spec.kind === 'error500' && fault.spec.afterHandling) {
+    if (fault?.spec.kind === "error500" && fault.spec.afterHandling) {
       // The request reaches the RP (its effect happens), and the gateway loses the answer: a 500 instead.
       entry.fault = fault.spec.kind;
       const respond = send;
       send = () => respond(internalError());
     } else if (fault) {
       entry.fault = fault.spec.kind;
-      if (fault.spec.kind === 'drop') {
+      if (fault.spec.kind === "drop") {
         entry.status = 0;
         req.socket.destroy();
         return;
       }
-      if (fault.spec.kind === 'throttle') {
+      if (fault.spec.kind === "throttle") {
         const seconds = fault.spec.retryAfterSeconds ?? 1;
-        const op = method === 'GET' || method === 'HEAD' ? 'read' : 'write';
+        const op = method === "GET" || method === "HEAD" ? "read" : "write";
         send({
           status: 429,
-          headers: { 'retry-after': String(seconds), [`x-ms-ratelimit-remaining-subscription-${op}s`]: '0' },
+          headers: { "retry-after": String(seconds), [`x-ms-ratelimit-remaining-subscription-${op}s`]: "0" },
           body: {
             error: {
-              code: 'SubscriptionRequestsThrottled',
+              code: "SubscriptionRequestsThrottled",
               message: `Number of '${op}' requests for subscription '${sub ?? this.core.options.subscriptionId}' actor '${this.core.options.clientId}' exceeded. Please try again after '${seconds}' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling`,
             },
           },
@@ -255,9 +259,9 @@ export class EmulatorServer {
 
     try {
       if (!matched) {
-        if (pathMatchedOtherMethod) throw new ArmError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`);
-        if (kind === 'arm') throw new ArmError(404, 'NotFound', `The requested resource '${url.pathname}' was not found.`);
-        send({ status: 404, body: { error: 'not_found', error_description: `No route for ${method} ${url.pathname}` } });
+        if (pathMatchedOtherMethod) throw new ArmError(405, "MethodNotAllowed", `The requested resource does not support http method '${method}'.`);
+        if (kind === "arm") throw new ArmError(404, "NotFound", `The requested resource '${url.pathname}' was not found.`);
+        send({ status: 404, body: { error: "not_found", error_description: `No route for ${method} ${url.pathname}` } });
         return;
       }
       const route = matched.c.route;
@@ -270,17 +274,17 @@ export class EmulatorServer {
         headers: req.headers,
         body,
         rawBody,
-        apiVersion: query['api-version'],
+        apiVersion: query["api-version"],
         requestId,
         correlationId,
         token: undefined,
       };
-      if (route.kind === 'arm') {
+      if (route.kind === "arm") {
         if (bodyError !== undefined) {
-          throw new ArmError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${bodyError}'.`);
+          throw new ArmError(400, "InvalidRequestContent", `The request content was invalid and could not be deserialized: '${bodyError}'.`);
         }
         this.checkArm(route, ctx);
-        if (body !== undefined && (method === 'PUT' || method === 'PATCH' || method === 'POST')) {
+        if (body !== undefined && (method === "PUT" || method === "PATCH" || method === "POST")) {
           // Azure validates the body against the operation's schema before the RP sees it.
           const violations = requestBodyViolations(method, url.pathname, ctx.apiVersion, body);
           if (violations.length || checksBody(method, url.pathname, ctx.apiVersion)) {
@@ -310,17 +314,17 @@ export class EmulatorServer {
       ctx.token = this.entra.validateArmToken(headerValue(ctx.headers.authorization), subscription?.tenantId);
     }
     if (!ctx.apiVersion) {
-      throw new ArmError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
+      throw new ArmError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
     }
     if (subId && !subscription) throw subscriptionNotFound(subId);
     const versions = route.apiVersions;
-    if (versions && versions !== 'any' && !versions.includes(ctx.apiVersion)) {
+    if (versions && versions !== "any" && !versions.includes(ctx.apiVersion)) {
       const rg = ctx.params.rg ? this.core.resources.getResourceGroup(subId!, ctx.params.rg) : undefined;
-      const location = ctx.params.location ?? rg?.location ?? 'westeurope';
+      const location = ctx.params.location ?? rg?.location ?? "westeurope";
       throw new ArmError(
         400,
-        'NoRegisteredProviderFound',
-        `No registered resource provider found for location '${location}' and API version '${ctx.apiVersion}' for type '${route.resourceType ?? 'unknown'}'. The supported api-versions are '${versions.join(', ')}'. The supported locations are '${location}'.`,
+        "NoRegisteredProviderFound",
+        `No registered resource provider found for location '${location}' and API version '${ctx.apiVersion}' for type '${route.resourceType ?? "unknown"}'. The supported api-versions are '${versions.join(", ")}'. The supported locations are '${location}'.`,
       );
     }
     if (route.resourceGroupScoped && ctx.params.rg) this.core.resources.requireResourceGroup(subId!, ctx.params.rg);
@@ -329,16 +333,16 @@ export class EmulatorServer {
 
 /** `imageTemplates`, `galleries`, `images`, `versions`… — the resource type a path writes. */
 function operationName(path: string): string {
-  const segments = path.split('/').filter(Boolean);
+  const segments = path.split("/").filter(Boolean);
   return segments.length % 2 === 0 ? segments[segments.length - 2]! : `${segments[segments.length - 3]}/${segments[segments.length - 1]}`;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
   });
 }
 
@@ -348,9 +352,9 @@ function headerValue(v: string | string[] | undefined): string | undefined {
 
 /** Hides secrets and assertions of token requests in the log. */
 function redact(body: unknown): unknown {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return body;
   const out: Record<string, unknown> = { ...(body as Record<string, unknown>) };
-  for (const k of ['client_secret', 'client_assertion']) if (k in out) out[k] = '<redacted>';
+  for (const k of ["client_secret", "client_assertion"]) if (k in out) out[k] = "<redacted>";
   return out;
 }
 
@@ -359,12 +363,12 @@ export function operationRoutes(core: Core): Route[] {
   const handler = (ctx: RequestContext): HandlerResult => {
     const op = core.operations.get(ctx.params.id!);
     if (!op || op.subscriptionId.toLowerCase() !== ctx.params.sub!.toLowerCase()) {
-      throw new ArmError(404, 'NotFound', `The operation '${ctx.params.id}' could not be found.`);
+      throw new ArmError(404, "NotFound", `The operation '${ctx.params.id}' could not be found.`);
     }
-    return core.operations.pollResponse(op, ctx.query.monitor === 'true', core.options.lroRetryAfterSeconds);
+    return core.operations.pollResponse(op, ctx.query.monitor === "true", core.options.lroRetryAfterSeconds);
   };
   return [
-    { method: 'GET', pattern: '/subscriptions/{sub}/providers/{ns}/locations/{location}/operations/{id}', kind: 'arm', apiVersions: 'any', handler },
-    { method: 'GET', pattern: '/subscriptions/{sub}/providers/{ns}/locations/{location}/capsOperations/{id}', kind: 'arm', apiVersions: 'any', handler },
+    { method: "GET", pattern: "/subscriptions/{sub}/providers/{ns}/locations/{location}/operations/{id}", kind: "arm", apiVersions: "any", handler },
+    { method: "GET", pattern: "/subscriptions/{sub}/providers/{ns}/locations/{location}/capsOperations/{id}", kind: "arm", apiVersions: "any", handler },
   ];
 }

@@ -5,7 +5,7 @@
  */
 
 /** AIB build sub-states in the order a run walks them (spec: `ImageTemplateLastRunStatus.runSubState`). */
-export const RUN_SUB_STATES = ['Queued', 'Building', 'Customizing', 'Optimizing', 'Validating', 'Distributing'] as const;
+export const RUN_SUB_STATES = ["Queued", "Building", "Customizing", "Optimizing", "Validating", "Distributing"] as const;
 /** One of {@link RUN_SUB_STATES}. */
 export type RunSubState = (typeof RUN_SUB_STATES)[number];
 
@@ -60,12 +60,12 @@ export interface EmulatorOptions {
 /** Defaults used by {@link resolveOptions}. */
 export const DEFAULT_OPTIONS: EmulatorOptions = {
   port: 0,
-  subscriptionId: '5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f',
-  tenantId: '8d7c6b5a-4e3f-4a2b-9c1d-0e1f2a3b4c5d',
-  clientId: 'c1a2b3c4-d5e6-4f70-8192-a3b4c5d6e7f8',
-  clientSecret: 'emulator-client-secret',
-  githubRequestToken: 'emulator-github-request-token',
-  githubSubject: 'repo:contoso/avd-images:ref:refs/heads/main',
+  subscriptionId: "5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f",
+  tenantId: "8d7c6b5a-4e3f-4a2b-9c1d-0e1f2a3b4c5d",
+  clientId: "c1a2b3c4-d5e6-4f70-8192-a3b4c5d6e7f8",
+  clientSecret: "emulator-client-secret",
+  githubRequestToken: "emulator-github-request-token",
+  githubSubject: "repo:contoso/avd-images:ref:refs/heads/main",
   githubIssuer: undefined,
   githubTokenLifetimeSeconds: 300,
   tokenLifetimeSeconds: 3600,
@@ -87,7 +87,7 @@ export const DEFAULT_OPTIONS: EmulatorOptions = {
 export function resolveOptions(partial: Partial<EmulatorOptions> = {}, base: EmulatorOptions = DEFAULT_OPTIONS): EmulatorOptions {
   const out: EmulatorOptions = { ...base };
   for (const [k, v] of Object.entries(partial)) {
-    if (v === undefined && k !== 'githubIssuer') continue;
+    if (v === undefined && k !== "githubIssuer") continue;
     (out as unknown as Record<string, unknown>)[k] = v;
   }
   out.phaseDurationsMs = { ...base.phaseDurationsMs, ...(partial.phaseDurationsMs ?? {}) };
@@ -111,16 +111,19 @@ export class Scheduler {
   /** Runs `fn` after `ms` milliseconds (no-op once closed). */
   after(ms: number, fn: () => void | Promise<void>): void {
     if (this.closed) return;
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      if (this.closed) return;
-      try {
-        const r = fn();
-        if (r && typeof (r as Promise<void>).catch === 'function') (r as Promise<void>).catch((e) => this.onError(e));
-      } catch (e) {
-        this.onError(e);
-      }
-    }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        this.timers.delete(t);
+        if (this.closed) return;
+        try {
+          const r = fn();
+          if (r && typeof (r as Promise<void>).catch === "function") (r as Promise<void>).catch((e) => this.onError(e));
+        } catch (e) {
+          this.onError(e);
+        }
+      },
+      Math.max(0, ms),
+    );
     this.timers.add(t);
   }
 
@@ -137,7 +140,7 @@ export class Scheduler {
 }
 
 /** Which part of the emulator answered a request. */
-export type RequestKind = 'arm' | 'entra' | 'github-oidc' | 'other';
+export type RequestKind = "arm" | "entra" | "github-oidc" | "other";
 
 /** One entry of the request log (`emu.requests`). */
 export interface RequestLogEntry {
@@ -165,7 +168,7 @@ export interface RequestLogEntry {
 }
 
 /** Injectable transport faults. */
-export type FaultKind = 'throttle' | 'error500' | 'drop';
+export type FaultKind = "throttle" | "error500" | "drop";
 
 /** A fault rule for `injectFault`. */
 export interface FaultSpec {

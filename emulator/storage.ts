@@ -13,13 +13,27 @@
  *
  * The customization.log these accounts hold is written by customization-log.ts.
  */
-import { pageOf, resourceGroupNotFound, resourceNotFound } from './arm.ts';
-import type { RequestContext, Route } from './arm.ts';
-import type { Azurite, AzuriteAccount } from './azurite.ts';
-import type { Core } from './core.ts';
+
+import type { RequestContext, Route } from "./arm.ts";
+import { pageOf, resourceGroupNotFound, resourceNotFound } from "./arm.ts";
+import type { Azurite, AzuriteAccount } from "./azurite.ts";
+import type { Core } from "./core.ts";
 
 /** api-versions accepted for storage accounts. */
-export const STORAGE_API_VERSIONS = ['2025-08-01', '2025-06-01', '2025-01-01', '2024-01-01', '2023-05-01', '2023-04-01', '2023-01-01', '2022-09-01', '2022-05-01', '2021-09-01', '2021-04-01', '2019-06-01'] as const;
+export const STORAGE_API_VERSIONS = [
+  "2025-08-01",
+  "2025-06-01",
+  "2025-01-01",
+  "2024-01-01",
+  "2023-05-01",
+  "2023-04-01",
+  "2023-01-01",
+  "2022-09-01",
+  "2022-05-01",
+  "2021-09-01",
+  "2021-04-01",
+  "2019-06-01",
+] as const;
 
 /** A staging resource group the emulator knows (from an image template). */
 export interface StagingGroup {
@@ -62,15 +76,14 @@ export class Storage {
     return this.stagingGroups().find((g) => g.id.toLowerCase() === id.toLowerCase());
   }
 
-
   routes(): Route[] {
-    const base = '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Storage/storageAccounts';
-    const r = (pattern: string, handler: (ctx: RequestContext) => ReturnType<Route['handler']>): Route => ({
-      method: 'GET',
+    const base = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Storage/storageAccounts";
+    const r = (pattern: string, handler: (ctx: RequestContext) => ReturnType<Route["handler"]>): Route => ({
+      method: "GET",
       pattern,
-      kind: 'arm',
+      kind: "arm",
       apiVersions: STORAGE_API_VERSIONS,
-      resourceType: 'storageAccounts',
+      resourceType: "storageAccounts",
       // Staging resource groups are not seeded groups: checked here.
       resourceGroupScoped: false,
       handler,
@@ -119,37 +132,40 @@ export class Storage {
     if (!this.created.has(k)) this.created.set(k, new Date().toISOString());
     const azure = (service: string) => `https://${account.name}.${service}.core.windows.net/`;
     return {
-      sku: { name: 'Standard_LRS', tier: 'Standard' },
-      kind: 'StorageV2',
+      sku: { name: "Standard_LRS", tier: "Standard" },
+      kind: "StorageV2",
       id: `${group.id}/providers/Microsoft.Storage/storageAccounts/${account.name}`,
       name: account.name,
-      type: 'Microsoft.Storage/storageAccounts',
+      type: "Microsoft.Storage/storageAccounts",
       location: group.location,
       tags: { ...group.tags },
       properties: {
         keyCreationTime: { key1: this.created.get(k), key2: this.created.get(k) },
         privateEndpointConnections: [],
-        minimumTlsVersion: 'TLS1_2',
+        minimumTlsVersion: "TLS1_2",
         allowBlobPublicAccess: false,
-        networkAcls: { bypass: 'AzureServices', virtualNetworkRules: [], ipRules: [], defaultAction: 'Allow' },
+        networkAcls: { bypass: "AzureServices", virtualNetworkRules: [], ipRules: [], defaultAction: "Allow" },
         supportsHttpsTrafficOnly: true,
         encryption: {
-          services: { file: { keyType: 'Account', enabled: true, lastEnabledTime: this.created.get(k) }, blob: { keyType: 'Account', enabled: true, lastEnabledTime: this.created.get(k) } },
-          keySource: 'Microsoft.Storage',
+          services: {
+            file: { keyType: "Account", enabled: true, lastEnabledTime: this.created.get(k) },
+            blob: { keyType: "Account", enabled: true, lastEnabledTime: this.created.get(k) },
+          },
+          keySource: "Microsoft.Storage",
         },
-        accessTier: 'Hot',
-        provisioningState: 'Succeeded',
+        accessTier: "Hot",
+        provisioningState: "Succeeded",
         creationTime: this.created.get(k),
         primaryEndpoints: {
-          dfs: azure('dfs'),
+          dfs: azure("dfs"),
           web: `https://${account.name}.z6.web.core.windows.net/`,
           blob: this.azuriteRef!.blobEndpoint(account.name),
-          queue: azure('queue'),
-          table: azure('table'),
-          file: azure('file'),
+          queue: azure("queue"),
+          table: azure("table"),
+          file: azure("file"),
         },
         primaryLocation: group.location,
-        statusOfPrimary: 'available',
+        statusOfPrimary: "available",
       },
     };
   }

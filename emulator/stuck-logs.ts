@@ -21,11 +21,11 @@
 
 /** A stuck build for the next run (BuildPlan.stuck). Needs the Azurite-backed log (`useAzurite`). */
 export type StuckLog =
-  | { kind: 'sysprep-loop' }
+  | { kind: "sysprep-loop" }
   /** The first WindowsUpdate customizer loops (or the one named). */
-  | { kind: 'windows-update-reboot-loop'; customizerName?: string }
+  | { kind: "windows-update-reboot-loop"; customizerName?: string }
   /** The named customizer (or the first) goes silent for `minutes` after its first lines. */
-  | { kind: 'silent-customizer'; customizerName?: string; minutes: number };
+  | { kind: "silent-customizer"; customizerName?: string; minutes: number };
 
 /** Lines to append `afterMs` after the previous step. */
 export interface TimelineStep {
@@ -60,21 +60,30 @@ export function stuckTimeline(stuck: StuckLog, c: StuckLogContext): { steps: Ite
   const prefix = (lines: string[]): TimelineStep[] => {
     const pieces = 4;
     const size = Math.ceil(lines.length / pieces) || 1;
-    return Array.from({ length: Math.ceil(lines.length / size) }, (_, i) => ({ afterMs: i === 0 ? 0 : minute / pieces, lines: lines.slice(i * size, (i + 1) * size) }));
+    return Array.from({ length: Math.ceil(lines.length / size) }, (_, i) => ({
+      afterMs: i === 0 ? 0 : minute / pieces,
+      lines: lines.slice(i * size, (i + 1) * size),
+    }));
   };
 
-  if (stuck.kind === 'sysprep-loop') {
+  if (stuck.kind === "sysprep-loop") {
     const at = c.normal.findIndex((line, i) => i > starts.at(-1)! && /IMAGE_STATE_/.test(line));
-    const before = [...c.normal.slice(0, at), c.out('    azure-arm: IMAGE_STATE_COMPLETE')];
-    const undeployable = c.out('    azure-arm: IMAGE_STATE_UNDEPLOYABLE');
-    return { steps: concat(prefix(before), forever(() => ({ afterMs: minute / 6, lines: [undeployable] }))), durationMs: Infinity };
+    const before = [...c.normal.slice(0, at), c.out("    azure-arm: IMAGE_STATE_COMPLETE")];
+    const undeployable = c.out("    azure-arm: IMAGE_STATE_UNDEPLOYABLE");
+    return {
+      steps: concat(
+        prefix(before),
+        forever(() => ({ afterMs: minute / 6, lines: [undeployable] })),
+      ),
+      durationMs: Infinity,
+    };
   }
 
-  const index = customizerIndex(c.customizers, stuck.customizerName, stuck.kind === 'windows-update-reboot-loop' ? 'WindowsUpdate' : undefined);
+  const index = customizerIndex(c.customizers, stuck.customizerName, stuck.kind === "windows-update-reboot-loop" ? "WindowsUpdate" : undefined);
   const start = starts[index]!;
   const end = starts[index + 1] ?? c.normal.length;
 
-  if (stuck.kind === 'windows-update-reboot-loop') {
+  if (stuck.kind === "windows-update-reboot-loop") {
     const running = c.normal.findIndex((line, i) => i > start && i < end && /Running Windows update\.\.\.$/.test(line));
     const before = c.normal.slice(0, running + 1);
     let round = 0;
@@ -82,26 +91,41 @@ export function stuckTimeline(stuck: StuckLog, c: StuckLogContext): { steps: Ite
     const roundSteps = (): TimelineStep[] => {
       round += 1;
       return [
-        { afterMs: minute / 4, lines: [out('    azure-arm: Searching for Windows updates...')] },
+        { afterMs: minute / 4, lines: [out("    azure-arm: Searching for Windows updates...")] },
         {
           afterMs: minute / 2,
           lines: [
-            out('    azure-arm: Found Windows update (2026-11-10; 4.1 GB): 2026-11 Cumulative Update for Windows 11 Version 24H2 for x64-based Systems (KB5070773)'),
-            out('    azure-arm: Downloading Windows updates (1 updates; 4.1 GB)...'),
+            out(
+              "    azure-arm: Found Windows update (2026-11-10; 4.1 GB): 2026-11 Cumulative Update for Windows 11 Version 24H2 for x64-based Systems (KB5070773)",
+            ),
+            out("    azure-arm: Downloading Windows updates (1 updates; 4.1 GB)..."),
           ],
         },
-        { afterMs: minute / 2, lines: [out('    azure-arm: Installing Windows updates...')] },
-        { afterMs: minute / 2, lines: [out(`    azure-arm: Waiting for operation to complete (system performance: ${40 + (round % 50)}% cpu; 35% memory)...`)] },
+        { afterMs: minute / 2, lines: [out("    azure-arm: Installing Windows updates...")] },
+        {
+          afterMs: minute / 2,
+          lines: [out(`    azure-arm: Waiting for operation to complete (system performance: ${40 + (round % 50)}% cpu; 35% memory)...`)],
+        },
         {
           afterMs: minute / 2,
           lines: [
-            err("packer-provisioner-windows-update plugin: [INFO] command 'PowerShell -ExecutionPolicy Bypass -OutputFormat Text -File C:/Windows/Temp/packer-windows-update-elevated.ps1' exited with code: 101"),
-            out('==> azure-arm: Restarting the machine...'),
-            out('==> azure-arm: Waiting for machine to become available...'),
-            out('==> azure-arm: A system shutdown is in progress.(1115)'),
+            err(
+              "packer-provisioner-windows-update plugin: [INFO] command 'PowerShell -ExecutionPolicy Bypass -OutputFormat Text -File C:/Windows/Temp/packer-windows-update-elevated.ps1' exited with code: 101",
+            ),
+            out("==> azure-arm: Restarting the machine..."),
+            out("==> azure-arm: Waiting for machine to become available..."),
+            out("==> azure-arm: A system shutdown is in progress.(1115)"),
           ],
         },
-        { afterMs: minute / 2, lines: [out('==> azure-arm: Checking for pending restart...'), out(`    azure-arm: ${c.vmName.toUpperCase()} restarted.`), out('==> azure-arm: Restart complete'), out('==> azure-arm: Running Windows update...')] },
+        {
+          afterMs: minute / 2,
+          lines: [
+            out("==> azure-arm: Checking for pending restart..."),
+            out(`    azure-arm: ${c.vmName.toUpperCase()} restarted.`),
+            out("==> azure-arm: Restart complete"),
+            out("==> azure-arm: Running Windows update..."),
+          ],
+        },
       ];
     };
     return { steps: concat(prefix(before), foreverRounds(roundSteps)), durationMs: Infinity };

@@ -89,11 +89,19 @@ export function envName(name: string): string {
 }
 
 function unescapeData(s: string): string {
-  return s.replace(/%0D/g, "\r").replace(/%0A/g, "\n").replace(/%AZP25/g, "%");
+  return s
+    .replace(/%0D/g, "\r")
+    .replace(/%0A/g, "\n")
+    .replace(/%AZP25/g, "%");
 }
 
 function unescapeProperty(s: string): string {
-  return s.replace(/%0D/g, "\r").replace(/%0A/g, "\n").replace(/%5D/g, "]").replace(/%3B/g, ";").replace(/%AZP25/g, "%");
+  return s
+    .replace(/%0D/g, "\r")
+    .replace(/%0A/g, "\n")
+    .replace(/%5D/g, "]")
+    .replace(/%3B/g, ";")
+    .replace(/%AZP25/g, "%");
 }
 
 /** Parses the `##vso[...]` commands of a task's output. */
@@ -197,7 +205,12 @@ export function agentEnv(
   }
   base.VSTS_SECRET_VARIABLES = JSON.stringify(secretNames);
 
-  const system: ServiceEndpoint = { id: "SYSTEMVSSCONNECTION", url: collectionUri, scheme: "OAuth", parameters: job.accessToken ? { AccessToken: job.accessToken } : {} };
+  const system: ServiceEndpoint = {
+    id: "SYSTEMVSSCONNECTION",
+    url: collectionUri,
+    scheme: "OAuth",
+    parameters: job.accessToken ? { AccessToken: job.accessToken } : {},
+  };
   for (const endpoint of [system, ...endpoints]) {
     const id = endpoint.id;
     if (endpoint.url !== undefined) base[`ENDPOINT_URL_${id}`] = endpoint.url;

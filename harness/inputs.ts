@@ -43,7 +43,11 @@ export function requiredInputs(target: BuildTarget, extra: Record<string, string
  * service connection `azureSubscription` (its ID or name), with `extra` on top. The subscription comes
  * from the connection: `subscriptionId` is an optional input of the task.
  */
-export function requiredTaskInputs(target: Omit<BuildTarget, "subscriptionId">, azureSubscription: string, extra: Record<string, string> = {}): Record<string, string> {
+export function requiredTaskInputs(
+  target: Omit<BuildTarget, "subscriptionId">,
+  azureSubscription: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     azureSubscription,
     resourceGroup: target.resourceGroup,

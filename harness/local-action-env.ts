@@ -14,13 +14,13 @@
  * The committed `.env.example` is this file for `npm run emulator -- --avd --port 8443`
  * (__tests__/kit/local-action.test.ts checks it is).
  */
-import { AVD_DEFAULTS } from '../emulator/seed.ts';
-import { requiredInputs } from './inputs.ts';
+import { AVD_DEFAULTS } from "../emulator/seed.ts";
+import { requiredInputs } from "./inputs.ts";
 
 /** Port of the emulator that `.env.example` is written for. */
 export const ENV_EXAMPLE_PORT = 8443;
 /** `NODE_EXTRA_CA_CERTS` placeholder in `.env.example` (npm run local-action puts the real file there). */
-export const ENV_EXAMPLE_CA_FILE = '/path/to/the/caFile/npm-run-emulator/printed/ca-bundle.pem';
+export const ENV_EXAMPLE_CA_FILE = "/path/to/the/caFile/npm-run-emulator/printed/ca-bundle.pem";
 
 /** What the `.env` needs of a running emulator seeded with `--avd`. */
 export interface LocalActionTarget {
@@ -40,14 +40,21 @@ export interface LocalActionTarget {
 export function localActionInputs(t: LocalActionTarget): Record<string, string> {
   const m = AVD_DEFAULTS.marketplace;
   const a = AVD_DEFAULTS;
-  const target = { subscriptionId: t.subscriptionId, resourceGroup: a.resourceGroup, location: a.location, gallery: a.gallery, imageDefinition: a.imageDefinition, identityId: t.identityId };
+  const target = {
+    subscriptionId: t.subscriptionId,
+    resourceGroup: a.resourceGroup,
+    location: a.location,
+    gallery: a.gallery,
+    imageDefinition: a.imageDefinition,
+    identityId: t.identityId,
+  };
   return requiredInputs(target, {
     source: `${m.publisher}:${m.offer}:${m.sku}:latest`,
-    'inline-script': "Write-Host 'Golden image customized'",
-    'keep-versions': '3',
-    'arm-endpoint': t.url,
-    'authority-host': t.url,
-    'poll-interval-seconds': '1',
+    "inline-script": "Write-Host 'Golden image customized'",
+    "keep-versions": "3",
+    "arm-endpoint": t.url,
+    "authority-host": t.url,
+    "poll-interval-seconds": "1",
   });
 }
 
@@ -56,21 +63,21 @@ export function localActionEnv(t: LocalActionTarget): string {
   const lines = [
     '# @github/local-action: run src/main.ts against the ARM emulator (see README, "Develop and debug locally").',
     `# For the emulator of \`npm run emulator -- --avd --port ${new URL(t.url).port}\`: npm run local-action -- <this file>.`,
-    '# (.env.example is this file for port 8443: `npm run local-action` alone starts its own emulator and points',
-    '# the URL and NODE_EXTRA_CA_CERTS at it.)',
-    '#',
-    '# Node reads NODE_EXTRA_CA_CERTS only when it starts: npm run local-action sets it from this line.',
+    "# (.env.example is this file for port 8443: `npm run local-action` alone starts its own emulator and points",
+    "# the URL and NODE_EXTRA_CA_CERTS at it.)",
+    "#",
+    "# Node reads NODE_EXTRA_CA_CERTS only when it starts: npm run local-action sets it from this line.",
     `NODE_EXTRA_CA_CERTS=${t.caFile}`,
-    '# local-action stubs core.getIDToken (no GitHub OIDC): sign in with the emulator app\'s client secret',
-    '# (DefaultAzureCredential reads these three), so client-id and tenant-id stay empty.',
+    "# local-action stubs core.getIDToken (no GitHub OIDC): sign in with the emulator app's client secret",
+    "# (DefaultAzureCredential reads these three), so client-id and tenant-id stay empty.",
     `AZURE_TENANT_ID=${t.tenantId}`,
     `AZURE_CLIENT_ID=${t.clientId}`,
     `AZURE_CLIENT_SECRET=${t.clientSecret}`,
-    'ACTIONS_STEP_DEBUG=false',
-    '# The action\'s inputs (action.yml names): what the emulator seeded with --avd.',
+    "ACTIONS_STEP_DEBUG=false",
+    "# The action's inputs (action.yml names): what the emulator seeded with --avd.",
     ...Object.entries(localActionInputs(t)).map(([name, value]) => `INPUT_${name.toUpperCase()}=${quote(value)}`),
   ];
-  return `${lines.join('\n')}\n`;
+  return `${lines.join("\n")}\n`;
 }
 
 /** A dotenv value: single-quoted when it has a quote, '#' or spaces (dotenv keeps it literally then). */

@@ -16,8 +16,8 @@
  * and the same file names.
  */
 import { rmSync, writeFileSync } from "node:fs";
-import { build } from "esbuild";
 import { parseArgs } from "node:util";
+import { build } from "esbuild";
 
 const { values } = parseArgs({ options: { outdir: { type: "string", default: "dist" } } });
 

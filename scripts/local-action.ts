@@ -57,7 +57,10 @@ async function main(): Promise<number> {
   const [given] = process.argv.slice(2);
   if (given) return runLocalAction(resolve(given));
   const azurite = await startAzurite();
-  const emu = await startEmulator({ azurite, phaseDurationsMs: { Queued: 200, Building: 300, Customizing: 800, Optimizing: 200, Validating: 200, Distributing: 500 } });
+  const emu = await startEmulator({
+    azurite,
+    phaseDurationsMs: { Queued: 200, Building: 300, Customizing: 800, Optimizing: 200, Validating: 200, Distributing: 500 },
+  });
   try {
     emu.seedAvdDefaults();
     mkdirSync(OUT, { recursive: true });

@@ -30,7 +30,9 @@ const match = /^(\d+)\.(\d+)\.(\d+)$/.exec(pkg.version);
 if (!match) throw new Error(`package.json version '${pkg.version}' is not Major.Minor.Patch: the task version is stamped from it.`);
 const [major, minor, patch] = match.slice(1).map(Number) as [number, number, number];
 
-const manifest = readJson<{ id: string; version: string; publisher: string; contributions: { type: string; properties: { name: string } }[] }>("vss-extension.json");
+const manifest = readJson<{ id: string; version: string; publisher: string; contributions: { type: string; properties: { name: string } }[] }>(
+  "vss-extension.json",
+);
 const taskFolder = manifest.contributions.find((c) => c.type === "ms.vss-distributed-task.task")?.properties.name;
 if (!taskFolder) throw new Error("vss-extension.json has no ms.vss-distributed-task.task contribution.");
 const task = readJson<{ version: { Major: number; Minor: number; Patch: number } }>("task.json");

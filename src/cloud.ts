@@ -60,11 +60,7 @@ export const AZURE_CLOUDS: Record<AzureEnvironmentName, Omit<CloudEndpoints, "cu
  * emulator). Tokens keep the named cloud's Resource Manager audience.
  * Both overrides must already be validated `https://` URLs.
  */
-export function resolveCloud(
-  environment: AzureEnvironmentName,
-  armEndpoint?: string,
-  authorityHost?: string,
-): CloudEndpoints {
+export function resolveCloud(environment: AzureEnvironmentName, armEndpoint?: string, authorityHost?: string): CloudEndpoints {
   const base = AZURE_CLOUDS[environment];
   const arm = armEndpoint ? trimSlash(armEndpoint) : base.armEndpoint;
   const authority = authorityHost ? trimSlash(authorityHost) : base.authorityHost;

@@ -9,23 +9,24 @@
  * replaces `@actions/core` with its stubs) and azure-pipelines-task-lib's `TaskMockRunner` (which
  * `require()`s the task's target). The bundle's entry, `src/index.ts`, only calls `run()`.
  */
-import { manifestOf, writeManifest } from "./steps/manifest.ts";
-import { publishRelease } from "./steps/release.ts";
+
 import { explainAzureFailure } from "./azure/sign-in-errors.ts";
 import { ActionError, CanceledError } from "./errors.ts";
 import { createGitHubHost } from "./hosts/github.ts";
 import type { Host } from "./hosts/host.ts";
 import { buildImage } from "./pipeline.ts";
-import { promoteVersion } from "./steps/promote.ts";
-import { OUTPUT_NAMES, type OutputName, failureSummary, outputsOf, promoteSummary, scheduleSkipSummary, summaryOf } from "./report.ts";
 import { redactedJson } from "./redact.ts";
+import { OUTPUT_NAMES, type OutputName, failureSummary, outputsOf, promoteSummary, scheduleSkipSummary, summaryOf } from "./report.ts";
+import { type MainOptions, connectServices } from "./services.ts";
 import { type Settings, parseSettings } from "./settings/index.ts";
 import { BUILD_STATE } from "./steps/build.ts";
 import { scheduleSkipReason } from "./steps/decisions.ts";
-import { cleanUpOlderTemplates, cleanupTimeoutMs } from "./steps/templates.ts";
-import { type MainOptions, connectServices } from "./services.ts";
-import { clockOf, scheduleGate } from "./steps/schedule-gate.ts";
+import { manifestOf, writeManifest } from "./steps/manifest.ts";
 import { inapplicableInputs, inapplicableWarning } from "./steps/mode-inputs.ts";
+import { promoteVersion } from "./steps/promote.ts";
+import { publishRelease } from "./steps/release.ts";
+import { clockOf, scheduleGate } from "./steps/schedule-gate.ts";
+import { cleanUpOlderTemplates, cleanupTimeoutMs } from "./steps/templates.ts";
 
 /** Environment variable dist/post-job.js sets to `post` (scripts/build.ts writes that shim). */
 const STAGE_VARIABLE = "AVD_IMAGE_ACTION_STAGE";
@@ -63,14 +64,27 @@ export async function main(host: Host, signal: AbortSignal, options: MainOptions
     const notToday = settings.mode === "promote" ? scheduleSkipReason(settings, host.manualTrigger, now()) : undefined;
     if (notToday) return await skipForSchedule(host, settings, notToday);
     const services = await (options.services ?? connectServices)(settings, host, "main");
-    const ctx = { host, settings, ...services, signal, cancelRequested: new Set<string>(), minuteMs: options.minuteMs ?? minuteMs(), pollIntervalMs: options.pollIntervalMs };
+    const ctx = {
+      host,
+      settings,
+      ...services,
+      signal,
+      cancelRequested: new Set<string>(),
+      minuteMs: options.minuteMs ?? minuteMs(),
+      pollIntervalMs: options.pollIntervalMs,
+    };
     // `attach: true` finishes a build a scheduled step already submitted: it never builds, so the guard (which
     // would see that build's own version) does not apply.
     const verdict = settings.mode === "build" && !settings.attach ? await scheduleGate(ctx, now()) : undefined;
     if (verdict && !verdict.build) return await skipForSchedule(host, settings, verdict.reason);
     if (settings.mode === "promote") {
       const promoted = await promoteVersion(ctx, now());
-      setOutputs(host, { "image-version": promoted.version.name, "image-version-id": promoted.version.id, "run-state": promoted.runState, skipped: String(promoted.runState === "Skipped") });
+      setOutputs(host, {
+        "image-version": promoted.version.name,
+        "image-version-id": promoted.version.id,
+        "run-state": promoted.runState,
+        skipped: String(promoted.runState === "Skipped"),
+      });
       await host.writeSummary(promoteSummary(settings, promoted));
       return 0;
     }
@@ -87,14 +101,17 @@ export async function main(host: Host, signal: AbortSignal, options: MainOptions
     await host.writeSummary(summaryOf(report, settings));
     // Only now, with outputs and summary written: bounded, and a failure is a warning (a build that
     // published is not failed by its cleanup).
-    if (report.templateCleanup) await cleanUpOlderTemplates(ctx, report.templateCleanup.imageDefinitionId, report.templateCleanup.keep, options.cleanupTimeoutMs ?? cleanupTimeoutMs());
+    if (report.templateCleanup)
+      await cleanUpOlderTemplates(ctx, report.templateCleanup.imageDefinitionId, report.templateCleanup.keep, options.cleanupTimeoutMs ?? cleanupTimeoutMs());
     const releaseFailure = ctx.releases && manifest ? await publishRelease(host, settings, ctx.releases, report, manifest) : undefined;
     if (releaseFailure) {
       host.setFailed(releaseFailure);
       return 1;
     }
     if (report.pruneFailures.length) {
-      host.setFailed(`Image version ${report.imageVersion} was published, but deleting ${report.pruneFailures.map((f) => f.version).join(", ")} failed (see above).`);
+      host.setFailed(
+        `Image version ${report.imageVersion} was published, but deleting ${report.pruneFailures.map((f) => f.version).join(", ")} failed (see above).`,
+      );
       return 1;
     }
     return 0;
@@ -127,7 +144,8 @@ function minuteMs(): number {
 
 /** Sets every output: the given values, `[]` for `pruned-versions` and `planned-deletions` and '' for the rest when not given. */
 function setOutputs(host: Host, values: Partial<Record<OutputName, string>>): void {
-  for (const name of OUTPUT_NAMES) host.setOutput(name, values[name] ?? (name === "pruned-versions" || name === "planned-deletions" ? "[]" : name === "skipped" ? "false" : ""));
+  for (const name of OUTPUT_NAMES)
+    host.setOutput(name, values[name] ?? (name === "pruned-versions" || name === "planned-deletions" ? "[]" : name === "skipped" ? "false" : ""));
 }
 
 /**

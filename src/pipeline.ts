@@ -7,33 +7,33 @@
  * submitted and finishes it (version, tags, pruning).
  */
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
-import { describeFailedReads } from "./steps/build-monitor.ts";
-import { ConflictError } from "./errors.ts";
-import { planRetention } from "./retention.ts";
-import { galleryImageId } from "./resource-id.ts";
-import { redactUrl } from "./redact.ts";
-import { BUILD_STATE, type FollowedBuildEnd, type BuildHandle, followBuild } from "./steps/build.ts";
-import { finishAfterGalleryWait } from "./steps/replication-timeout.ts";
-import { startBuildWithoutRace } from "./steps/race.ts";
-import { adoptBuild, adoptOnConflict, isRunning, isUnfinished, planOfTemplate } from "./steps/adopt.ts";
-import { avoidStuckTemplate } from "./steps/stuck-canceling.ts";
-import { type StepContext, galleryOf } from "./steps/context.ts";
-import { BUSY_RUN_STATES, decideTemplateAction, retentionPolicy, unchangedSince, versionOf } from "./steps/decisions.ts";
-import { pruneVersions } from "./steps/prune.ts";
-import { publishVersion } from "./steps/publish.ts";
-import { applyTemplate, collectOlderTemplates, olderTemplates } from "./steps/templates.ts";
-import { type TemplatePlan, buildTemplatePlan } from "./template/build.ts";
-import { type ResolvedSource, SourceNotFoundError, resolveSource } from "./template/source.ts";
-import { type BuildReport, type PreflightCheck, type TemplateUse, describePlan, describeUse } from "./report.ts";
 import { isNotFound } from "./azure/gateway.ts";
 import { uploadScripts } from "./azure/scripts-upload.ts";
-import { pinScriptContent } from "./steps/pin-scripts.ts";
-import { preflight } from "./steps/preflight.ts";
-import { chooseNextVersion, formatVersion, sortNewestFirst } from "./versioning.ts";
 import { diffStates } from "./changelog/diff.ts";
 import { LogFacts } from "./changelog/log-facts.ts";
 import type { ImageState } from "./changelog/state.ts";
+import { ConflictError } from "./errors.ts";
+import { redactUrl } from "./redact.ts";
+import { type BuildReport, type PreflightCheck, type TemplateUse, describePlan, describeUse } from "./report.ts";
+import { galleryImageId } from "./resource-id.ts";
+import { planRetention } from "./retention.ts";
+import { adoptBuild, adoptOnConflict, isRunning, isUnfinished, planOfTemplate } from "./steps/adopt.ts";
+import { BUILD_STATE, type BuildHandle, type FollowedBuildEnd, followBuild } from "./steps/build.ts";
+import { describeFailedReads } from "./steps/build-monitor.ts";
+import { type StepContext, galleryOf } from "./steps/context.ts";
+import { BUSY_RUN_STATES, decideTemplateAction, retentionPolicy, unchangedSince, versionOf } from "./steps/decisions.ts";
+import { pinScriptContent } from "./steps/pin-scripts.ts";
+import { preflight } from "./steps/preflight.ts";
 import { type PreviousBuild, plannedState, readPreviousBuild } from "./steps/previous.ts";
+import { pruneVersions } from "./steps/prune.ts";
+import { publishVersion } from "./steps/publish.ts";
+import { startBuildWithoutRace } from "./steps/race.ts";
+import { finishAfterGalleryWait } from "./steps/replication-timeout.ts";
+import { avoidStuckTemplate } from "./steps/stuck-canceling.ts";
+import { applyTemplate, collectOlderTemplates, olderTemplates } from "./steps/templates.ts";
+import { type TemplatePlan, buildTemplatePlan } from "./template/build.ts";
+import { type ResolvedSource, SourceNotFoundError, resolveSource } from "./template/source.ts";
+import { chooseNextVersion, formatVersion, sortNewestFirst } from "./versioning.ts";
 
 /**
  * Builds the image: plans, writes the template, runs the build, publishes and tags the version, prunes.
@@ -46,13 +46,30 @@ export async function buildImage(ctx: StepContext): Promise<BuildReport> {
   const { host, settings } = ctx;
   if (settings.attach) return attach(ctx);
 
-  const { source, plan, templateAction, existing, preflight: checks, versionDecision, previous, current } = await host.group("Plan: preflight, source, version and image template", () => makePlan(ctx));
+  const {
+    source,
+    plan,
+    templateAction,
+    existing,
+    preflight: checks,
+    versionDecision,
+    previous,
+    current,
+  } = await host.group("Plan: preflight, source, version and image template", () => makePlan(ctx));
   const base = { dryRun: settings.dryRun, source, plan, templateAction, pruneFailures: [], collectedTemplates: [], preflight: checks, versionDecision };
 
   const unchanged = settings.skipIfUnchanged ? unchangedSince(existing, plan, settings) : undefined;
   if (unchanged) {
     host.info(`Skipped: ${unchanged.reason}`);
-    return { ...base, imageVersion: unchanged.version.name, imageVersionId: unchanged.version.id, runState: "Skipped", skipReason: unchanged.reason, retention: [], prunedVersions: [] };
+    return {
+      ...base,
+      imageVersion: unchanged.version.name,
+      imageVersionId: unchanged.version.id,
+      runState: "Skipped",
+      skipReason: unchanged.reason,
+      retention: [],
+      prunedVersions: [],
+    };
   }
 
   if (settings.dryRun) {
@@ -81,8 +98,25 @@ export async function buildImage(ctx: StepContext): Promise<BuildReport> {
       ? "it was already running when this run began: a lost runner's build, or an identical run's"
       : "it succeeded, but no run tagged its version: a runner lost after the build";
     const build = adoptBuild(ctx, current!, plan, why);
-    if (!settings.wait) return { ...base, plan: build.plan!, imageVersion: versionOf(build.plan!), imageVersionId: build.plan!.imageVersionId, runState: "Running", retention: [], prunedVersions: [] };
-    return finish(ctx, { source, plan: build.plan!, templateAction, build, preflight: checks, versionDecision: `adopted: the version the running build publishes (${versionDecision})`, previous });
+    if (!settings.wait)
+      return {
+        ...base,
+        plan: build.plan!,
+        imageVersion: versionOf(build.plan!),
+        imageVersionId: build.plan!.imageVersionId,
+        runState: "Running",
+        retention: [],
+        prunedVersions: [],
+      };
+    return finish(ctx, {
+      source,
+      plan: build.plan!,
+      templateAction,
+      build,
+      preflight: checks,
+      versionDecision: `adopted: the version the running build publishes (${versionDecision})`,
+      previous,
+    });
   }
 
   const adoptedEarly = await host.group(`Template: ${plan.name}`, async () => {
@@ -147,7 +181,8 @@ async function finish(
   const galleryWait = end.galleryWaitTimedOut
     ? await host.group(`Version: ${versionOf(plan)} (distribution timed out)`, () => finishAfterGalleryWait(ctx, plan, source, end, previous?.state.version))
     : undefined;
-  const imageVersionId = galleryWait?.imageVersionId ?? (await host.group(`Version: ${versionOf(plan)}`, () => publishVersion(ctx, plan, source, end, previous?.state.version)));
+  const imageVersionId =
+    galleryWait?.imageVersionId ?? (await host.group(`Version: ${versionOf(plan)}`, () => publishVersion(ctx, plan, source, end, previous?.state.version)));
   // Older templates go after the outputs and the summary (main.ts, `templateCleanup`): cleanup never holds the job.
   const pruned = galleryWait ? { retention: [], prunedVersions: [], pruneFailures: [] } : await host.group("Prune", () => pruneVersions(ctx, versionOf(plan)));
   return {
@@ -164,7 +199,11 @@ async function finish(
     versionDecision: pending.versionDecision,
     changelog,
     state,
-    notes: [...(pending.build.adopted ? [pending.build.adopted] : []), ...(galleryWait ? [galleryWait.note] : []), ...(end.failedReads ? [`Following the build, ${describeFailedReads(end.failedReads)}; the build was followed to its end.`] : [])],
+    notes: [
+      ...(pending.build.adopted ? [pending.build.adopted] : []),
+      ...(galleryWait ? [galleryWait.note] : []),
+      ...(end.failedReads ? [`Following the build, ${describeFailedReads(end.failedReads)}; the build was followed to its end.`] : []),
+    ],
     ...pruned,
     collectedTemplates: [],
     templateCleanup: { imageDefinitionId: plan.imageDefinitionId, keep: plan.name },
@@ -178,7 +217,11 @@ async function finish(
 async function makePlan(ctx: StepContext) {
   const { host, settings, azure, lookups } = ctx;
   const source = await resolveSource(settings.source, settings.location, azure).catch((error: unknown) => {
-    throw isNotFound(error) && (error as { code?: string }).code !== "SubscriptionNotFound" ? new SourceNotFoundError(`Input '${host.inputLabel("source")}': ${settingsSourceText(settings)} was not found in ${settings.location}: ${(error as Error).message}`) : error;
+    throw isNotFound(error) && (error as { code?: string }).code !== "SubscriptionNotFound"
+      ? new SourceNotFoundError(
+          `Input '${host.inputLabel("source")}': ${settingsSourceText(settings)} was not found in ${settings.location}: ${(error as Error).message}`,
+        )
+      : error;
   });
   host.info(`Source: ${source.display}${source.exactVersion !== source.display ? ` → ${source.exactVersion}` : ""}`);
   // Before listing versions: a missing definition must be a preflight finding, not a paging error.
@@ -186,13 +229,20 @@ async function makePlan(ctx: StepContext) {
   const existing = await azure.listImageVersions(settings.subscriptionId, ...galleryOf(settings));
   // All green is one line (the job summary has the table); a warning is a line of its own.
   const passed = checked.checks.filter((c) => c.status === "ok");
-  if (passed.length) host.info(`Preflight ✔ ${passed.length === checked.checks.length ? "all " : ""}${passed.length} checks passed: ${passed.map((c) => c.check.toLowerCase()).join(", ")}`);
+  if (passed.length)
+    host.info(
+      `Preflight ✔ ${passed.length === checked.checks.length ? "all " : ""}${passed.length} checks passed: ${passed.map((c) => c.check.toLowerCase()).join(", ")}`,
+    );
   for (const check of checked.checks) if (check.status === "warning") host.warning(`Preflight ⚠ ${check.check}: ${check.detail}`);
   const purchasePlan = checked.sourceTraits?.plan;
   if (purchasePlan && source.pinned.type === "PlatformImage") {
     source.pinned = { ...source.pinned, planInfo: { planName: purchasePlan.name, planProduct: purchasePlan.product, planPublisher: purchasePlan.publisher } };
   }
-  const version = chooseNextVersion(existing.map((v) => v.name), settings.versionStrategy, settings.version);
+  const version = chooseNextVersion(
+    existing.map((v) => v.name),
+    settings.versionStrategy,
+    settings.version,
+  );
   // Scripts the build VM downloads are pinned by content, so a script changed in place makes a new template.
   const scripts = ctx.scriptContent ? await pinScriptContent(settings, ctx.scriptContent, host.inputLabel, ctx.signal) : { settings, pinned: [] };
   for (const script of scripts.pinned) host.info(`Script ${redactUrl(script.uri)}: sha256 ${script.sha256} (pinned in the template)`);
@@ -233,7 +283,9 @@ async function attach(ctx: StepContext): Promise<BuildReport> {
           `Submit one first with 'wait: false' and the same inputs.`,
       );
     }
-    host.info(`Attaching to ${latest.name}: ${latest.lastRunStatus?.runState}${BUSY_RUN_STATES.has(latest.lastRunStatus?.runState ?? "") ? ` since ${latest.lastRunStatus?.startTime?.toISOString()}` : ""}.`);
+    host.info(
+      `Attaching to ${latest.name}: ${latest.lastRunStatus?.runState}${BUSY_RUN_STATES.has(latest.lastRunStatus?.runState ?? "") ? ` since ${latest.lastRunStatus?.startTime?.toISOString()}` : ""}.`,
+    );
     return latest;
   });
   const plan = planOfTemplate(template, definitionId);
@@ -253,12 +305,20 @@ async function attach(ctx: StepContext): Promise<BuildReport> {
 function sourceOf(template: ImageTemplate, configured: StepContext["settings"]["source"]): ResolvedSource {
   const source = template.source as { type: string; version?: string; imageVersionId?: string; imageId?: string } | undefined;
   const display =
-    configured.kind === "marketplace" ? `${configured.publisher}:${configured.offer}:${configured.sku}:${configured.version}` : configured.kind === "gallery" ? configured.imageVersionId : configured.imageId;
+    configured.kind === "marketplace"
+      ? `${configured.publisher}:${configured.offer}:${configured.sku}:${configured.version}`
+      : configured.kind === "gallery"
+        ? configured.imageVersionId
+        : configured.imageId;
   const exactVersion = source?.version ?? source?.imageVersionId ?? source?.imageId ?? "";
   return { pinned: source as ResolvedSource["pinned"], exactVersion, display };
 }
 
 function settingsSourceText(settings: StepContext["settings"]): string {
   const source = settings.source;
-  return source.kind === "marketplace" ? `marketplace image ${source.publisher}:${source.offer}:${source.sku}` : source.kind === "gallery" ? `gallery image ${source.imageVersionId}` : `managed image ${source.imageId}`;
+  return source.kind === "marketplace"
+    ? `marketplace image ${source.publisher}:${source.offer}:${source.sku}`
+    : source.kind === "gallery"
+      ? `gallery image ${source.imageVersionId}`
+      : `managed image ${source.imageId}`;
 }

@@ -43,18 +43,21 @@ export function redactUrl(url: string): string {
   }
   if (parsed.search.length > 1) {
     // On the raw query, so what is kept stays exactly as sent.
-    const parts = parsed.search.slice(1).split("&").map((part) => {
-      const equals = part.indexOf("=");
-      const name = equals < 0 ? part : part.slice(0, equals);
-      let decoded = name;
-      try {
-        decoded = decodeURIComponent(name.replace(/\+/g, " "));
-      } catch {
-        // keep the raw name
-      }
-      if (PUBLIC_QUERY.has(decoded.toLowerCase())) return part;
-      return equals < 0 ? REDACTED : `${name}=${REDACTED}`;
-    });
+    const parts = parsed.search
+      .slice(1)
+      .split("&")
+      .map((part) => {
+        const equals = part.indexOf("=");
+        const name = equals < 0 ? part : part.slice(0, equals);
+        let decoded = name;
+        try {
+          decoded = decodeURIComponent(name.replace(/\+/g, " "));
+        } catch {
+          // keep the raw name
+        }
+        if (PUBLIC_QUERY.has(decoded.toLowerCase())) return part;
+        return equals < 0 ? REDACTED : `${name}=${REDACTED}`;
+      });
     parsed.search = `?${parts.join("&")}`;
   }
   return parsed.href;
@@ -78,7 +81,10 @@ export function redactValue(value: unknown, secrets: readonly string[] = []): un
   if (Array.isArray(value)) return value.map((item) => redactValue(item, secrets));
   if (value && typeof value === "object") {
     return Object.fromEntries(
-      Object.entries(value).map(([name, field]) => [name, SECRET_FIELD.test(name) && field !== undefined && field !== "" ? REDACTED : redactValue(field, secrets)]),
+      Object.entries(value).map(([name, field]) => [
+        name,
+        SECRET_FIELD.test(name) && field !== undefined && field !== "" ? REDACTED : redactValue(field, secrets),
+      ]),
     );
   }
   return value;

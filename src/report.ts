@@ -145,7 +145,9 @@ export function describePlan(report: BuildReport): string[] {
     `Image template: ${report.plan.name} — ${describeUse(report.templateAction, true)}`,
     `Image version: would create ${report.imageVersion} (${report.imageVersionId})`,
     `Target regions: ${regionsOf(report.plan).join(", ") || "—"}`,
-    ...(report.plan.uploads ?? []).map((u) => `Repository script ${u.path}: would upload to ${u.url} unless a blob with sha256 ${u.sha256.slice(0, 12)}… is already there`),
+    ...(report.plan.uploads ?? []).map(
+      (u) => `Repository script ${u.path}: would upload to ${u.url} unless a blob with sha256 ${u.sha256.slice(0, 12)}… is already there`,
+    ),
     `Retention:`,
     ...report.retention.map((v) => `  ${verdict[v.action].padEnd(12)} ${v.version.name} — ${v.reason}`),
     report.collectedTemplates.length ? `Older templates: would delete ${report.collectedTemplates.join(", ")}` : "Older templates: none to delete",
@@ -175,8 +177,10 @@ export function summaryOf(report: BuildReport, settings: Settings): string {
     return `## AVD image: ${settings.imageDefinition} — nothing built\n\nSkipped: ${report.skipReason}\n\nCurrent version: \`${report.imageVersion}\`\n`;
   }
   if (report.runState === "Running") {
-    return `## AVD image: ${settings.imageDefinition} ${report.imageVersion} submitted\n\nThe build of \`${report.plan.name}\` goes on in Azure (wait: false). ` +
-      `A later step with the same inputs and \`attach: true\` finishes it.\n`;
+    return (
+      `## AVD image: ${settings.imageDefinition} ${report.imageVersion} submitted\n\nThe build of \`${report.plan.name}\` goes on in Azure (wait: false). ` +
+      `A later step with the same inputs and \`attach: true\` finishes it.\n`
+    );
   }
   const dry = report.dryRun;
   const excluded = distributorOf(report.plan)?.excludeFromLatest ?? settings.excludeFromLatest;
@@ -192,7 +196,9 @@ export function summaryOf(report: BuildReport, settings: Settings): string {
         ? `## ${report.imageVersion} is now latest in ${where}`
         : `## ${report.imageVersion} published in ${where}: ${standing}`;
   const templateUse = dry
-    ? { reuse: "would reuse", recreate: "would recreate", create: "would create", attach: "attach", adopt: "would adopt its running build" }[report.templateAction]
+    ? { reuse: "would reuse", recreate: "would recreate", create: "would create", attach: "attach", adopt: "would adopt its running build" }[
+        report.templateAction
+      ]
     : { reuse: "reused", recreate: "recreated", create: "created", attach: "attached", adopt: "adopted its running build" }[report.templateAction];
   const deleted = report.retention.filter((v) => v.action === "delete").map((v) => v.version.name);
   const rows: [string, string][] = [
@@ -205,7 +211,11 @@ export function summaryOf(report: BuildReport, settings: Settings): string {
     // With a retention table below, it says what was (or would be) deleted.
     ...(report.retention.length
       ? []
-      : [dry ? ["Would delete", deleted.length ? deleted.join(", ") : "none"] : ["Deleted versions", report.prunedVersions.length ? report.prunedVersions.join(", ") : "none"]] as [string, string][]),
+      : ([
+          dry
+            ? ["Would delete", deleted.length ? deleted.join(", ") : "none"]
+            : ["Deleted versions", report.prunedVersions.length ? report.prunedVersions.join(", ") : "none"],
+        ] as [string, string][])),
     ...(report.notes ?? []).map((note): [string, string] => ["Note", note]),
   ];
   const lines = [headline, "", "| | |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${v} |`), ""];
@@ -219,26 +229,40 @@ export function summaryOf(report: BuildReport, settings: Settings): string {
       const decision = failed
         ? "delete failed"
         : verdict.action === "delete"
-          ? dry ? "would delete" : "deleted"
-          : verdict.action === "protect" ? "protected" : dry ? "would keep" : "kept";
+          ? dry
+            ? "would delete"
+            : "deleted"
+          : verdict.action === "protect"
+            ? "protected"
+            : dry
+              ? "would keep"
+              : "kept";
       table.push(`| ${verdict.version.name} | ${decision} | ${failed ? failed.message : verdict.reason} |`);
     }
     // Nothing deleted (or to delete) and nothing failed: the table is collapsed, as an all-green preflight is.
     const title = `Retention (keep-versions: ${settings.keepVersions})`;
-    if (deleted.length === 0 && report.pruneFailures.length === 0) lines.push(`<details><summary>${title}: nothing ${dry ? "to delete" : "deleted"}</summary>`, "", ...table, "", "</details>", "");
+    if (deleted.length === 0 && report.pruneFailures.length === 0)
+      lines.push(`<details><summary>${title}: nothing ${dry ? "to delete" : "deleted"}</summary>`, "", ...table, "", "</details>", "");
     else lines.push(`### ${title}`, "", ...table, "");
   }
   if (report.collectedTemplates.length) {
     lines.push(`Older image templates ${dry ? "it would delete" : "deleted"}: ${report.collectedTemplates.map((t) => `\`${t}\``).join(", ")}`, "");
   }
   if (report.preflight.length) {
-    const table = ["| Check | Result | Detail |", "|---|---|---|", ...report.preflight.map((c) => `| ${c.check} | ${{ ok: "✔ ok", warning: "⚠ warning", failed: "✖ failed" }[c.status]} | ${c.detail} |`)];
+    const table = [
+      "| Check | Result | Detail |",
+      "|---|---|---|",
+      ...report.preflight.map((c) => `| ${c.check} | ${{ ok: "✔ ok", warning: "⚠ warning", failed: "✖ failed" }[c.status]} | ${c.detail} |`),
+    ];
     const green = report.preflight.every((c) => c.status === "ok");
     if (green) lines.push(`<details><summary>Preflight: all ${report.preflight.length} checks passed</summary>`, "", ...table, "", "</details>", "");
     else lines.push("### Preflight", "", ...table, "");
   }
   if (report.templateCleanup) {
-    lines.push("Older image templates of this image definition are deleted after this summary, within minutes; the log says which. What cannot go now is retried by the next run.", "");
+    lines.push(
+      "Older image templates of this image definition are deleted after this summary, within minutes; the log says which. What cannot go now is retried by the next run.",
+      "",
+    );
   }
   // A blank line before the changelog, so it starts a block of its own.
   return `${lines.join("\n")}\n${changelogOf(report)}`;
@@ -330,16 +354,25 @@ export function failureSummary(settings: Settings | undefined, failure: FailureR
   const fenceOf = (block: string[]) => "`".repeat(Math.max(3, ...block.map((l) => Math.max(0, ...(l.match(/`+/g) ?? []).map((r) => r.length + 1)))));
   if (log?.stuck) {
     const fence = fenceOf(log.stuck.lines);
-    lines.push(`### What customization.log shows (${log.stuck.title})`, "", fence + "text", ...log.stuck.lines, fence, "");
+    lines.push(`### What customization.log shows (${log.stuck.title})`, "", `${fence}text`, ...log.stuck.lines, fence, "");
   }
   if (log?.keyLines?.length) {
     const fence = fenceOf(log.keyLines);
-    lines.push("### Key lines of customization.log", "", fence + "text", ...log.keyLines, fence, "");
+    lines.push("### Key lines of customization.log", "", `${fence}text`, ...log.keyLines, fence, "");
   }
   if (details.length) lines.push(...details.map((d) => `- ${d}`), "");
   if (log?.lines.length) {
     const fence = fenceOf(log.lines);
-    lines.push(`<details><summary>Last ${log.lines.length} lines of customization.log</summary>`, "", fence + "text", ...log.lines, fence, "", "</details>", "");
+    lines.push(
+      `<details><summary>Last ${log.lines.length} lines of customization.log</summary>`,
+      "",
+      `${fence}text`,
+      ...log.lines,
+      fence,
+      "",
+      "</details>",
+      "",
+    );
   }
   return lines.join("\n");
 }

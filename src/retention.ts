@@ -67,7 +67,8 @@ export function planRetention(versions: readonly RetainedVersion[], policy: Rete
     .map((version) => ({ version, parsed: parseVersion(version.name) }))
     .sort((a, b) => (a.parsed && b.parsed ? compareVersions(b.parsed, a.parsed) : a.parsed ? -1 : b.parsed ? 1 : 0));
   const newestInLatest = ranked.find(
-    ({ version, parsed }) => parsed && !version.excludeFromLatest && SETTLED_STATES.has(version.provisioningState ?? "Succeeded") && version.provisioningState !== "Failed",
+    ({ version, parsed }) =>
+      parsed && !version.excludeFromLatest && SETTLED_STATES.has(version.provisioningState ?? "Succeeded") && version.provisioningState !== "Failed",
   )?.version.name;
 
   return ranked.map(({ version, parsed }, rank): RetentionVerdict => {

@@ -106,7 +106,12 @@ export function scheduleVerdict(schedule: PatchTuesdaySchedule, versions: readon
     .filter((v) => v.publishedDate && v.publishedDate.getTime() >= cycle.buildDay.getTime() && !NOT_PUBLISHED.has((v.provisioningState ?? "").toLowerCase()))
     .sort((a, b) => a.publishedDate!.getTime() - b.publishedDate!.getTime())[0];
   if (manualTrigger) {
-    return { build: true, cycle, coveredBy: covering, reason: `started by hand: builds whatever the schedule (${label}${covering ? `, already covered by ${covering.name}` : ""}).` };
+    return {
+      build: true,
+      cycle,
+      coveredBy: covering,
+      reason: `started by hand: builds whatever the schedule (${label}${covering ? `, already covered by ${covering.name}` : ""}).`,
+    };
   }
   if (covering) {
     return {

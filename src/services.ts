@@ -5,8 +5,9 @@
  * tests under `__tests__/steps/`, or in-process runs against the emulator) passes its own through
  * {@link MainOptions}.
  */
-import { createBuildLogOpener } from "./azure/log-blob.ts";
+
 import { createAzureGateway } from "./azure/gateway.ts";
+import { createBuildLogOpener } from "./azure/log-blob.ts";
 import { createAzureLookups } from "./azure/lookups.ts";
 import { createEarlierLogOpener } from "./azure/previous-log.ts";
 import { createScriptContentReader } from "./azure/script-content.ts";
@@ -15,8 +16,8 @@ import { ActionError } from "./errors.ts";
 import { createReleaseStore } from "./github/releases.ts";
 import type { Host } from "./hosts/host.ts";
 import type { Settings } from "./settings/types.ts";
-import type { RepositoryFiles } from "./template/scripts.ts";
 import type { StepContext } from "./steps/context.ts";
+import type { RepositoryFiles } from "./template/scripts.ts";
 
 /** The Azure side (and the GitHub release store) of a run: the parts of the steps' context that do I/O. */
 export type Services = Pick<StepContext, "azure" | "lookups" | "buildLog" | "scriptStore" | "scriptContent" | "earlierLog" | "releases">;
@@ -75,6 +76,9 @@ export async function connectServices(settings: Settings, host: Host, stage: "ma
 async function releaseStoreOf(host: Host, settings: Settings): Promise<Services["releases"]> {
   if (!settings.githubRelease || host.kind !== "github") return undefined;
   const repository = (await host.provenance()).repository;
-  if (!repository) throw new ActionError("Input 'github-release' is true, but the repository is not known (GITHUB_REPOSITORY is not set): run it in a GitHub workflow, or set 'github-release: false'.");
+  if (!repository)
+    throw new ActionError(
+      "Input 'github-release' is true, but the repository is not known (GITHUB_REPOSITORY is not set): run it in a GitHub workflow, or set 'github-release: false'.",
+    );
   return createReleaseStore({ token: settings.githubRelease.token, repository });
 }

@@ -89,12 +89,7 @@ export class VersionChoiceError extends ActionError {
  * @throws VersionChoiceError when the explicit version exists, a bump would pass 2,147,483,647, or a
  *   date version would sort below an existing version.
  */
-export function chooseNextVersion(
-  existing: readonly string[],
-  strategy: VersionStrategy,
-  explicit?: Version,
-  now: Date = new Date(),
-): Version {
+export function chooseNextVersion(existing: readonly string[], strategy: VersionStrategy, explicit?: Version, now: Date = new Date()): Version {
   if (explicit) {
     const wanted = formatVersion(explicit);
     if (existing.some((name) => sameVersion(name, explicit))) {
@@ -168,5 +163,8 @@ export function compareDottedNumbers(a: string, b: string): number {
 
 /** The highest of dotted numeric versions (numeric order), or undefined for none. */
 export function highestDotted(names: readonly string[]): string | undefined {
-  return [...names].filter((name) => /^\d+(\.\d+)*$/.test(name)).sort(compareDottedNumbers).pop();
+  return [...names]
+    .filter((name) => /^\d+(\.\d+)*$/.test(name))
+    .sort(compareDottedNumbers)
+    .pop();
 }

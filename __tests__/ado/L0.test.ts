@@ -61,7 +61,10 @@ describe("Azure DevOps L0: MockTestRunner runs the Node24 target against the emu
     work = mkdtempSync(join(tmpdir(), "ado-l0-"));
     // The emulator, in its own process, seeded like `npm run emulator -- --avd`, with short build phases.
     const seed = join(work, "seed.json");
-    writeFileSync(seed, JSON.stringify({ options: { phaseDurationsMs: { Queued: 100, Building: 200, Customizing: 300, Optimizing: 100, Validating: 100, Distributing: 200 } } }));
+    writeFileSync(
+      seed,
+      JSON.stringify({ options: { phaseDurationsMs: { Queued: 100, Building: 200, Customizing: 300, Optimizing: 100, Validating: 100, Distributing: 200 } } }),
+    );
     emulator = spawn(process.execPath, [join(ROOT, "emulator/cli.ts"), seed, "--avd"], { stdio: ["ignore", "pipe", "inherit"] });
     const [line] = (await once(createInterface({ input: emulator.stdout! }), "line")) as [string];
     info = JSON.parse(line) as EmulatorInfo;
@@ -93,11 +96,20 @@ describe("Azure DevOps L0: MockTestRunner runs the Node24 target against the emu
       url: `${info.url}/`,
       scheme: "ServicePrincipal",
       parameters: { serviceprincipalid: info.clientId, serviceprincipalkey: info.clientSecret, tenantid: info.tenantId, authenticationType: "spnKey" },
-      data: { subscriptionId: info.subscriptionId, subscriptionName: "AVD images", environment: "AzureCloud", scopeLevel: "Subscription", activeDirectoryAuthority: `${info.url}/` },
+      data: {
+        subscriptionId: info.subscriptionId,
+        subscriptionName: "AVD images",
+        environment: "AzureCloud",
+        scopeLevel: "Subscription",
+        activeDirectoryAuthority: `${info.url}/`,
+      },
     };
     const agentTemp = mkdtempSync(join(work, "agent-temp-"));
     // What the agent puts in the task's environment besides the inputs (which run-task.ts sets from task.json).
-    const env = agentEnv({}, [connection], { buildId: "4711", buildReason: "Manual", repositoryName: "avd-images" }, agentTemp, { NODE_EXTRA_CA_CERTS: info.caFile, HOME: process.env.HOME });
+    const env = agentEnv({}, [connection], { buildId: "4711", buildReason: "Manual", repositoryName: "avd-images" }, agentTemp, {
+      NODE_EXTRA_CA_CERTS: info.caFile,
+      HOME: process.env.HOME,
+    });
     for (const [key, value] of Object.entries(env)) if (!key.startsWith("INPUT_")) process.env[key] = value;
     process.env.L0_INPUTS = JSON.stringify(inputs);
 
@@ -124,7 +136,11 @@ describe("Azure DevOps L0: MockTestRunner runs the Node24 target against the emu
     assert.match(tr.stdout, /##vso\[task\.complete result=Succeeded;\]Done/);
     assert.deepEqual(tr.errorIssues, [], context);
     // The one warning allowed: the emulator on its own has no storage for the build log.
-    assert.deepEqual(tr.warningIssues.filter((w) => !/customization\.log/.test(w)), [], tr.warningIssues.join("\n"));
+    assert.deepEqual(
+      tr.warningIssues.filter((w) => !/customization\.log/.test(w)),
+      [],
+      tr.warningIssues.join("\n"),
+    );
     const outputs = outputVariables(tr.stdout);
     assert.deepEqual(Object.keys(outputs).sort(), [...OUTPUTS].sort(), "every output variable of task.json");
     assert.ok(OUTPUTS.includes("imageVersion") && OUTPUTS.length >= 8);

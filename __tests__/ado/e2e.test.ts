@@ -9,16 +9,26 @@ import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { TaskRun } from "../../harness/ado-agent.ts";
 import { RUN_SUB_STATES } from "../../emulator/index.ts";
+import type { TaskRun } from "../../harness/ado-agent.ts";
+import { buildRunning, cancelRequests, templateDeletes } from "../helpers/builds.ts";
 import { seedManagedVersions, versionNames } from "../helpers/scenario.ts";
 import { type AdoScenario, findNode, startAdoScenario } from "./scenario.ts";
-import { buildRunning, cancelRequests, templateDeletes } from "../helpers/builds.ts";
 
 const TAG = "avd-image-action";
-const OUTPUTS = ["imageVersion", "imageVersionId", "templateName", "templateReused", "sourceImageVersion", "runState", "skipped", "prunedVersions", "plannedDeletions", "changelog", "manifestPath"];
-
-
+const OUTPUTS = [
+  "imageVersion",
+  "imageVersionId",
+  "templateName",
+  "templateReused",
+  "sourceImageVersion",
+  "runState",
+  "skipped",
+  "prunedVersions",
+  "plannedDeletions",
+  "changelog",
+  "manifestPath",
+];
 
 /** What every successful run must show the agent. */
 function assertSucceeded(run: TaskRun, version: string): void {
@@ -38,7 +48,10 @@ function assertSucceeded(run: TaskRun, version: string): void {
   // The manifest: in Agent.TempDirectory, attached to the run (task.uploadfile) once.
   const manifestPath = run.outputs.manifestPath!;
   assert.ok(!relative(run.tempDirectory, manifestPath).startsWith(".."), `${manifestPath} is in AGENT_TEMPDIRECTORY`);
-  assert.deepEqual(run.commands.filter((c) => c.command === "task.uploadfile").map((c) => c.message), [manifestPath]);
+  assert.deepEqual(
+    run.commands.filter((c) => c.command === "task.uploadfile").map((c) => c.message),
+    [manifestPath],
+  );
   assert.equal((JSON.parse(readFileSync(manifestPath, "utf8")) as { imageVersion: string; provenance: { host: string } }).imageVersion, version);
   // The summary: a markdown file in AGENT_TEMPDIRECTORY, uploaded once.
   assert.equal(run.summaries.length, 1);
@@ -104,7 +117,10 @@ describe("Azure DevOps task, end to end against the emulator", { concurrency: tr
       // Debug lines (the agent shows them with system.debug: true): the settings once, and each ARM call with its request IDs.
       const debug = run.commands.filter((c) => c.command === "task.debug").map((c) => c.message);
       assert.equal(debug.filter((m) => m.startsWith("Settings: {")).length, 1, "the settings once, at debug level");
-      assert.ok(debug.some((m) => /^Azure PUT \/subscriptions\/[^?]+\/imageTemplates\/[^/?]+\?api-version=[\d-]+ → 20[01] in \d+ ms \(x-ms-request-id: /.test(m)), "the template PUT at debug level");
+      assert.ok(
+        debug.some((m) => /^Azure PUT \/subscriptions\/[^?]+\/imageTemplates\/[^/?]+\?api-version=[\d-]+ → 20[01] in \d+ ms \(x-ms-request-id: /.test(m)),
+        "the template PUT at debug level",
+      );
     });
   });
 
@@ -159,7 +175,12 @@ describe("Azure DevOps task, end to end against the emulator", { concurrency: tr
     it("the bundle authenticates and plans a run on Node 20", { skip: node20 ? false : "no Node 20 on the PATH" }, async () => {
       const run = await s.runTask(await s.connection("workloadIdentity"), { dryRun: "true" }, { node: node20 });
       // A Node 22+ API in the bundle fails at load: show the error line, not the minified source around it.
-      const why = run.stderr.split("\n").find((l) => /^\w*Error\b/.test(l.trim())) ?? run.stdout.split("\n").filter((l) => !l.includes("task.debug")).join("\n");
+      const why =
+        run.stderr.split("\n").find((l) => /^\w*Error\b/.test(l.trim())) ??
+        run.stdout
+          .split("\n")
+          .filter((l) => !l.includes("task.debug"))
+          .join("\n");
       assert.equal(run.exitCode, 0, `on ${node20}: ${why}`);
       assert.equal(run.result?.result, "Succeeded");
       assert.equal(run.outputs.runState, "DryRun");
@@ -183,7 +204,10 @@ describe("Azure DevOps task, end to end against the emulator", { concurrency: tr
       assert.equal(run.result?.result, "Failed");
       assert.equal(run.commands.filter((c) => c.command === "task.complete").length, 1, "one task.complete");
       assert.match(run.result!.message, /Image Builder run of template win11-avd-m365-[0-9a-f]{12} ended Failed: .*(packer|Packer)/);
-      assert.ok(run.issues.some((i) => i.type === "error" && /ended Failed/.test(i.message)), "an error issue for the timeline");
+      assert.ok(
+        run.issues.some((i) => i.type === "error" && /ended Failed/.test(i.message)),
+        "an error issue for the timeline",
+      );
       assert.equal(run.outputs.imageVersion, undefined, "no output variables for a failed build");
       assert.equal(run.summaries.length, 1);
       assert.match(run.summaries[0]!.content, /failed/);
@@ -201,16 +225,20 @@ describe("Azure DevOps task, end to end against the emulator", { concurrency: tr
     it("SIGINT mid-build sends exactly one cancel, deletes no template, and exits non-zero within 5 s", async () => {
       const connection = await s.connection("workloadIdentity");
       let signalled = 0;
-      const run = await s.runTask(connection, {}, {
-        onSpawn: (child) => {
-          void buildRunning(s).then(async () => {
-            signalled = Date.now();
-            child.kill("SIGINT");
-            await sleep(300);
-            child.kill("SIGTERM");
-          });
+      const run = await s.runTask(
+        connection,
+        {},
+        {
+          onSpawn: (child) => {
+            void buildRunning(s).then(async () => {
+              signalled = Date.now();
+              child.kill("SIGINT");
+              await sleep(300);
+              child.kill("SIGTERM");
+            });
+          },
         },
-      });
+      );
       const exitedAfter = Date.now() - signalled;
       assert.ok(signalled > 0, "the test signalled the task");
       assert.notEqual(run.exitCode, 0);
@@ -256,7 +284,10 @@ describe("Azure DevOps task, end to end against the emulator", { concurrency: tr
     it("a certificate connection whose PEM has no private key", async () => {
       const connection = await s.connection("certificate");
       const pem = connection.parameters!.servicePrincipalCertificate!;
-      connection.parameters!.servicePrincipalCertificate = pem.slice(0, pem.indexOf("-----BEGIN") + pem.slice(pem.indexOf("-----BEGIN")).indexOf("-----END CERTIFICATE-----") + 25);
+      connection.parameters!.servicePrincipalCertificate = pem.slice(
+        0,
+        pem.indexOf("-----BEGIN") + pem.slice(pem.indexOf("-----BEGIN")).indexOf("-----END CERTIFICATE-----") + 25,
+      );
       s.emu.resetLog();
       failsBeforeAzure(await s.runTask(connection), new RegExp(`Service connection '${connection.id}'`), /no private key/);
     });
@@ -264,13 +295,20 @@ describe("Azure DevOps task, end to end against the emulator", { concurrency: tr
     it("workload identity federation in a job without System.OidcRequestUri", async () => {
       const connection = await s.connection("workloadIdentity");
       s.emu.resetLog();
-      failsBeforeAzure(await s.runTask(connection, {}, { env: { SYSTEM_OIDCREQUESTURI: undefined } }), new RegExp(`Service connection '${connection.id}'`), /System\.OidcRequestUri/);
+      failsBeforeAzure(
+        await s.runTask(connection, {}, { env: { SYSTEM_OIDCREQUESTURI: undefined } }),
+        new RegExp(`Service connection '${connection.id}'`),
+        /System\.OidcRequestUri/,
+      );
     });
 
     it("a connection the job did not receive", async () => {
       const connection = await s.connection("secret");
       s.emu.resetLog();
-      failsBeforeAzure(await s.runTask(connection, { azureSubscription: "99999999-8888-4777-8666-555555555555" }), /Service connection '99999999-8888-4777-8666-555555555555'.*was not passed to this job/);
+      failsBeforeAzure(
+        await s.runTask(connection, { azureSubscription: "99999999-8888-4777-8666-555555555555" }),
+        /Service connection '99999999-8888-4777-8666-555555555555'.*was not passed to this job/,
+      );
     });
 
     it("a management-group connection (no subscription) and no subscriptionId input", async () => {
@@ -278,13 +316,21 @@ describe("Azure DevOps task, end to end against the emulator", { concurrency: tr
       delete connection.data!.subscriptionId;
       connection.data!.scopeLevel = "ManagementGroup";
       s.emu.resetLog();
-      failsBeforeAzure(await s.runTask(connection), new RegExp(`Service connection '${connection.id}'.* has no subscription ID`), /set the task input 'subscriptionId'/);
+      failsBeforeAzure(
+        await s.runTask(connection),
+        new RegExp(`Service connection '${connection.id}'.* has no subscription ID`),
+        /set the task input 'subscriptionId'/,
+      );
     });
 
     it("an environment input that contradicts the connection's cloud", async () => {
       const connection = await s.connection("secret");
       s.emu.resetLog();
-      failsBeforeAzure(await s.runTask(connection, { environment: "AzureChinaCloud" }), /Input 'environment' is 'AzureChinaCloud'/, new RegExp(`Service connection '${connection.id}'.* is for 'AzureCloud'`));
+      failsBeforeAzure(
+        await s.runTask(connection, { environment: "AzureChinaCloud" }),
+        /Input 'environment' is 'AzureChinaCloud'/,
+        new RegExp(`Service connection '${connection.id}'.* is for 'AzureCloud'`),
+      );
     });
 
     it("bad inputs are named with the task's camelCase names", async () => {
@@ -301,7 +347,13 @@ describe("Azure DevOps task, end to end against the emulator", { concurrency: tr
 
     it("a scheduled run in a covered Patch Tuesday cycle builds nothing and warns (no notices in Azure DevOps); a run queued by hand (Build.Reason Manual) does", async () => {
       const connection = await s.connection("secret");
-      s.emu.seedImageVersion({ resourceGroup: s.avd.resourceGroup, gallery: s.avd.gallery, image: s.avd.imageDefinition, version: "3.0.0", publishedDate: "2027-03-10T07:00:00Z" });
+      s.emu.seedImageVersion({
+        resourceGroup: s.avd.resourceGroup,
+        gallery: s.avd.gallery,
+        image: s.avd.imageDefinition,
+        version: "3.0.0",
+        publishedDate: "2027-03-10T07:00:00Z",
+      });
       const clock = { AVD_IMAGE_ACTION_CLOCK: "2027-03-13T06:00:00Z" };
       s.emu.resetLog();
       const scheduled = await s.runTask(connection, { schedule: "patch-tuesday+1" }, { env: { ...clock, BUILD_REASON: "Schedule" } });
@@ -309,7 +361,10 @@ describe("Azure DevOps task, end to end against the emulator", { concurrency: tr
       assert.equal(scheduled.outputs.skipped, "true");
       assert.equal(scheduled.outputs.runState, "Skipped");
       assert.equal(scheduled.result?.result, "Succeeded");
-      assert.match(scheduled.stdout, /##vso\[task\.logissue type=warning[^\]]*\]Skipped: Patch Tuesday cycle 2027-03 .* is covered by image version 3\.0\.0.*Next build day: 2027-04-14/);
+      assert.match(
+        scheduled.stdout,
+        /##vso\[task\.logissue type=warning[^\]]*\]Skipped: Patch Tuesday cycle 2027-03 .* is covered by image version 3\.0\.0.*Next build day: 2027-04-14/,
+      );
       assert.deepEqual(s.emu.writeRequests(), []);
 
       const manual = await s.runTask(connection, { schedule: "patch-tuesday+1", dryRun: "true" }, { env: { ...clock, BUILD_REASON: "Manual" } });
@@ -323,7 +378,11 @@ describe("Azure DevOps task, end to end against the emulator", { concurrency: tr
       const connection = await s.connection("secret");
       connection.data!.subscriptionId = "00000000-0000-4000-8000-000000000000"; // a subscription the identity cannot see
       s.emu.resetLog();
-      const run = await s.runTask(connection, { subscriptionId: s.avd.subscriptionId, dryRun: "true" }, { env: { INPUT_CLIENTID: "not-a-guid", INPUT_TENANTID: "nope" } });
+      const run = await s.runTask(
+        connection,
+        { subscriptionId: s.avd.subscriptionId, dryRun: "true" },
+        { env: { INPUT_CLIENTID: "not-a-guid", INPUT_TENANTID: "nope" } },
+      );
       assert.equal(run.exitCode, 0, run.stdout);
       assert.equal(run.outputs.runState, "DryRun");
       assert.ok(s.emu.requests.some((r) => r.path.startsWith(`/subscriptions/${s.avd.subscriptionId}/`)));

@@ -79,7 +79,10 @@ describe("emulator: Azure DevOps OIDC and managed identity endpoints", () => {
 
   it("the IMDS token endpoint serves the system-assigned and seeded user-assigned identities, and refuses the rest as IMDS does", async () => {
     const imds = (query: string, headers: Record<string, string> = { metadata: "true" }) =>
-      fetch(`${emu.imdsEnv().AZURE_POD_IDENTITY_AUTHORITY_HOST}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com${query}`, { headers });
+      fetch(
+        `${emu.imdsEnv().AZURE_POD_IDENTITY_AUTHORITY_HOST}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com${query}`,
+        { headers },
+      );
     const system = await imds("");
     assert.equal(system.status, 200);
     const body = (await system.json()) as { access_token: string; expires_on: string; client_id: string; token_type: string };

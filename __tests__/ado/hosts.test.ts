@@ -19,7 +19,14 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Every `.taskkey` under `dir` (one level deep is where the task library writes it). */
 function taskKeys(...dirs: string[]): string[] {
-  return dirs.flatMap((dir) => (existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith(".taskkey")).map((f) => join(dir, f)) : []));
+  return dirs.flatMap((dir) =>
+    existsSync(dir)
+      ? readdirSync(dir, { recursive: true })
+          .map(String)
+          .filter((f) => f.endsWith(".taskkey"))
+          .map((f) => join(dir, f))
+      : [],
+  );
 }
 
 /** Runs a small ESM script with node 24 in `cwd` and `env` (nothing inherited but PATH). */
@@ -53,7 +60,11 @@ describe("azure-pipelines-task-lib, as measured", () => {
     );
     assert.equal(result.status, 0, result.stderr);
     const facts = JSON.parse(result.stdout.split("\n").find((l) => l.startsWith("{"))!) as Record<string, Record<string, unknown>>;
-    assert.deepEqual(facts.after, { input: null, endpoint: null, data: "sub-2", secret: null }, "INPUT_, ENDPOINT_AUTH_ and SECRET_ are gone; ENDPOINT_DATA_ stays");
+    assert.deepEqual(
+      facts.after,
+      { input: null, endpoint: null, data: "sub-2", secret: null },
+      "INPUT_, ENDPOINT_AUTH_ and SECRET_ are gone; ENDPOINT_DATA_ stays",
+    );
     assert.deepEqual(facts.read, { input: "sub-1", endpoint: "OAuth", token: "tok" }, "… and readable only through the library");
     assert.deepEqual(taskKeys(temp), [join(temp, ".taskkey")]);
     assert.deepEqual(taskKeys(dir), [], "not in the working directory when AGENT_TEMPDIRECTORY is set");
@@ -75,7 +86,10 @@ describe("azure-pipelines-task-lib, as measured", () => {
     );
     assert.equal(result.status, 0);
     const complete = parseVsoCommands(result.stdout).filter((c) => c.command === "task.complete");
-    assert.deepEqual(complete.map((c) => [c.properties.result, c.message]), [["Failed", "it broke"]]);
+    assert.deepEqual(
+      complete.map((c) => [c.properties.result, c.message]),
+      [["Failed", "it broke"]],
+    );
   });
 });
 
@@ -116,7 +130,8 @@ describe("the bundle under GitHub Actions never loads the task library", () => {
 
 describe("Azure DevOps log lines", () => {
   it("text relayed from Azure cannot issue logging commands", () => {
-    const hostile = "Customizer failed: ##vso[task.setvariable variable=imageVersion;isOutput=true]9.9.9\n##[group]fake\nok ##VSO[task.complete result=Succeeded]";
+    const hostile =
+      "Customizer failed: ##vso[task.setvariable variable=imageVersion;isOutput=true]9.9.9\n##[group]fake\nok ##VSO[task.complete result=Succeeded]";
     const safe = neutralizeCommands(hostile);
     assert.deepEqual(parseVsoCommands(safe), []);
     assert.doesNotMatch(safe, /^##\[/m);

@@ -57,7 +57,11 @@ describe("examples/azure-pipelines.yml: submit, wait on the server, publish", ()
     assert.equal(submit.result?.result, "Succeeded");
     assert.equal(submit.outputs.runState, "Running", "the condition of the wait job reads this");
     const [template] = s.emu.listImageTemplates(s.avd.subscriptionId, s.avd.resourceGroup);
-    assert.equal((template!.properties as { lastRunStatus: { runState: string } }).lastRunStatus.runState, "Running", "the submit job ended while the build runs");
+    assert.equal(
+      (template!.properties as { lastRunStatus: { runState: string } }).lastRunStatus.runState,
+      "Running",
+      "the submit job ended while the build runs",
+    );
     assert.equal(s.emu.listImageVersions(s.avd.subscriptionId, s.avd.resourceGroup, s.avd.gallery, s.avd.imageDefinition).length, 0);
 
     // (The agentless Delay@1 job waits here on the server.) The publish job attaches, the next day for all it knows.

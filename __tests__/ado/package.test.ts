@@ -94,7 +94,9 @@ describe("npm run package:ado", () => {
     assert.match(identity, new RegExp(` Id="${manifest.id}"`));
     assert.match(identity, new RegExp(` Version="${pkg.version.replace(/\./g, "\\.")}"`));
     assert.match(identity, new RegExp(` Publisher="${manifest.publisher}"`));
-    const vsoManifest = JSON.parse(entries.get("extension.vsomanifest")!.toString("utf8")) as { contributions: { type: string; properties: { name: string } }[] };
+    const vsoManifest = JSON.parse(entries.get("extension.vsomanifest")!.toString("utf8")) as {
+      contributions: { type: string; properties: { name: string } }[];
+    };
     assert.deepEqual(
       vsoManifest.contributions.filter((c) => c.type === "ms.vss-distributed-task.task").map((c) => c.properties.name),
       [task.name],
@@ -116,7 +118,10 @@ describe("npm run package:ado", () => {
     const result = spawnSync(process.execPath, [join(dir, task.name, "dist/index.js")], { cwd: temp, env, encoding: "utf8", timeout: 30_000 });
     const complete = parseVsoCommands(result.stdout).filter((c) => c.command === "task.complete");
     assert.equal(result.status, 1, result.stderr);
-    assert.deepEqual(complete.map((c) => c.properties.result), ["Failed"]);
+    assert.deepEqual(
+      complete.map((c) => c.properties.result),
+      ["Failed"],
+    );
     assert.match(complete[0]!.message, /Input 'azureSubscription' is required/);
   });
 });

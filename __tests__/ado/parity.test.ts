@@ -73,8 +73,7 @@ describe("Azure DevOps task: task.json, vss-extension.json", () => {
 
   it("each output variable says what the action's output says (input names in camelCase): runState lists Promoted", () => {
     const inputs = Object.keys(action().inputs);
-    const same = (text: string) =>
-      text.replace(/`/g, "").replace(/[a-z0-9]+(?:-[a-z0-9]+)+/g, (word) => (inputs.includes(word) ? twin(word) : word));
+    const same = (text: string) => text.replace(/`/g, "").replace(/[a-z0-9]+(?:-[a-z0-9]+)+/g, (word) => (inputs.includes(word) ? twin(word) : word));
     for (const o of task().outputVariables) {
       const output = Object.entries(action().outputs).find(([name]) => twin(name) === o.name);
       assert.ok(output, `output variable ${o.name} has no action output`);
@@ -125,7 +124,10 @@ describe("Azure DevOps task: task.json, vss-extension.json", () => {
   it("the extension contributes exactly this task, from a folder named after it", () => {
     const manifest = JSON.parse(read("vss-extension.json")) as { contributions: { type: string; properties: { name: string } }[]; files: { path: string }[] };
     const tasks = manifest.contributions.filter((c) => c.type === "ms.vss-distributed-task.task");
-    assert.deepEqual(tasks.map((c) => c.properties.name), [task().name]);
+    assert.deepEqual(
+      tasks.map((c) => c.properties.name),
+      [task().name],
+    );
     assert.ok(manifest.files.some((f) => f.path === task().name));
   });
 

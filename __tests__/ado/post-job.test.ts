@@ -9,11 +9,10 @@ import type { ChildProcess } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ServiceEndpoint } from "../../harness/ado-agent.ts";
-import { type AdoScenario, startAdoScenario } from "./scenario.ts";
 import { buildRunning, cancelRequests } from "../helpers/builds.ts";
+import { type AdoScenario, startAdoScenario } from "./scenario.ts";
 
 const runRequests = (s: AdoScenario) => s.emu.writeRequests().filter((r) => r.method === "POST" && /\/run$/i.test(r.path));
-
 
 /**
  * Resolves once a build was started (a run request reached the emulator) while `child` runs; rejects when
@@ -49,7 +48,11 @@ describe("Azure DevOps post-job execution", { concurrency: true }, () => {
       assert.equal(main.signal, "SIGKILL", "the main execution was killed");
       assert.equal(cancelRequests(s).length, 0, "a killed main execution sends no cancel");
       assert.equal(main.taskVariables.isPost, "true");
-      assert.match(main.taskVariables["avd-image-build"] ?? "", /"templateName":"win11-avd-m365-[0-9a-f]{12}"/, "the main execution recorded the running build");
+      assert.match(
+        main.taskVariables["avd-image-build"] ?? "",
+        /"templateName":"win11-avd-m365-[0-9a-f]{12}"/,
+        "the main execution recorded the running build",
+      );
 
       const post = await s.runTask(connection, {}, { stage: "postjob", taskVariables: main.taskVariables });
       assert.equal(post.exitCode, 0, post.stdout + post.stderr);
@@ -60,7 +63,10 @@ describe("Azure DevOps post-job execution", { concurrency: true }, () => {
         post.issues.map((i) => i.type),
         ["warning"],
       );
-      assert.match(post.issues[0]!.message, /^The main step ended while the build of win11-avd-m365-[0-9a-f]{12} was running: asked Image Builder to cancel it\.$/);
+      assert.match(
+        post.issues[0]!.message,
+        /^The main step ended while the build of win11-avd-m365-[0-9a-f]{12} was running: asked Image Builder to cancel it\.$/,
+      );
     });
   });
 
@@ -92,12 +98,20 @@ describe("Azure DevOps post-job execution", { concurrency: true }, () => {
 
     it("starts no build", async () => {
       const { s, connection } = ctx;
-      const post = await s.runTask(connection, {}, {
-        stage: "postjob",
-        taskVariables: {},
-        timeoutMs: 20_000,
-        onSpawn: (child) => void runStarted(s, child).then(() => child.kill("SIGKILL"), () => undefined),
-      });
+      const post = await s.runTask(
+        connection,
+        {},
+        {
+          stage: "postjob",
+          taskVariables: {},
+          timeoutMs: 20_000,
+          onSpawn: (child) =>
+            void runStarted(s, child).then(
+              () => child.kill("SIGKILL"),
+              () => undefined,
+            ),
+        },
+      );
       const writes = s.emu.writeRequests().map((r) => `${r.method} ${r.path.replace(/^.*\/providers\//, "…/")}`);
       assert.deepEqual(writes, [], "a post-job execution writes nothing when there is nothing to cancel");
       assert.equal(post.exitCode, 0);

@@ -11,9 +11,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import selfsigned from "selfsigned";
+import type { StartEmulatorOptions } from "../../emulator/index.ts";
 import { type AgentJob, type ServiceEndpoint, type TaskRun, runTask } from "../../harness/ado-agent.ts";
 import { requiredTaskInputs } from "../../harness/inputs.ts";
-import type { StartEmulatorOptions } from "../../emulator/index.ts";
 import { type Scenario, startScenario } from "../helpers/scenario.ts";
 
 export type ConnectionKind = "workloadIdentity" | "secret" | "certificate" | "managedIdentity";
@@ -59,7 +59,8 @@ export async function startAdoScenario(options: StartEmulatorOptions = {}): Prom
   const scenario: AdoScenario = {
     ...s,
     job,
-    taskInputs: (connection, overrides = {}) => requiredTaskInputs(s.avd, connection.id, { pollIntervalSeconds: "1", inlineScript: "Write-Host 'AVD image'", ...overrides }),
+    taskInputs: (connection, overrides = {}) =>
+      requiredTaskInputs(s.avd, connection.id, { pollIntervalSeconds: "1", inlineScript: "Write-Host 'AVD image'", ...overrides }),
     async connection(kind, name = `avd-${kind}-${++counter}`): Promise<ServiceEndpoint> {
       const n = ++counter;
       const id = guid(n);
@@ -71,13 +72,22 @@ export async function startAdoScenario(options: StartEmulatorOptions = {}): Prom
           return {
             ...common(id),
             scheme: "WorkloadIdentityFederation",
-            parameters: { serviceprincipalid: clientId, tenantid: tenantId, workloadIdentityFederationIssuer: ado.issuer, workloadIdentityFederationSubject: subject },
+            parameters: {
+              serviceprincipalid: clientId,
+              tenantid: tenantId,
+              workloadIdentityFederationIssuer: ado.issuer,
+              workloadIdentityFederationSubject: subject,
+            },
           };
         }
         case "secret": {
           const secret = `ado-secret-${n}-${Math.random().toString(36).slice(2)}`;
           s.emu.registerApp({ tenantId, clientId, secret });
-          return { ...common(id), scheme: "ServicePrincipal", parameters: { serviceprincipalid: clientId, serviceprincipalkey: secret, tenantid: tenantId, authenticationType: "spnKey" } };
+          return {
+            ...common(id),
+            scheme: "ServicePrincipal",
+            parameters: { serviceprincipalid: clientId, serviceprincipalkey: secret, tenantid: tenantId, authenticationType: "spnKey" },
+          };
         }
         case "certificate": {
           const pems = await selfsigned.generate([{ name: "commonName", value: name }], { keySize: 2048, algorithm: "sha256" });
@@ -85,13 +95,23 @@ export async function startAdoScenario(options: StartEmulatorOptions = {}): Prom
           return {
             ...common(id),
             scheme: "ServicePrincipal",
-            parameters: { serviceprincipalid: clientId, tenantid: tenantId, authenticationType: "spnCertificate", servicePrincipalCertificate: `${pems.cert}\n${pems.private}` },
+            parameters: {
+              serviceprincipalid: clientId,
+              tenantid: tenantId,
+              authenticationType: "spnCertificate",
+              servicePrincipalCertificate: `${pems.cert}\n${pems.private}`,
+            },
           };
         }
         case "managedIdentity": {
           const identity = s.emu.seedUserAssignedIdentity({ resourceGroup: "rg-ado-agents", name: `id-ado-agent-${n}`, location: s.avd.location });
           const endpoint = common(id);
-          return { ...endpoint, scheme: "ManagedServiceIdentity", parameters: { tenantid: tenantId }, data: { ...endpoint.data, msiclientId: identity.clientId } };
+          return {
+            ...endpoint,
+            scheme: "ManagedServiceIdentity",
+            parameters: { tenantid: tenantId },
+            data: { ...endpoint.data, msiclientId: identity.clientId },
+          };
         }
       }
     },

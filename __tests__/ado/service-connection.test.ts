@@ -9,8 +9,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { AccessToken } from "@azure/core-auth";
 import { AzurePipelinesCredential, ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } from "@azure/identity";
-import { agentEnv, envName, type ServiceEndpoint } from "../../harness/ado-agent.ts";
-import { resolveCloud } from "../../src/cloud.ts";
+import { type ServiceEndpoint, agentEnv, envName } from "../../harness/ado-agent.ts";
 import {
   type EndpointReader,
   ServiceConnectionError,
@@ -24,6 +23,7 @@ import {
   readConnectionTarget,
   shareTokens,
 } from "../../src/azure/service-connection.ts";
+import { resolveCloud } from "../../src/cloud.ts";
 
 const ID = "3b9c1d2e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
 const TENANT = "8d7c6b5a-4e3f-4a2b-9c1d-0e1f2a3b4c5d";
@@ -63,7 +63,12 @@ function refused(fn: () => unknown, ...patterns: RegExp[]): void {
 
 describe("Azure Resource Manager service connections", () => {
   it("agent-style variable names: the id as given, keys upper-cased", () => {
-    const env = agentEnv({ azureSubscription: ID }, [{ id: ID, url: "https://management.azure.com/", scheme: "WorkloadIdentityFederation", parameters: wif, data }], {}, "/tmp");
+    const env = agentEnv(
+      { azureSubscription: ID },
+      [{ id: ID, url: "https://management.azure.com/", scheme: "WorkloadIdentityFederation", parameters: wif, data }],
+      {},
+      "/tmp",
+    );
     assert.equal(env[`ENDPOINT_AUTH_PARAMETER_${ID}_SERVICEPRINCIPALID`], CLIENT);
     assert.equal(env[`ENDPOINT_DATA_${ID}_SUBSCRIPTIONID`], data.subscriptionId);
     assert.equal(env[`ENDPOINT_AUTH_SCHEME_${ID}`], "WorkloadIdentityFederation");
@@ -122,7 +127,12 @@ describe("Azure Resource Manager service connections", () => {
       ["ServicePrincipal", without(secret, "tenantid"), "tenantid", /secret needs the Entra ID tenant ID/],
       ["ServicePrincipal", without(cert, "serviceprincipalid"), "serviceprincipalid", /certificate needs the service principal's client ID/],
       ["ServicePrincipal", without(cert, "tenantid"), "tenantid", /certificate needs the Entra ID tenant ID/],
-      ["ServicePrincipal", without(cert, "servicePrincipalCertificate"), "servicePrincipalCertificate", /certificate needs the PEM certificate with its private key/],
+      [
+        "ServicePrincipal",
+        without(cert, "servicePrincipalCertificate"),
+        "servicePrincipalCertificate",
+        /certificate needs the PEM certificate with its private key/,
+      ],
       ["ServicePrincipal", { ...secret, serviceprincipalkey: "  " }, "serviceprincipalkey", /secret needs the service principal's secret/],
     ];
     for (const [scheme, parameters, field, what] of cases) {
@@ -137,16 +147,30 @@ describe("Azure Resource Manager service connections", () => {
 
   it("a certificate PEM without its private key (or without the certificate) is refused", () => {
     const certOnly = PEM.slice(0, PEM.indexOf("-----BEGIN PRIVATE KEY"));
-    refused(() => readConnectionAuth(ID, reader({ scheme: "ServicePrincipal", parameters: { ...cert, servicePrincipalCertificate: certOnly }, data })), new RegExp(ID), /no private key/);
+    refused(
+      () => readConnectionAuth(ID, reader({ scheme: "ServicePrincipal", parameters: { ...cert, servicePrincipalCertificate: certOnly }, data })),
+      new RegExp(ID),
+      /no private key/,
+    );
     const keyOnly = PEM.slice(PEM.indexOf("-----BEGIN PRIVATE KEY"));
-    refused(() => readConnectionAuth(ID, reader({ scheme: "ServicePrincipal", parameters: { ...cert, servicePrincipalCertificate: keyOnly }, data })), new RegExp(ID), /no certificate/);
+    refused(
+      () => readConnectionAuth(ID, reader({ scheme: "ServicePrincipal", parameters: { ...cert, servicePrincipalCertificate: keyOnly }, data })),
+      new RegExp(ID),
+      /no certificate/,
+    );
   });
 
   it("no connection input, a connection the job did not get, and unsupported schemes are refused clearly", () => {
     refused(() => readConnectionAuth("", reader({})), /Input 'azureSubscription' is required/);
     refused(() => readConnectionAuth(ID, readerOf({})), new RegExp(`Service connection '${ID}'.*was not passed to this job.*authorized`));
-    refused(() => readConnectionAuth(ID, reader({ scheme: "PublishProfile", parameters: { tenantid: TENANT }, data })), /authentication scheme 'PublishProfile'.*does not support/);
-    refused(() => readConnectionAuth(ID, reader({ scheme: "ServicePrincipal", parameters: { ...secret, authenticationType: "spnPassword" }, data })), /authenticationType 'spnPassword'/);
+    refused(
+      () => readConnectionAuth(ID, reader({ scheme: "PublishProfile", parameters: { tenantid: TENANT }, data })),
+      /authentication scheme 'PublishProfile'.*does not support/,
+    );
+    refused(
+      () => readConnectionAuth(ID, reader({ scheme: "ServicePrincipal", parameters: { ...secret, authenticationType: "spnPassword" }, data })),
+      /authenticationType 'spnPassword'/,
+    );
   });
 
   it("workload identity federation without the job's OIDC request URI or access token is refused", () => {
@@ -156,7 +180,15 @@ describe("Azure Resource Manager service connections", () => {
   });
 
   it("subscription, environment, Resource Manager URL and authority come from the connection's data", () => {
-    const target = readConnectionTarget(ID, reader({ url: "https://management.usgovcloudapi.net/", scheme: "ServicePrincipal", parameters: secret, data: { ...data, environment: "AzureUSGovernment", activeDirectoryAuthority: "https://login.microsoftonline.us/" } }));
+    const target = readConnectionTarget(
+      ID,
+      reader({
+        url: "https://management.usgovcloudapi.net/",
+        scheme: "ServicePrincipal",
+        parameters: secret,
+        data: { ...data, environment: "AzureUSGovernment", activeDirectoryAuthority: "https://login.microsoftonline.us/" },
+      }),
+    );
     assert.deepEqual(target, {
       subscriptionId: data.subscriptionId,
       environment: "AzureUSGovernment",
@@ -164,7 +196,10 @@ describe("Azure Resource Manager service connections", () => {
       authorityUrl: "https://login.microsoftonline.us/",
     });
     assert.deepEqual(readConnectionTarget(ID, readerOf({})), { subscriptionId: undefined, environment: undefined, armUrl: undefined, authorityUrl: undefined });
-    const older = readConnectionTarget(ID, reader({ scheme: "ServicePrincipal", parameters: secret, data: { environmentAuthorityUrl: "https://login.windows.net/" } }));
+    const older = readConnectionTarget(
+      ID,
+      reader({ scheme: "ServicePrincipal", parameters: secret, data: { environmentAuthorityUrl: "https://login.windows.net/" } }),
+    );
     assert.equal(older.authorityUrl, "https://login.windows.net/", "older connections carry environmentAuthorityUrl");
   });
 
@@ -172,7 +207,11 @@ describe("Azure Resource Manager service connections", () => {
     const read = reader({ scheme: "ServicePrincipal", parameters: secret, data });
     assert.equal(connectionSubscription(ID, read, readConnectionTarget(ID, read)), data.subscriptionId);
     const mg = reader({ scheme: "ServicePrincipal", parameters: secret, data: { scopeLevel: "ManagementGroup", managementGroupId: "mg-avd" } });
-    refused(() => connectionSubscription(ID, mg, readConnectionTarget(ID, mg)), new RegExp(`Service connection '${ID}'.*has no subscription ID \\(endpoint data 'subscriptionId'`), /set the task input 'subscriptionId'/);
+    refused(
+      () => connectionSubscription(ID, mg, readConnectionTarget(ID, mg)),
+      new RegExp(`Service connection '${ID}'.*has no subscription ID \\(endpoint data 'subscriptionId'`),
+      /set the task input 'subscriptionId'/,
+    );
     refused(() => connectionSubscription(ID, readerOf({}), {}), /was not passed to this job/);
     refused(() => connectionSubscription("", readerOf({}), {}), /Input 'azureSubscription' is required/);
   });
@@ -185,8 +224,14 @@ describe("Azure Resource Manager service connections", () => {
     assert.equal(effectiveEnvironment("AzureCloud", "AzureCloud", {}), "AzureCloud");
     assert.equal(effectiveEnvironment("AzureCloud", "AzureCloud", { environment: "AzureStack" }), "AzureCloud");
     assert.equal(environmentProblem(ID, "AzureUSGovernment", gov), undefined);
-    assert.match(environmentProblem(ID, "AzureChinaCloud", gov)!, /Input 'environment' is 'AzureChinaCloud', but Service connection .* is for 'AzureUSGovernment'/);
-    assert.match(environmentProblem(ID, "AzureCloud", { environment: "AzureStack" })!, new RegExp(`Service connection '${ID}'.*'AzureStack', which this task does not support`));
+    assert.match(
+      environmentProblem(ID, "AzureChinaCloud", gov)!,
+      /Input 'environment' is 'AzureChinaCloud', but Service connection .* is for 'AzureUSGovernment'/,
+    );
+    assert.match(
+      environmentProblem(ID, "AzureCloud", { environment: "AzureStack" })!,
+      new RegExp(`Service connection '${ID}'.*'AzureStack', which this task does not support`),
+    );
     assert.equal(environmentProblem(ID, "AzureCloud", {}), undefined);
   });
 
@@ -195,7 +240,8 @@ describe("Azure Resource Manager service connections", () => {
     assert.equal(connectionArmEndpoint("AzureUSGovernment", { armUrl: "https://management.usgovcloudapi.net/" }), "");
     assert.equal(connectionArmEndpoint("AzureCloud", { armUrl: "https://arm.contoso.internal/" }), "https://arm.contoso.internal");
     assert.equal(connectionArmEndpoint("AzureCloud", {}), "");
-    for (const host of ["login.microsoftonline.com", "login.windows.net"]) assert.equal(connectionAuthorityHost("AzureCloud", { authorityUrl: `https://${host}/` }), "");
+    for (const host of ["login.microsoftonline.com", "login.windows.net"])
+      assert.equal(connectionAuthorityHost("AzureCloud", { authorityUrl: `https://${host}/` }), "");
     assert.equal(connectionAuthorityHost("AzureChinaCloud", { authorityUrl: "https://login.chinacloudapi.cn/" }), "");
     assert.equal(connectionAuthorityHost("AzureCloud", { authorityUrl: "https://login.contoso.internal/" }), "https://login.contoso.internal");
   });

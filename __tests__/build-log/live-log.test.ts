@@ -11,7 +11,8 @@ import type { BuildLogRecord } from "../../emulator/index.ts";
 import { type Scenario, startScenario } from "../helpers/scenario.ts";
 
 /** An AVD built-in script (its marker: `Starting AVD AIB Customization: Install Language packs: …`). */
-const AVD_SCRIPT = "https://raw.githubusercontent.com/Azure/RDS-Templates/master/CustomImageTemplateScripts/CustomImageTemplateScripts_2024-03-27/InstallLanguagePacks.ps1";
+const AVD_SCRIPT =
+  "https://raw.githubusercontent.com/Azure/RDS-Templates/master/CustomImageTemplateScripts/CustomImageTemplateScripts_2024-03-27/InstallLanguagePacks.ps1";
 // With its SHA-256 on the line, the run does not read the script (no network here); the emulator does not read GitHub either.
 const INPUTS = { "script-uris": `${AVD_SCRIPT} ${"5".repeat(64)}`, "inline-script": "Write-Host 'Contoso baseline applied'" };
 /** The same, with every line of the log in the job log. */
@@ -25,7 +26,13 @@ function printedLogLines(stdout: string, log: BuildLogRecord): string[] {
 }
 
 /** Packer's provisioner type for each AIB customizer type. */
-const PROVISIONER: Record<string, string> = { PowerShell: "powershell", WindowsRestart: "windows-restart", WindowsUpdate: "windows-update", File: "file", Shell: "shell" };
+const PROVISIONER: Record<string, string> = {
+  PowerShell: "powershell",
+  WindowsRestart: "windows-restart",
+  WindowsUpdate: "windows-update",
+  File: "file",
+  Shell: "shell",
+};
 
 /** The customizers of the template a run built (the action may add its own around the user's). */
 function customizersOf(s: Scenario, templateName: string): { type: string; name: string }[] {
@@ -67,7 +74,10 @@ describe("live build log, end to end against the emulator and Azurite", () => {
     const at = out.flatMap((line, index) => (line.startsWith(`[${log.runId.toLowerCase()}]`) ? [index] : []));
     const customizing = out.findIndex((l) => l.startsWith("Build phase: Customizing"));
     assert.ok(at[0]! < customizing && customizing < at.at(-1)!, "lines came while the build ran, over several polls, not at the end");
-    assert.match(run.stdout, new RegExp(`Build log: following https://127\\.0\\.0\\.1:${azurite.port}/${log.account}/packerlogs/[0-9a-f-]+/customization\\.log`));
+    assert.match(
+      run.stdout,
+      new RegExp(`Build log: following https://127\\.0\\.0\\.1:${azurite.port}/${log.account}/packerlogs/[0-9a-f-]+/customization\\.log`),
+    );
 
     // A heading right before each customizer's first line, and before the AVD script's marker.
     const starts = log.lines.flatMap((l, i) => (/\(telemetry\) Starting provisioner /.test(l) ? [i] : []));
@@ -106,12 +116,18 @@ describe("live build log, end to end against the emulator and Azurite", () => {
     const steps = await s.run({ ...INPUTS, "inline-script": "Write-Host 'steps level'" });
     assert.equal(steps.exitCode, 0, steps.stdout + steps.stderr);
     const log = s.emu.buildLogs().at(-1)!;
-    assert.ok(log.lines.some((l) => / PACKER ERR \d{4}\//.test(l)), "packer's debug log is in customization.log");
+    assert.ok(
+      log.lines.some((l) => / PACKER ERR \d{4}\//.test(l)),
+      "packer's debug log is in customization.log",
+    );
     assert.deepEqual(printedLogLines(steps.stdout, log), [], "no raw line: PACKER ERR debug lines are not errors");
     const customizers = customizersOf(s, steps.outputs["template-name"]!);
     const headings = steps.stdout.split("\n").filter((l) => l.startsWith("▶ "));
     assert.equal(headings.length, customizers.length + 1);
-    assert.equal(headings[customizers.findIndex((c) => c.name === "inline-script")], `▶ inline-script (PowerShell, customizer ${customizers.findIndex((c) => c.name === "inline-script") + 1} of ${customizers.length})`);
+    assert.equal(
+      headings[customizers.findIndex((c) => c.name === "inline-script")],
+      `▶ inline-script (PowerShell, customizer ${customizers.findIndex((c) => c.name === "inline-script") + 1} of ${customizers.length})`,
+    );
     assert.doesNotMatch(steps.stdout, /^ {2}[✖⚠] /m, "a successful build has no error or warning lines");
 
     s.emu.nextBuild({ phaseDurationsMs: PHASES });
@@ -128,11 +144,18 @@ describe("live build log, end to end against the emulator and Azurite", () => {
     const log = s.emu.buildLogs().at(-1)!;
     assert.ok(log.lines.length > 50, `more lines than the tail (${log.lines.length})`);
     assert.deepEqual(printedLogLines(run.stdout, log), [], "build-log: steps");
-    assert.match(run.stdout, /^ {2}✖ \*\*\* AVD AIB CUSTOMIZER PHASE : Install Language packs - Exception occurred \*\*\*/m, "the failing customizer's error under its heading");
+    assert.match(
+      run.stdout,
+      /^ {2}✖ \*\*\* AVD AIB CUSTOMIZER PHASE : Install Language packs - Exception occurred \*\*\*/m,
+      "the failing customizer's error under its heading",
+    );
     const last50 = log.lines.slice(-50);
     assert.match(log.lines.join("\n"), /Exception occurred/);
 
-    const ordinal = customizersOf(s, run.outputs["template-name"] ?? /template (win11-avd-m365-[0-9a-f]{12})/.exec(run.stdout)![1]!).findIndex((c) => c.name === "script-1-InstallLanguagePacks.ps1") + 1;
+    const ordinal =
+      customizersOf(s, run.outputs["template-name"] ?? /template (win11-avd-m365-[0-9a-f]{12})/.exec(run.stdout)![1]!).findIndex(
+        (c) => c.name === "script-1-InstallLanguagePacks.ps1",
+      ) + 1;
     const total = customizersOf(s, run.outputs["template-name"] ?? /template (win11-avd-m365-[0-9a-f]{12})/.exec(run.stdout)![1]!).length;
     const customizer = `script-1-InstallLanguagePacks.ps1: Install Language packs (AVD script; PowerShell, customizer ${ordinal} of ${total})`;
     const error = errorMessage(run.stdout);
@@ -148,7 +171,10 @@ describe("live build log, end to end against the emulator and Azurite", () => {
     assert.equal(run.summary.split("Failed while waiting for packerizer").length - 1, 1, "Image Builder's message once");
     const key = /### Key lines of customization\.log\n\n```text\n([\s\S]*?)\n```\n/.exec(run.summary);
     assert.ok(key, run.summary);
-    assert.ok(key[1]!.split("\n").every((l) => /^[✖⚠] /.test(l) && !l.includes("PACKER")), key[1]);
+    assert.ok(
+      key[1]!.split("\n").every((l) => /^[✖⚠] /.test(l) && !l.includes("PACKER")),
+      key[1],
+    );
     assert.match(key[1]!, /Exception occurred/);
     assert.match(key[1]!, /Script exited with non-zero exit status: 1/);
     assert.ok(run.summary.indexOf("### Key lines") < run.summary.indexOf("Last 50 lines"), "key lines first");

@@ -15,9 +15,11 @@ describe("customization.log lines", () => {
   it("packer's debug log on stderr (PACKER ERR <time>) is neither error nor warning, unless its level says so", () => {
     for (const line of [
       err("[INFO] (telemetry) Starting provisioner powershell"),
-      err("packer-provisioner-powershell plugin: Found command: try { Disable-BitLocker } catch { Write-Warning \"Error: failed\" }"),
+      err('packer-provisioner-powershell plugin: Found command: try { Disable-BitLocker } catch { Write-Warning "Error: failed" }'),
       err('packer-plugin-azure plugin: 2025/06/13 08:28:58 Azure request method="GET" request="https://management.azure.com/…" body=""'),
-      err('packer-provisioner-powershell plugin: Found command: if( TEST-PATH c:\\DeprovisioningScript.ps1 ){cat c:\\DeprovisioningScript.ps1} else {echo "Deprovisioning script [c:\\DeprovisioningScript.ps1] could not be found. Image build may fail"}'),
+      err(
+        'packer-provisioner-powershell plugin: Found command: if( TEST-PATH c:\\DeprovisioningScript.ps1 ){cat c:\\DeprovisioningScript.ps1} else {echo "Deprovisioning script [c:\\DeprovisioningScript.ps1] could not be found. Image build may fail"}',
+      ),
       out("==> azure-arm: Provisioning with Powershell..."),
       out("--> azure-arm: Azure.ResourceManagement.VMImage:"),
       out("    azure-arm: No Windows updates found"),
@@ -31,8 +33,14 @@ describe("customization.log lines", () => {
 
   it("errors and warnings packer prints for the user (PACKER OUT)", () => {
     assert.equal(classifyLogLine(out("==> azure-arm: ERROR: -> DeploymentFailed : At least one resource deployment operation failed.")), "error");
-    assert.equal(classifyLogLine(out("Build 'azure-arm' errored after 3 minutes: Script exited with non-zero exit status: 1. Allowed exit codes are: [0]")), "error");
-    assert.equal(classifyLogLine(out("    azure-arm: *** AVD AIB CUSTOMIZER PHASE : Office Apps - Exception occurred *** : [The operation completed with errors.]")), "error");
+    assert.equal(
+      classifyLogLine(out("Build 'azure-arm' errored after 3 minutes: Script exited with non-zero exit status: 1. Allowed exit codes are: [0]")),
+      "error",
+    );
+    assert.equal(
+      classifyLogLine(out("    azure-arm: *** AVD AIB CUSTOMIZER PHASE : Office Apps - Exception occurred *** : [The operation completed with errors.]")),
+      "error",
+    );
     assert.equal(classifyLogLine(out("    azure-arm: Write-Error: Customization 'inline-script' failed.")), "error");
     assert.equal(classifyLogLine(out("    azure-arm: WARNING: Disable-BitLocker C: access denied")), "warning");
     assert.equal(plainLogLine(out("    azure-arm: WARNING: Disable-BitLocker C: access denied")), "WARNING: Disable-BitLocker C: access denied");
@@ -41,7 +49,10 @@ describe("customization.log lines", () => {
 
   it("packer's provisioner N is the template's Nth customizer, then its validators, then Image Builder's deprovisioning", () => {
     const steps = templateSteps({
-      customize: [{ type: "PowerShell", name: "inline-script" }, { type: "WindowsRestart", name: "restart" }],
+      customize: [
+        { type: "PowerShell", name: "inline-script" },
+        { type: "WindowsRestart", name: "restart" },
+      ],
       validate: { inVMValidations: [{ type: "PowerShell", name: "validation-script" }] },
     } as Parameters<typeof templateSteps>[0]);
     assert.deepEqual(stepOf(steps, 1), { name: "inline-script", type: "PowerShell", kind: "customizer", index: 1, total: 3 });
@@ -59,12 +70,17 @@ describe("customization.log lines", () => {
       out("    azure-arm: Write-Error: Customization 'apps' failed."),
       out("Build 'azure-arm' errored after 1 minute: Script exited with non-zero exit status: 1. Allowed exit codes are: [0]"),
     ];
-    const template = { customize: [{ type: "PowerShell", name: "baseline" }, { type: "PowerShell", name: "apps" }] } as Parameters<typeof templateSteps>[0];
+    const template = {
+      customize: [
+        { type: "PowerShell", name: "baseline" },
+        { type: "PowerShell", name: "apps" },
+      ],
+    } as Parameters<typeof templateSteps>[0];
     const run = (level: "full" | "steps" | "off") => {
       const printed: string[] = [];
       const printer = new BuildLogPrinter((l) => printed.push(l), undefined, level);
       printer.setTemplate(template);
-      printer.push(new TextEncoder().encode(log.join("\n") + "\n"));
+      printer.push(new TextEncoder().encode(`${log.join("\n")}\n`));
       return { printed, printer };
     };
     const steps = run("steps");

@@ -71,7 +71,10 @@ describe("stuck builds, end to end against the emulator and Azurite (1 minute = 
     assert.equal(status.runState, "Failed");
     assert.match(status.message ?? "", /context deadline exceeded/);
     assert.equal(cancelRequests(s).length, 0);
-    const undeployable = s.emu.buildLogs().at(-1)!.lines.filter((l) => /IMAGE_STATE_UNDEPLOYABLE$/.test(l)).length;
+    const undeployable = s.emu
+      .buildLogs()
+      .at(-1)!
+      .lines.filter((l) => /IMAGE_STATE_UNDEPLOYABLE$/.test(l)).length;
     assert.ok(undeployable >= 10, `${undeployable} UNDEPLOYABLE lines until the timeout`);
   });
 
@@ -97,10 +100,18 @@ describe("stuck builds, end to end against the emulator and Azurite (1 minute = 
       error.slice(0, 600),
     );
     assert.match(error, /it ended Canceled and no version was published\. Troubleshooting: Sysprep cannot generalize the VM\. .*setupact\.log/);
-    assert.match(error, new RegExp(`What customization\\.log shows \\(sysprep loop: [^)]*\\):\\n(\\[${log.runId.toLowerCase()}\\] PACKER OUT     azure-arm: IMAGE_STATE_UNDEPLOYABLE\\n){12}`));
+    assert.match(
+      error,
+      new RegExp(
+        `What customization\\.log shows \\(sysprep loop: [^)]*\\):\\n(\\[${log.runId.toLowerCase()}\\] PACKER OUT     azure-arm: IMAGE_STATE_UNDEPLOYABLE\\n){12}`,
+      ),
+    );
     assert.match(run.stdout, /::warning::Stuck build: sysprep loop/);
     assert.ok(run.summary.split("\n").includes(`- Customizer: ${customizer}`), run.summary);
-    assert.match(run.summary, /### What customization\.log shows \(sysprep loop: IMAGE_STATE_UNDEPLOYABLE 90 times in a row\)\n\n```text\n(.*IMAGE_STATE_UNDEPLOYABLE\n){12}```/);
+    assert.match(
+      run.summary,
+      /### What customization\.log shows \(sysprep loop: IMAGE_STATE_UNDEPLOYABLE 90 times in a row\)\n\n```text\n(.*IMAGE_STATE_UNDEPLOYABLE\n){12}```/,
+    );
     assert.match(run.summary, /- Troubleshooting: Sysprep cannot generalize the VM/);
     assert.deepEqual(versionNames(s), []);
     assert.doesNotMatch(run.stdout, /context deadline exceeded/, "not the build timeout");
@@ -123,11 +134,16 @@ describe("stuck builds, end to end against the emulator and Azurite (1 minute = 
     const customize = (template.properties as { customize: { type: string; name: string }[] }).customize;
     const ordinal = customize.findIndex((c) => c.type === "WindowsUpdate") + 1;
     assert.ok(
-      error.startsWith(`Stuck build canceled: restart loop: ${MAX_RESTARTS + 1} restarts in one windows-update customizer (more than ${MAX_RESTARTS}), in customizer ${customize[ordinal - 1]!.name} (WindowsUpdate, customizer ${ordinal} of ${customize.length}).`),
+      error.startsWith(
+        `Stuck build canceled: restart loop: ${MAX_RESTARTS + 1} restarts in one windows-update customizer (more than ${MAX_RESTARTS}), in customizer ${customize[ordinal - 1]!.name} (WindowsUpdate, customizer ${ordinal} of ${customize.length}).`,
+      ),
       error.slice(0, 600),
     );
     assert.match(error, /Troubleshooting: An update keeps failing .*windows-update-filters/);
-    assert.match(error, /What customization\.log shows \(restart loop: 11 restarts in one windows-update customizer \(more than 10\)\):\n(.*PACKER OUT ==> azure-arm: Restarting the machine\.\.\.\n){11}/);
+    assert.match(
+      error,
+      /What customization\.log shows \(restart loop: 11 restarts in one windows-update customizer \(more than 10\)\):\n(.*PACKER OUT ==> azure-arm: Restarting the machine\.\.\.\n){11}/,
+    );
     assert.match(run.summary, /### What customization\.log shows \(restart loop: 11 restarts in one windows-update customizer \(more than 10\)\)/);
     assert.deepEqual(versionNames(s), []);
   });
@@ -143,11 +159,21 @@ describe("stuck builds, end to end against the emulator and Azurite (1 minute = 
     const after = cancelAt(s) - lastLine;
     // The stall clock starts when the action reads the line (at most one log poll, half a minute, after it
     // was written): 5 minutes, plus that, plus the cancel request; 3 minutes of slack for a loaded machine.
-    assert.ok(after >= 5 * MINUTE_MS && after <= 8 * MINUTE_MS, `canceled ${after} ms (${(after / MINUTE_MS).toFixed(2)} emulated minutes) after the customizer's last line`);
+    assert.ok(
+      after >= 5 * MINUTE_MS && after <= 8 * MINUTE_MS,
+      `canceled ${after} ms (${(after / MINUTE_MS).toFixed(2)} emulated minutes) after the customizer's last line`,
+    );
     t.diagnostic(`cancel request ${after} ms = ${(after / MINUTE_MS).toFixed(2)} emulated minutes after the customizer's last line (stall-minutes 5)`);
     const error = errorMessage(run.stdout);
-    assert.match(error, /^Stuck build canceled: no output for 5 minutes \(stall-minutes: 5\), in customizer inline-script \(PowerShell, customizer \d+ of \d+\)\./);
-    assert.match(error, /What customization\.log shows \(no output for 5 minutes \(stall-minutes: 5\)\):\n(.*\n)*?.*Found command: Write-Host 'third'\n\nLast/, "the quoted lines end with the customizer's last line");
+    assert.match(
+      error,
+      /^Stuck build canceled: no output for 5 minutes \(stall-minutes: 5\), in customizer inline-script \(PowerShell, customizer \d+ of \d+\)\./,
+    );
+    assert.match(
+      error,
+      /What customization\.log shows \(no output for 5 minutes \(stall-minutes: 5\)\):\n(.*\n)*?.*Found command: Write-Host 'third'\n\nLast/,
+      "the quoted lines end with the customizer's last line",
+    );
     assert.match(error, /Troubleshooting: The customizer may be waiting for input/);
 
     s.emu.resetLog();

@@ -49,7 +49,9 @@ const wuStart = [
 /** One round of the windows-update provisioner ending in a restart (rgl/packer-plugin-windows-update output). */
 const wuRound = (n: number) => [
   out("    azure-arm: Searching for Windows updates..."),
-  out(`    azure-arm: Found Windows update (2026-11-10; 4.1 GB): 2026-11 Cumulative Update for Windows 11 Version 24H2 for x64-based Systems (KB50${70000 + n})`),
+  out(
+    `    azure-arm: Found Windows update (2026-11-10; 4.1 GB): 2026-11 Cumulative Update for Windows 11 Version 24H2 for x64-based Systems (KB50${70000 + n})`,
+  ),
   out("    azure-arm: Downloading Windows updates (1 updates; 4.1 GB)..."),
   out("    azure-arm: Installing Windows updates..."),
   out("    azure-arm: Waiting for operation to complete (system performance: 51% cpu; 35% memory)..."),
@@ -74,7 +76,10 @@ describe("stuck-build detector", () => {
     assert.equal(found!.title, `sysprep loop: IMAGE_STATE_UNDEPLOYABLE ${SYSPREP_REPEATS} times in a row`);
     assert.equal(found!.customizer, "powershell (provisioner 1 in customization.log)");
     assert.equal(found!.lines.length, QUOTED_LINES);
-    assert.ok(found!.lines.every((l) => l === out("    azure-arm: IMAGE_STATE_UNDEPLOYABLE")), "quotes the lines as written");
+    assert.ok(
+      found!.lines.every((l) => l === out("    azure-arm: IMAGE_STATE_UNDEPLOYABLE")),
+      "quotes the lines as written",
+    );
     assert.match(found!.troubleshooting, /setupact\.log/);
     h.write(out("    azure-arm: IMAGE_STATE_UNDEPLOYABLE"));
     assert.equal(h.findings.length, 1, "reported once");
@@ -100,7 +105,11 @@ describe("stuck-build detector", () => {
     assert.equal(h.findings[0]!.pattern, "restart-loop");
     assert.equal(h.findings[0]!.title, `restart loop: ${MAX_RESTARTS + 1} restarts in one windows-update customizer (more than ${MAX_RESTARTS})`);
     assert.equal(h.findings[0]!.customizer, "windows-update (provisioner 1 in customization.log)");
-    assert.deepEqual(h.findings[0]!.lines, Array(Math.min(QUOTED_LINES, MAX_RESTARTS + 1)).fill(out("==> azure-arm: Restarting the machine...")), "the restarts, as written");
+    assert.deepEqual(
+      h.findings[0]!.lines,
+      Array(Math.min(QUOTED_LINES, MAX_RESTARTS + 1)).fill(out("==> azure-arm: Restarting the machine...")),
+      "the restarts, as written",
+    );
     assert.match(h.findings[0]!.troubleshooting, /windows-update-filters/);
   });
 
@@ -110,7 +119,11 @@ describe("stuck-build detector", () => {
       h.write(...wuStart);
       for (let n = 1; n <= 4; n += 1) h.write(...wuRound(n));
       h.write(out("    azure-arm: No Windows updates found"), err("[INFO] (telemetry) ending windows-update"));
-      h.write(err("[INFO] (telemetry) Starting provisioner windows-restart"), out("==> azure-arm: Restarting Machine"), out("==> azure-arm: Machine successfully restarted, moving on"));
+      h.write(
+        err("[INFO] (telemetry) Starting provisioner windows-restart"),
+        out("==> azure-arm: Restarting Machine"),
+        out("==> azure-arm: Machine successfully restarted, moving on"),
+      );
     }
     h.write(err("[INFO] (telemetry) Starting provisioner powershell"));
     for (let n = 0; n < 20; n += 1) h.write(out("    azure-arm: ==> azure-arm: Restarting the machine..."));
@@ -119,8 +132,14 @@ describe("stuck-build detector", () => {
 
   it("WinRM waits timing out 20 times in a row; connection errors while a VM reboots, then a connection, are healthy", () => {
     const h = harness();
-    h.write(err("[INFO] (telemetry) Starting provisioner windows-restart"), out("==> azure-arm: Restarting Machine"), out("==> azure-arm: Waiting for machine to restart..."));
-    const timeout = err('packer-provisioner-windows-restart plugin: [ERROR] WinRM connection err: unknown error Post "https://10.1.0.4:5986/wsman": dial tcp 10.1.0.4:5986: i/o timeout');
+    h.write(
+      err("[INFO] (telemetry) Starting provisioner windows-restart"),
+      out("==> azure-arm: Restarting Machine"),
+      out("==> azure-arm: Waiting for machine to restart..."),
+    );
+    const timeout = err(
+      'packer-provisioner-windows-restart plugin: [ERROR] WinRM connection err: unknown error Post "https://10.1.0.4:5986/wsman": dial tcp 10.1.0.4:5986: i/o timeout',
+    );
     for (let round = 0; round < 3; round += 1) {
       for (let i = 0; i < WINRM_TIMEOUTS - 1; i += 1) h.write(err("packer-provisioner-windows-restart plugin: [INFO] Attempting WinRM connection..."), timeout);
       h.write(out("    azure-arm: PKRVMQLKWFJY8BP restarted."));
@@ -135,7 +154,11 @@ describe("stuck-build detector", () => {
 
   it("stall-minutes: a customizer silent for that long, counted from its last line", () => {
     const h = harness(30);
-    h.write(err("[INFO] (telemetry) Starting provisioner powershell"), out("==> azure-arm: Provisioning with Powershell..."), out("    azure-arm: Installing Contoso Agent..."));
+    h.write(
+      err("[INFO] (telemetry) Starting provisioner powershell"),
+      out("==> azure-arm: Provisioning with Powershell..."),
+      out("    azure-arm: Installing Contoso Agent..."),
+    );
     h.wait(29);
     assert.equal(h.findings.length, 0);
     h.write(out("    azure-arm: still installing"));

@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { ActionRun } from "../../harness/github-runner.ts";
 import { type Azurite, startAzurite } from "../../emulator/azurite.ts";
+import type { ActionRun } from "../../harness/github-runner.ts";
 import { type Scenario, startScenario, versionNames } from "../helpers/scenario.ts";
 
 const warnings = (run: ActionRun) => run.stdout.split("\n").filter((l) => l.startsWith("::warning::"));
@@ -64,12 +64,23 @@ describe("an unreadable build log, end to end", { concurrency: true }, () => {
     it("the build succeeds with one warning at the end, after a quiet search that spares Resource Manager", async () => {
       s.emu.nextBuild({ phaseDurationsMs: { Queued: 200, Building: 1000, Customizing: 3000, Optimizing: 100, Validating: 100, Distributing: 200 } });
       const run = await s.run();
-      assertSucceededWithOneWarning(s, run, "1.0.0", /customization\.log of this build was not found in the staging resource group IT_rg-avd-images_.*no storage account/);
+      assertSucceededWithOneWarning(
+        s,
+        run,
+        "1.0.0",
+        /customization\.log of this build was not found in the staging resource group IT_rg-avd-images_.*no storage account/,
+      );
       const out = run.stdout.split("\n");
-      assert.ok(out.findIndex((l) => l.startsWith("::warning::")) > out.findIndex((l) => l.startsWith("Build phase: Distributing")), "quiet while the build ran");
+      assert.ok(
+        out.findIndex((l) => l.startsWith("::warning::")) > out.findIndex((l) => l.startsWith("Build phase: Distributing")),
+        "quiet while the build ran",
+      );
       const polls = s.emu.requests.filter((r) => r.method === "GET" && /imageTemplates\/[^/]+$/i.test(r.path)).length;
       const lists = storageListCalls(s).length;
-      assert.ok(lists >= 2 && lists <= 4 && lists < polls, `storage accounts listed ${lists} times over ${polls} status polls (backoff 1, 2, 4 … polls, and once at the end)`);
+      assert.ok(
+        lists >= 2 && lists <= 4 && lists < polls,
+        `storage accounts listed ${lists} times over ${polls} status polls (backoff 1, 2, 4 … polls, and once at the end)`,
+      );
     });
   });
 });

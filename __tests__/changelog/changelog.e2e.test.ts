@@ -36,7 +36,9 @@ describe("changelog against the previous version, end to end", () => {
 
     const { publisher, offer, sku } = s.avd.marketplace;
     s.emu.seedMarketplaceImage({ location: s.avd.location, publisher, offer, sku, versions: [NEW_MARKETPLACE_VERSION] });
-    s.emu.setImageContent({ updates: [{ title: "2025-07 Cumulative Update for Windows 11 Version 24H2 for x64-based Systems (KB5062553)", date: "2025-07-08", sizeMb: 4302.1 }] });
+    s.emu.setImageContent({
+      updates: [{ title: "2025-07 Cumulative Update for Windows 11 Version 24H2 for x64-based Systems (KB5062553)", date: "2025-07-08", sizeMb: 4302.1 }],
+    });
     const second = await s.run({ "inline-script": "Write-Host 'Contoso baseline v2'" });
     assert.equal(second.exitCode, 0, second.stdout + second.stderr);
     assert.equal(second.outputs["image-version"], "1.0.1");

@@ -23,7 +23,11 @@ describe("customizer digests and build settings", () => {
       { type: "PowerShell", name: "inline-script", inline: ["Write-Host 'a'", "Write-Host 'b'"] },
       { type: "PowerShell", name: "script-1-x.ps1", scriptUri: "https://example.com/x.ps1", sha256Checksum: "AB".repeat(32) },
       { type: "PowerShell", name: "script-2-y.ps1", scriptUri: "https://example.com/y.ps1" },
-      { type: "PowerShell", name: "avdBuiltInScript_installLanguagePacks-parameter", inline: ["C:\\AVDImage\\installLanguagePacks.ps1 -LanguageList 'English (United Kingdom)'"] },
+      {
+        type: "PowerShell",
+        name: "avdBuiltInScript_installLanguagePacks-parameter",
+        inline: ["C:\\AVDImage\\installLanguagePacks.ps1 -LanguageList 'English (United Kingdom)'"],
+      },
       { type: "WindowsUpdate", name: "windows-update", updateLimit: 40 },
     ]);
     assert.equal(digests[0]!.checksum, `inline sha256:${sha256("Write-Host 'a'\nWrite-Host 'b'")}`);
@@ -39,7 +43,11 @@ describe("customizer digests and build settings", () => {
       location: "westeurope",
       source: { type: "PlatformImage" },
       buildTimeoutInMinutes: 120,
-      vmProfile: { vmSize: "Standard_D4s_v5", osDiskSizeGB: 127, vnetConfig: { subnetId: "/subscriptions/s/resourceGroups/n/providers/Microsoft.Network/virtualNetworks/v/subnets/build" } },
+      vmProfile: {
+        vmSize: "Standard_D4s_v5",
+        osDiskSizeGB: 127,
+        vnetConfig: { subnetId: "/subscriptions/s/resourceGroups/n/providers/Microsoft.Network/virtualNetworks/v/subnets/build" },
+      },
       distribute: [{ type: "SharedImage", galleryImageId: "/x/versions/1.0.0", runOutputName: "o", targetRegions: [{ name: "westeurope", replicaCount: 2 }] }],
     } as unknown as ImageTemplate;
     assert.deepEqual(buildSettingsOf(template), {
@@ -52,7 +60,12 @@ describe("customizer digests and build settings", () => {
   });
 
   it("reads the provenance tags of a version", () => {
-    const state = stateOfTags("1.10.0", { "avd-image-action.template": "t-1", "avd-image-action.template-hash": "abc", "avd-image-action.source-version": "26100.1.1", other: "x" });
+    const state = stateOfTags("1.10.0", {
+      "avd-image-action.template": "t-1",
+      "avd-image-action.template-hash": "abc",
+      "avd-image-action.source-version": "26100.1.1",
+      other: "x",
+    });
     assert.deepEqual(state, { version: "1.10.0", templateName: "t-1", templateHash: "abc", sourceVersion: "26100.1.1" });
   });
 
@@ -112,9 +125,19 @@ describe("the diff and its Markdown", () => {
     version: "1.10.0",
     sourceVersion: "26100.4349.250607",
     templateHash: "a".repeat(64),
-    customizers: digestCustomizers([{ type: "PowerShell", name: "inline-script", inline: ["x"] }, { type: "WindowsRestart", name: "restart-after-scripts" }]),
+    customizers: digestCustomizers([
+      { type: "PowerShell", name: "inline-script", inline: ["x"] },
+      { type: "WindowsRestart", name: "restart-after-scripts" },
+    ]),
     settings: { vmSize: "Standard_D4s_v5" },
-    inventory: { applications: [{ name: "Edge", version: "1", publisher: "M" }, { name: "Old", version: "1", publisher: "" }], hotfixes: [], appx: [] },
+    inventory: {
+      applications: [
+        { name: "Edge", version: "1", publisher: "M" },
+        { name: "Old", version: "1", publisher: "" },
+      ],
+      hotfixes: [],
+      appx: [],
+    },
     buildStart: "2025-06-11T06:00:00Z",
     buildEnd: "2025-06-11T06:48:00Z",
   };
@@ -125,18 +148,37 @@ describe("the diff and its Markdown", () => {
       version: "1.10.1",
       sourceVersion: "26100.4652.250708",
       templateHash: "b".repeat(64),
-      customizers: digestCustomizers([{ type: "PowerShell", name: "inline-script", inline: ["y"] }, { type: "PowerShell", name: "script-1-a.ps1", scriptUri: "https://e/a.ps1" }]),
+      customizers: digestCustomizers([
+        { type: "PowerShell", name: "inline-script", inline: ["y"] },
+        { type: "PowerShell", name: "script-1-a.ps1", scriptUri: "https://e/a.ps1" },
+      ]),
       settings: { vmSize: "Standard_D8s_v5" },
-      inventory: { applications: [{ name: "Edge", version: "2", publisher: "M" }, { name: "7-Zip", version: "24.09", publisher: "Igor Pavlov" }], hotfixes: [], appx: [] },
+      inventory: {
+        applications: [
+          { name: "Edge", version: "2", publisher: "M" },
+          { name: "7-Zip", version: "24.09", publisher: "Igor Pavlov" },
+        ],
+        hotfixes: [],
+        appx: [],
+      },
       updates: [{ kb: "KB5062553", title: "2025-07 Cumulative Update (KB5062553)" }],
       buildStart: "2025-07-09T06:00:00Z",
       buildEnd: "2025-07-09T06:52:30Z",
     };
     const log = diffStates(base, current);
     assert.equal(log.unchanged, false);
-    assert.deepEqual(log.customizers.added.map((c) => c.name), ["script-1-a.ps1"]);
-    assert.deepEqual(log.customizers.removed.map((c) => c.name), ["restart-after-scripts"]);
-    assert.deepEqual(log.customizers.changed.map((c) => c.name), ["inline-script"]);
+    assert.deepEqual(
+      log.customizers.added.map((c) => c.name),
+      ["script-1-a.ps1"],
+    );
+    assert.deepEqual(
+      log.customizers.removed.map((c) => c.name),
+      ["restart-after-scripts"],
+    );
+    assert.deepEqual(
+      log.customizers.changed.map((c) => c.name),
+      ["inline-script"],
+    );
     assert.deepEqual(log.applications, {
       added: [{ name: "7-Zip", version: "24.09", publisher: "Igor Pavlov" }],
       removed: [{ name: "Old", version: "1", publisher: "" }],
@@ -171,7 +213,11 @@ describe("the diff and its Markdown", () => {
 
   it("says in one line each what it could not compare, and never fails", () => {
     const previous = stateOfTags("1.10.0", {});
-    const log = diffStates(previous, { ...base, version: "1.10.1" }, { template: "the image template win11-abc of 1.10.0 no longer exists", log: "the image template win11-abc of 1.10.0 no longer exists" });
+    const log = diffStates(
+      previous,
+      { ...base, version: "1.10.1" },
+      { template: "the image template win11-abc of 1.10.0 no longer exists", log: "the image template win11-abc of 1.10.0 no longer exists" },
+    );
     const md = renderChangelog(log);
     assert.match(md, /Not compared: Customizers: the image template win11-abc of 1\.10\.0 no longer exists\./);
     assert.match(md, /Not compared: Build settings: the image template win11-abc of 1\.10\.0 no longer exists\./);
@@ -183,8 +229,19 @@ describe("the diff and its Markdown", () => {
 
 describe("the inventory customizer", () => {
   const base = validInputs({ "avd-steps": "language-packs: English (United Kingdom)\nadmin-sysprep" });
-  const source: PinnedSource = { type: "PlatformImage", publisher: "MicrosoftWindowsDesktop", offer: "office-365", sku: "win11-24h2-avd-m365", version: "26100.4349.250607" };
-  const planOf = (inputs: Record<string, string>) => buildTemplatePlan(parseSettings((n: InputName) => inputs[n] ?? ""), source, { major: 1, minor: 0, patch: 0 });
+  const source: PinnedSource = {
+    type: "PlatformImage",
+    publisher: "MicrosoftWindowsDesktop",
+    offer: "office-365",
+    sku: "win11-24h2-avd-m365",
+    version: "26100.4349.250607",
+  };
+  const planOf = (inputs: Record<string, string>) =>
+    buildTemplatePlan(
+      parseSettings((n: InputName) => inputs[n] ?? ""),
+      source,
+      { major: 1, minor: 0, patch: 0 },
+    );
 
   it("is on by default, runs just before admin sysprep (which stays last), and prints between the markers the log reader looks for", () => {
     const names = (planOf(base).template.customize ?? []).map((c) => c.name);

@@ -34,8 +34,14 @@ describe("manifest and inventory, end to end", () => {
     const run = await s.run({ "avd-steps": "language-packs: English (United Kingdom)" });
     assert.equal(run.exitCode, 0, run.stdout + run.stderr);
     const [log] = s.emu.buildLogs();
-    assert.ok(log!.lines.some((l) => /azure-arm: Found Windows update \(2025-06-10; 4187\.26 MB\): .*\(KB5060842\)$/.test(l)), "the log has the provisioner's lines");
-    assert.ok(log!.lines.some((l) => l.endsWith("azure-arm: AVD-IMAGE-ACTION INVENTORY BEGIN")), "and the inventory block");
+    assert.ok(
+      log!.lines.some((l) => /azure-arm: Found Windows update \(2025-06-10; 4187\.26 MB\): .*\(KB5060842\)$/.test(l)),
+      "the log has the provisioner's lines",
+    );
+    assert.ok(
+      log!.lines.some((l) => l.endsWith("azure-arm: AVD-IMAGE-ACTION INVENTORY BEGIN")),
+      "and the inventory block",
+    );
 
     const path = run.outputs["manifest-path"]!;
     assert.match(path, /avd-image-manifest-win11-avd-m365-1\.0\.0\.json$/);
@@ -46,7 +52,10 @@ describe("manifest and inventory, end to end", () => {
     assert.equal(manifest.gallery.name, "galAvd");
     assert.equal(manifest.source.exactVersion, "26100.10000.250610");
     assert.equal(manifest.template.name, run.outputs["template-name"]);
-    assert.deepEqual(manifest.updates.map((u: { kb: string }) => u.kb), ["KB5060842", "KB5056580", "KB890830"]);
+    assert.deepEqual(
+      manifest.updates.map((u: { kb: string }) => u.kb),
+      ["KB5060842", "KB5056580", "KB890830"],
+    );
     assert.deepEqual(manifest.inventory.os, { productName: "Windows 11 Enterprise multi-session", displayVersion: "24H2", build: "26100", ubr: "4349" });
     assert.ok(manifest.inventory.applications.some((a: { name: string }) => a.name === "Microsoft FSLogix Apps"));
     assert.deepEqual(manifest.avdSteps, [{ name: "avdBuiltInScript_installLanguagePacks", parameters: "-LanguageList 'English (United Kingdom)'" }]);

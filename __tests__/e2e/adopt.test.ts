@@ -14,7 +14,9 @@ describe("adopting a running build, end to end", () => {
   after(() => s.emu.close());
 
   const runRequests = () => s.emu.writeRequests().filter((r) => r.method === "POST" && /\/run$/i.test(r.path));
-  const PROVENANCE = ["managed", "template", "template-hash", "source", "source-version", "repository", "commit", "run-url", "build-start", "build-end"].map((t) => `avd-image-action.${t}`);
+  const PROVENANCE = ["managed", "template", "template-hash", "source", "source-version", "repository", "commit", "run-url", "build-start", "build-end"].map(
+    (t) => `avd-image-action.${t}`,
+  );
 
   it("SIGKILL mid-build, then a rerun with the same inputs: it adopts the orphan, publishes its version with every tag and prunes; one POST …/run", async () => {
     seedManagedVersions(s, ["0.9.0", "0.9.1", "0.9.2"]);
@@ -22,7 +24,17 @@ describe("adopting a running build, end to end", () => {
     const inputs = { "inline-script": "Write-Host 'lost runner'", "keep-versions": "2", tags: "team=avd" };
     let orphan = "";
     s.emu.nextBuild({ phaseDurationsMs: { Customizing: 8000 } }); // still running when the rerun (a cold start under load) looks
-    const killed = await s.spawn(inputs, {}, { onSpawn: (child) => void buildRunning(s).then((name) => { orphan = name; child.kill("SIGKILL"); }) });
+    const killed = await s.spawn(
+      inputs,
+      {},
+      {
+        onSpawn: (child) =>
+          void buildRunning(s).then((name) => {
+            orphan = name;
+            child.kill("SIGKILL");
+          }),
+      },
+    );
     assert.equal(killed.exitCode, null, "killed, no post step: the build is left running");
     assert.ok(orphan);
     const rerun = await s.run(inputs);
@@ -30,7 +42,12 @@ describe("adopting a running build, end to end", () => {
     assert.equal(runRequests().length, 1, "exactly one POST …/run: the orphan's");
     assert.equal(rerun.outputs["template-name"], orphan);
     assert.equal(rerun.outputs["image-version"], "0.9.3");
-    assert.match(rerun.stdout, new RegExp(`::notice::Image template ${orphan} is already building this run's image .*started at \\d{4}-\\d{2}-\\d{2}T[\\d:.]+Z: it was already running when this run began`));
+    assert.match(
+      rerun.stdout,
+      new RegExp(
+        `::notice::Image template ${orphan} is already building this run's image .*started at \\d{4}-\\d{2}-\\d{2}T[\\d:.]+Z: it was already running when this run began`,
+      ),
+    );
     assert.doesNotMatch(rerun.stdout, /Version race/);
     const versions = s.emu.listImageVersions(s.avd.subscriptionId, s.avd.resourceGroup, s.avd.gallery, s.avd.imageDefinition);
     const published = versions.find((v) => v.name === "0.9.3")!;
@@ -46,8 +63,20 @@ describe("adopting a running build, end to end", () => {
     s.emu.resetLog();
     const inputs = { "inline-script": "Write-Host 'lost after the build'", "keep-versions": "2" };
     let orphan = "";
-    await s.spawn(inputs, {}, { onSpawn: (child) => void buildRunning(s).then((name) => { orphan = name; child.kill("SIGKILL"); }) });
-    const state = () => (s.emu.getImageTemplate(s.avd.subscriptionId, s.avd.resourceGroup, orphan)?.properties as { lastRunStatus?: { runState?: string } } | undefined)?.lastRunStatus?.runState;
+    await s.spawn(
+      inputs,
+      {},
+      {
+        onSpawn: (child) =>
+          void buildRunning(s).then((name) => {
+            orphan = name;
+            child.kill("SIGKILL");
+          }),
+      },
+    );
+    const state = () =>
+      (s.emu.getImageTemplate(s.avd.subscriptionId, s.avd.resourceGroup, orphan)?.properties as { lastRunStatus?: { runState?: string } } | undefined)
+        ?.lastRunStatus?.runState;
     for (let i = 0; i < 200 && state() !== "Succeeded"; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(state(), "Succeeded");
     const before = versionNames(s);
@@ -70,7 +99,11 @@ describe("adopting a running build, end to end", () => {
     assert.equal(run.exitCode, 0, run.stdout);
     assert.equal(fault.hits, 1);
     const posts = runRequests();
-    assert.deepEqual(posts.map((r) => r.status), [500, 409], "the SDK retried into a 409");
+    assert.deepEqual(
+      posts.map((r) => r.status),
+      [500, 409],
+      "the SDK retried into a 409",
+    );
     assert.equal(run.outputs["run-state"], "Succeeded");
     assert.ok(versionNames(s).includes(run.outputs["image-version"]!));
     assert.doesNotMatch(run.stdout, /::error::/);

@@ -33,10 +33,25 @@ describe("Azure rules, end to end", () => {
     const { emu, avd } = s;
     // An admin's gallery in another region than `location`, and an existing Standard Gen2 definition.
     emu.seedGallery({ resourceGroup: avd.resourceGroup, name: "galNorth", location: "northeurope" });
-    const definition = { resourceGroup: avd.resourceGroup, publisher: "contoso", offer: "avd", osType: "Windows" as const, osState: "Generalized" as const, hyperVGeneration: "V2" as const };
+    const definition = {
+      resourceGroup: avd.resourceGroup,
+      publisher: "contoso",
+      offer: "avd",
+      osType: "Windows" as const,
+      osState: "Generalized" as const,
+      hyperVGeneration: "V2" as const,
+    };
     emu.seedImageDefinition({ ...definition, gallery: "galNorth", name: "win11-north", sku: "north", securityType: "TrustedLaunchSupported" });
     emu.seedImageDefinition({ ...definition, gallery: avd.gallery, name: "win11-standard-gen2", sku: "std2" });
-    emu.seedMarketplaceImage({ location: avd.location, publisher: "contoso", offer: "hardened", sku: "win11-tl", versions: ["1.0.0"], hyperVGeneration: "V2", securityType: "TrustedLaunch" });
+    emu.seedMarketplaceImage({
+      location: avd.location,
+      publisher: "contoso",
+      offer: "hardened",
+      sku: "win11-tl",
+      versions: ["1.0.0"],
+      hyperVGeneration: "V2",
+      securityType: "TrustedLaunch",
+    });
   });
   after(async () => {
     await s.emu.close();
@@ -60,9 +75,15 @@ describe("Azure rules, end to end", () => {
       const run = await s.run({ "gallery-name": "galNorth", "image-definition": "win11-north" });
       assert.equal(run.exitCode, 0, run.stdout);
       const distributor = (templatePut(s)["distribute"] as { targetRegions: { name: string; replicaCount: number }[] }[])[0]!;
-      assert.deepEqual(distributor.targetRegions.map((r) => [r.name, r.replicaCount]), [["northeurope", 1]]);
+      assert.deepEqual(
+        distributor.targetRegions.map((r) => [r.name, r.replicaCount]),
+        [["northeurope", 1]],
+      );
       const versions = s.emu.listImageVersions(s.avd.subscriptionId, s.avd.resourceGroup, "galNorth", "win11-north");
-      assert.deepEqual(versions.map((v) => v.name), [run.outputs["image-version"]]);
+      assert.deepEqual(
+        versions.map((v) => v.name),
+        [run.outputs["image-version"]],
+      );
     });
 
     it("a list without the definition's region is refused by name before any write, with the fix", async () => {
@@ -79,9 +100,18 @@ describe("Azure rules, end to end", () => {
       assert.equal(run.exitCode, 0, run.stdout);
       // Same template (target regions are not in its hash): its distributor is PATCHed.
       const patch = s.emu.writeRequests().find((e) => e.method === "PATCH" && /\/imageTemplates\//i.test(e.path))!;
-      const distributor = (patch.body as { properties: { distribute: { targetRegions: { name: string; replicaCount: number }[] }[] } }).properties.distribute[0]!;
-      assert.deepEqual(distributor.targetRegions.map((r) => [r.name, r.replicaCount]), [["westeurope", 2], ["northeurope", 1]]);
-      assert.ok(s.emu.listImageVersions(s.avd.subscriptionId, s.avd.resourceGroup, "galNorth", "win11-north").some((v) => v.name === run.outputs["image-version"]));
+      const distributor = (patch.body as { properties: { distribute: { targetRegions: { name: string; replicaCount: number }[] }[] } }).properties
+        .distribute[0]!;
+      assert.deepEqual(
+        distributor.targetRegions.map((r) => [r.name, r.replicaCount]),
+        [
+          ["westeurope", 2],
+          ["northeurope", 1],
+        ],
+      );
+      assert.ok(
+        s.emu.listImageVersions(s.avd.subscriptionId, s.avd.resourceGroup, "galNorth", "win11-north").some((v) => v.name === run.outputs["image-version"]),
+      );
     });
   });
 
@@ -106,12 +136,20 @@ describe("Azure rules, end to end", () => {
   describe("rule 7: build-timeout-minutes is 0 or 6-960", () => {
     for (const minutes of ["1", "5"]) {
       it(`${minutes} minutes is refused before any write, naming the input and the fix`, async () => {
-        await refused({ "build-timeout-minutes": minutes }, "build-timeout-minutes", /must be 0 \(Image Builder's default, 240 minutes\) or a whole number of minutes from 6 to 960.*client_jwt will expire within 5 minutes/);
+        await refused(
+          { "build-timeout-minutes": minutes },
+          "build-timeout-minutes",
+          /must be 0 \(Image Builder's default, 240 minutes\) or a whole number of minutes from 6 to 960.*client_jwt will expire within 5 minutes/,
+        );
       });
     }
 
     it("a template file's buildTimeoutInMinutes of 3 is refused, naming the file and the field", async () => {
-      await refused({ "template-file": "images/short-timeout.yml" }, "template-file", /images\/short-timeout\.yml: buildTimeoutInMinutes \(line 1\): must be 0 .* or 6 to 960/);
+      await refused(
+        { "template-file": "images/short-timeout.yml" },
+        "template-file",
+        /images\/short-timeout\.yml: buildTimeoutInMinutes \(line 1\): must be 0 .* or 6 to 960/,
+      );
     });
 
     it("by default the template asks Image Builder for 240 minutes, and the version is published", async () => {

@@ -6,10 +6,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { postStepEnv } from "../../harness/github-runner.ts";
-import { type Scenario, seedManagedVersions, startScenario, versionNames } from "../helpers/scenario.ts";
 import { buildRunning, cancelRequests, templateDeletes } from "../helpers/builds.ts";
-
-
+import { type Scenario, seedManagedVersions, startScenario, versionNames } from "../helpers/scenario.ts";
 
 describe("build control, end to end", () => {
   describe("cancellation", () => {
@@ -19,16 +17,20 @@ describe("build control, end to end", () => {
 
     it("SIGINT mid-build sends exactly one cancel, keeps the template, and exits non-zero within 5 s", async () => {
       let signalled = 0;
-      const run = s.spawn({}, {}, {
-        onSpawn: (child) => {
-          void buildRunning(s).then(async () => {
-            signalled = Date.now();
-            child.kill("SIGINT");
-            await sleep(300);
-            child.kill("SIGTERM"); // the runner's second signal must not send a second cancel
-          });
+      const run = s.spawn(
+        {},
+        {},
+        {
+          onSpawn: (child) => {
+            void buildRunning(s).then(async () => {
+              signalled = Date.now();
+              child.kill("SIGINT");
+              await sleep(300);
+              child.kill("SIGTERM"); // the runner's second signal must not send a second cancel
+            });
+          },
         },
-      });
+      );
       const result = await run;
       const exitedAfter = Date.now() - signalled;
       assert.ok(signalled > 0, "the test signalled the action");
@@ -92,7 +94,10 @@ describe("build control, end to end", () => {
     let split: Scenario;
     let whole: Scenario;
     before(async () => {
-      [split, whole] = await Promise.all([startScenario({ phaseDurationsMs: { Customizing: 1500 } }), startScenario({ phaseDurationsMs: { Customizing: 1500 } })]);
+      [split, whole] = await Promise.all([
+        startScenario({ phaseDurationsMs: { Customizing: 1500 } }),
+        startScenario({ phaseDurationsMs: { Customizing: 1500 } }),
+      ]);
       for (const s of [split, whole]) seedManagedVersions(s, ["1.0.0", "1.1.0", "1.2.0"]);
     });
     after(async () => {
@@ -145,7 +150,8 @@ describe("build control, end to end", () => {
       const statusRead = /imageTemplates\/[^/?]+\?/i;
       let fault: ReturnType<Scenario["emu"]["injectFault"]> | undefined;
       const stop = s.emu.onBuildPhase((_template, phase) => {
-        if (phase === "Building" && !fault) fault = s.emu.injectFault({ method: "GET", path: statusRead, kind: "throttle", retryAfterSeconds: 0, times: 3 * 13 });
+        if (phase === "Building" && !fault)
+          fault = s.emu.injectFault({ method: "GET", path: statusRead, kind: "throttle", retryAfterSeconds: 0, times: 3 * 13 });
       });
       const survived = await s.run({ "inline-script": "Write-Host survive" });
       stop();

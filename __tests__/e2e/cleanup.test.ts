@@ -4,8 +4,8 @@
  * there is a warning; the next run retries.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
 import type { ChildProcess } from "node:child_process";
+import { after, before, describe, it } from "node:test";
 import { type Scenario, startScenario } from "../helpers/scenario.ts";
 
 describe("cleanup of older image templates, end to end", () => {
@@ -15,7 +15,11 @@ describe("cleanup of older image templates, end to end", () => {
   });
   after(() => s.emu.close());
 
-  const templates = () => s.emu.listImageTemplates(s.avd.subscriptionId, s.avd.resourceGroup).map((t) => String(t.name)).sort();
+  const templates = () =>
+    s.emu
+      .listImageTemplates(s.avd.subscriptionId, s.avd.resourceGroup)
+      .map((t) => String(t.name))
+      .sort();
   const templateDeletes = () => s.emu.requests.filter((e) => e.method === "DELETE" && /\/imageTemplates\//i.test(e.path));
 
   it("writes the outputs and the summary before it deletes an older template (killed at that DELETE, both are there)", async () => {
@@ -51,7 +55,10 @@ describe("cleanup of older image templates, end to end", () => {
     s.emu.resetLog();
     const run = await s.run({ "inline-script": "Write-Host 'three'" }, { AVD_IMAGE_ACTION_CLEANUP_TIMEOUT_SECONDS: "2" });
     assert.equal(run.exitCode, 0, run.stdout);
-    assert.match(run.stdout, /::warning::Deleting older image templates did not finish within 2 s; the image version is published and reported\. .*the next run retries the rest\./);
+    assert.match(
+      run.stdout,
+      /::warning::Deleting older image templates did not finish within 2 s; the image version is published and reported\. .*the next run retries the rest\./,
+    );
     assert.ok(run.outputs["image-version"]);
     const cleanupStart = run.stdout.indexOf("::group::Clean up older image templates");
     assert.ok(cleanupStart > 0, "cleanup ran in its own group");

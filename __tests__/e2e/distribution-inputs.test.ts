@@ -27,7 +27,8 @@ describe("distribution and build VM inputs, end to end", () => {
   });
   after(() => s.emu.close());
 
-  const templatePut = () => s.emu.requests.find((r) => r.method === "PUT" && /\/imageTemplates\//i.test(r.path))?.body as { properties: Record<string, any> } | undefined;
+  const templatePut = () =>
+    s.emu.requests.find((r) => r.method === "PUT" && /\/imageTemplates\//i.test(r.path))?.body as { properties: Record<string, any> } | undefined;
 
   it("each new input reaches the template and the published image version", async () => {
     s.emu.resetLog();
@@ -50,9 +51,18 @@ describe("distribution and build VM inputs, end to end", () => {
     ]);
     assert.ok(versionNames(s).includes("3.0.0"));
     const version = s.emu.listImageVersions(s.avd.subscriptionId, s.avd.resourceGroup, s.avd.gallery, s.avd.imageDefinition).find((v) => v.name === "3.0.0")!;
-    const profile = version.properties.publishingProfile as { replicationMode: string; targetRegions: { name: string; storageAccountType: string; regionalReplicaCount: number }[] };
+    const profile = version.properties.publishingProfile as {
+      replicationMode: string;
+      targetRegions: { name: string; storageAccountType: string; regionalReplicaCount: number }[];
+    };
     assert.equal(profile.replicationMode, "Full");
-    assert.deepEqual(profile.targetRegions.map((r) => [r.name, r.regionalReplicaCount, r.storageAccountType]), [["West Europe", 2, "Standard_ZRS"], ["North Europe", 1, "Standard_LRS"]]);
+    assert.deepEqual(
+      profile.targetRegions.map((r) => [r.name, r.regionalReplicaCount, r.storageAccountType]),
+      [
+        ["West Europe", 2, "Standard_ZRS"],
+        ["North Europe", 1, "Standard_LRS"],
+      ],
+    );
   });
 
   it("other build VM identities reuse the template (vmProfile is patchable, outside the hash) and PATCH them", async () => {
@@ -67,7 +77,9 @@ describe("distribution and build VM inputs, end to end", () => {
     assert.equal(run.exitCode, 0, run.stdout);
     assert.equal(run.outputs["template-reused"], "true");
     assert.equal(templatePut(), undefined, "no new template");
-    const patch = s.emu.requests.find((r) => r.method === "PATCH" && /\/imageTemplates\//i.test(r.path))?.body as { properties: { vmProfile: { userAssignedIdentities: string[] } } };
+    const patch = s.emu.requests.find((r) => r.method === "PATCH" && /\/imageTemplates\//i.test(r.path))?.body as {
+      properties: { vmProfile: { userAssignedIdentities: string[] } };
+    };
     assert.deepEqual(patch.properties.vmProfile.userAssignedIdentities, [buildVmIdentity, second]);
   });
 

@@ -28,10 +28,17 @@ describe("GitHub Action, end to end against the emulator", () => {
       const settingsLines = debug.filter((l) => l.startsWith("::debug::Settings: "));
       assert.equal(settingsLines.length, 1, "the settings are logged once");
       assert.equal((JSON.parse(settingsLines[0]!.slice("::debug::Settings: ".length)) as { imageDefinition: string }).imageDefinition, s.avd.imageDefinition);
-      const templatePut = /^::debug::Azure PUT \/subscriptions\/[^?]+\/imageTemplates\/[^/?]+\?api-version=[\d-]+(-preview)? → 20[01] in \d+ ms \(x-ms-request-id: [^,]+, x-ms-correlation-request-id: [^)]+\)$/;
-      assert.ok(debug.some((l) => templatePut.test(l)), debug.join("\n"));
+      const templatePut =
+        /^::debug::Azure PUT \/subscriptions\/[^?]+\/imageTemplates\/[^/?]+\?api-version=[\d-]+(-preview)? → 20[01] in \d+ ms \(x-ms-request-id: [^,]+, x-ms-correlation-request-id: [^)]+\)$/;
+      assert.ok(
+        debug.some((l) => templatePut.test(l)),
+        debug.join("\n"),
+      );
       assert.ok(debug.filter((l) => l.startsWith("::debug::Azure GET ")).length >= 3, "reads (preflight, versions, polls) are logged too");
-      assert.ok(debug.some((l) => /^::debug::Azure GET \/subscriptions\/[^?]+\/providers\/Microsoft\.Storage\/storageAccounts\?api-version=[\d-]+ → 200 /.test(l)), "the live log's storage account list too");
+      assert.ok(
+        debug.some((l) => /^::debug::Azure GET \/subscriptions\/[^?]+\/providers\/Microsoft\.Storage\/storageAccounts\?api-version=[\d-]+ → 200 /.test(l)),
+        "the live log's storage account list too",
+      );
       assert.equal(run.outputs["run-state"], "Succeeded");
       assert.equal(run.outputs["source-image-version"], "26100.10000.250610", "latest pinned numerically, not by text order");
       assert.match(run.outputs["image-version-id"]!, /\/galleries\/galAvd\/images\/win11-avd-m365\/versions\/1\.0\.0$/i);
@@ -70,7 +77,10 @@ describe("GitHub Action, end to end against the emulator", () => {
       assert.equal(run.outputs["image-version"], "1.0.1");
       assert.equal(run.outputs["template-reused"], "true");
       const templateWrites = s.emu.writeRequests().filter((r) => /imageTemplates\/[^/]+$/i.test(r.path));
-      assert.deepEqual(templateWrites.map((r) => r.method), ["PATCH"]);
+      assert.deepEqual(
+        templateWrites.map((r) => r.method),
+        ["PATCH"],
+      );
       assert.deepEqual(versionNames(s), ["1.0.0", "1.0.1"]);
     });
 
@@ -155,7 +165,10 @@ describe("GitHub Action, end to end against the emulator", () => {
       const run = await s.spawn({ "dry-run": "true", "keep-versions": "2" });
       assert.equal(run.exitCode, 0, run.stdout + run.stderr);
       assert.deepEqual(s.emu.writeRequests(), []);
-      assert.ok(s.emu.requests.some((r) => r.method === "GET"), "the plan was made from Azure's state");
+      assert.ok(
+        s.emu.requests.some((r) => r.method === "GET"),
+        "the plan was made from Azure's state",
+      );
       assert.match(run.stdout, /Image template: win11-avd-m365-[0-9a-f]{12} — would create/);
       assert.match(run.stdout, /Image version: would create 1\.10\.1/);
       assert.match(run.stdout, /would delete +1\.9\.0/);
@@ -180,14 +193,20 @@ describe("GitHub Action, end to end against the emulator", () => {
       s.emu.resetLog();
       // The first through the bundle, the rest in-process (main() is the same code; 25 spawns cost ~6 s of CPU).
       const runs = await Promise.all(
-        BAD_INPUTS.map((bad, index) => (index === 0 ? s.spawn : s.run)({ [bad.input]: bad.value, ...(bad.input === "client-id" ? { "tenant-id": s.emu.defaults.tenantId } : {}) })),
+        BAD_INPUTS.map((bad, index) =>
+          (index === 0 ? s.spawn : s.run)({ [bad.input]: bad.value, ...(bad.input === "client-id" ? { "tenant-id": s.emu.defaults.tenantId } : {}) }),
+        ),
       );
       runs.forEach((run, index) => {
         const bad = BAD_INPUTS[index]!;
         assert.equal(run.exitCode, 1, `${bad.input}=${bad.value}`);
         assert.match(run.stdout, new RegExp(`::error::.*Input '${bad.input}'`), `${bad.input}=${bad.value}: ${run.stdout}`);
         assert.match(run.stdout, bad.expect);
-        assert.match(run.summary, new RegExp(`^## AVD image: inputs not valid, nothing done\\n\\n[\\s\\S]*- Input '${bad.input}'`), `a job summary for ${bad.input}=${bad.value}: ${run.summary}`);
+        assert.match(
+          run.summary,
+          new RegExp(`^## AVD image: inputs not valid, nothing done\\n\\n[\\s\\S]*- Input '${bad.input}'`),
+          `a job summary for ${bad.input}=${bad.value}: ${run.summary}`,
+        );
       });
       assert.deepEqual(s.emu.writeRequests(), []);
       assert.deepEqual(s.emu.requests, [], "settings are validated before any request at all");

@@ -12,13 +12,50 @@ describe("preflight, end to end", () => {
     s = await startScenario();
     const { avd, emu } = s;
     // A Gen1 marketplace image, a Gen2 image without Trusted Launch support, and odd definitions.
-    emu.seedMarketplaceImage({ location: avd.location, publisher: "MicrosoftWindowsDesktop", offer: "windows-10", sku: "win10-22h2-avd", versions: ["19045.5487.250210"], hyperVGeneration: "V1" });
-    emu.seedMarketplaceImage({ location: avd.location, publisher: "contoso", offer: "legacy-desktop", sku: "gen2-standard", versions: ["1.0.0"], hyperVGeneration: "V2", securityType: "Standard" });
-    emu.seedMarketplaceImage({ location: avd.location, publisher: "contoso", offer: "planned", sku: "pro", versions: ["2.0.0"], hyperVGeneration: "V2", plan: { name: "pro", product: "planned", publisher: "contoso" } });
-    const definition = { resourceGroup: avd.resourceGroup, gallery: avd.gallery, publisher: "contoso", offer: "avd", osType: "Windows" as const, osState: "Generalized" as const };
+    emu.seedMarketplaceImage({
+      location: avd.location,
+      publisher: "MicrosoftWindowsDesktop",
+      offer: "windows-10",
+      sku: "win10-22h2-avd",
+      versions: ["19045.5487.250210"],
+      hyperVGeneration: "V1",
+    });
+    emu.seedMarketplaceImage({
+      location: avd.location,
+      publisher: "contoso",
+      offer: "legacy-desktop",
+      sku: "gen2-standard",
+      versions: ["1.0.0"],
+      hyperVGeneration: "V2",
+      securityType: "Standard",
+    });
+    emu.seedMarketplaceImage({
+      location: avd.location,
+      publisher: "contoso",
+      offer: "planned",
+      sku: "pro",
+      versions: ["2.0.0"],
+      hyperVGeneration: "V2",
+      plan: { name: "pro", product: "planned", publisher: "contoso" },
+    });
+    const definition = {
+      resourceGroup: avd.resourceGroup,
+      gallery: avd.gallery,
+      publisher: "contoso",
+      offer: "avd",
+      osType: "Windows" as const,
+      osState: "Generalized" as const,
+    };
     emu.seedImageDefinition({ ...definition, name: "win11-trustedlaunch", sku: "tl", hyperVGeneration: "V2", securityType: "TrustedLaunch" });
     emu.seedImageDefinition({ ...definition, name: "win11-gen1", sku: "g1", hyperVGeneration: "V1" });
-    emu.seedImageDefinition({ ...definition, name: "win11-specialized", sku: "sp", hyperVGeneration: "V2", securityType: "TrustedLaunchSupported", osState: "Specialized" });
+    emu.seedImageDefinition({
+      ...definition,
+      name: "win11-specialized",
+      sku: "sp",
+      hyperVGeneration: "V2",
+      securityType: "TrustedLaunchSupported",
+      osState: "Specialized",
+    });
   });
   after(() => s.emu.close());
 
@@ -27,7 +64,8 @@ describe("preflight, end to end", () => {
       name: "TrustedLaunch definition with a source that does not support Trusted Launch",
       inputs: () => ({ "image-definition": "win11-trustedlaunch", source: "contoso:legacy-desktop:gen2-standard:latest" }),
       input: "image-definition",
-      expect: /has SecurityType Standard and the image definition galAvd\/win11-trustedlaunch \('image-definition'\) has SecurityType TrustedLaunch: Image Builder publishes only a TrustedLaunchSupported source to a TrustedLaunchSupported image definition, or a Standard source to a Standard one/,
+      expect:
+        /has SecurityType Standard and the image definition galAvd\/win11-trustedlaunch \('image-definition'\) has SecurityType TrustedLaunch: Image Builder publishes only a TrustedLaunchSupported source to a TrustedLaunchSupported image definition, or a Standard source to a Standard one/,
     },
     {
       name: "Gen1 definition with a Gen2 source",
@@ -102,7 +140,11 @@ describe("preflight, end to end", () => {
 
   it("reports every problem at once, and lists the checks in the job summary", async () => {
     s.emu.resetLog();
-    const run = await s.run({ "image-definition": "win11-gen1", "identity-id": s.avd.identityId.replace(/[^/]+$/, "id-nobody"), "target-regions": "westeurope\nmars" });
+    const run = await s.run({
+      "image-definition": "win11-gen1",
+      "identity-id": s.avd.identityId.replace(/[^/]+$/, "id-nobody"),
+      "target-regions": "westeurope\nmars",
+    });
     assert.equal(run.exitCode, 1);
     assert.match(run.stdout, /Preflight found 3 problems; nothing was created or deleted/);
     for (const input of ["source", "identity-id", "target-regions"]) assert.match(run.stdout, new RegExp(`Input '${input}'`));

@@ -22,7 +22,10 @@ describe("version races, end to end", () => {
     assert.equal(builds().length, 1, "one build accepted");
     assert.equal(s.emu.writeRequests().filter((r) => r.method === "POST" && /\/cancel$/i.test(r.path)).length, 0, "nothing canceled");
     assert.equal(runs[0]!.outputs["image-version"], runs[1]!.outputs["image-version"]);
-    assert.deepEqual(versionNames(s).filter((v) => !before.includes(v)), [runs[0]!.outputs["image-version"]]);
+    assert.deepEqual(
+      versionNames(s).filter((v) => !before.includes(v)),
+      [runs[0]!.outputs["image-version"]],
+    );
     assert.equal(runs.filter((r) => /\| Note \| Adopted a build of /.test(r.summary)).length, 1, "the later run says it adopted the build");
   });
 

@@ -7,8 +7,8 @@
  * and is still replicating.
  */
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { imageBuilderClient } from "../helpers/emulator-clients.ts";
 import { trustEmulator } from "../helpers/emulator-trust.ts";
 import { type Scenario, seedManagedVersions, startScenario } from "../helpers/scenario.ts";
@@ -24,7 +24,8 @@ describe("a distribution timeout (the gallery wait), end to end", () => {
   });
   after(() => s.emu.close());
 
-  const version = (name: string) => s.emu.listImageVersions(s.avd.subscriptionId, s.avd.resourceGroup, s.avd.gallery, s.avd.imageDefinition).find((v) => v.name === name);
+  const version = (name: string) =>
+    s.emu.listImageVersions(s.avd.subscriptionId, s.avd.resourceGroup, s.avd.gallery, s.avd.imageDefinition).find((v) => v.name === name);
 
   it("the version exists and replicates: it is tagged, the run says so (not a customization timeout), nothing is pruned", async () => {
     s.emu.nextBuild({ replicationTimeout: {} });
@@ -36,9 +37,15 @@ describe("a distribution timeout (the gallery wait), end to end", () => {
     assert.equal(v.properties.provisioningState, "Creating", "replication still in progress");
     assert.equal(v.tags["avd-image-action.managed"], "true", "tagged");
     assert.ok(v.tags["avd-image-action.template"]);
-    assert.match(run.stdout, /::warning::Distribution timed out: Image Builder stopped waiting for Azure Compute Gallery to add and replicate image version 1\.0\.2 \('context deadline exceeded'\)\. The customization had finished: this is not a customization timeout/);
+    assert.match(
+      run.stdout,
+      /::warning::Distribution timed out: Image Builder stopped waiting for Azure Compute Gallery to add and replicate image version 1\.0\.2 \('context deadline exceeded'\)\. The customization had finished: this is not a customization timeout/,
+    );
     // (%25: the workflow command's escape of %.)
-    assert.match(run.stdout, /Image version 1\.0\.2 exists \(provisioning Creating; West Europe: Replicating 50%25\) and Azure goes on replicating it; it was tagged\./);
+    assert.match(
+      run.stdout,
+      /Image version 1\.0\.2 exists \(provisioning Creating; West Europe: Replicating 50%25\) and Azure goes on replicating it; it was tagged\./,
+    );
     assert.doesNotMatch(run.stdout, /Timed out: Image Builder stopped the build/);
     assert.ok(version("1.0.0") && version("1.0.1"), "keep-versions 1, yet nothing pruned while 1.0.2 replicates");
     assert.match(run.summary, /Image Builder timed out waiting for Azure Compute Gallery \(the distribution, not the customization\)/);
@@ -48,7 +55,10 @@ describe("a distribution timeout (the gallery wait), end to end", () => {
     s.emu.nextBuild({ replicationTimeout: { versionCreated: false } });
     const run = await s.run({ "inline-script": "Write-Host 'other'" });
     assert.equal(run.exitCode, 1, run.stdout);
-    assert.match(run.stdout, /::error::Distribution timed out: Image Builder stopped waiting for Azure Compute Gallery to add and replicate image version 1\.0\.3 .*not a customization timeout.*Image version 1\.0\.3 does not exist in the gallery, so nothing was published\./);
+    assert.match(
+      run.stdout,
+      /::error::Distribution timed out: Image Builder stopped waiting for Azure Compute Gallery to add and replicate image version 1\.0\.3 .*not a customization timeout.*Image version 1\.0\.3 does not exist in the gallery, so nothing was published\./,
+    );
     assert.doesNotMatch(run.stdout, /Timed out: Image Builder stopped the build/);
     assert.equal(version("1.0.3"), undefined);
   });

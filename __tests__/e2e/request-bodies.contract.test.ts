@@ -41,7 +41,10 @@ describe("request bodies the product sends are spec-valid", () => {
     }
     // Every ARM write with a body to a spec'd operation was checked.
     const unchecked = s.emu.requests.filter((e) => e.kind === "arm" && e.body !== undefined && ["PUT", "PATCH"].includes(e.method) && !e.bodyCheck);
-    assert.deepEqual(unchecked.map((e) => `${e.method} ${e.path}`), []);
+    assert.deepEqual(
+      unchecked.map((e) => `${e.method} ${e.path}`),
+      [],
+    );
   });
 });
 
@@ -53,9 +56,21 @@ describe("negative control: a body that breaks the spec", () => {
     try {
       const cc = computeClient(s.emu);
       const { resourceGroup, gallery, imageDefinition } = s.avd;
-      const sent = cc.galleryImageVersions.update(resourceGroup, gallery, imageDefinition, "1.0.0", { tags: { a: "b" }, publishingProfile: { excludeFromLatest: false } } as never, { updateIntervalInMs: 10 });
-      await assert.rejects(sent, (e: { statusCode?: number; code?: string; message?: string }) =>
-        e.statusCode === 400 && e.code === "InvalidParameter" && e.message === "Required parameter 'galleryImageVersion.properties.storageProfile' is missing (null).");
+      const sent = cc.galleryImageVersions.update(
+        resourceGroup,
+        gallery,
+        imageDefinition,
+        "1.0.0",
+        { tags: { a: "b" }, publishingProfile: { excludeFromLatest: false } } as never,
+        { updateIntervalInMs: 10 },
+      );
+      await assert.rejects(
+        sent,
+        (e: { statusCode?: number; code?: string; message?: string }) =>
+          e.statusCode === 400 &&
+          e.code === "InvalidParameter" &&
+          e.message === "Required parameter 'galleryImageVersion.properties.storageProfile' is missing (null).",
+      );
       assert.equal(s.emu.bodyChecks().violations.length, 1);
       assert.match(s.emu.bodyChecks().violations[0]!, /PATCH .*\/versions\/1\.0\.0: properties\.storageProfile: Required parameter/);
     } finally {

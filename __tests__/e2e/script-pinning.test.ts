@@ -78,7 +78,10 @@ describe("script content pinned, end to end", () => {
     s.emu.resetLog();
     const run = await s.run({ "script-uris": `${url} ${given}`, "dry-run": "true" });
     assert.equal(run.exitCode, 0, run.stdout);
-    assert.equal(s.emu.requests.some((r) => r.path.endsWith("/files/not-served.ps1")), false);
+    assert.equal(
+      s.emu.requests.some((r) => r.path.endsWith("/files/not-served.ps1")),
+      false,
+    );
   });
 
   it("an unreadable script-uris line stops the run before any write, naming the URI and the fix", async () => {
@@ -88,7 +91,12 @@ describe("script content pinned, end to end", () => {
     assert.equal(run.exitCode, 1, run.stdout);
     assert.ok(run.durationMs < 10_000, `${run.durationMs} ms`);
     assert.match(run.stdout, /::error::1 script could not be read to pin its content; nothing was created or deleted/);
-    assert.match(run.stdout, new RegExp(`Input 'script-uris': ${url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} could not be read \\(HTTP 404[^)]*\\)\\. Add its SHA-256 after the URL .*or put the script in the repository and list it in 'scripts'`));
+    assert.match(
+      run.stdout,
+      new RegExp(
+        `Input 'script-uris': ${url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} could not be read \\(HTTP 404[^)]*\\)\\. Add its SHA-256 after the URL .*or put the script in the repository and list it in 'scripts'`,
+      ),
+    );
     assert.deepEqual(s.emu.writeRequests(), []);
   });
 
@@ -116,11 +124,17 @@ describe("script content pinned, end to end", () => {
     assert.match(run.stdout, new RegExp(`sha256 ${sha256("Write-Host apps\n")}`));
     assert.match(run.stdout, new RegExp(`check-apps\\.ps1: sha256 ${sha256("if (-not (Test-Path C:\\Apps)) { exit 1 }\n")}`));
 
-    writeFileSync(join(workspace, "images", "gone.yml"), ["customize:", `  - { type: File, name: agent-msi, sourceUri: "${missing}", destination: 'C:\\AVDImage\\agent.msi' }`, ""].join("\n"));
+    writeFileSync(
+      join(workspace, "images", "gone.yml"),
+      ["customize:", `  - { type: File, name: agent-msi, sourceUri: "${missing}", destination: 'C:\\AVDImage\\agent.msi' }`, ""].join("\n"),
+    );
     s.emu.resetLog();
     const refused = await s.run({ "template-file": "images/gone.yml" }, { GITHUB_WORKSPACE: workspace });
     assert.equal(refused.exitCode, 1, refused.stdout);
-    assert.match(refused.stdout, /Input 'template-file': .*gone\.msi could not be read \(HTTP 404[^)]*\)\. Give images\/gone\.yml: customize\[0\] \(agent-msi\) its 'sha256Checksum', or put the file in the repository and list it in 'scripts'/);
+    assert.match(
+      refused.stdout,
+      /Input 'template-file': .*gone\.msi could not be read \(HTTP 404[^)]*\)\. Give images\/gone\.yml: customize\[0\] \(agent-msi\) its 'sha256Checksum', or put the file in the repository and list it in 'scripts'/,
+    );
     assert.deepEqual(s.emu.writeRequests(), []);
   });
 });

@@ -56,7 +56,10 @@ describe("sign-in and endpoint errors name the input (GitHub)", () => {
   });
 
   it("no credential at all names client-id and tenant-id, or DefaultAzureCredential's sources, one line each", async () => {
-    const run = await s.spawn({ "client-id": "", "tenant-id": "" }, { ACTIONS_ID_TOKEN_REQUEST_URL: "", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "", AZURE_CLIENT_ID: "", AZURE_TENANT_ID: "" });
+    const run = await s.spawn(
+      { "client-id": "", "tenant-id": "" },
+      { ACTIONS_ID_TOKEN_REQUEST_URL: "", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "", AZURE_CLIENT_ID: "", AZURE_TENANT_ID: "" },
+    );
     const message = fails(run, /inputs 'client-id' and 'tenant-id'/, /DefaultAzureCredential/, /azure\/login/);
     assert.equal(message.split("\n").length, 3, message);
   });
@@ -65,7 +68,13 @@ describe("sign-in and endpoint errors name the input (GitHub)", () => {
     const clientId = "aaaaaaaa-1111-4222-8333-444444444444";
     s.emu.registerApp({ clientId, federated: [{ issuer: s.emu.defaults.githubIssuer, subject: "repo:contoso/avd-images:environment:avd-images" }] });
     const run = await s.run({ "client-id": clientId });
-    fails(run, /AADSTS700213/, /subject 'repo:contoso\/avd-images:ref:refs\/heads\/main'/, /'environment: <name>' on the job/, new RegExp(`input 'client-id' \\(${clientId}\\)`));
+    fails(
+      run,
+      /AADSTS700213/,
+      /subject 'repo:contoso\/avd-images:ref:refs\/heads\/main'/,
+      /'environment: <name>' on the job/,
+      new RegExp(`input 'client-id' \\(${clientId}\\)`),
+    );
   });
 
   it("AADSTS7002138 (the subject differs only in case) says the match is case-sensitive", async () => {
@@ -101,7 +110,11 @@ describe("sign-in and endpoint errors name the camelCase input (Azure DevOps)", 
     const connection = await s.connection("workloadIdentity");
     // The app trusts another connection's subject only.
     const clientId = "c0ffee00-1111-4222-8333-444444444444";
-    s.emu.registerApp({ tenantId: s.emu.defaults.tenantId, clientId, federated: [{ issuer: s.emu.azureDevOps.issuer, subject: "sc://contoso/avd-images/another-connection" }] });
+    s.emu.registerApp({
+      tenantId: s.emu.defaults.tenantId,
+      clientId,
+      federated: [{ issuer: s.emu.azureDevOps.issuer, subject: "sc://contoso/avd-images/another-connection" }],
+    });
     connection.parameters!.serviceprincipalid = clientId;
     const run = await s.runTask(connection);
     assert.equal(run.exitCode, 1, run.stdout);

@@ -23,7 +23,10 @@ describe("skipping, end to end", () => {
     assert.equal(second.outputs["image-version"], "1.0.0", "the current version");
     assert.deepEqual(s.emu.writeRequests(), []);
     assert.ok(second.durationMs < 10_000, `${second.durationMs} ms`);
-    assert.match(second.summary, /Skipped: the newest version 1\.0\.0 was built from the same template \(hash [0-9a-f]{12}\) 0\.0 days ago, less than rebuild-after-days \(7\)/);
+    assert.match(
+      second.summary,
+      /Skipped: the newest version 1\.0\.0 was built from the same template \(hash [0-9a-f]{12}\) 0\.0 days ago, less than rebuild-after-days \(7\)/,
+    );
     assert.deepEqual(versionNames(s), ["1.0.0"]);
   });
 
@@ -50,7 +53,10 @@ describe("skipping, end to end", () => {
     it("a scheduled run 3 days after PT+1 with no version published since builds (catching up)", async () => {
       const run = await scheduled("2027-03-13T06:00:00Z");
       built(run);
-      assert.match(run.stdout, /Schedule: Patch Tuesday cycle 2027-03 \(patch-tuesday\+1: build day 2027-03-10 UTC\): no image version published since 2027-03-10, so this run builds it \(catching up, 3 days after the build day\)/);
+      assert.match(
+        run.stdout,
+        /Schedule: Patch Tuesday cycle 2027-03 \(patch-tuesday\+1: build day 2027-03-10 UTC\): no image version published since 2027-03-10, so this run builds it \(catching up, 3 days after the build day\)/,
+      );
     });
 
     it("a scheduled run on PT+1 builds", async () => {
@@ -60,13 +66,22 @@ describe("skipping, end to end", () => {
     });
 
     it("the same 3 days later, with a version published on PT+1, skips with a notice naming the cycle, the version and the next build day", async () => {
-      s.emu.seedImageVersion({ resourceGroup: s.avd.resourceGroup, gallery: s.avd.gallery, image: s.avd.imageDefinition, version: "7.0.0", publishedDate: "2027-03-10T07:00:00Z" });
+      s.emu.seedImageVersion({
+        resourceGroup: s.avd.resourceGroup,
+        gallery: s.avd.gallery,
+        image: s.avd.imageDefinition,
+        version: "7.0.0",
+        publishedDate: "2027-03-10T07:00:00Z",
+      });
       s.emu.resetLog();
       const run = await scheduled("2027-03-13T06:00:00Z");
       assert.equal(run.exitCode, 0, run.stdout);
       assert.equal(run.outputs.skipped, "true");
       assert.equal(run.outputs["run-state"], "Skipped");
-      assert.match(run.stdout, /::notice::Skipped: Patch Tuesday cycle 2027-03 \(patch-tuesday\+1: build day 2027-03-10 UTC\) is covered by image version 7\.0\.0, published 2027-03-10T07:00Z\. Next build day: 2027-04-14 \(UTC\)/);
+      assert.match(
+        run.stdout,
+        /::notice::Skipped: Patch Tuesday cycle 2027-03 \(patch-tuesday\+1: build day 2027-03-10 UTC\) is covered by image version 7\.0\.0, published 2027-03-10T07:00Z\. Next build day: 2027-04-14 \(UTC\)/,
+      );
       assert.match(run.summary, /nothing built[\s\S]*covered by image version 7\.0\.0/);
       assert.deepEqual(s.emu.writeRequests(), [], "a skipped run writes nothing");
       assert.deepEqual(
@@ -85,7 +100,10 @@ describe("skipping, end to end", () => {
     });
 
     it("a manual run builds even in a covered cycle", async () => {
-      const run = await s.run({ schedule: "patch-tuesday+1", "inline-script": "Write-Host 'by hand'" }, { GITHUB_EVENT_NAME: "workflow_dispatch", AVD_IMAGE_ACTION_CLOCK: "2027-03-13T06:00:00Z" });
+      const run = await s.run(
+        { schedule: "patch-tuesday+1", "inline-script": "Write-Host 'by hand'" },
+        { GITHUB_EVENT_NAME: "workflow_dispatch", AVD_IMAGE_ACTION_CLOCK: "2027-03-13T06:00:00Z" },
+      );
       built(run);
       assert.match(run.stdout, /Schedule: started by hand: builds whatever the schedule \(Patch Tuesday cycle 2027-03/);
     });

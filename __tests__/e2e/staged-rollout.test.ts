@@ -64,7 +64,10 @@ describe("staged rollout, end to end", () => {
     assert.equal(tags["avd-image-action.promoted-by"], "https://github.com/contoso/avd-images/actions/runs/9876543210/attempts/1");
     assert.equal(tags["avd-image-action.managed"], "true", "earlier tags kept");
     const writes = s.emu.writeRequests();
-    assert.deepEqual(writes.map((w) => `${w.method} ${w.path.split("/").slice(-2).join("/")}`), ["PATCH versions/1.0.1"]);
+    assert.deepEqual(
+      writes.map((w) => `${w.method} ${w.path.split("/").slice(-2).join("/")}`),
+      ["PATCH versions/1.0.1"],
+    );
   });
 
   it("says so when there is nothing staged to promote", async () => {

@@ -19,7 +19,11 @@ describe("a template stuck in Canceling, end to end", () => {
   });
   after(() => s.emu.close());
 
-  const templates = () => s.emu.listImageTemplates(s.avd.subscriptionId, s.avd.resourceGroup).map((t) => String(t.name)).sort();
+  const templates = () =>
+    s.emu
+      .listImageTemplates(s.avd.subscriptionId, s.avd.resourceGroup)
+      .map((t) => String(t.name))
+      .sort();
   // (The emulator here writes no customization.log: its "Build log" warning is not about this rule.)
   const warnings = (stdout: string) => stdout.split("\n").filter((l) => l.startsWith("::warning::") && !l.startsWith("::warning::Build log:"));
 
@@ -42,7 +46,10 @@ describe("a template stuck in Canceling, end to end", () => {
     assert.match(w[0]!, new RegExp(`This run builds the same content as image template ${stuck}-2\\.`));
     assert.match(w[0]!, new RegExp(`Ask Azure support \\(Azure VM Image Builder\\) to end the stuck cancel of /subscriptions/.*/imageTemplates/${stuck}`));
     assert.doesNotMatch(run.stdout, /another run/i);
-    assert.match(run.stdout, new RegExp(`Older template ${stuck} is still stuck in Canceling: Image Builder refuses to delete it\\. The next run tries again\\.`));
+    assert.match(
+      run.stdout,
+      new RegExp(`Older template ${stuck} is still stuck in Canceling: Image Builder refuses to delete it\\. The next run tries again\\.`),
+    );
   });
 
   it("a later run reuses <name>-2; its garbage collection tries the stuck template again and leaves it without failing", async () => {
@@ -53,7 +60,11 @@ describe("a template stuck in Canceling, end to end", () => {
     assert.match(run.stdout, new RegExp(`Image template: ${stuck}-2 \\(reuse`));
     assert.equal(warnings(run.stdout).length, 1, "the stuck template is named once per run");
     const deletes = s.emu.requests.filter((e) => e.method === "DELETE" && e.path.endsWith(`/imageTemplates/${stuck}`));
-    assert.deepEqual(deletes.map((d) => d.status), [405], "tried once, refused");
+    assert.deepEqual(
+      deletes.map((d) => d.status),
+      [405],
+      "tried once, refused",
+    );
     assert.ok(templates().includes(stuck));
   });
 
@@ -89,7 +100,10 @@ describe("the emulator alone: a stuck template refuses cancel, run and delete (4
       await assert.rejects(call, (e: { statusCode?: number; code?: string; message?: string }) => {
         assert.equal(e.statusCode, 405);
         assert.equal(e.code, "OperationNotAllowed");
-        assert.equal(e.message, `Operation Microsoft.VirtualMachineImages/imageTemplates/${action} is not allowed in provisioning state: provisioned or run state: canceling.`);
+        assert.equal(
+          e.message,
+          `Operation Microsoft.VirtualMachineImages/imageTemplates/${action} is not allowed in provisioning state: provisioned or run state: canceling.`,
+        );
         return true;
       });
     };

@@ -28,11 +28,16 @@ describe("throttling storms, end to end", () => {
     const run = await s.run({ "image-definition": definition, "inline-script": `Write-Host '${definition}'` });
     assert.equal(run.exitCode, 0, run.stdout);
     assert.equal(handle.hits, STORM, `${definition}: all ${STORM} throttles were answered`);
-    const throttleLines = run.stdout.split("\n").filter((line) => /Azure throttled .*\(429 SubscriptionRequestsThrottled\): retrying after 1 s \(retry \d+ of 12\)/.test(line));
+    const throttleLines = run.stdout
+      .split("\n")
+      .filter((line) => /Azure throttled .*\(429 SubscriptionRequestsThrottled\): retrying after 1 s \(retry \d+ of 12\)/.test(line));
     assert.equal(throttleLines.length, STORM, `${definition}: each throttle logged once:\n${throttleLines.join("\n")}`);
     assert.equal(run.outputs["run-state"], "Succeeded");
     const versions = s.emu.listImageVersions(s.avd.subscriptionId, s.avd.resourceGroup, s.avd.gallery, definition);
-    assert.deepEqual(versions.map((v) => v.name), [run.outputs["image-version"]]);
+    assert.deepEqual(
+      versions.map((v) => v.name),
+      [run.outputs["image-version"]],
+    );
     const tags = versions[0]!.tags;
     assert.equal(tags["avd-image-action.managed"], "true", JSON.stringify(tags));
     assert.equal(tags["avd-image-action.template"], run.outputs["template-name"]);

@@ -36,7 +36,10 @@ describe("Windows Update options, end to end", () => {
     const sent = (put.body as { properties: { customize: Customizer[] } }).properties.customize.filter((c) => c.type === "WindowsUpdate");
     assert.deepEqual(sent, [expected]);
     const stored = s.emu.getImageTemplate(s.avd.subscriptionId, s.avd.resourceGroup, run.outputs["template-name"]!)!;
-    assert.deepEqual((stored.properties as { customize: Customizer[] }).customize.filter((c) => c.type === "WindowsUpdate"), [expected]);
+    assert.deepEqual(
+      (stored.properties as { customize: Customizer[] }).customize.filter((c) => c.type === "WindowsUpdate"),
+      [expected],
+    );
   });
 
   it("a search Windows Update would reject fails the run naming the input, with no write to Azure", async () => {

@@ -27,7 +27,11 @@ export function notFound(typeAndName: string, rg: string): RestError {
 export function operationNotAllowed(action: string, provisioningState: string, runState: string): RestError {
   const ps = provisioningState === "Succeeded" ? "provisioned" : provisioningState.toLowerCase();
   const rs = runState.toLowerCase();
-  return armError(rs === "canceling" ? 405 : 409, "OperationNotAllowed", `Operation Microsoft.VirtualMachineImages/imageTemplates/${action} is not allowed in provisioning state: ${ps} or run state: ${rs}.`);
+  return armError(
+    rs === "canceling" ? 405 : 409,
+    "OperationNotAllowed",
+    `Operation Microsoft.VirtualMachineImages/imageTemplates/${action} is not allowed in provisioning state: ${ps} or run state: ${rs}.`,
+  );
 }
 
 /** Image Builder's 409 on a PUT that changes an existing template (julie-ng/azure-image-builder-test, quoted in emulator/imagebuilder.ts). */

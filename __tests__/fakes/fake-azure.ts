@@ -42,7 +42,15 @@ export interface BuildScript {
 /** A recorded gateway call. */
 export type Call = { method: keyof AzureGateway; args: unknown[] };
 
-const WRITE_METHODS = new Set<keyof AzureGateway>(["updateImageVersion", "deleteImageVersion", "createTemplate", "updateTemplate", "deleteTemplate", "startRun", "cancelRun"]);
+const WRITE_METHODS = new Set<keyof AzureGateway>([
+  "updateImageVersion",
+  "deleteImageVersion",
+  "createTemplate",
+  "updateTemplate",
+  "deleteTemplate",
+  "startRun",
+  "cancelRun",
+]);
 
 /** A build in progress: its script, the index of its phase in {@link PHASES}, and whether a cancel was asked. */
 type Build = { script: BuildScript; phase: number; canceling: boolean };
@@ -85,7 +93,6 @@ export class FakeAzure implements AzureGateway {
     this.now = () => new Date(start + this.tick++ * 1000);
   }
 
-
   /** Marketplace versions of `publisher:offer:sku` in `location`. */
   seedMarketplace(location: string, publisher: string, offer: string, sku: string, versions: string[]): this {
     this.marketplace.set(lower(location, publisher, offer, sku), [...versions]);
@@ -95,15 +102,35 @@ export class FakeAzure implements AzureGateway {
   /** An image version of `rg/gallery/image` (id built from the names; not excluded, no tags unless given). */
   seedVersion(rg: string, gallery: string, image: string, seed: VersionSeed): ImageVersionInfo {
     const id = `/subscriptions/${this.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/galleries/${gallery}/images/${image}/versions/${seed.name}`;
-    const version: ImageVersionInfo = { id, tags: {}, excludeFromLatest: false, blockDeletionBeforeEndOfLife: false, provisioningState: "Succeeded", regions: ["westeurope"], ...seed };
+    const version: ImageVersionInfo = {
+      id,
+      tags: {},
+      excludeFromLatest: false,
+      blockDeletionBeforeEndOfLife: false,
+      provisioningState: "Succeeded",
+      regions: ["westeurope"],
+      ...seed,
+    };
     this.versions.set(lower(rg, gallery, image, seed.name), version);
     return version;
   }
 
   /** A template as it already is in Azure (another run's, an older one, one stuck): stored as given, provisioned unless it says otherwise. */
   seedTemplate(rg: string, template: Partial<ImageTemplate> & { name: string }, options: { log?: string[] } = {}): ImageTemplate {
-    const identity = { type: "UserAssigned" as const, userAssignedIdentities: { [`/subscriptions/${this.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-aib`]: {} } };
-    const stored: StoredImageTemplate = { provisioningState: "Succeeded", location: "westeurope", identity, ...structuredClone(template), id: this.templateId(rg, template.name), type: "Microsoft.VirtualMachineImages/imageTemplates" };
+    const identity = {
+      type: "UserAssigned" as const,
+      userAssignedIdentities: {
+        [`/subscriptions/${this.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-aib`]: {},
+      },
+    };
+    const stored: StoredImageTemplate = {
+      provisioningState: "Succeeded",
+      location: "westeurope",
+      identity,
+      ...structuredClone(template),
+      id: this.templateId(rg, template.name),
+      type: "Microsoft.VirtualMachineImages/imageTemplates",
+    };
     stored.exactStagingResourceGroup ??= `/subscriptions/${this.subscriptionId}/resourceGroups/IT_${rg}_${template.name}`;
     this.templates.set(lower(rg, template.name), { template: stored, runOutputs: new Map(), logLines: options.log ?? [] });
     return stored;
@@ -146,7 +173,6 @@ export class FakeAzure implements AzureGateway {
     return this;
   }
 
-
   /** The calls that change Azure, as `method name…` lines (e.g. `createTemplate tpl-1`, `deleteImageVersion 1.0.0`). */
   writes(): string[] {
     return this.calls.filter((c) => WRITE_METHODS.has(c.method)).map((c) => `${c.method} ${c.method.endsWith("ImageVersion") ? c.args[3] : c.args[1]}`);
@@ -178,7 +204,6 @@ export class FakeAzure implements AzureGateway {
     return this.templates.get(lower(rg, name))?.logLines ?? [];
   }
 
-
   async listMarketplaceVersions(location: string, publisher: string, offer: string, sku: string): Promise<string[]> {
     await this.enter("listMarketplaceVersions", location, publisher, offer, sku);
     const found = this.marketplace.get(lower(location, publisher, offer, sku));
@@ -192,7 +217,13 @@ export class FakeAzure implements AzureGateway {
     return this.versionNames(rg, gallery, image).map((name) => structuredClone(this.versions.get(lower(rg, gallery, image, name))!));
   }
 
-  async getImageVersion(rg: string, gallery: string, image: string, version: string, options?: { replicationStatus?: boolean }): Promise<ImageVersionInfo | undefined> {
+  async getImageVersion(
+    rg: string,
+    gallery: string,
+    image: string,
+    version: string,
+    options?: { replicationStatus?: boolean },
+  ): Promise<ImageVersionInfo | undefined> {
     await this.enter("getImageVersion", rg, gallery, image, version, options);
     const found = this.versions.get(lower(rg, gallery, image, version));
     if (!found) return undefined;
@@ -205,7 +236,8 @@ export class FakeAzure implements AzureGateway {
     await this.enter("updateImageVersion", rg, gallery, image, version, update);
     const found = this.versions.get(lower(rg, gallery, image, version));
     if (!found) throw notFound(`Microsoft.Compute/galleries/${gallery}/images/${image}/versions/${version}`, rg);
-    if (found.provisioningState === "Deleting") throw armError(409, "OperationNotAllowed", `Operation 'Update' is not allowed on gallery image version '${version}' since it is marked for deletion.`);
+    if (found.provisioningState === "Deleting")
+      throw armError(409, "OperationNotAllowed", `Operation 'Update' is not allowed on gallery image version '${version}' since it is marked for deletion.`);
     if (update.tags) found.tags = { ...update.tags };
     if (update.excludeFromLatest !== undefined) found.excludeFromLatest = update.excludeFromLatest;
     if (update.endOfLifeDate !== undefined) found.endOfLifeDate = update.endOfLifeDate;
@@ -217,7 +249,11 @@ export class FakeAzure implements AzureGateway {
     if (!found) return; // DELETE of a missing version: 204
     if (found.blockDeletionBeforeEndOfLife && found.endOfLifeDate && found.endOfLifeDate.getTime() > Date.now()) {
       // emulator/gallery.ts: modelled on Compute's OperationNotAllowed (no public wording found).
-      throw armError(409, "OperationNotAllowed", `Gallery image version '${version}' cannot be deleted before its end of life date '${found.endOfLifeDate.toISOString()}' because 'safetyProfile.blockDeletionBeforeEndOfLife' is set to true.`);
+      throw armError(
+        409,
+        "OperationNotAllowed",
+        `Gallery image version '${version}' cannot be deleted before its end of life date '${found.endOfLifeDate.toISOString()}' because 'safetyProfile.blockDeletionBeforeEndOfLife' is set to true.`,
+      );
     }
     this.versions.delete(lower(rg, gallery, image, version));
   }
@@ -254,12 +290,18 @@ export class FakeAzure implements AzureGateway {
     const stored = this.require(rg, name);
     const t = stored.template;
     const runState = t.lastRunStatus?.runState ?? "";
-    if (runState === "Running" || runState === "Canceling" || t.provisioningState !== "Succeeded") throw operationNotAllowed("write", t.provisioningState ?? "", runState);
+    if (runState === "Running" || runState === "Canceling" || t.provisioningState !== "Succeeded")
+      throw operationNotAllowed("write", t.provisioningState ?? "", runState);
     const distribute = update.properties?.distribute;
     if (distribute) {
       const names = new Set(distribute.map((d) => d.runOutputName.toLowerCase()));
       const dropped = (t.distribute ?? []).find((d) => !names.has(d.runOutputName.toLowerCase()));
-      if (dropped) throw armError(400, "InvalidParameter", `Validation failed: Distribute target with Runoutput name ${dropped.runOutputName} not found in the update request. Deleting a distribution target is not allowed.`);
+      if (dropped)
+        throw armError(
+          400,
+          "InvalidParameter",
+          `Validation failed: Distribute target with Runoutput name ${dropped.runOutputName} not found in the update request. Deleting a distribution target is not allowed.`,
+        );
       t.distribute = structuredClone(distribute);
     }
     if (update.properties?.vmProfile) t.vmProfile = structuredClone(update.properties.vmProfile);
@@ -285,7 +327,8 @@ export class FakeAzure implements AzureGateway {
     const stored = this.require(rg, name);
     const t = stored.template;
     const runState = t.lastRunStatus?.runState ?? "";
-    if (t.provisioningState !== "Succeeded" || runState === "Running" || runState === "Canceling") throw operationNotAllowed("run/action", t.provisioningState ?? "", runState);
+    if (t.provisioningState !== "Succeeded" || runState === "Running" || runState === "Canceling")
+      throw operationNotAllowed("run/action", t.provisioningState ?? "", runState);
     stored.build = { script: this.scripts.shift() ?? {}, phase: 0, canceling: false };
     stored.runOutputs.clear();
     stored.logLines = [];
@@ -306,7 +349,6 @@ export class FakeAzure implements AzureGateway {
     await this.enter("getRunOutput", rg, name, runOutputName);
     return structuredClone(this.templates.get(lower(rg, name))?.runOutputs.get(runOutputName.toLowerCase()));
   }
-
 
   /** One status read's worth of progress of the build on `stored`. */
   private advance(stored: StoredTemplate): void {
@@ -369,7 +411,6 @@ export class FakeAzure implements AzureGateway {
     }
   }
 
-
   private async enter(method: keyof AzureGateway, ...args: unknown[]): Promise<void> {
     this.calls.push({ method, args });
     for (const hook of this.hooks.get(method) ?? []) await hook(...args);
@@ -389,7 +430,17 @@ export class FakeAzure implements AzureGateway {
 }
 
 /** Properties a PUT does not compare: the tags and what Azure sets. */
-const NOT_CONTENT = new Set(["tags", "id", "name", "type", "provisioningState", "provisioningError", "lastRunStatus", "exactStagingResourceGroup", "systemData"]);
+const NOT_CONTENT = new Set([
+  "tags",
+  "id",
+  "name",
+  "type",
+  "provisioningState",
+  "provisioningError",
+  "lastRunStatus",
+  "exactStagingResourceGroup",
+  "systemData",
+]);
 
 /** What a PUT compares of a template (everything but {@link NOT_CONTENT}). */
 function contentOf(t: ImageTemplate): unknown {

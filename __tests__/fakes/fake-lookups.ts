@@ -14,7 +14,13 @@ export type LookupKind = keyof AzureLookups;
 const lower = (...parts: string[]) => parts.join("/").toLowerCase();
 
 /** Traits of a definition shaped like the AVD defaults: Windows, Generalized, V2, TrustedLaunchSupported, in westeurope. */
-export const AVD_DEFINITION: ImageTraits = { osType: "Windows", osState: "Generalized", hyperVGeneration: "V2", securityType: "TrustedLaunchSupported", location: "westeurope" };
+export const AVD_DEFINITION: ImageTraits = {
+  osType: "Windows",
+  osState: "Generalized",
+  hyperVGeneration: "V2",
+  securityType: "TrustedLaunchSupported",
+  location: "westeurope",
+};
 
 /** Traits of the default marketplace source (Windows 11 multi-session + M365): V2, TrustedLaunchSupported. */
 export const AVD_MARKETPLACE_IMAGE: ImageTraits = { osType: "Windows", hyperVGeneration: "V2", securityType: "TrustedLaunchSupported" };
@@ -81,19 +87,39 @@ export class FakeLookups implements AzureLookups {
   }
 
   regions(subscriptionId: string) {
-    return this.answer("regions", [subscriptionId], this.locations.map((l) => l.name), "");
+    return this.answer(
+      "regions",
+      [subscriptionId],
+      this.locations.map((l) => l.name),
+      "",
+    );
   }
 
   zonedRegions(subscriptionId: string) {
-    return this.answer("zonedRegions", [subscriptionId], this.locations.filter((l) => l.zoned).map((l) => l.name), "");
+    return this.answer(
+      "zonedRegions",
+      [subscriptionId],
+      this.locations.filter((l) => l.zoned).map((l) => l.name),
+      "",
+    );
   }
 
   imageDefinition(subscriptionId: string, rg: string, gallery: string, image: string) {
-    return this.answer("imageDefinition", [subscriptionId, rg, gallery, image], this.definitions.get(lower(subscriptionId, rg, gallery, image)), notFoundMessage(`Microsoft.Compute/galleries/${gallery}/images/${image}`, rg));
+    return this.answer(
+      "imageDefinition",
+      [subscriptionId, rg, gallery, image],
+      this.definitions.get(lower(subscriptionId, rg, gallery, image)),
+      notFoundMessage(`Microsoft.Compute/galleries/${gallery}/images/${image}`, rg),
+    );
   }
 
   managedImage(subscriptionId: string, rg: string, name: string) {
-    return this.answer("managedImage", [subscriptionId, rg, name], this.managed.get(lower(subscriptionId, rg, name)), notFoundMessage(`Microsoft.Compute/images/${name}`, rg));
+    return this.answer(
+      "managedImage",
+      [subscriptionId, rg, name],
+      this.managed.get(lower(subscriptionId, rg, name)),
+      notFoundMessage(`Microsoft.Compute/images/${name}`, rg),
+    );
   }
 
   marketplaceImage(subscriptionId: string, location: string, publisher: string, offer: string, sku: string, version: string) {
@@ -102,13 +128,21 @@ export class FakeLookups implements AzureLookups {
   }
 
   userAssignedIdentity(subscriptionId: string, rg: string, name: string) {
-    return this.answer("userAssignedIdentity", [subscriptionId, rg, name], this.identities.get(lower(subscriptionId, rg, name)), notFoundMessage(`Microsoft.ManagedIdentity/userAssignedIdentities/${name}`, rg));
+    return this.answer(
+      "userAssignedIdentity",
+      [subscriptionId, rg, name],
+      this.identities.get(lower(subscriptionId, rg, name)),
+      notFoundMessage(`Microsoft.ManagedIdentity/userAssignedIdentities/${name}`, rg),
+    );
   }
 
   private async answer<T>(kind: LookupKind, args: string[], value: T | undefined, missing: string): Promise<Lookup<T>> {
     this.calls.push({ kind, args });
     if (this.forbidden.has(kind)) {
-      return { status: "forbidden", message: `The client does not have authorization to perform action for ${kind} over scope '${args.join("/")}' or the scope is invalid. If access was recently granted, please refresh your credentials.` };
+      return {
+        status: "forbidden",
+        message: `The client does not have authorization to perform action for ${kind} over scope '${args.join("/")}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+      };
     }
     return value === undefined || this.absent.has(kind) ? { status: "missing", message: missing } : { status: "found", value: structuredClone(value) };
   }

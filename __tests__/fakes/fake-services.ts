@@ -14,12 +14,12 @@ import { type ScriptContentReader, ScriptReadError } from "../../src/azure/scrip
 import type { ScriptStore } from "../../src/azure/scripts-upload.ts";
 import type { Manifest } from "../../src/changelog/manifest.ts";
 import type { ReleaseStore } from "../../src/github/releases.ts";
-import { type MainOptions, main } from "../../src/main.ts";
-import { parseSettings } from "../../src/settings/index.ts";
-import type { StepContext } from "../../src/steps/context.ts";
 import type { Host } from "../../src/hosts/host.ts";
+import { type MainOptions, main } from "../../src/main.ts";
 import type { Services } from "../../src/services.ts";
+import { parseSettings } from "../../src/settings/index.ts";
 import type { Settings } from "../../src/settings/types.ts";
+import type { StepContext } from "../../src/steps/context.ts";
 import { EXAMPLE_TARGET, validInputs } from "../helpers/inputs.ts";
 import { FakeAzure } from "./fake-azure.ts";
 import { FakeLookups } from "./fake-lookups.ts";
@@ -38,7 +38,11 @@ export function fakeLogOpener(azure: FakeAzure, rg: string): BuildLogOpener {
         sent = lines.length;
         const account = "stagingaccount";
         const blobName = "00000000-0000-0000-0000-000000000000/customization.log";
-        return { kind: "data", bytes: new TextEncoder().encode(fresh.map((l) => `${l}\n`).join("")), location: { account, blobName, url: `https://${account}.blob.core.windows.net/packerlogs/${blobName}` } };
+        return {
+          kind: "data",
+          bytes: new TextEncoder().encode(fresh.map((l) => `${l}\n`).join("")),
+          location: { account, blobName, url: `https://${account}.blob.core.windows.net/packerlogs/${blobName}` },
+        };
       },
     };
   };
@@ -49,7 +53,9 @@ export function fakeEarlierLog(logs: Record<string, string> = {}): EarlierLogRea
   const reads: string[] = [];
   const reader = async ({ stagingResourceGroupId }: { stagingResourceGroupId: string }) => {
     reads.push(stagingResourceGroupId);
-    return logs[stagingResourceGroupId] ?? { missing: `no customization.log of that build in the staging resource group ${stagingResourceGroupId.split("/").pop()}` };
+    return (
+      logs[stagingResourceGroupId] ?? { missing: `no customization.log of that build in the staging resource group ${stagingResourceGroupId.split("/").pop()}` }
+    );
   };
   return Object.assign(reader, { reads });
 }
@@ -86,7 +92,9 @@ export function fakeScriptStore(): ScriptStore & { blobs: Map<string, { sha256: 
 }
 
 /** GitHub releases in memory, by tag: the manifest attached, the body, and how often each was published. */
-export function fakeReleases(): ReleaseStore & { releases: Map<string, { name: string; body: string; manifest: Manifest; commit?: string; publishes: number }> } {
+export function fakeReleases(): ReleaseStore & {
+  releases: Map<string, { name: string; body: string; manifest: Manifest; commit?: string; publishes: number }>;
+} {
   const releases = new Map<string, { name: string; body: string; manifest: Manifest; commit?: string; publishes: number }>();
   return {
     releases,
@@ -113,7 +121,12 @@ export const WORLD = {
 } as const;
 
 /** The default `source` input's marketplace image, and the versions the fake marketplace lists. */
-export const DEFAULT_SOURCE = { publisher: "MicrosoftWindowsDesktop", offer: "office-365", sku: "win11-24h2-avd-m365", versions: ["26100.4349.250607", "26100.4652.250708"] } as const;
+export const DEFAULT_SOURCE = {
+  publisher: "MicrosoftWindowsDesktop",
+  offer: "office-365",
+  sku: "win11-24h2-avd-m365",
+  versions: ["26100.4349.250607", "26100.4652.250708"],
+} as const;
 
 /** A fake world: the gateway and lookups seeded for `validInputs()`, and the other services. */
 export interface FakeWorld {
@@ -136,7 +149,9 @@ export interface FakeWorld {
 /** Makes a fake world seeded for `validInputs()` (westeurope and northeurope, zones in westeurope). */
 export function fakeWorld(): FakeWorld {
   const { subscriptionId: sub, resourceGroup: rg, gallery, image, location } = WORLD;
-  const azure = new FakeAzure({ subscriptionId: sub }).seedMarketplace(location, DEFAULT_SOURCE.publisher, DEFAULT_SOURCE.offer, DEFAULT_SOURCE.sku, [...DEFAULT_SOURCE.versions]);
+  const azure = new FakeAzure({ subscriptionId: sub }).seedMarketplace(location, DEFAULT_SOURCE.publisher, DEFAULT_SOURCE.offer, DEFAULT_SOURCE.sku, [
+    ...DEFAULT_SOURCE.versions,
+  ]);
   const lookups = new FakeLookups()
     .seedResourceGroup(sub, rg, location)
     .seedRegions([location, "northeurope", "eastus"], [location])
@@ -174,7 +189,11 @@ export interface MainRun {
  * Runs `main()` in-process on `world` with `validInputs(inputs)`: status polled every millisecond, a build-log
  * minute of 10 ms, a cleanup budget of 2 s, unless `options` says otherwise.
  */
-export async function runMain(world: FakeWorld, inputs: Record<string, string> = {}, options: MainOptions & { host?: RecordingHostOptions; signal?: AbortSignal } = {}): Promise<MainRun> {
+export async function runMain(
+  world: FakeWorld,
+  inputs: Record<string, string> = {},
+  options: MainOptions & { host?: RecordingHostOptions; signal?: AbortSignal } = {},
+): Promise<MainRun> {
   const host = createRecordingHost({ ...options.host, inputs: validInputs(inputs) });
   const code = await main(host, options.signal ?? new AbortController().signal, {
     services: (settings, h) => world.services(settings, h),
@@ -201,9 +220,22 @@ export const packer = {
  * A step's context on `world` for `validInputs(inputs)` (parsed as `main()` parses them), with a recording
  * host, status polled every millisecond and a build-log minute of 10 ms; `extra` overrides any part.
  */
-export function stepContext(world: FakeWorld, inputs: Record<string, string> = {}, extra: Partial<StepContext> & { hostOptions?: RecordingHostOptions } = {}): StepContext & { host: RecordingHost } {
+export function stepContext(
+  world: FakeWorld,
+  inputs: Record<string, string> = {},
+  extra: Partial<StepContext> & { hostOptions?: RecordingHostOptions } = {},
+): StepContext & { host: RecordingHost } {
   const { hostOptions, ...rest } = extra;
   const host = createRecordingHost({ ...hostOptions, inputs: validInputs(inputs) });
   const settings = parseSettings(host.getInput, host.inputLabel);
-  return { host, settings, ...world.services(settings, host), signal: new AbortController().signal, cancelRequested: new Set(), pollIntervalMs: 1, minuteMs: 10, ...rest } as StepContext & { host: RecordingHost };
+  return {
+    host,
+    settings,
+    ...world.services(settings, host),
+    signal: new AbortController().signal,
+    cancelRequested: new Set(),
+    pollIntervalMs: 1,
+    minuteMs: 10,
+    ...rest,
+  } as StepContext & { host: RecordingHost };
 }

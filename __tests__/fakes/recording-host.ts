@@ -75,7 +75,6 @@ export const TEST_PROVENANCE: Provenance = {
   event: "workflow_dispatch",
 };
 
-
 /** Makes a recording host. */
 export function createRecordingHost(options: RecordingHostOptions = {}): RecordingHost {
   const kind = options.kind ?? "github";
@@ -156,5 +155,8 @@ export function createRecordingHost(options: RecordingHostOptions = {}): Recordi
  */
 export function emulatorCredential(tenantId: string, clientId: string, clientSecret: string): (settings: Settings) => TokenCredential {
   return (settings) =>
-    new ClientSecretCredential(tenantId, clientId, clientSecret, { authorityHost: settings.cloud.authorityHost, disableInstanceDiscovery: settings.cloud.customAuthority });
+    new ClientSecretCredential(tenantId, clientId, clientSecret, {
+      authorityHost: settings.cloud.authorityHost,
+      disableInstanceDiscovery: settings.cloud.customAuthority,
+    });
 }

@@ -2,11 +2,12 @@
  * Real Azure SDK clients and credentials pointed at an emulator, tuned for fast tests
  * (short LRO poll interval and retry delays; the pipeline's retry policy still applies).
  */
-import { ClientAssertionCredential, ClientSecretCredential } from '@azure/identity';
-import type { TokenCredential } from '@azure/identity';
-import { ImageBuilderClient } from '@azure/arm-imagebuilder';
-import { ComputeManagementClient } from '@azure/arm-compute';
-import type { Emulator } from '../../emulator/index.ts';
+
+import { ComputeManagementClient } from "@azure/arm-compute";
+import { ImageBuilderClient } from "@azure/arm-imagebuilder";
+import type { TokenCredential } from "@azure/identity";
+import { ClientAssertionCredential, ClientSecretCredential } from "@azure/identity";
+import type { Emulator } from "../../emulator/index.ts";
 
 /** Poll interval (ms) tests pass as `updateIntervalInMs`; core-lro ignores `Retry-After: 0`. */
 export const POLL_MS = 10;
@@ -51,8 +52,8 @@ export async function raw(
 ): Promise<{ status: number; headers: Headers; body: any; text: string }> {
   const headers: Record<string, string> = { ...(o.headers ?? {}) };
   if (o.token !== null) headers.authorization = `Bearer ${o.token ?? (await armToken(emu))}`;
-  if (o.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path.startsWith('https://') ? path : `${emu.url}${path}`, {
+  if (o.body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(path.startsWith("https://") ? path : `${emu.url}${path}`, {
     method,
     headers,
     body: o.body === undefined ? undefined : JSON.stringify(o.body),
@@ -73,7 +74,7 @@ const tokenCache = new WeakMap<Emulator, { token: string; exp: number }>();
 export async function armToken(emu: Emulator): Promise<string> {
   const c = tokenCache.get(emu);
   if (c && c.exp > Date.now() + 60_000) return c.token;
-  const t = await secretCredential(emu).getToken('https://management.azure.com/.default');
+  const t = await secretCredential(emu).getToken("https://management.azure.com/.default");
   tokenCache.set(emu, { token: t.token, exp: t.expiresOnTimestamp });
   return t.token;
 }
@@ -91,21 +92,27 @@ export function avdTemplate(o: {
   artifactTags?: Record<string, string>;
 }): any {
   return {
-    location: o.location ?? 'westeurope',
+    location: o.location ?? "westeurope",
     tags: o.tags,
-    identity: { type: 'UserAssigned', userAssignedIdentities: { [o.identityId]: {} } },
-    source: { type: 'PlatformImage', publisher: 'MicrosoftWindowsDesktop', offer: 'office-365', sku: 'win11-24h2-avd-m365', version: o.sourceVersion ?? 'latest' },
-    customize: [{ type: 'PowerShell', name: o.customizerName ?? 'install-apps', inline: ['Write-Host hello'], runElevated: true }],
+    identity: { type: "UserAssigned", userAssignedIdentities: { [o.identityId]: {} } },
+    source: {
+      type: "PlatformImage",
+      publisher: "MicrosoftWindowsDesktop",
+      offer: "office-365",
+      sku: "win11-24h2-avd-m365",
+      version: o.sourceVersion ?? "latest",
+    },
+    customize: [{ type: "PowerShell", name: o.customizerName ?? "install-apps", inline: ["Write-Host hello"], runElevated: true }],
     distribute: [
       {
-        type: 'SharedImage',
-        runOutputName: o.runOutputName ?? 'avd-image',
+        type: "SharedImage",
+        runOutputName: o.runOutputName ?? "avd-image",
         galleryImageId: o.galleryImageId,
-        targetRegions: [{ name: 'westeurope', replicaCount: 1, storageAccountType: 'Standard_LRS' }],
+        targetRegions: [{ name: "westeurope", replicaCount: 1, storageAccountType: "Standard_LRS" }],
         artifactTags: o.artifactTags,
       },
     ],
     buildTimeoutInMinutes: o.buildTimeoutInMinutes,
-    vmProfile: { vmSize: 'Standard_D4s_v5', osDiskSizeGB: 127 },
+    vmProfile: { vmSize: "Standard_D4s_v5", osDiskSizeGB: 127 },
   };
 }

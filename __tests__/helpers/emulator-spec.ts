@@ -8,19 +8,19 @@
  * (`strict: false`) plus a walker that reports keys the spec does not define (Ajv alone would accept
  * any extra key) and validates discriminated subtypes (`x-ms-discriminator-value`), which Ajv ignores.
  */
-import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
-import type { ValidateFunction } from 'ajv';
-import { COMMON_TYPES } from '../../emulator/request-common-types.ts';
+import { readFileSync } from "node:fs";
+import type { ValidateFunction } from "ajv";
+import { Ajv } from "ajv";
+import { COMMON_TYPES } from "../../emulator/request-common-types.ts";
 
 /** Root of the vendored specs. */
-export const FIXTURES = new URL('../fixtures/azure-specs/', import.meta.url);
-export const IMAGEBUILDER_DIR = 'specification/imagebuilder/resource-manager/Microsoft.VirtualMachineImages/ImageBuilder/stable/2025-10-01/';
-export const GALLERY_DIR = 'specification/compute/resource-manager/Microsoft.Compute/GalleryRP/';
+export const FIXTURES = new URL("../fixtures/azure-specs/", import.meta.url);
+export const IMAGEBUILDER_DIR = "specification/imagebuilder/resource-manager/Microsoft.VirtualMachineImages/ImageBuilder/stable/2025-10-01/";
+export const GALLERY_DIR = "specification/compute/resource-manager/Microsoft.Compute/GalleryRP/";
 
 /** Reads a JSON fixture by path relative to FIXTURES. */
 export function readFixture(rel: string): any {
-  return JSON.parse(readFileSync(new URL(rel, FIXTURES), 'utf8'));
+  return JSON.parse(readFileSync(new URL(rel, FIXTURES), "utf8"));
 }
 
 type Schema = Record<string, any>;
@@ -33,11 +33,11 @@ const COMMON: Record<string, Schema> = COMMON_TYPES;
 
 function rewriteRefs(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(rewriteRefs);
-  if (!node || typeof node !== 'object') return node;
+  if (!node || typeof node !== "object") return node;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(node)) {
-    if (k === '$ref' && typeof v === 'string' && !v.startsWith('#')) {
-      const name = v.split('/').pop()!;
+    if (k === "$ref" && typeof v === "string" && !v.startsWith("#")) {
+      const name = v.split("/").pop()!;
       if (!COMMON[name]) throw new Error(`no hand-written common type for ${v}`);
       out[k] = `#/definitions/__common_${name}`;
     } else out[k] = rewriteRefs(v);
@@ -60,18 +60,21 @@ export class SpecSchemas {
     const defs = rewriteRefs(this.spec.definitions) as Record<string, Schema>;
     for (const [n, s] of Object.entries(COMMON)) defs[`__common_${n}`] = rewriteRefs(s) as Schema;
     this.definitions = defs;
-    this.id = `https://specs.local/${specRel.split('/').pop()}`;
+    this.id = `https://specs.local/${specRel.split("/").pop()}`;
     this.ajv = new Ajv({ strict: false, allErrors: true });
-    this.ajv.addFormat('date-time', { type: 'string', validate: (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)) });
-    this.ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -2147483648 && n <= 2147483647 });
-    this.ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
-    this.ajv.addFormat('uri', { type: 'string', validate: (s: string) => URL.canParse(s) });
-    for (const f of ['arm-id', 'uuid', 'duration', 'byte', 'password', 'unixtime', 'float', 'double']) this.ajv.addFormat(f, true);
+    this.ajv.addFormat("date-time", {
+      type: "string",
+      validate: (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)),
+    });
+    this.ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && n >= -2147483648 && n <= 2147483647 });
+    this.ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isInteger(n) });
+    this.ajv.addFormat("uri", { type: "string", validate: (s: string) => URL.canParse(s) });
+    for (const f of ["arm-id", "uuid", "duration", "byte", "password", "unixtime", "float", "double"]) this.ajv.addFormat(f, true);
     this.ajv.addSchema({ $id: this.id, definitions: defs });
     for (const [name, def] of Object.entries(defs)) {
-      const value = def['x-ms-discriminator-value'] ?? name;
+      const value = def["x-ms-discriminator-value"] ?? name;
       for (const parent of def.allOf ?? []) {
-        const ref = typeof parent.$ref === 'string' ? parent.$ref.split('/').pop() : undefined;
+        const ref = typeof parent.$ref === "string" ? parent.$ref.split("/").pop() : undefined;
         if (ref && defs[ref]?.discriminator) {
           if (!this.subtypes.has(ref)) this.subtypes.set(ref, new Map());
           this.subtypes.get(ref)!.set(String(value), name);
@@ -93,7 +96,7 @@ export class SpecSchemas {
   /** Errors of `data` against definition `name` (empty = valid): Ajv errors, unknown keys, subtype errors. */
   validate(name: string, data: unknown): string[] {
     const errors: string[] = [];
-    this.check(name, data, '$', errors);
+    this.check(name, data, "$", errors);
     return errors;
   }
 
@@ -105,16 +108,19 @@ export class SpecSchemas {
 
   private resolve(schema: Schema): Schema {
     let s = schema;
-    while (s && typeof s.$ref === 'string') s = this.definitions[s.$ref.split('/').pop()!]!;
+    while (s && typeof s.$ref === "string") s = this.definitions[s.$ref.split("/").pop()!]!;
     return s;
   }
 
   private refName(schema: Schema): string | undefined {
-    return typeof schema.$ref === 'string' ? schema.$ref.split('/').pop() : undefined;
+    return typeof schema.$ref === "string" ? schema.$ref.split("/").pop() : undefined;
   }
 
   /** Properties, additionalProperties flag and discriminator of a schema including its allOf chain. */
-  private shape(schema: Schema, acc = { props: {} as Record<string, Schema>, additional: undefined as Schema | boolean | undefined, discriminators: [] as string[] }) {
+  private shape(
+    schema: Schema,
+    acc = { props: {} as Record<string, Schema>, additional: undefined as Schema | boolean | undefined, discriminators: [] as string[] },
+  ) {
     const name = this.refName(schema);
     const s = this.resolve(schema);
     if (!s) return acc;
@@ -132,7 +138,7 @@ export class SpecSchemas {
       if (s.items) for (const [i, d] of data.entries()) this.walk(s.items, d, `${path}[${i}]`, errors);
       return;
     }
-    if (typeof data !== 'object') return;
+    if (typeof data !== "object") return;
     const shape = this.shape(schema);
     // A discriminated base: validate the concrete subtype too and use its properties.
     for (const base of [...shape.discriminators]) {
@@ -148,7 +154,7 @@ export class SpecSchemas {
     for (const [k, val] of Object.entries(data as Record<string, unknown>)) {
       const ps = shape.props[k];
       if (ps) this.walk(ps, val, `${path}.${k}`, errors);
-      else if (shape.additional && typeof shape.additional === 'object') this.walk(shape.additional, val, `${path}.${k}`, errors);
+      else if (shape.additional && typeof shape.additional === "object") this.walk(shape.additional, val, `${path}.${k}`, errors);
       else if (!shape.additional) errors.push(`${path}.${k} is not defined by the spec`);
     }
   }
@@ -157,7 +163,7 @@ export class SpecSchemas {
   statuses(pathTemplate: string, method: string): string[] {
     const op = this.spec.paths[pathTemplate]?.[method.toLowerCase()];
     if (!op) throw new Error(`no operation ${method} ${pathTemplate}`);
-    return Object.keys(op.responses).filter((c) => c !== 'default');
+    return Object.keys(op.responses).filter((c) => c !== "default");
   }
 
   /** Header names (lower case) the spec declares for a response. */

@@ -26,8 +26,8 @@ import { AZURE_OIDC_AUDIENCE } from "../../src/hosts/github.ts";
 import type { Host } from "../../src/hosts/host.ts";
 import { type MainOptions, main } from "../../src/main.ts";
 import { clockOf } from "../../src/steps/schedule-gate.ts";
-import { repositoryOnDisk } from "../../src/template/scripts.ts";
 import { cleanupTimeoutMs } from "../../src/steps/templates.ts";
+import { repositoryOnDisk } from "../../src/template/scripts.ts";
 import { createRecordingHost } from "../fakes/recording-host.ts";
 
 /** What an in-process run may be given besides inputs and env. */
@@ -42,7 +42,13 @@ export interface InProcessOptions {
 
 /** Variables a spawned step would get from the harness, which an in-process run takes from elsewhere. */
 const RUNNER_VARIABLES = new Set(["NODE_EXTRA_CA_CERTS", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"]);
-const KNOB_VARIABLES = new Set(["AVD_IMAGE_ACTION_CLOCK", "AVD_IMAGE_ACTION_MINUTE_MS", "AVD_IMAGE_ACTION_CLEANUP_TIMEOUT_SECONDS", "GITHUB_EVENT_NAME", "GITHUB_WORKSPACE"]);
+const KNOB_VARIABLES = new Set([
+  "AVD_IMAGE_ACTION_CLOCK",
+  "AVD_IMAGE_ACTION_MINUTE_MS",
+  "AVD_IMAGE_ACTION_CLEANUP_TIMEOUT_SECONDS",
+  "GITHUB_EVENT_NAME",
+  "GITHUB_WORKSPACE",
+]);
 
 /** The runner's provenance (harness/github-runner.ts `runnerEnv`), as @actions/github reads it there. */
 const RUNNER_PROVENANCE = {
@@ -64,7 +70,8 @@ export async function runInProcess(inputs: Record<string, string>, env: Record<s
   const state: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (name.startsWith("STATE_")) state[name.slice("STATE_".length)] = value;
-    else if (!RUNNER_VARIABLES.has(name) && !KNOB_VARIABLES.has(name)) throw new Error(`runInProcess: environment variable ${name} needs a spawned run (Scenario.spawn)`);
+    else if (!RUNNER_VARIABLES.has(name) && !KNOB_VARIABLES.has(name))
+      throw new Error(`runInProcess: environment variable ${name} needs a spawned run (Scenario.spawn)`);
   }
   const runnerTemp = mkdtempSync(join(tmpdir(), "avd-action-"));
   const started = Date.now();

@@ -30,7 +30,8 @@ export async function workflowErrors(name: string, content: string): Promise<str
   const errors = result.context.errors.getErrors().map((e) => e.message);
   if (result.value && errors.length === 0) {
     const template = await parser.convertWorkflowTemplate(result.context, result.value);
-    for (const e of template.errors ?? []) errors.push((e as { Message?: string; message?: string }).Message ?? (e as { message?: string }).message ?? String(e));
+    for (const e of template.errors ?? [])
+      errors.push((e as { Message?: string; message?: string }).Message ?? (e as { message?: string }).message ?? String(e));
   }
   return errors;
 }

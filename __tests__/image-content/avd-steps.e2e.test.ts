@@ -35,11 +35,15 @@ describe("avd-steps, end to end", () => {
   it("refuses bad steps and parameters before any Azure write, listing the allowed values", async () => {
     s.emu.resetLog();
     const run = await s.run({
-      "avd-steps": "language-packs: English (United Kingdom), Elvish (Rivendell)\noffice-apps: Applications=Word Version=128 Type=Remove\nfslogix: ProfileDir=\\\\s\\p",
+      "avd-steps":
+        "language-packs: English (United Kingdom), Elvish (Rivendell)\noffice-apps: Applications=Word Version=128 Type=Remove\nfslogix: ProfileDir=\\\\s\\p",
     });
     assert.equal(run.exitCode, 1);
     const out = run.stdout + run.stderr;
-    assert.match(out, /Input 'avd-steps': line 'language-packs: English \(United Kingdom\), Elvish \(Rivendell\)': 'Elvish \(Rivendell\)' is not an allowed LanguageList value\. Allowed: 'Arabic \(Saudi Arabia\)'.*'English \(United States\)'\./);
+    assert.match(
+      out,
+      /Input 'avd-steps': line 'language-packs: English \(United Kingdom\), Elvish \(Rivendell\)': 'Elvish \(Rivendell\)' is not an allowed LanguageList value\. Allowed: 'Arabic \(Saudi Arabia\)'.*'English \(United States\)'\./,
+    );
     assert.match(out, /'128' is not an allowed Version value\. Allowed: '32', '64'\./);
     assert.match(out, /'ProfileDir' is not a parameter of 'fslogix'\. Parameters: ProfilePath, FSLogixInstaller, VHDSize\./);
     assert.deepEqual(s.emu.writeRequests(), [], "no Azure write");

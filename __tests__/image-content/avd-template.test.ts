@@ -18,12 +18,34 @@ const fixture = (name: string) => new URL(`fixtures/${name}`, import.meta.url);
 const workflow = parse(readFileSync(fixture("avd-steps.workflow.yml"), "utf8")) as { jobs: { image: { steps: { with: Record<string, string> }[] } } };
 const inputs = workflow.jobs.image.steps[0]!.with;
 const expected = JSON.parse(readFileSync(fixture("avd-steps.expected-template.json"), "utf8")) as { name: string; template: ImageTemplate };
-const pinned: PinnedSource = { type: "PlatformImage", publisher: "MicrosoftWindowsDesktop", offer: "office-365", sku: "win11-24h2-avd-m365", version: "26100.4349.250607" };
+const pinned: PinnedSource = {
+  type: "PlatformImage",
+  publisher: "MicrosoftWindowsDesktop",
+  offer: "office-365",
+  sku: "win11-24h2-avd-m365",
+  version: "26100.4349.250607",
+};
 const planOf = (overrides: Record<string, string> = {}) => {
   const all = { ...inputs, ...overrides };
-  return buildTemplatePlan(parseSettings((n: InputName) => all[n] ?? ""), pinned, { major: 1, minor: 0, patch: 0 });
+  return buildTemplatePlan(
+    parseSettings((n: InputName) => all[n] ?? ""),
+    pinned,
+    { major: 1, minor: 0, patch: 0 },
+  );
 };
-type Step = { type: string; name?: string; sourceUri?: string; scriptUri?: string; sha256Checksum?: string; inline?: string[]; destination?: string; restartTimeout?: string; updateLimit?: number; runElevated?: boolean; runAsSystem?: boolean };
+type Step = {
+  type: string;
+  name?: string;
+  sourceUri?: string;
+  scriptUri?: string;
+  sha256Checksum?: string;
+  inline?: string[];
+  destination?: string;
+  restartTimeout?: string;
+  updateLimit?: number;
+  runElevated?: boolean;
+  runAsSystem?: boolean;
+};
 
 describe("avd-steps: the template of the issue's configuration", () => {
   const plan = planOf();
@@ -44,7 +66,10 @@ describe("avd-steps: the template of the issue's configuration", () => {
     ]);
     const portalOrder = CATALOG.scripts.map((s) => s.id);
     const ids = scripts.map((n) => AVD_STEPS.find((s) => s.stepName === n)!.script.id);
-    assert.deepEqual(ids, [...ids].sort((a, b) => portalOrder.indexOf(a) - portalOrder.indexOf(b)));
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => portalOrder.indexOf(a) - portalOrder.indexOf(b)),
+    );
     const reversed = inputs["avd-steps"]!.trim().split("\n").reverse().join("\n");
     assert.equal(planOf({ "avd-steps": reversed }).hash, plan.hash);
   });
@@ -66,16 +91,23 @@ describe("avd-steps: the template of the issue's configuration", () => {
       assert.equal(steps[at + 1]!.name, `${name}-parameter`);
       return steps[at + 1]!.inline!;
     };
-    assert.deepEqual(call("avdBuiltInScript_installLanguagePacks"), ["C:\\AVDImage\\installLanguagePacks.ps1 -LanguageList 'English (United Kingdom)','German (Germany)'"]);
+    assert.deepEqual(call("avdBuiltInScript_installLanguagePacks"), [
+      "C:\\AVDImage\\installLanguagePacks.ps1 -LanguageList 'English (United Kingdom)','German (Germany)'",
+    ]);
     assert.deepEqual(call("avdBuiltInScript_enableFsLogix"), [
       "C:\\AVDImage\\enableFslogix.ps1 -ProfilePath '\\\\stavdprofiles.file.core.windows.net\\profiles' -FSLogixInstaller 'https://aka.ms/fslogix_download' -VHDSize '30000'",
     ]);
-    assert.match(call("avdBuiltInScript_teamsOptimization")[0]!, /-VCRedistributableLink 'https:\/\/aka\.ms\/vs\/17\/release\/vc_redist\.x64\.exe' -WebRTCInstaller 'https:\/\/aka\.ms\/msrdcwebrtcsvc\/msi'/);
+    assert.match(
+      call("avdBuiltInScript_teamsOptimization")[0]!,
+      /-VCRedistributableLink 'https:\/\/aka\.ms\/vs\/17\/release\/vc_redist\.x64\.exe' -WebRTCInstaller 'https:\/\/aka\.ms\/msrdcwebrtcsvc\/msi'/,
+    );
     assert.deepEqual(call("avdBuiltInScript_windowsOptimization"), ["C:\\AVDImage\\windowsOptimization.ps1 -Optimizations 'All'"]);
   });
 
   it("puts the portal's Windows Update and restart after the steps the catalog says, and only there", () => {
-    for (const definition of AVD_STEPS.filter((d) => ["installLanguagePacks", "enableFsLogix", "teamsOptimization", "windowsOptimization"].includes(d.script.id))) {
+    for (const definition of AVD_STEPS.filter((d) =>
+      ["installLanguagePacks", "enableFsLogix", "teamsOptimization", "windowsOptimization"].includes(d.script.id),
+    )) {
       const at = steps.findIndex((s) => s.name === `${definition.stepName}-parameter`);
       const next = steps.slice(at + 1, at + 3).map((s) => `${s.type} ${s.name}`);
       if (definition.script.restartAfter) {
@@ -88,21 +120,29 @@ describe("avd-steps: the template of the issue's configuration", () => {
     assert.equal(steps.find((s) => s.name === "avdBuiltInScript_installLanguagePacks-windowsRestart")!.restartTimeout, "10m");
     const noUpdates = planOf({ "windows-update": "false" }).template.customize as Step[];
     assert.ok(!noUpdates.some((s) => s.type === "WindowsUpdate"), "windows-update: false leaves out every Windows Update");
-    assert.ok(noUpdates.some((s) => s.name === "avdBuiltInScript_installLanguagePacks-windowsRestart"), "the restart stays");
+    assert.ok(
+      noUpdates.some((s) => s.name === "avdBuiltInScript_installLanguagePacks-windowsRestart"),
+      "the restart stays",
+    );
   });
 
   it("ends with Windows Update, restart, the safety steps, the inventory, then admin sysprep last", () => {
-    assert.deepEqual(steps.slice(-6).map((s) => s.name), [
-      "windows-update",
-      "restart-after-windows-update",
-      "safety-wait-for-bitlocker-decryption",
-      "safety-remove-per-user-appx",
-      "avd-image-action-inventory",
-      "avdBuiltInScript_adminSysPrep",
-    ]);
+    assert.deepEqual(
+      steps.slice(-6).map((s) => s.name),
+      [
+        "windows-update",
+        "restart-after-windows-update",
+        "safety-wait-for-bitlocker-decryption",
+        "safety-remove-per-user-appx",
+        "avd-image-action-inventory",
+        "avdBuiltInScript_adminSysPrep",
+      ],
+    );
     const withScripts = planOf({ "inline-script": "Write-Host hi", "script-uris": "https://example.com/a.ps1" }).template.customize as Step[];
     assert.equal(withScripts.at(-1)!.name, "avdBuiltInScript_adminSysPrep");
-    assert.ok(withScripts.findIndex((s) => s.name === "inline-script") > withScripts.findIndex((s) => s.name === "avdBuiltInScript_windowsOptimization-windowsRestart"));
+    assert.ok(
+      withScripts.findIndex((s) => s.name === "inline-script") > withScripts.findIndex((s) => s.name === "avdBuiltInScript_windowsOptimization-windowsRestart"),
+    );
   });
 
   it("changes the template hash when a step or a parameter changes", () => {

@@ -41,7 +41,10 @@ describe("build settings, end to end", () => {
     s.emu.resetLog();
     const second = await s.run({ ...inputs, "inline-script": "Write-Host 'changed'" });
     assert.equal(second.exitCode, 0, second.stdout + second.stderr);
-    const writes = s.emu.writeRequests().filter((e) => /\/imageTemplates\/[^/]+$/i.test(e.path)).map((e) => `${e.method} ${e.path.split("/").pop()}`);
+    const writes = s.emu
+      .writeRequests()
+      .filter((e) => /\/imageTemplates\/[^/]+$/i.test(e.path))
+      .map((e) => `${e.method} ${e.path.split("/").pop()}`);
     const deleted = writes.indexOf(`DELETE ${first.outputs["template-name"]}`);
     const created = writes.indexOf(`PUT ${second.outputs["template-name"]}`);
     assert.ok(deleted >= 0 && created > deleted, `the older template goes first: ${writes.join(", ")}`);

@@ -14,7 +14,13 @@ const settingsOf = (overrides: Record<string, string> = {}) => {
   const inputs = validInputs(overrides);
   return parseSettings((n: InputName) => inputs[n] ?? "");
 };
-const pinned: PinnedSource = { type: "PlatformImage", publisher: "MicrosoftWindowsDesktop", offer: "office-365", sku: "win11-24h2-avd-m365", version: "26100.4349.250607" };
+const pinned: PinnedSource = {
+  type: "PlatformImage",
+  publisher: "MicrosoftWindowsDesktop",
+  offer: "office-365",
+  sku: "win11-24h2-avd-m365",
+  version: "26100.4349.250607",
+};
 const planOf = (overrides: Record<string, string> = {}) => buildTemplatePlan(settingsOf(overrides), pinned, { major: 1, minor: 0, patch: 0 });
 const names = (overrides: Record<string, string> = {}) => planOf(overrides).template.customize!.map((c) => c.name);
 const refusal = (overrides: Record<string, string>) => {
@@ -51,7 +57,13 @@ describe("Windows client safety steps", () => {
     const steps = planOf({ "avd-steps": "admin-sysprep", "inline-script": "Write-Host hi" }).template.customize as { name: string; inline?: string[] }[];
     const order = steps.map((s) => s.name);
     assert.equal(order[0], SAFETY_STEP_NAMES.bitLockerOff);
-    assert.deepEqual(order.slice(-5), ["restart-after-windows-update", SAFETY_STEP_NAMES.waitForDecryption, SAFETY_STEP_NAMES.removeUserAppx, "avd-image-action-inventory", "avdBuiltInScript_adminSysPrep"]);
+    assert.deepEqual(order.slice(-5), [
+      "restart-after-windows-update",
+      SAFETY_STEP_NAMES.waitForDecryption,
+      SAFETY_STEP_NAMES.removeUserAppx,
+      "avd-image-action-inventory",
+      "avdBuiltInScript_adminSysPrep",
+    ]);
     const off = steps[0]!.inline!.join("\n");
     assert.match(off, /'HKLM:\\SYSTEM\\CurrentControlSet\\Control\\BitLocker'/);
     assert.match(off, /New-ItemProperty -Path \$key -Name 'PreventDeviceEncryption' -PropertyType DWord -Value 1/);
@@ -74,7 +86,11 @@ describe("Windows client safety steps", () => {
 describe("build settings", () => {
   it("builds in an existing subnet, with a proxy VM size or an isolated-build subnet (vmProfile, patched not hashed)", () => {
     const withProxy = planOf({ "subnet-id": SUBNET, "proxy-vm-size": "Standard_A2_v2" });
-    assert.deepEqual(withProxy.template.vmProfile, { vmSize: "Standard_D4s_v5", osDiskSizeGB: 127, vnetConfig: { subnetId: SUBNET, proxyVmSize: "Standard_A2_v2" } });
+    assert.deepEqual(withProxy.template.vmProfile, {
+      vmSize: "Standard_D4s_v5",
+      osDiskSizeGB: 127,
+      vnetConfig: { subnetId: SUBNET, proxyVmSize: "Standard_A2_v2" },
+    });
     const isolated = planOf({ "subnet-id": SUBNET, "container-instance-subnet-id": ACI_SUBNET });
     assert.deepEqual(isolated.template.vmProfile?.vnetConfig, { subnetId: SUBNET, containerInstanceSubnetId: ACI_SUBNET });
     assert.equal(withProxy.hash, planOf().hash, "vmProfile is PATCHed on reuse");
@@ -91,22 +107,33 @@ describe("build settings", () => {
     assert.equal(t.stagingResourceGroup, `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-aib-staging`);
     assert.deepEqual(t.errorHandling, { onCustomizerError: "abort" });
     assert.deepEqual(t.validate, {
-      inVMValidations: [{ type: "PowerShell", name: "validation-script", inline: ["Get-Service -Name frxsvc", "if (-not (Test-Path 'C:\\Program Files\\FSLogix')) { exit 1 }"], runElevated: true, runAsSystem: true }],
+      inVMValidations: [
+        {
+          type: "PowerShell",
+          name: "validation-script",
+          inline: ["Get-Service -Name frxsvc", "if (-not (Test-Path 'C:\\Program Files\\FSLogix')) { exit 1 }"],
+          runElevated: true,
+          runAsSystem: true,
+        },
+      ],
     });
     assert.deepEqual(t.optimize, { vmBoot: { state: "Enabled" } });
     assert.deepEqual(t.additionalDataDisks, [{ sizeGB: 64 }, { sizeGB: 128 }]);
     assert.deepEqual(planOf({ "error-handling": "abort" }).template.errorHandling, { onCustomizerError: "abort", onValidationError: "abort" });
     const base = planOf().hash;
-    const variants = ([
-      { "staging-resource-group": "rg-aib-staging" },
-      { "error-handling": "abort" },
-      { "validation-script": "exit 0" },
-      { "optimize-boot": "true" },
-      { "data-disk-sizes": "64" },
-    ] as Record<string, string>[]).map((o) => planOf(o).hash);
+    const variants = (
+      [
+        { "staging-resource-group": "rg-aib-staging" },
+        { "error-handling": "abort" },
+        { "validation-script": "exit 0" },
+        { "optimize-boot": "true" },
+        { "data-disk-sizes": "64" },
+      ] as Record<string, string>[]
+    ).map((o) => planOf(o).hash);
     assert.equal(new Set([base, ...variants]).size, variants.length + 1);
     const plain = planOf().template;
-    for (const key of ["stagingResourceGroup", "errorHandling", "validate", "optimize", "additionalDataDisks"]) assert.ok(!(key in plain), `${key} absent by default (hash of existing templates unchanged)`);
+    for (const key of ["stagingResourceGroup", "errorHandling", "validate", "optimize", "additionalDataDisks"])
+      assert.ok(!(key in plain), `${key} absent by default (hash of existing templates unchanged)`);
   });
 
   it("refuses bad values with errors naming the input, all at once", () => {
@@ -118,22 +145,41 @@ describe("build settings", () => {
       "data-disk-sizes": "64, big, 0",
     });
     assert.deepEqual(error.problems.map((p) => p.input).sort(), ["data-disk-sizes", "error-handling", "optimize-boot", "staging-resource-group", "subnet-id"]);
-    assert.match(error.message, /Input 'subnet-id': '.*' must be a subnet resource ID: \/subscriptions\/<id>\/resourceGroups\/<rg>\/providers\/Microsoft\.Network\/virtualNetworks\/<vnet>\/subnets\/<subnet>\./);
+    assert.match(
+      error.message,
+      /Input 'subnet-id': '.*' must be a subnet resource ID: \/subscriptions\/<id>\/resourceGroups\/<rg>\/providers\/Microsoft\.Network\/virtualNetworks\/<vnet>\/subnets\/<subnet>\./,
+    );
     assert.match(error.message, /Input 'staging-resource-group': 'rg-avd-images' holds the image template or the gallery/);
     assert.match(error.message, /Input 'error-handling': 'keep' must be 'cleanup' .*'abort' .*'customizer=abort, validation=cleanup'/);
     assert.match(error.message, /Input 'data-disk-sizes': .* not 'big', '0'\./);
     const cases: [Record<string, string>, string, RegExp][] = [
       [{ "proxy-vm-size": "Standard_A2_v2" }, "proxy-vm-size", /needs 'subnet-id'/],
       [{ "container-instance-subnet-id": ACI_SUBNET }, "container-instance-subnet-id", /needs 'subnet-id'/],
-      [{ "subnet-id": SUBNET, "container-instance-subnet-id": ACI_SUBNET, "proxy-vm-size": "Standard_A2_v2" }, "proxy-vm-size", /must be empty with 'container-instance-subnet-id'/],
-      [{ "subnet-id": SUBNET, "container-instance-subnet-id": ACI_SUBNET.replace("vnet-avd", "vnet-other") }, "container-instance-subnet-id", /must be on the virtual network of 'subnet-id'/],
+      [
+        { "subnet-id": SUBNET, "container-instance-subnet-id": ACI_SUBNET, "proxy-vm-size": "Standard_A2_v2" },
+        "proxy-vm-size",
+        /must be empty with 'container-instance-subnet-id'/,
+      ],
+      [
+        { "subnet-id": SUBNET, "container-instance-subnet-id": ACI_SUBNET.replace("vnet-avd", "vnet-other") },
+        "container-instance-subnet-id",
+        /must be on the virtual network of 'subnet-id'/,
+      ],
       [{ "subnet-id": SUBNET, "proxy-vm-size": "A2" }, "proxy-vm-size", /must be an Azure VM size/],
-      [{ "staging-resource-group": "/subscriptions/99999999-2222-3333-4444-555555555555/resourceGroups/rg-staging" }, "staging-resource-group", /must be in subscription/],
+      [
+        { "staging-resource-group": "/subscriptions/99999999-2222-3333-4444-555555555555/resourceGroups/rg-staging" },
+        "staging-resource-group",
+        /must be in subscription/,
+      ],
       [{ "scripts-storage-account": "stimages", "scripts-container": "X" }, "scripts-container", /blob container name/],
     ];
     for (const [overrides, input, expected] of cases) {
       const refused = refusal(overrides);
-      assert.deepEqual(refused.problems.map((p) => p.input), [input], JSON.stringify(overrides));
+      assert.deepEqual(
+        refused.problems.map((p) => p.input),
+        [input],
+        JSON.stringify(overrides),
+      );
       assert.match(refused.problems[0]!.message, expected);
     }
   });

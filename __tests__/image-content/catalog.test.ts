@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { AVD_STEPS, CATALOG, type AvdStepDefinition, type CatalogParam } from "../../src/avd/catalog.ts";
+import { AVD_STEPS, type AvdStepDefinition, CATALOG, type CatalogParam } from "../../src/avd/catalog.ts";
 import { psQuote } from "../../src/avd/customizers.ts";
 import { parseAvdSteps } from "../../src/avd/parse-steps.ts";
 import { type InputName, SettingsError, parseSettings } from "../../src/settings/index.ts";
@@ -29,7 +29,9 @@ function badValue(step: AvdStepDefinition, param: CatalogParam): string {
   return step.formats[param.name] === "https-url" ? "ftp://example.com/setup.exe" : "Klingon";
 }
 function line(step: AvdStepDefinition, values: Record<string, string>): string {
-  return `${step.key}: ${Object.entries(values).map(([name, value]) => `${name}=${value}`).join(" ")}`.replace(/: $/, "");
+  return `${step.key}: ${Object.entries(values)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(" ")}`.replace(/: $/, "");
 }
 
 describe("AVD built-in step catalog", () => {
@@ -37,7 +39,11 @@ describe("AVD built-in step catalog", () => {
     if (!existsSync(SHARED)) return t.skip("../shared is not present (fresh clone)");
     const source = JSON.parse(readFileSync(SHARED, "utf8")) as typeof CATALOG & { scripts: Record<string, unknown>[] };
     assert.equal(CATALOG.headCommit, source.headCommit);
-    assert.deepEqual(CATALOG.scripts.map((s) => s.id), source.scripts.map((s) => s["id"]), "same scripts, same (portal) order");
+    assert.deepEqual(
+      CATALOG.scripts.map((s) => s.id),
+      source.scripts.map((s) => s["id"]),
+      "same scripts, same (portal) order",
+    );
     for (const [i, script] of CATALOG.scripts.entries()) {
       for (const [key, value] of Object.entries(script)) assert.deepEqual(value, source.scripts[i]![key], `${script.id}.${key}`);
     }
@@ -46,7 +52,11 @@ describe("AVD built-in step catalog", () => {
   it("pins every script to the catalog's commit with its SHA-256, never master", () => {
     assert.ok(AVD_STEPS.length >= 16);
     for (const step of AVD_STEPS) {
-      assert.match(step.script.pinnedRawUrl!, new RegExp(`^https://raw\\.githubusercontent\\.com/Azure/RDS-Templates/${CATALOG.headCommit}/CustomImageTemplateScripts/`), step.key);
+      assert.match(
+        step.script.pinnedRawUrl!,
+        new RegExp(`^https://raw\\.githubusercontent\\.com/Azure/RDS-Templates/${CATALOG.headCommit}/CustomImageTemplateScripts/`),
+        step.key,
+      );
       assert.doesNotMatch(step.script.pinnedRawUrl!, /\/master\//);
       assert.match(step.script.sha256!, /^[0-9a-f]{64}$/, step.key);
       assert.equal(step.script.runElevated, true);
@@ -71,9 +81,14 @@ describe("AVD built-in step catalog", () => {
       { name: "FSLogixInstaller", value: "https://aka.ms/fslogix_download" },
       { name: "VHDSize", value: "30000" },
     ]);
-    assert.deepEqual(params["language-packs"], [{ name: "LanguageList", value: ["English (United Kingdom)", "Chinese (Simplified, China)", "Norwegian, Bokmål (Norway)", "German (Germany)"] }]);
+    assert.deepEqual(params["language-packs"], [
+      { name: "LanguageList", value: ["English (United Kingdom)", "Chinese (Simplified, China)", "Norwegian, Bokmål (Norway)", "German (Germany)"] },
+    ]);
     // param() order, fResetBroken last (the script stops at it).
-    assert.deepEqual(params["session-timeouts"]!.map((p) => p.name), ["MaxDisconnectionTime", "MaxIdleTime", "fResetBroken"]);
+    assert.deepEqual(
+      params["session-timeouts"]!.map((p) => p.name),
+      ["MaxDisconnectionTime", "MaxIdleTime", "fResetBroken"],
+    );
     assert.deepEqual(params["remove-appx"], [{ name: "AppxPackages", value: ["Microsoft.XboxApp", "Microsoft.ZuneMusic"] }]);
   });
 
@@ -118,7 +133,11 @@ describe("AVD built-in step catalog", () => {
     for (const param of step.script.params.filter((p) => p.mandatory)) {
       const others = Object.fromEntries(step.script.params.filter((p) => p.mandatory && p !== param).map((p) => [p.name, validValue(step, p)]));
       it(`${step.key}: refuses a missing or disallowed ${param.name}, listing what is allowed; accepts a valid one`, () => {
-        const allowedText = Array.isArray(param.allowed) ? `'${param.allowed.join("', '")}'` : step.formats[param.name] === "https-url" ? "an https:// URL" : "one or more comma-separated values";
+        const allowedText = Array.isArray(param.allowed)
+          ? `'${param.allowed.join("', '")}'`
+          : step.formats[param.name] === "https-url"
+            ? "an https:// URL"
+            : "one or more comma-separated values";
         // Missing: a parameter the portal fills in is missing only when given empty.
         const missing = param.portalValue ? line(step, { ...others, [param.name]: "" }) : line(step, others);
         const refusedMissing = parseAvdSteps(missing);
@@ -148,7 +167,10 @@ describe("AVD built-in step catalog", () => {
       (error: SettingsError) => {
         assert.ok(error instanceof SettingsError);
         assert.deepEqual(error.problems.map((p) => p.input).sort(), ["avd-steps", "avd-steps", "keep-versions"]);
-        assert.match(error.message, /Input 'avd-steps': line 'language-packs: Klingon': 'Klingon' is not an allowed LanguageList value\. Allowed: 'Arabic \(Saudi Arabia\)'/);
+        assert.match(
+          error.message,
+          /Input 'avd-steps': line 'language-packs: Klingon': 'Klingon' is not an allowed LanguageList value\. Allowed: 'Arabic \(Saudi Arabia\)'/,
+        );
         assert.match(error.message, /'Turbo' is not an allowed Optimizations value\. Allowed: 'All', 'WindowsMediaPlayer'/);
         return true;
       },

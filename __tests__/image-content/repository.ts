@@ -7,7 +7,10 @@ export function fakeRepository(files: Record<string, string | Uint8Array>, works
   const rel = (p: string) => p.replace(`${workspace}/`, "");
   return {
     workspace,
-    glob: (pattern) => Object.keys(files).filter((f) => globToRegExp(pattern).test(f)).sort(),
+    glob: (pattern) =>
+      Object.keys(files)
+        .filter((f) => globToRegExp(pattern).test(f))
+        .sort(),
     read: (path) => {
       const v = files[rel(path)];
       if (v === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: "ENOENT" });

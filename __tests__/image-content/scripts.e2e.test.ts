@@ -27,7 +27,8 @@ describe("repository scripts, end to end against Azurite", () => {
   let lastTemplate = "";
   const blobs = async () => {
     const found: Record<string, { sha256?: string; etag?: string; bytes?: number }> = {};
-    for await (const blob of container.listBlobsFlat({ includeMetadata: true })) found[blob.name] = { sha256: blob.metadata?.sha256, etag: blob.properties.etag, bytes: blob.properties.contentLength };
+    for await (const blob of container.listBlobsFlat({ includeMetadata: true }))
+      found[blob.name] = { sha256: blob.metadata?.sha256, etag: blob.properties.etag, bytes: blob.properties.contentLength };
     return found;
   };
   const templatePut = () => s.emu.writeRequests().find((e) => e.method === "PUT" && /\/imageTemplates\//i.test(e.path));
@@ -36,7 +37,9 @@ describe("repository scripts, end to end against Azurite", () => {
     azurite = await startAzurite({ accounts: 2 });
     s = await startScenario({ azurite });
     const account = azurite.accounts[0]!;
-    container = new BlobServiceClient(azurite.blobEndpoint(account.name), new StorageSharedKeyCredential(account.name, account.key)).getContainerClient("avd-scripts");
+    container = new BlobServiceClient(azurite.blobEndpoint(account.name), new StorageSharedKeyCredential(account.name, account.key)).getContainerClient(
+      "avd-scripts",
+    );
     workspace = mkdtempSync(join(tmpdir(), "avd-repo-"));
     mkdirSync(join(workspace, "scripts"));
     mkdirSync(join(workspace, "installers"));
@@ -62,7 +65,10 @@ describe("repository scripts, end to end against Azurite", () => {
     s.emu.resetLog();
     const dry = await s.run({ ...inputs, "dry-run": "true" }, { GITHUB_WORKSPACE: workspace });
     assert.equal(dry.exitCode, 0, dry.stdout);
-    assert.match(dry.stdout, /Repository script scripts\/Install-Apps\.ps1: would upload to https:\/\/\S+\/avd-scripts\/[0-9a-f]{64}\/scripts\/Install-Apps\.ps1 unless/);
+    assert.match(
+      dry.stdout,
+      /Repository script scripts\/Install-Apps\.ps1: would upload to https:\/\/\S+\/avd-scripts\/[0-9a-f]{64}\/scripts\/Install-Apps\.ps1 unless/,
+    );
     assert.match(dry.stdout, /Repository script installers\/agent\.msi: would upload to/);
     assert.deepEqual(s.emu.writeRequests(), []);
     assert.deepEqual(Object.keys(await blobs().catch(() => ({}))), []);
@@ -81,15 +87,27 @@ describe("repository scripts, end to end against Azurite", () => {
     assert.equal((await container.getBlobClient(`${sha}/scripts/Install-Apps.ps1`).downloadToBuffer()).toString(), SCRIPT);
     const customize = (templatePut()!.body as { properties: { customize: Record<string, unknown>[] } }).properties.customize;
     const base = `${azurite.blobEndpoint(azurite.accounts[0]!.name)}avd-scripts`;
-    assert.deepEqual(customize.find((c) => c.name === "repo-script-scripts_Install-Apps.ps1"), {
-      type: "PowerShell",
-      name: "repo-script-scripts_Install-Apps.ps1",
-      scriptUri: `${base}/${sha}/scripts/Install-Apps.ps1`,
-      sha256Checksum: sha,
-      runElevated: true,
-      runAsSystem: true,
-    });
-    assert.deepEqual(customize.find((c) => c.type === "File"), { type: "File", name: "repo-file-installers_agent.msi", sourceUri: `${base}/${agentSha}/installers/agent.msi`, sha256Checksum: agentSha, destination: "C:\\Install\\agent.msi" });
+    assert.deepEqual(
+      customize.find((c) => c.name === "repo-script-scripts_Install-Apps.ps1"),
+      {
+        type: "PowerShell",
+        name: "repo-script-scripts_Install-Apps.ps1",
+        scriptUri: `${base}/${sha}/scripts/Install-Apps.ps1`,
+        sha256Checksum: sha,
+        runElevated: true,
+        runAsSystem: true,
+      },
+    );
+    assert.deepEqual(
+      customize.find((c) => c.type === "File"),
+      {
+        type: "File",
+        name: "repo-file-installers_agent.msi",
+        sourceUri: `${base}/${agentSha}/installers/agent.msi`,
+        sha256Checksum: agentSha,
+        destination: "C:\\Install\\agent.msi",
+      },
+    );
     assert.match(first.stdout, /Script scripts\/Install-Apps\.ps1: uploaded \(/);
   });
 
@@ -118,7 +136,11 @@ describe("repository scripts, end to end against Azurite", () => {
     assert.equal(third.outputs["template-reused"], "false");
     const after = await blobs();
     const newSha = sha256Hex(new TextEncoder().encode(changed));
-    assert.deepEqual(Object.keys(after).sort(), [...Object.keys(before), `${newSha}/scripts/Install-Apps.ps1`].sort(), "one new blob; the old one stays for older templates");
+    assert.deepEqual(
+      Object.keys(after).sort(),
+      [...Object.keys(before), `${newSha}/scripts/Install-Apps.ps1`].sort(),
+      "one new blob; the old one stays for older templates",
+    );
     assert.equal(after[`${newSha}/scripts/Install-Apps.ps1`]!.sha256, newSha);
     for (const [name, blob] of Object.entries(before)) assert.equal(after[name]!.etag, blob.etag, `${name} untouched`);
     assert.match(third.stdout, /Script scripts\/Install-Apps\.ps1: uploaded \(/);

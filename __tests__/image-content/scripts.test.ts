@@ -8,10 +8,18 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { ScriptUploadError, type ScriptStore, uploadScripts } from "../../src/azure/scripts-upload.ts";
-import { type InputName, SettingsError, parseSettings } from "../../src/settings/index.ts";
+import { type ScriptStore, ScriptUploadError, uploadScripts } from "../../src/azure/scripts-upload.ts";
+import { type InputName, type SettingsError, parseSettings } from "../../src/settings/index.ts";
 import { type PinnedSource, buildTemplatePlan } from "../../src/template/build.ts";
-import { INLINE_MAX_BYTES, type ScriptUpload, globToRegExp, parseScriptsStorage, readRepositoryScripts, repositoryOnDisk, sha256Hex } from "../../src/template/scripts.ts";
+import {
+  INLINE_MAX_BYTES,
+  type ScriptUpload,
+  globToRegExp,
+  parseScriptsStorage,
+  readRepositoryScripts,
+  repositoryOnDisk,
+  sha256Hex,
+} from "../../src/template/scripts.ts";
 import { validInputs } from "../helpers/inputs.ts";
 import { fakeRepository } from "./repository.ts";
 
@@ -24,17 +32,34 @@ const repository = (install = INSTALL) =>
     "installers/agent.msi": new Uint8Array([0x4d, 0x53, 0x49, 0x00, 0xff]),
     "installers/tools/x.exe": "MZ",
   });
-const pinned: PinnedSource = { type: "PlatformImage", publisher: "MicrosoftWindowsDesktop", offer: "office-365", sku: "win11-24h2-avd-m365", version: "26100.4349.250607" };
+const pinned: PinnedSource = {
+  type: "PlatformImage",
+  publisher: "MicrosoftWindowsDesktop",
+  offer: "office-365",
+  sku: "win11-24h2-avd-m365",
+  version: "26100.4349.250607",
+};
 const STORAGE = { "scripts-storage-account": "stcontosoimages", "scripts-container": "avd-scripts" };
 const planWith = (overrides: Record<string, string>, repo = repository()) => {
   const inputs = validInputs({ "safety-steps": "false", "windows-update": "false", ...overrides });
-  return buildTemplatePlan(parseSettings((n: InputName) => inputs[n] ?? "", (n) => n, repo), pinned, { major: 1, minor: 0, patch: 0 });
+  return buildTemplatePlan(
+    parseSettings(
+      (n: InputName) => inputs[n] ?? "",
+      (n) => n,
+      repo,
+    ),
+    pinned,
+    { major: 1, minor: 0, patch: 0 },
+  );
 };
 type Step = { type: string; name: string; inline?: string[]; scriptUri?: string; sourceUri?: string; sha256Checksum?: string; destination?: string };
 
 describe("repository scripts", () => {
   it("reads paths and globs: .ps1 files run, other files are copied (default C:\\AVDImage\\<path>, or '=> destination')", () => {
-    const { scripts, problems } = readRepositoryScripts("scripts/*.ps1\n# comment\nscripts/Install-Apps.ps1\ninstallers/agent.msi => C:\\Install\\\ninstallers/tools/*", repository());
+    const { scripts, problems } = readRepositoryScripts(
+      "scripts/*.ps1\n# comment\nscripts/Install-Apps.ps1\ninstallers/agent.msi => C:\\Install\\\ninstallers/tools/*",
+      repository(),
+    );
     assert.deepEqual(problems, []);
     assert.deepEqual(
       scripts.map((s) => [s.path, s.action.kind === "copy" ? s.action.destination : "run"]),
@@ -105,16 +130,23 @@ describe("repository scripts", () => {
     assert.equal(steps[1]!.destination, "C:\\Install\\agent.msi");
     assert.match(steps[1]!.sourceUri!, /^https:\/\/stcontosoimages\.blob\.core\.windows\.net\/avd-scripts\/[0-9a-f]{64}\/installers\/agent\.msi$/);
     assert.equal(steps[2]!.name, "restart-after-scripts");
-    assert.deepEqual(plan.uploads!.map((u) => [u.path, u.blobName, u.sha256]), [
-      ["scripts/Install-Apps.ps1", `${sha}/scripts/Install-Apps.ps1`, sha],
-      ["installers/agent.msi", `${steps[1]!.sha256Checksum}/installers/agent.msi`, steps[1]!.sha256Checksum],
-    ]);
+    assert.deepEqual(
+      plan.uploads!.map((u) => [u.path, u.blobName, u.sha256]),
+      [
+        ["scripts/Install-Apps.ps1", `${sha}/scripts/Install-Apps.ps1`, sha],
+        ["installers/agent.msi", `${steps[1]!.sha256Checksum}/installers/agent.msi`, steps[1]!.sha256Checksum],
+      ],
+    );
   });
 
   it("inlines small PowerShell scripts without a storage account, with their path and SHA-256", () => {
     const plan = planWith({ scripts: "scripts/Install-Apps.ps1" });
     const step = (plan.template.customize as Step[])[0]!;
-    assert.deepEqual(step.inline, [`# scripts/Install-Apps.ps1 sha256:${sha256Hex(new TextEncoder().encode(`\uFEFF${INSTALL}`))}`, "param()", "Write-Host 'Installing 7-Zip'"]);
+    assert.deepEqual(step.inline, [
+      `# scripts/Install-Apps.ps1 sha256:${sha256Hex(new TextEncoder().encode(`\uFEFF${INSTALL}`))}`,
+      "param()",
+      "Write-Host 'Installing 7-Zip'",
+    ]);
     assert.deepEqual(plan.uploads, []);
   });
 
@@ -122,11 +154,22 @@ describe("repository scripts", () => {
     const big = fakeRepository({ "scripts/Big.ps1": `# ${"x".repeat(INLINE_MAX_BYTES)}`, "installers/agent.msi": "MSI" });
     const inputs = validInputs({ scripts: "scripts/Big.ps1\ninstallers/agent.msi" });
     assert.throws(
-      () => parseSettings((n: InputName) => inputs[n] ?? "", (n) => n, big),
+      () =>
+        parseSettings(
+          (n: InputName) => inputs[n] ?? "",
+          (n) => n,
+          big,
+        ),
       (error: SettingsError) => {
-        assert.deepEqual(error.problems.map((p) => p.input), ["scripts", "scripts"]);
+        assert.deepEqual(
+          error.problems.map((p) => p.input),
+          ["scripts", "scripts"],
+        );
         assert.match(error.message, /'scripts\/Big\.ps1' has 65538 bytes, more than the 65536 inlined into the template: give 'scripts-storage-account'/);
-        assert.match(error.message, /'installers\/agent\.msi' is a file to copy to C:\\AVDImage\\installers\\agent\.msi: the build VM downloads it, so give 'scripts-storage-account'/);
+        assert.match(
+          error.message,
+          /'installers\/agent\.msi' is a file to copy to C:\\AVDImage\\installers\\agent\.msi: the build VM downloads it, so give 'scripts-storage-account'/,
+        );
         return true;
       },
     );
@@ -143,7 +186,11 @@ describe("repository scripts", () => {
 
   it("reads the storage account as a name (blob endpoint of the environment's cloud) or a blob endpoint URL", () => {
     assert.equal(parseScriptsStorage("stimages", "c01", "AzureUSGovernment").storage?.blobEndpoint, "https://stimages.blob.core.usgovcloudapi.net/");
-    assert.deepEqual(parseScriptsStorage("https://127.0.0.1:10000/devstoreaccount1", "c01", "AzureCloud").storage, { account: "devstoreaccount1", blobEndpoint: "https://127.0.0.1:10000/devstoreaccount1/", container: "c01" });
+    assert.deepEqual(parseScriptsStorage("https://127.0.0.1:10000/devstoreaccount1", "c01", "AzureCloud").storage, {
+      account: "devstoreaccount1",
+      blobEndpoint: "https://127.0.0.1:10000/devstoreaccount1/",
+      container: "c01",
+    });
     assert.equal(parseScriptsStorage("https://stimages.z12.blob.storage.azure.net/", "c01", "AzureCloud").storage?.account, "stimages");
     assert.match(parseScriptsStorage("St_Images", "c01", "AzureCloud").problem!.message, /storage account name/);
     assert.equal(parseScriptsStorage("http://stimages.blob.core.windows.net/", "c01", "AzureCloud").problem!.input, "scripts-storage-account");
@@ -155,7 +202,15 @@ describe("script upload", () => {
   const upload = (content: string): ScriptUpload => {
     const bytes = new TextEncoder().encode(content);
     const sha256 = sha256Hex(bytes);
-    return { path: "scripts/a.ps1", url: `https://st.blob.core.windows.net/c/${sha256}/scripts/a.ps1`, blobEndpoint: "https://st.blob.core.windows.net/", container: "c", blobName: `${sha256}/scripts/a.ps1`, content: bytes, sha256 };
+    return {
+      path: "scripts/a.ps1",
+      url: `https://st.blob.core.windows.net/c/${sha256}/scripts/a.ps1`,
+      blobEndpoint: "https://st.blob.core.windows.net/",
+      container: "c",
+      blobName: `${sha256}/scripts/a.ps1`,
+      content: bytes,
+      sha256,
+    };
   };
   const memoryStore = () => {
     const blobs = new Map<string, string>();
@@ -192,14 +247,23 @@ describe("script upload", () => {
     const { RestError } = await import("@azure/core-rest-pipeline");
     const store: ScriptStore = {
       storedSha256: async () => {
-        throw new RestError("This request is not authorized to perform this operation using this permission.", { statusCode: 403, code: "AuthorizationPermissionMismatch" });
+        throw new RestError("This request is not authorized to perform this operation using this permission.", {
+          statusCode: 403,
+          code: "AuthorizationPermissionMismatch",
+        });
       },
       put: async () => undefined,
     };
-    await assert.rejects(uploadScripts(store, [upload("x")], () => undefined), (error: Error) => {
-      assert.ok(error instanceof ScriptUploadError);
-      assert.match(error.message, /Uploading 'scripts\/a\.ps1' to container 'c' at https:\/\/st\.blob\.core\.windows\.net\/ was refused \(AuthorizationPermissionMismatch\)\. Give the identity .*'Storage Blob Data Contributor'/);
-      return true;
-    });
+    await assert.rejects(
+      uploadScripts(store, [upload("x")], () => undefined),
+      (error: Error) => {
+        assert.ok(error instanceof ScriptUploadError);
+        assert.match(
+          error.message,
+          /Uploading 'scripts\/a\.ps1' to container 'c' at https:\/\/st\.blob\.core\.windows\.net\/ was refused \(AuthorizationPermissionMismatch\)\. Give the identity .*'Storage Blob Data Contributor'/,
+        );
+        return true;
+      },
+    );
   });
 });

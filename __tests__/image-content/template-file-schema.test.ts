@@ -39,8 +39,16 @@ describe("template-file schema", () => {
     const spec = JSON.parse(readFileSync(SPEC_PATH, "utf8")) as {
       definitions: Record<string, { discriminator?: string; allOf?: { $ref: string }[]; "x-ms-discriminator-value"?: string }>;
     };
-    const bases = Object.entries(spec.definitions).filter(([name, def]) => def.discriminator && name in schema.definitions).map(([name]) => name);
-    assert.deepEqual(bases.sort(), ["DistributeVersioner", "ImageTemplateCustomizer", "ImageTemplateDistributor", "ImageTemplateInVMValidator", "ImageTemplateSource"]);
+    const bases = Object.entries(spec.definitions)
+      .filter(([name, def]) => def.discriminator && name in schema.definitions)
+      .map(([name]) => name);
+    assert.deepEqual(bases.sort(), [
+      "DistributeVersioner",
+      "ImageTemplateCustomizer",
+      "ImageTemplateDistributor",
+      "ImageTemplateInVMValidator",
+      "ImageTemplateSource",
+    ]);
     for (const base of bases) {
       const values = Object.values(spec.definitions)
         .filter((def) => def.allOf?.some((a) => a.$ref === `#/definitions/${base}`))
@@ -76,7 +84,22 @@ describe("template-file schema", () => {
     assert.ok(!seen.has("ImageTemplateDistributor"), "the validator has no distributors: the action distributes");
     // Phrased: type, enum, required, additionalProperties, minimum, maximum, discriminator (and the `false` of read-only
     // properties); const, oneOf and discriminator's propertyName fail only through discriminator; title and $ref do not fail.
-    assert.deepEqual([...keywords].sort(), ["$ref", "additionalProperties", "const", "discriminator", "enum", "items", "maximum", "minimum", "oneOf", "properties", "propertyName", "required", "title", "type"]);
+    assert.deepEqual([...keywords].sort(), [
+      "$ref",
+      "additionalProperties",
+      "const",
+      "discriminator",
+      "enum",
+      "items",
+      "maximum",
+      "minimum",
+      "oneOf",
+      "properties",
+      "propertyName",
+      "required",
+      "title",
+      "type",
+    ]);
   });
 
   it("accepts the spec's own request examples (CreateImageTemplateWindows, CreateImageTemplateLinux): the validator without distribute, the spec's ImageTemplateProperties with it", () => {
@@ -91,11 +114,17 @@ describe("template-file schema", () => {
       assert.equal(full({ distribute, ...properties }), true, `${name}: ${JSON.stringify(full.errors, null, 2)}`);
       const distributors = distribute as Record<string, unknown>[];
       assert.equal(full({ ...properties, distribute: [{ ...distributors[0], type: "Gallery" }] }), false, "an unknown distributor type");
-      assert.deepEqual(full.errors?.map((e) => [e.instancePath, e.keyword]), [["/distribute/0", "discriminator"]]);
+      assert.deepEqual(
+        full.errors?.map((e) => [e.instancePath, e.keyword]),
+        [["/distribute/0", "discriminator"]],
+      );
     }
     const shared = { type: "SharedImage", runOutputName: "v1", galleryImageId: "/g", versioning: { scheme: "Newest" } };
     assert.equal(full({ source: { type: "PlatformImage" }, distribute: [shared] }), false, "an unknown versioning scheme");
-    assert.deepEqual(full.errors?.map((e) => [e.instancePath, e.keyword, e.params]), [["/distribute/0/versioning", "discriminator", { error: "mapping", tag: "scheme", tagValue: "Newest" }]]);
+    assert.deepEqual(
+      full.errors?.map((e) => [e.instancePath, e.keyword, e.params]),
+      [["/distribute/0/versioning", "discriminator", { error: "mapping", tag: "scheme", tagValue: "Newest" }]],
+    );
   });
 
   it("a File customizer without destination names the missing property and the step", () => {
@@ -111,7 +140,9 @@ describe("template-file schema", () => {
       "customize[2] (line 6): must be an object with 'type', not a string (\"just-a-string\").",
       "customize[3].type (line 7): 4 is not a customizer type; use one of File, PowerShell, WindowsRestart, Shell, WindowsUpdate.",
     ]);
-    assert.deepEqual(problemsOf("source:\n  type: Marketplace\n"), ['source.type (line 2): "Marketplace" is not a source type; use one of ManagedImage, PlatformImage, SharedImageVersion.']);
+    assert.deepEqual(problemsOf("source:\n  type: Marketplace\n"), [
+      'source.type (line 2): "Marketplace" is not a source type; use one of ManagedImage, PlatformImage, SharedImageVersion.',
+    ]);
   });
 
   it("checks only the subtype the type names: a wrong type deep in a validator, an unknown property of it with the known ones", () => {

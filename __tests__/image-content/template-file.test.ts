@@ -19,9 +19,19 @@ const problemsOf = (text: string) => parseTemplateFile(text, "t.yml").problems.m
 
 const settingsWith = (overrides: Record<string, string>, files: Record<string, string>) => {
   const inputs = validInputs(overrides);
-  return parseSettings((n: InputName) => inputs[n] ?? "", (n) => n, fakeRepository(files));
+  return parseSettings(
+    (n: InputName) => inputs[n] ?? "",
+    (n) => n,
+    fakeRepository(files),
+  );
 };
-const pinned: PinnedSource = { type: "PlatformImage", publisher: "MicrosoftWindowsDesktop", offer: "windows-11", sku: "win11-24h2-avd", version: "26100.4349.250607" };
+const pinned: PinnedSource = {
+  type: "PlatformImage",
+  publisher: "MicrosoftWindowsDesktop",
+  offer: "windows-11",
+  sku: "win11-24h2-avd",
+  version: "26100.4349.250607",
+};
 
 describe("template-file", () => {
   it("points at the path and line of each mistake: unknown customizer type, PowerShell without inline or scriptUri, vmSize of the wrong type", () => {
@@ -45,16 +55,37 @@ describe("template-file", () => {
 
   it("checks what the schema says only in words, and names case mistakes", () => {
     const cases: [string, RegExp][] = [
-      ["customize:\n  - { type: Powershell, inline: [x] }\n", /^customize\[0\]\.type \(line 2\): "Powershell" is not a customizer type \(types are case-sensitive: 'PowerShell'\)/],
-      ["customize:\n  - { type: PowerShell, inline: [x], scriptUri: 'https://e.com/a.ps1' }\n", /^customize\[0\] \(line 2\): a PowerShell customizer takes exactly one of 'inline' and 'scriptUri', not both/],
-      ["customize:\n  - { type: PowerShell, inline: [x], runAsSystem: true }\n", /^customize\[0\]\.runAsSystem \(line 2\): can only be true when 'runElevated' is true/],
+      [
+        "customize:\n  - { type: Powershell, inline: [x] }\n",
+        /^customize\[0\]\.type \(line 2\): "Powershell" is not a customizer type \(types are case-sensitive: 'PowerShell'\)/,
+      ],
+      [
+        "customize:\n  - { type: PowerShell, inline: [x], scriptUri: 'https://e.com/a.ps1' }\n",
+        /^customize\[0\] \(line 2\): a PowerShell customizer takes exactly one of 'inline' and 'scriptUri', not both/,
+      ],
+      [
+        "customize:\n  - { type: PowerShell, inline: [x], runAsSystem: true }\n",
+        /^customize\[0\]\.runAsSystem \(line 2\): can only be true when 'runElevated' is true/,
+      ],
       ["customize:\n  - { type: Shell, inline: [ls] }\n", /^customize\[0\]\.type \(line 2\): Shell runs on Linux/],
       ["customize:\n  - { type: PowerShell, scriptUri: 'http://e.com/a.ps1' }\n", /^customize\[0\]\.scriptUri \(line 2\): must be an https:\/\/ URL/],
-      ["customize:\n  - { type: PowerShell, scriptUri: 'https://e.com/a.ps1', sha256Checksum: abc }\n", /sha256Checksum \(line 2\): must be a SHA-256 checksum/],
-      ["vmprofile:\n  vmSize: Standard_D4s_v5\n", /^vmprofile \(line 1\): is not a property of the template properties \(names are case-sensitive: 'vmProfile'\)/],
+      [
+        "customize:\n  - { type: PowerShell, scriptUri: 'https://e.com/a.ps1', sha256Checksum: abc }\n",
+        /sha256Checksum \(line 2\): must be a SHA-256 checksum/,
+      ],
+      [
+        "vmprofile:\n  vmSize: Standard_D4s_v5\n",
+        /^vmprofile \(line 1\): is not a property of the template properties \(names are case-sensitive: 'vmProfile'\)/,
+      ],
       ["buildTimeoutInMinutes: 2000\n", /^buildTimeoutInMinutes \(line 1\): must be at most 960/],
-      ["vmProfile:\n  vnetConfig: { containerInstanceSubnetId: /subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/aci }\n", /containerInstanceSubnetId \(line 2\): needs 'subnetId'/],
-      ["validate:\n  inVMValidations:\n    - { type: PowerShell, name: check }\n", /^validate\.inVMValidations\[0\] \(line 3\): a PowerShell validator needs 'inline'/],
+      [
+        "vmProfile:\n  vnetConfig: { containerInstanceSubnetId: /subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/aci }\n",
+        /containerInstanceSubnetId \(line 2\): needs 'subnetId'/,
+      ],
+      [
+        "validate:\n  inVMValidations:\n    - { type: PowerShell, name: check }\n",
+        /^validate\.inVMValidations\[0\] \(line 3\): a PowerShell validator needs 'inline'/,
+      ],
       ["source: { type: PlatformImage, offer: windows-11, sku: win11-24h2-avd }\n", /^source\.publisher \(line 1\): is required for a PlatformImage source/],
       ["autoRun: { state: Enabled }\n", /^autoRun\.state \(line 1\): must not be Enabled/],
       ["customize:\n  - type: PowerShell\n    inline: [a\n", /^ \(line \d+\): is not valid JSON or YAML/],
@@ -78,12 +109,21 @@ describe("template-file", () => {
         return true;
       },
     );
-    assert.throws(() => settingsWith({ "template-file": "images/missing.yml" }, {}), /Input 'template-file': 'images\/missing\.yml' does not exist \(looked for \/work\/repo\/images\/missing\.yml/);
+    assert.throws(
+      () => settingsWith({ "template-file": "images/missing.yml" }, {}),
+      /Input 'template-file': 'images\/missing\.yml' does not exist \(looked for \/work\/repo\/images\/missing\.yml/,
+    );
   });
 
   it("takes the file's values where the inputs are left at their defaults", () => {
     const settings = settingsWith({ "template-file": "images/avd.yml" }, { "images/avd.yml": fixture("good-template.yml") });
-    assert.deepEqual(settings.source, { kind: "marketplace", publisher: "MicrosoftWindowsDesktop", offer: "windows-11", sku: "win11-24h2-avd", version: "latest" });
+    assert.deepEqual(settings.source, {
+      kind: "marketplace",
+      publisher: "MicrosoftWindowsDesktop",
+      offer: "windows-11",
+      sku: "win11-24h2-avd",
+      version: "latest",
+    });
     const plan = buildTemplatePlan(settings, pinned, { major: 1, minor: 0, patch: 0 });
     const t = plan.template;
     assert.deepEqual(t.vmProfile, { vmSize: "Standard_D8s_v5", osDiskSizeGB: 256 });
@@ -92,7 +132,10 @@ describe("template-file", () => {
     assert.deepEqual(t.optimize, { vmBoot: { state: "Enabled" } });
     assert.deepEqual(t.additionalDataDisks, [{ sizeGB: 64 }]);
     assert.deepEqual(t.managedResourceTags, { costCenter: "4711" });
-    assert.deepEqual(t.validate?.inVMValidations?.map((v) => v.name), ["apps-present"]);
+    assert.deepEqual(
+      t.validate?.inVMValidations?.map((v) => v.name),
+      ["apps-present"],
+    );
     const names = t.customize!.map((c) => c.name);
     // The file's steps after the safety step, before Windows Update; the action's restart-after-scripts only follows input scripts.
     assert.deepEqual(names, [
@@ -127,7 +170,10 @@ describe("template-file", () => {
     assert.equal(t.vmProfile?.osDiskSizeGB, 256, "os-disk-size-gb left at its default: the file's");
     assert.deepEqual(t.errorHandling, { onCustomizerError: "abort", onValidationError: "abort" });
     assert.deepEqual(t.additionalDataDisks, [{ sizeGB: 128 }, { sizeGB: 256 }]);
-    assert.deepEqual(t.validate?.inVMValidations?.map((v) => v.name), ["apps-present", "validation-script"]);
+    assert.deepEqual(
+      t.validate?.inVMValidations?.map((v) => v.name),
+      ["apps-present", "validation-script"],
+    );
     const names = t.customize!.map((c) => c.name);
     assert.ok(names.indexOf("avdBuiltInScript_timeZoneRedirection") < names.indexOf("install-line-of-business-apps"));
     assert.ok(names.indexOf("install-line-of-business-apps") < names.indexOf("inline-script"));
@@ -135,7 +181,8 @@ describe("template-file", () => {
 
   it("hashes the file's content like any other template content", () => {
     const good = fixture("good-template.yml");
-    const hash = (text: string) => buildTemplatePlan(settingsWith({ "template-file": "t.yml" }, { "t.yml": text }), pinned, { major: 1, minor: 0, patch: 0 }).hash;
+    const hash = (text: string) =>
+      buildTemplatePlan(settingsWith({ "template-file": "t.yml" }, { "t.yml": text }), pinned, { major: 1, minor: 0, patch: 0 }).hash;
     const base = hash(good);
     assert.equal(hash(`# a comment\n${good}`), base, "formatting is not content");
     assert.notEqual(hash(good.replace("LOB apps installed", "LOB apps installed!")), base);

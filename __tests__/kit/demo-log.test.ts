@@ -37,14 +37,25 @@ describe("the demo's log", () => {
     assert.equal(code, 0, lines.join("\n"));
     // npm run adds 4 lines of its own (a blank, "> avd-image-action@… demo", "> node demo/run.ts", a blank).
     assert.ok(lines.length + 4 <= 120, `${lines.length} lines (+4 of npm):\n${lines.join("\n")}`);
-    assert.deepEqual(lines.filter((l) => / PACKER (OUT|ERR) /.test(l)), [], "no raw customization.log line");
+    assert.deepEqual(
+      lines.filter((l) => / PACKER (OUT|ERR) /.test(l)),
+      [],
+      "no raw customization.log line",
+    );
     const headings = lines.filter((l) => l.startsWith("▶ "));
     const total = Number(/customizer 1 of (\d+)\)$/.exec(headings[0] ?? "")?.[1]);
     assert.ok(total > 20, headings.join("\n"));
     assert.equal(headings.length, total + 1, "one per customizer of the template, then Image Builder's deprovisioning step");
-    assert.ok(headings.some((h) => new RegExp(`^▶ inline-script \\(PowerShell, customizer \\d+ of ${total}\\)$`).test(h)), headings.join("\n"));
+    assert.ok(
+      headings.some((h) => new RegExp(`^▶ inline-script \\(PowerShell, customizer \\d+ of ${total}\\)$`).test(h)),
+      headings.join("\n"),
+    );
     assert.equal(headings.at(-1), `▶ Image Builder's deprovisioning (Sysprep), after the template's ${total} steps`);
-    assert.deepEqual(lines.filter((l) => /^ {2}[✖⚠] /.test(l)), [], "a successful demo build has no error or warning lines (packer's PACKER ERR debug log is neither)");
+    assert.deepEqual(
+      lines.filter((l) => /^ {2}[✖⚠] /.test(l)),
+      [],
+      "a successful demo build has no error or warning lines (packer's PACKER ERR debug log is neither)",
+    );
     assert.ok(logLineCount(lines) > 300, "the log it summarized is long");
   });
 

@@ -24,11 +24,18 @@ function schemaErrors(workflow: unknown): string[] {
 function unknownInputs(file: string, workflow?: unknown): string[] {
   const inputs = actionInputs();
   return actionSteps(file, workflow as Parameters<typeof actionSteps>[1]).flatMap((step) =>
-    Object.keys(step.with).filter((key) => !inputs.has(key)).map((key) => `${step.file} ${step.job}: ${key}`),
+    Object.keys(step.with)
+      .filter((key) => !inputs.has(key))
+      .map((key) => `${step.file} ${step.job}: ${key}`),
   );
 }
 
-type Job = { environment?: string; needs?: string | string[]; concurrency?: string | { group: string; "cancel-in-progress"?: boolean }; strategy?: { matrix?: unknown } };
+type Job = {
+  environment?: string;
+  needs?: string | string[];
+  concurrency?: string | { group: string; "cancel-in-progress"?: boolean };
+  strategy?: { matrix?: unknown };
+};
 type Workflow = {
   on: { schedule?: { cron: string }[]; workflow_dispatch?: unknown };
   permissions?: Record<string, string>;
@@ -57,14 +64,23 @@ describe("example workflows", () => {
     delete broken.jobs.build["runs-on"];
     broken.permisions = { "id-token": "write" };
     const errors = schemaErrors(broken);
-    assert.ok(errors.some((e) => /runs-on/.test(e)), errors.join("\n"));
-    assert.ok(errors.some((e) => /additional properties/.test(e)), errors.join("\n"));
+    assert.ok(
+      errors.some((e) => /runs-on/.test(e)),
+      errors.join("\n"),
+    );
+    assert.ok(
+      errors.some((e) => /additional properties/.test(e)),
+      errors.join("\n"),
+    );
   });
 
   it("every step of this action uses only inputs action.yml declares", () => {
     const steps = files.flatMap((file) => actionSteps(file));
     assert.ok(steps.length >= 3, "the examples use the action");
-    assert.deepEqual(files.flatMap((file) => unknownInputs(file)), []);
+    assert.deepEqual(
+      files.flatMap((file) => unknownInputs(file)),
+      [],
+    );
     for (const step of steps) assert.match(step.uses, /^org\/avd-image-action@v1$/, `${step.file}: pin the major version like the README`);
   });
 
@@ -77,11 +93,17 @@ describe("example workflows", () => {
   it("every steps.<id>.outputs.<name> of this action's steps is an output action.yml declares (and the check catches one that is not)", () => {
     const declared = new Set(Object.keys((parse(read("action.yml")) as { outputs: Record<string, unknown> }).outputs));
     const undeclared = (file: string, text: string) => {
-      const ids = Object.values(workflow(file).jobs).flatMap((job) => job.steps.filter((st) => st.uses?.includes("avd-image-action@") && (st as { id?: string }).id).map((st) => (st as { id: string }).id));
-      return ids.flatMap((id) => [...text.matchAll(new RegExp(`steps\\.${id}\\.outputs\\.([\\w-]+)`, "g"))].map((m) => m[1]!).filter((name) => !declared.has(name)));
+      const ids = Object.values(workflow(file).jobs).flatMap((job) =>
+        job.steps.filter((st) => st.uses?.includes("avd-image-action@") && (st as { id?: string }).id).map((st) => (st as { id: string }).id),
+      );
+      return ids.flatMap((id) =>
+        [...text.matchAll(new RegExp(`steps\\.${id}\\.outputs\\.([\\w-]+)`, "g"))].map((m) => m[1]!).filter((name) => !declared.has(name)),
+      );
     };
     for (const file of files.filter((f) => f.startsWith("examples/"))) assert.deepEqual(undeclared(file, read(file)), [], file);
-    assert.deepEqual(undeclared("examples/patch-tuesday.yml", read("examples/patch-tuesday.yml").replace("outputs.manifest-path", "outputs.manifest-file")), ["manifest-file"]);
+    assert.deepEqual(undeclared("examples/patch-tuesday.yml", read("examples/patch-tuesday.yml").replace("outputs.manifest-path", "outputs.manifest-file")), [
+      "manifest-file",
+    ]);
   });
 
   it("the monthly build keeps the manifest with actions/upload-artifact and posts the changelog with Slack's own action on success and failure; the staged rollout says staged", () => {
@@ -155,8 +177,21 @@ describe("example workflows", () => {
 
 describe("Azure DevOps example pipeline", () => {
   type Task = { task: string; inputs: Record<string, unknown> };
-  type Job = { job: string; pool?: unknown; dependsOn?: string | string[]; condition?: string; timeoutInMinutes?: number; steps: (Task | Record<string, unknown>)[] };
-  type Pipeline = { trigger: string; pr: string; schedules: { cron: string; always?: boolean }[]; variables: ({ group: string } | { name: string; value: unknown })[]; jobs: Job[] };
+  type Job = {
+    job: string;
+    pool?: unknown;
+    dependsOn?: string | string[];
+    condition?: string;
+    timeoutInMinutes?: number;
+    steps: (Task | Record<string, unknown>)[];
+  };
+  type Pipeline = {
+    trigger: string;
+    pr: string;
+    schedules: { cron: string; always?: boolean }[];
+    variables: ({ group: string } | { name: string; value: unknown })[];
+    jobs: Job[];
+  };
   const pipeline = () => parse(read("examples/azure-pipelines.yml")) as Pipeline;
   /** Steps running this project's task (its name, whatever task.json calls it, has "avd" and "image" in it). */
   const tasks = (p: Pipeline) => p.jobs.flatMap((j) => j.steps).filter((s): s is Task => /avd-?image/i.test(String((s as Task).task ?? "")));

@@ -3,7 +3,7 @@
  * sections of the adoption kit.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -38,7 +38,13 @@ describe("release script", () => {
     assert.throws(
       () => planRelease({ version: "1.2", tags: ["v1.2"], status: " M src/index.ts\n", changelog: "## [Unreleased]\n", staleDist: ["index.js"] }, false),
       (error: Error) => {
-        for (const problem of [/'1\.2' is not X\.Y\.Z/, /tag v1\.2 exists already/, /no "## \[1\.2\]" section/, /work tree is not clean/, /dist\/ is not the build .*index\.js/]) {
+        for (const problem of [
+          /'1\.2' is not X\.Y\.Z/,
+          /tag v1\.2 exists already/,
+          /no "## \[1\.2\]" section/,
+          /work tree is not clean/,
+          /dist\/ is not the build .*index\.js/,
+        ]) {
           assert.match(error.message, problem);
         }
         return true;
@@ -100,7 +106,18 @@ describe("CI, Dependabot, license, security policy", () => {
 describe("README, adoption sections", () => {
   it("Troubleshooting covers the known Image Builder failures", () => {
     const text = readmeSection("Troubleshooting");
-    for (const topic of [/BitLocker/, /25H2/, /PreventDeviceEncryption/, /Appx/, /Windows Update/, /Policy/, /staging resource group/, /Timeout/, /Update\/Upgrade of image templates is currently not supported/, /customization\.log/]) {
+    for (const topic of [
+      /BitLocker/,
+      /25H2/,
+      /PreventDeviceEncryption/,
+      /Appx/,
+      /Windows Update/,
+      /Policy/,
+      /staging resource group/,
+      /Timeout/,
+      /Update\/Upgrade of image templates is currently not supported/,
+      /customization\.log/,
+    ]) {
       assert.match(text, topic);
     }
   });

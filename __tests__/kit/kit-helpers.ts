@@ -219,8 +219,12 @@ export interface ActionStep {
 
 /** GitHub workflow files of examples/ and .github/workflows/ (path relative to the repository). */
 export function githubWorkflowFiles(): string[] {
-  const examples = list("examples/").filter((f) => /\.ya?ml$/.test(f) && f !== "azure-pipelines.yml").map((f) => `examples/${f}`);
-  const ci = list(".github/workflows/").filter((f) => /\.ya?ml$/.test(f)).map((f) => `.github/workflows/${f}`);
+  const examples = list("examples/")
+    .filter((f) => /\.ya?ml$/.test(f) && f !== "azure-pipelines.yml")
+    .map((f) => `examples/${f}`);
+  const ci = list(".github/workflows/")
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => `.github/workflows/${f}`);
   return [...examples, ...ci];
 }
 

@@ -75,10 +75,12 @@ describe("layer rules (dependency-cruiser)", () => {
       "src/template/c.ts": 'import type { D } from "./d.ts";\nexport interface C { d?: D }\n',
       "src/template/d.ts": 'import { type C } from "./c.ts";\nexport const d = (c: C) => c;\nexport type D = number;\n',
       // The pure core importing a step (even a type) and the Azure layer.
-      "src/versioning.ts": 'import type { Step } from "./steps/step.ts";\nimport { gateway } from "./azure/gateway.ts";\nexport const v = (s: Step) => [s, gateway];\n',
+      "src/versioning.ts":
+        'import type { Step } from "./steps/step.ts";\nimport { gateway } from "./azure/gateway.ts";\nexport const v = (s: Step) => [s, gateway];\n',
       "src/steps/step.ts": "export type Step = string;\n",
       // report.ts importing the pipeline (even a type) or a step; a step importing report.ts is allowed.
-      "src/report.ts": 'import type { BuildReport } from "./pipeline.ts";\nimport type { Step } from "./steps/step.ts";\nimport { v } from "./versioning.ts";\nexport type R = [BuildReport, Step];\nexport const r = v;\n',
+      "src/report.ts":
+        'import type { BuildReport } from "./pipeline.ts";\nimport type { Step } from "./steps/step.ts";\nimport { v } from "./versioning.ts";\nexport type R = [BuildReport, Step];\nexport const r = v;\n',
       "src/pipeline.ts": "export interface BuildReport { imageVersion: string }\n",
       "src/steps/publish.ts": 'import type { R } from "../report.ts";\nexport type P = R;\n',
       // A step importing an SDK value; a type-only SDK import elsewhere is allowed.
@@ -106,12 +108,18 @@ describe("layer rules (dependency-cruiser)", () => {
     ]);
     assert.deepEqual(rulesOf(violations, "src/versioning.ts"), ["pure-core-stays-pure", "pure-core-stays-pure"]);
     assert.deepEqual(
-      violations.filter((v) => v.from === "src/versioning.ts").map((v) => v.to).sort(),
+      violations
+        .filter((v) => v.from === "src/versioning.ts")
+        .map((v) => v.to)
+        .sort(),
       ["src/azure/gateway.ts", "src/steps/step.ts"],
     );
     assert.deepEqual(rulesOf(violations, "src/report.ts"), ["report-below-pipeline", "report-below-pipeline"]);
     assert.deepEqual(
-      violations.filter((v) => v.from === "src/report.ts").map((v) => v.to).sort(),
+      violations
+        .filter((v) => v.from === "src/report.ts")
+        .map((v) => v.to)
+        .sort(),
       ["src/pipeline.ts", "src/steps/step.ts"],
     );
     assert.deepEqual(rulesOf(violations, "src/steps/publish.ts"), [], "a step may import report.ts");

@@ -25,7 +25,11 @@ const read = (file: string) => readFileSync(join(ROOT, file), "utf8");
 
 /** Runs an npm script of this project; resolves with its output and exit code. */
 async function npmRun(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; out: string }> {
-  const child = spawn("npm", ["run", "--silent", ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("npm", ["run", "--silent", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   child.stdout.on("data", (c: Buffer) => (out += c.toString()));
   child.stderr.on("data", (c: Buffer) => (out += c.toString()));
@@ -71,7 +75,9 @@ describe("@github/local-action runs src/main.ts against the emulator", { concurr
     });
     assert.equal(read(".env.example"), expected);
     const inputs = Object.keys((parse(read("action.yml")) as { inputs: Record<string, unknown> }).inputs);
-    const named = Object.keys(parseEnv(read(".env.example"))).filter((k) => k.startsWith("INPUT_")).map((k) => k.slice(6).toLowerCase());
+    const named = Object.keys(parseEnv(read(".env.example")))
+      .filter((k) => k.startsWith("INPUT_"))
+      .map((k) => k.slice(6).toLowerCase());
     assert.ok(named.length >= 10);
     for (const name of named) assert.ok(inputs.includes(name), `.env.example sets INPUT_${name.toUpperCase()}, not an input of action.yml`);
     assert.match(read(".gitignore"), /^\.env$/m, "a developer's own .env is never committed");
@@ -99,7 +105,12 @@ describe("@github/local-action runs src/main.ts against the emulator", { concurr
       }
       const info = JSON.parse(printed[0]!) as { url: string; caFile: string; avd: Record<string, string> };
       const text = printed.join("\n");
-      for (const [label, value] of [["resource group", "rg-avd-images"], ["gallery", "galAvd"], ["image definition", "win11-avd-m365"], ["identity ID", info.avd.identityId!]] as const) {
+      for (const [label, value] of [
+        ["resource group", "rg-avd-images"],
+        ["gallery", "galAvd"],
+        ["image definition", "win11-avd-m365"],
+        ["identity ID", info.avd.identityId!],
+      ] as const) {
         assert.match(text, new RegExp(`^ {2}${label} +${value.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`, "m"), `prints the ${label}`);
       }
       assert.equal(info.avd.resourceGroup, "rg-avd-images");

@@ -42,16 +42,22 @@ function pipelineErrors(pipeline: unknown): string[] {
     for (const m of (job.condition ?? "").matchAll(/dependencies\.(\w+)\.outputs\['(\w+)\.(\w+)'\]/g)) {
       const [, dep, step, variable] = m as unknown as [string, string, string, string];
       const source = seen.get(dep);
-      if (!needs.includes(dep) || !source) { errors.push(`job ${job.job}: reads dependencies.${dep}, not in its dependsOn`); continue; }
+      if (!needs.includes(dep) || !source) {
+        errors.push(`job ${job.job}: reads dependencies.${dep}, not in its dependsOn`);
+        continue;
+      }
       const producer = source.steps.find((s) => s.name === step);
       if (!producer) errors.push(`job ${job.job}: job ${dep} has no step named ${step}`);
-      else if (producer.task === ours && !task.outputVariables.some((o) => o.name === variable)) errors.push(`job ${job.job}: ${ours} sets no output variable ${variable}`);
+      else if (producer.task === ours && !task.outputVariables.some((o) => o.name === variable))
+        errors.push(`job ${job.job}: ${ours} sets no output variable ${variable}`);
     }
     if ((job.condition ?? "").split("(").length !== (job.condition ?? "").split(")").length) errors.push(`job ${job.job}: unbalanced parentheses in condition`);
     if (job.pool === "server") {
       for (const step of job.steps) {
-        if (!step.task || !AGENTLESS_TASKS.test(step.task)) errors.push(`job ${job.job} is agentless (pool: server): ${step.task ?? Object.keys(step)[0]} needs an agent`);
-        if (step.task && /^Delay@1$/.test(step.task) && Object.keys(step.inputs ?? {}).some((k) => k !== "delayForMinutes")) errors.push(`job ${job.job}: Delay@1 takes only delayForMinutes`);
+        if (!step.task || !AGENTLESS_TASKS.test(step.task))
+          errors.push(`job ${job.job} is agentless (pool: server): ${step.task ?? Object.keys(step)[0]} needs an agent`);
+        if (step.task && /^Delay@1$/.test(step.task) && Object.keys(step.inputs ?? {}).some((k) => k !== "delayForMinutes"))
+          errors.push(`job ${job.job}: Delay@1 takes only delayForMinutes`);
       }
     }
     seen.set(job.job, job);
@@ -65,7 +71,9 @@ function readmePipelines(): string[] {
 }
 
 describe("Azure DevOps pipelines we show, against the Azure Pipelines YAML schema", () => {
-  const files = readdirSync(new URL("examples/", root)).filter((f) => /^azure-pipelines.*\.ya?ml$/.test(f)).map((f) => `examples/${f}`);
+  const files = readdirSync(new URL("examples/", root))
+    .filter((f) => /^azure-pipelines.*\.ya?ml$/.test(f))
+    .map((f) => `examples/${f}`);
   it("examples/ has the Azure DevOps pipeline", () => assert.ok(files.includes("examples/azure-pipelines.yml")));
   for (const file of files) {
     it(file, () => {

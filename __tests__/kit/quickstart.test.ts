@@ -9,8 +9,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { emulatorEnv, runAction } from "../../harness/github-runner.ts";
 import { AVD_DEFAULTS, type AvdDefaults, type Emulator, startEmulator } from "../../emulator/index.ts";
+import { emulatorEnv, runAction } from "../../harness/github-runner.ts";
 import { parseSchedule, scheduleVerdict } from "../../src/schedule.ts";
 import { FAST } from "../helpers/scenario.ts";
 import { actionSteps, bicepOutputs, bicepParams, githubSubjectOf, kebab, literal, read, readmeSection, variableOf } from "./kit-helpers.ts";
@@ -43,7 +43,9 @@ describe("README quick start, with the emulator in place of Azure", () => {
     // setup/: its federated credential, for the repository the quick start names.
     const params = Object.fromEntries(bicepParams(read("setup/main.bicep")).map((p) => [p.name, literal(p.defaultText)]));
     const subjectTemplate = /subject: '(repo:\$\{githubRepository\}:\$\{subject\})'/.exec(read("setup/resource-group.bicep"))![1]!;
-    const subjects = (params.githubSubjects as string[]).map((subject) => subjectTemplate.replace("${githubRepository}", repository).replace("${subject}", subject));
+    const subjects = (params.githubSubjects as string[]).map((subject) =>
+      subjectTemplate.replace("${githubRepository}", repository).replace("${subject}", subject),
+    );
     emu.registerApp({
       tenantId: emu.defaults.tenantId,
       clientId: avd.identityClientId,
@@ -111,7 +113,10 @@ describe("README quick start, with the emulator in place of Azure", () => {
   it("the daily cron (schedule event) builds only when its Patch Tuesday cycle has no version yet, and otherwise exits with skipped", async () => {
     const [step] = actionSteps(workflowFile!);
     const versions = () => emu.listImageVersions(avd.subscriptionId, avd.resourceGroup, avd.gallery, avd.imageDefinition);
-    const published = versions().map((v) => ({ name: v.name, publishedDate: new Date(String((v.properties as { publishingProfile?: { publishedDate?: string } }).publishingProfile?.publishedDate)) }));
+    const published = versions().map((v) => ({
+      name: v.name,
+      publishedDate: new Date(String((v.properties as { publishingProfile?: { publishedDate?: string } }).publishingProfile?.publishedDate)),
+    }));
     const today = scheduleVerdict(parseSchedule(String(step!.with.schedule))!, published, false, new Date()).build;
     const count = () => versions().length;
     const before = count();

@@ -13,7 +13,12 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const VERSION = "1.0.0";
-const identity = { GIT_AUTHOR_NAME: "release test", GIT_AUTHOR_EMAIL: "release@example.invalid", GIT_COMMITTER_NAME: "release test", GIT_COMMITTER_EMAIL: "release@example.invalid" };
+const identity = {
+  GIT_AUTHOR_NAME: "release test",
+  GIT_AUTHOR_EMAIL: "release@example.invalid",
+  GIT_COMMITTER_NAME: "release test",
+  GIT_COMMITTER_EMAIL: "release@example.invalid",
+};
 
 describe("npm run release on a clone of this commit", { timeout: 120_000 }, () => {
   let clone: string;

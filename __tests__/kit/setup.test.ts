@@ -45,8 +45,14 @@ const OPERATION_PERMISSIONS: Record<string, Grant> = {
   VirtualMachineImageTemplates_Get: { actions: [`${TEMPLATES}/read`], scope: "resourceGroup" },
   VirtualMachineImageTemplates_ListByResourceGroup: { actions: [`${TEMPLATES}/read`], scope: "resourceGroup" },
   // A body naming a user-assigned identity makes ARM check that the caller may assign it (linked access check).
-  VirtualMachineImageTemplates_CreateOrUpdate: { actions: [`${TEMPLATES}/write`, "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"], scope: "resourceGroup" },
-  VirtualMachineImageTemplates_Update: { actions: [`${TEMPLATES}/write`, "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"], scope: "resourceGroup" },
+  VirtualMachineImageTemplates_CreateOrUpdate: {
+    actions: [`${TEMPLATES}/write`, "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"],
+    scope: "resourceGroup",
+  },
+  VirtualMachineImageTemplates_Update: {
+    actions: [`${TEMPLATES}/write`, "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"],
+    scope: "resourceGroup",
+  },
   VirtualMachineImageTemplates_Delete: { actions: [`${TEMPLATES}/delete`], scope: "resourceGroup" },
   VirtualMachineImageTemplates_Run: { actions: [`${TEMPLATES}/run/action`], scope: "resourceGroup" },
   VirtualMachineImageTemplates_Cancel: { actions: [`${TEMPLATES}/cancel/action`], scope: "resourceGroup" },
@@ -64,11 +70,15 @@ const OPERATION_PERMISSIONS: Record<string, Grant> = {
   Subscriptions_ListLocations: { actions: ["Microsoft.Resources/subscriptions/locations/read"], scope: "subscription" },
   ResourceGroups_Get: { actions: ["Microsoft.Resources/subscriptions/resourceGroups/read"], scope: "resourceGroup" },
   UserAssignedIdentities_Get: { actions: ["Microsoft.ManagedIdentity/userAssignedIdentities/read"], scope: "resourceGroup" },
-  Images_Get: { notGranted: "managed images are only a possible source, outside what setup creates: grant Microsoft.Compute/images/read on the source's resource group" },
+  Images_Get: {
+    notGranted: "managed images are only a possible source, outside what setup creates: grant Microsoft.Compute/images/read on the source's resource group",
+  },
   // The live build log sits in Image Builder's own staging resource group (IT_<group>_<template>_<guid>),
   // whose name nobody knows before the build: reading it would take a subscription-wide storage role.
   // Without it the action says once that it cannot show the log, and builds on.
-  StorageAccounts_ListByResourceGroup: { notGranted: "the build log's staging resource group is named by Image Builder at build time; a subscription-wide grant is not least privilege" },
+  StorageAccounts_ListByResourceGroup: {
+    notGranted: "the build log's staging resource group is named by Image Builder at build time; a subscription-wide grant is not least privilege",
+  },
 };
 
 /**
@@ -118,7 +128,9 @@ function calledOperations(): Map<string, string> {
   };
   const calls = new Map<string, string>();
   for (const file of list("src/azure/").filter((f) => f.endsWith(".ts"))) {
-    const code = read(`src/azure/${file}`).replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+    const code = read(`src/azure/${file}`)
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .replace(/\/\/.*$/gm, "");
     for (const m of code.matchAll(/\b(\w+)\.(\w+)\(/g)) {
       const group = groups[m[1]!];
       if (group) calls.set(`${group}_${m[2]![0]!.toUpperCase()}${m[2]!.slice(1)}`, file);
@@ -129,8 +141,16 @@ function calledOperations(): Map<string, string> {
 
 const roleLists = {
   pipeline: { bicep: bicepJustifiedArray(MAIN, "pipelineActions"), bash: bashJustifiedArray(SCRIPT, "pipeline_actions"), scope: "resourceGroup" as Scope },
-  subscription: { bicep: bicepJustifiedArray(MAIN, "subscriptionActions"), bash: bashJustifiedArray(SCRIPT, "subscription_actions"), scope: "subscription" as Scope },
-  scriptReader: { bicep: bicepJustifiedArray(MAIN, "scriptReaderDataActions"), bash: bashJustifiedArray(SCRIPT, "script_reader_data_actions"), scope: "container" as Scope },
+  subscription: {
+    bicep: bicepJustifiedArray(MAIN, "subscriptionActions"),
+    bash: bashJustifiedArray(SCRIPT, "subscription_actions"),
+    scope: "subscription" as Scope,
+  },
+  scriptReader: {
+    bicep: bicepJustifiedArray(MAIN, "scriptReaderDataActions"),
+    bash: bashJustifiedArray(SCRIPT, "script_reader_data_actions"),
+    scope: "container" as Scope,
+  },
 };
 
 /** Runs setup.sh --dry-run with `args`; returns what it printed. */
@@ -148,7 +168,10 @@ describe("setup/", () => {
       assert.equal(output.name, camel(kebab(output.name)), `output '${output.name}' is not the camelCase of its input`);
     }
     const covered = new Set(outputs.map((o) => kebab(o.name)));
-    const setupKnows = [...inputs].filter(([, required]) => required).map(([name]) => name).concat("client-id", "tenant-id");
+    const setupKnows = [...inputs]
+      .filter(([, required]) => required)
+      .map(([name]) => name)
+      .concat("client-id", "tenant-id");
     for (const input of setupKnows) assert.ok(covered.has(input), `no output gives the input '${input}'`);
     assert.equal(covered.size, outputs.length, "two outputs give the same input");
   });
@@ -157,7 +180,12 @@ describe("setup/", () => {
     const run = dryRun("--location", "westeurope", "--github-repo", "contoso/avd-images", "--set-github-variables");
     assert.equal(run.status, 0, run.stderr);
     const printed = [...run.stdout.split("The action's inputs (with:), from this setup:\n")[1]!.matchAll(/^ {2}([a-z-]+): (.+)$/gm)].map((m) => m[1]);
-    assert.deepEqual(printed.sort(), bicepOutputs(MAIN).map((o) => kebab(o.name)).sort());
+    assert.deepEqual(
+      printed.sort(),
+      bicepOutputs(MAIN)
+        .map((o) => kebab(o.name))
+        .sort(),
+    );
     assert.match(run.stdout, /^gh variable set AVD_IDENTITY_ID --repo contoso\/avd-images --body /m);
     assert.match(run.stdout, /--subject repo:contoso\/avd-images:environment:avd-images /);
 
@@ -174,7 +202,10 @@ describe("setup/", () => {
       assert.ok(documented.has(op), `src/azure/${file} calls ${op} but its header comment does not name it`);
     }
     for (const [op, file] of documented) {
-      assert.ok(OPERATION_PERMISSIONS[op], `src/azure/${file} documents ${op}: add the RBAC action it needs to OPERATION_PERMISSIONS here and to the roles in setup/ (main.bicep, setup.sh)`);
+      assert.ok(
+        OPERATION_PERMISSIONS[op],
+        `src/azure/${file} documents ${op}: add the RBAC action it needs to OPERATION_PERMISSIONS here and to the roles in setup/ (main.bicep, setup.sh)`,
+      );
     }
   });
 
@@ -196,20 +227,32 @@ describe("setup/", () => {
       }
     }
     for (const action of needed.keys()) assert.ok(granted.has(action), `no role grants ${action}`);
-    assert.ok(roleLists.scriptReader.bicep.every(({ value }) => IMAGE_BUILDER_NEEDS.find((n) => n.action === value)?.dataAction), "script reader holds data actions only");
+    assert.ok(
+      roleLists.scriptReader.bicep.every(({ value }) => IMAGE_BUILDER_NEEDS.find((n) => n.action === value)?.dataAction),
+      "script reader holds data actions only",
+    );
   });
 
   it("every action is justified by a comment naming the operation that needs it or Image Builder", () => {
     const operations = new Set(Object.keys(OPERATION_PERMISSIONS));
     for (const [role, lists] of Object.entries(roleLists)) {
-      for (const [where, entries] of [["main.bicep", lists.bicep], ["setup.sh", lists.bash]] as const) {
+      for (const [where, entries] of [
+        ["main.bicep", lists.bicep],
+        ["setup.sh", lists.bash],
+      ] as const) {
         for (const { value, comment } of entries) {
           const named = comment.match(/\b[A-Z][A-Za-z]+_[A-Z][A-Za-z]+/g) ?? [];
           const group = named[0]?.split("_")[0];
           const expanded = [...named, ...[...comment.matchAll(/, _([A-Z][A-Za-z]+)/g)].map((m) => `${group}_${m[1]}`)];
-          const justifiedByCall = expanded.some((op) => operations.has(op) && "actions" in OPERATION_PERMISSIONS[op]! && (OPERATION_PERMISSIONS[op] as { actions: string[] }).actions.includes(value));
+          const justifiedByCall = expanded.some(
+            (op) =>
+              operations.has(op) && "actions" in OPERATION_PERMISSIONS[op]! && (OPERATION_PERMISSIONS[op] as { actions: string[] }).actions.includes(value),
+          );
           const justifiedByBuilder = /Image Builder/.test(comment) && IMAGE_BUILDER_NEEDS.some((n) => n.action === value);
-          assert.ok(justifiedByCall || justifiedByBuilder, `${where}, role ${role}: '${value}' has no comment naming an operation that needs it (or Image Builder): "${comment}"`);
+          assert.ok(
+            justifiedByCall || justifiedByBuilder,
+            `${where}, role ${role}: '${value}' has no comment naming an operation that needs it (or Image Builder): "${comment}"`,
+          );
         }
       }
     }
@@ -217,7 +260,11 @@ describe("setup/", () => {
 
   it("setup.sh grants main.bicep's roles, action for action, and its dry run sends them to az", () => {
     for (const [role, { bicep, bash }] of Object.entries(roleLists)) {
-      assert.deepEqual(bash.map((e) => e.value), bicep.map((e) => e.value), `setup.sh's ${role} role differs from main.bicep's`);
+      assert.deepEqual(
+        bash.map((e) => e.value),
+        bicep.map((e) => e.value),
+        `setup.sh's ${role} role differs from main.bicep's`,
+      );
     }
     const run = dryRun("--location", "westeurope", "--script-storage-account", "stavdscripts");
     assert.equal(run.status, 0, run.stderr);
@@ -246,7 +293,11 @@ describe("setup/", () => {
     assert.match(containerAssignment, /scope: scriptContainer/);
     assert.match(containerAssignment, roleOf("scriptReaderRoleId"));
     // Each role definition holds its list, assignable only where it is assigned.
-    for (const [resource, list, scope] of [["pipelineRole", "pipelineActions", "rg.id"], ["subscriptionRole", "subscriptionActions", "subscription().id"], ["scriptReaderRole", "scriptReaderDataActions", "rg.id"]]) {
+    for (const [resource, list, scope] of [
+      ["pipelineRole", "pipelineActions", "rg.id"],
+      ["subscriptionRole", "subscriptionActions", "subscription().id"],
+      ["scriptReaderRole", "scriptReaderDataActions", "rg.id"],
+    ]) {
       const block = bicepBlock(MAIN, new RegExp(`^resource ${resource} `, "m"));
       assert.match(block, new RegExp(`${list.endsWith("DataActions") ? "dataActions" : "actions"}: ${list}\\b`));
       assert.match(block, new RegExp(`assignableScopes: \\[\\s*${scope.replace(/[().]/g, "\\$&")}\\s*\\]`));
@@ -254,7 +305,10 @@ describe("setup/", () => {
   });
 
   it("the Bicep is well formed: balanced brackets, dated API versions, module parameters match, every parameter used", () => {
-    for (const [file, text] of [["main.bicep", MAIN], ["resource-group.bicep", MODULE]]) {
+    for (const [file, text] of [
+      ["main.bicep", MAIN],
+      ["resource-group.bicep", MODULE],
+    ]) {
       assert.deepEqual(bracketProblems(text), [], file);
       for (const resource of bicepResources(text)) {
         assert.match(resource.apiVersion, /^\d{4}-\d{2}-\d{2}(-preview)?$/, `${file}: ${resource.name}`);
@@ -266,10 +320,19 @@ describe("setup/", () => {
         assert.match(code, new RegExp(`\\b${param.name}\\b`), `${file}: param ${param.name} is never used`);
       }
     }
-    assert.deepEqual(list("setup/").filter((f) => f.endsWith(".bicep")), ["main.bicep", "resource-group.bicep"]);
+    assert.deepEqual(
+      list("setup/").filter((f) => f.endsWith(".bicep")),
+      ["main.bicep", "resource-group.bicep"],
+    );
     assert.match(MAIN, /^module resources 'resource-group\.bicep' = \{$/m);
     const passed = objectKeys(bicepBlock(bicepBlock(MAIN, /^module resources /m), /params: \{/)).sort();
-    assert.deepEqual(passed, bicepParams(MODULE).map((p) => p.name).sort(), "main.bicep passes resource-group.bicep other parameters than it declares");
+    assert.deepEqual(
+      passed,
+      bicepParams(MODULE)
+        .map((p) => p.name)
+        .sort(),
+      "main.bicep passes resource-group.bicep other parameters than it declares",
+    );
     const types = [...bicepResources(MAIN), ...bicepResources(MODULE)].map((r) => r.type);
     for (const type of [
       "Microsoft.Resources/resourceGroups",
@@ -294,10 +357,16 @@ describe("setup/", () => {
     assert.match(MODULE, /name: 'SecurityType'\s+value: securityType/);
     const securityType = bicepParams(MAIN).find((p) => p.name === "securityType")!;
     assert.equal(literal(securityType.defaultText), "TrustedLaunchSupported");
-    assert.ok(securityType.allowed?.includes("Standard") && !securityType.allowed.includes("TrustedLaunch"), "Image Builder cannot publish to a TrustedLaunch definition");
+    assert.ok(
+      securityType.allowed?.includes("Standard") && !securityType.allowed.includes("TrustedLaunch"),
+      "Image Builder cannot publish to a TrustedLaunch definition",
+    );
     assert.match(SCRIPT, /^security_type=TrustedLaunchSupported$/m);
     const run = dryRun("--location", "westeurope");
-    assert.match(run.stdout, /az sig image-definition create .*--os-type Windows --os-state Generalized --hyper-v-generation V2 .*--features SecurityType=TrustedLaunchSupported/);
+    assert.match(
+      run.stdout,
+      /az sig image-definition create .*--os-type Windows --os-state Generalized --hyper-v-generation V2 .*--features SecurityType=TrustedLaunchSupported/,
+    );
     assert.doesNotMatch(dryRun("--location", "westeurope", "--security-type", "Standard").stdout, /--features/);
   });
 
@@ -308,9 +377,21 @@ describe("setup/", () => {
       assert.match(SCRIPT, new RegExp(`${cloud === "AzureCloud" ? "\\*" : cloud}\\) github_audience=${tokenExchangeAudience} ;;`), `setup.sh: ${cloud}`);
     }
     assert.match(bicepBlock(MODULE, /^resource githubCredentials /m), /audiences: \[\s*githubAudience\s*\]/);
-    const run = dryRun("--location", "westeurope", "--github-repo", "contoso/avd-images", "--ado-issuer", "https://vstoken.dev.azure.com/x", "--ado-subject", "sc://c/p/s");
+    const run = dryRun(
+      "--location",
+      "westeurope",
+      "--github-repo",
+      "contoso/avd-images",
+      "--ado-issuer",
+      "https://vstoken.dev.azure.com/x",
+      "--ado-subject",
+      "sc://c/p/s",
+    );
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /federated-credential create .*--subject repo:contoso\/avd-images:environment:avd-images --audiences api:\/\/AzureADTokenExchange -o none/);
+    assert.match(
+      run.stdout,
+      /federated-credential create .*--subject repo:contoso\/avd-images:environment:avd-images --audiences api:\/\/AzureADTokenExchange -o none/,
+    );
     assert.match(run.stdout, /federated-credential create .*--subject sc:\/\/c\/p\/s --audiences api:\/\/AzureADTokenExchange -o none/);
   });
 

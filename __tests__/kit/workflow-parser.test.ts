@@ -16,7 +16,10 @@ function readmeYamlBlocks(): { line: number; text: string }[] {
   const readme = read("README.md");
   return [...readme.matchAll(/^( *)```ya?ml\n([\s\S]*?)^\1```$/gm)].map((m) => ({
     line: readme.slice(0, m.index).split("\n").length,
-    text: m[2]!.split("\n").map((l) => l.slice(m[1]!.length)).join("\n"),
+    text: m[2]!
+      .split("\n")
+      .map((l) => l.slice(m[1]!.length))
+      .join("\n"),
   }));
 }
 const usesAction = (text: string) => /^\s*-?\s*uses:\s*\S+\/avd-image-action@/m.test(text);
@@ -42,10 +45,17 @@ describe("GitHub's workflow parser accepts every workflow we show", () => {
   }
 
   it("negative controls: the old README snippet (no on, no jobs), a job without runs-on, a step with uses and run, an unknown needs, a broken expression", async () => {
-    const oldSnippet = "permissions:\n  id-token: write\nconcurrency: avd-image-win11\nsteps:\n  - uses: org/avd-image-action@v1\n    with:\n      keep-versions: 3\n";
+    const oldSnippet =
+      "permissions:\n  id-token: write\nconcurrency: avd-image-win11\nsteps:\n  - uses: org/avd-image-action@v1\n    with:\n      keep-versions: 3\n";
     const errors = await workflowErrors("old-snippet.yml", oldSnippet);
-    assert.ok(errors.some((e) => /Required property is missing: on/.test(e)), errors.join("\n"));
-    assert.ok(errors.some((e) => /Required property is missing: jobs/.test(e)), errors.join("\n"));
+    assert.ok(
+      errors.some((e) => /Required property is missing: on/.test(e)),
+      errors.join("\n"),
+    );
+    assert.ok(
+      errors.some((e) => /Required property is missing: jobs/.test(e)),
+      errors.join("\n"),
+    );
 
     const [first] = blocks;
     const withoutRunsOn = first!.text.replace(/^ {4}runs-on: .*\n/m, "");
@@ -91,7 +101,10 @@ describe("README: Use it in a workflow", () => {
     assert.match(step.uses!, /^org\/avd-image-action@v1$/);
     const inputs = actionInputs();
     for (const key of Object.keys(step.with ?? {})) assert.ok(inputs.has(key), `with: ${key} is no input of action.yml`);
-    assert.ok(Number(job["timeout-minutes"]) >= Number(step.with?.["build-timeout-minutes"] ?? 240) + 60, "the job outlives the build timeout plus the action's 60-minute margin");
+    assert.ok(
+      Number(job["timeout-minutes"]) >= Number(step.with?.["build-timeout-minutes"] ?? 240) + 60,
+      "the job outlives the build timeout plus the action's 60-minute margin",
+    );
   });
 
   it("says where actions/checkout is needed (template-file, scripts) and why environment: matters (AADSTS700213)", () => {
@@ -104,12 +117,19 @@ describe("README: Use it in a workflow", () => {
 describe("README navigation", () => {
   const readme = read("README.md");
   const headings = [...readme.matchAll(/^## (.+)$/gm)].map((m) => m[1]!).filter((h) => h !== "Contents");
-  const anchor = (h: string) => h.toLowerCase().replace(/[^\w\- ]/g, "").replace(/ /g, "-");
+  const anchor = (h: string) =>
+    h
+      .toLowerCase()
+      .replace(/[^\w\- ]/g, "")
+      .replace(/ /g, "-");
 
   it("has a table of contents listing every section, in order, with working anchors", () => {
     const contents = readmeSection("Contents");
     const listed = [...contents.matchAll(/^- \[(.+)\]\(#([\w-]+)\)$/gm)].map((m) => ({ title: m[1]!, anchor: m[2]! }));
-    assert.deepEqual(listed.map((l) => l.title), headings);
+    assert.deepEqual(
+      listed.map((l) => l.title),
+      headings,
+    );
     for (const l of listed) assert.equal(l.anchor, anchor(l.title));
   });
 

@@ -53,7 +53,10 @@ describe("build monitor", () => {
   it("a phase that lasts says 'Still …' every 5 minutes, and the wait gives up after maxWaitMinutes with a timed-out MonitorError", async () => {
     const azure = await started({ end: "running", at: "Customizing" });
     const options = virtual({ maxWaitMinutes: 20 });
-    await assert.rejects(monitorBuild(azure, options), (error: unknown) => error instanceof MonitorError && error.timedOut && /after 20 minutes/.test(error.message));
+    await assert.rejects(
+      monitorBuild(azure, options),
+      (error: unknown) => error instanceof MonitorError && error.timedOut && /after 20 minutes/.test(error.message),
+    );
     const still = options.lines.filter((l) => l.startsWith("Still Customizing"));
     assert.ok(still.length >= 3 && still.length <= 4, options.lines.join("\n"));
   });
@@ -96,10 +99,13 @@ describe("build monitor", () => {
   it("an abort stops the wait with the abort reason", async () => {
     const azure = await started({ end: "running" });
     const controller = new AbortController();
-    const options = virtual({ abortSignal: controller.signal, wait: async (_ms, signal) => {
-      controller.abort(new Error("job canceled"));
-      signal?.throwIfAborted();
-    } });
+    const options = virtual({
+      abortSignal: controller.signal,
+      wait: async (_ms, signal) => {
+        controller.abort(new Error("job canceled"));
+        signal?.throwIfAborted();
+      },
+    });
     await assert.rejects(monitorBuild(azure, options), /job canceled/);
   });
 });

@@ -14,10 +14,19 @@ describe("build step", () => {
     const world = fakeWorld();
     const { code, host } = await runMain(world);
     assert.equal(code, 0, host.failed);
-    const phases = host.messages("info").filter((m) => m.startsWith("Build phase:")).map((m) => m.split(" ")[2]);
+    const phases = host
+      .messages("info")
+      .filter((m) => m.startsWith("Build phase:"))
+      .map((m) => m.split(" ")[2]);
     assert.deepEqual(phases, ["Building", "Customizing", "Optimizing", "Validating", "Distributing"]);
-    assert.deepEqual(host.progress.map((p) => p.description), phases);
-    assert.ok(host.progress.every((p, i, all) => i === 0 || p.percent > all[i - 1]!.percent), "progress only grows");
+    assert.deepEqual(
+      host.progress.map((p) => p.description),
+      phases,
+    );
+    assert.ok(
+      host.progress.every((p, i, all) => i === 0 || p.percent > all[i - 1]!.percent),
+      "progress only grows",
+    );
     assert.equal(world.azure.callsOf("startRun").length, 1);
     assert.equal(host.state["avd-image-build"], "");
   });
@@ -89,11 +98,18 @@ describe("build step", () => {
 
   it("a build that ends Failed at Distributing fails the run with Image Builder's message and the staging resource group", async () => {
     const world = fakeWorld();
-    world.azure.scriptBuilds({ end: "fail", at: "Distributing", message: "Distribution failed: Gallery image version publishing profile regions must contain the location of image version." });
+    world.azure.scriptBuilds({
+      end: "fail",
+      at: "Distributing",
+      message: "Distribution failed: Gallery image version publishing profile regions must contain the location of image version.",
+    });
     const { code, host } = await runMain(world);
     assert.equal(code, 1);
     assert.match(host.failed!, /ended Failed: Distribution failed/);
     assert.match(host.failed!, /Staging resource group: \/subscriptions\/.*\/IT_rg-avd-images_/);
-    assert.deepEqual(world.azure.writes().filter((w) => w.startsWith("updateImageVersion") || w.startsWith("deleteImageVersion")), []);
+    assert.deepEqual(
+      world.azure.writes().filter((w) => w.startsWith("updateImageVersion") || w.startsWith("deleteImageVersion")),
+      [],
+    );
   });
 });

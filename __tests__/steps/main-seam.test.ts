@@ -8,9 +8,9 @@ import type { AzureGateway } from "../../src/azure/gateway.ts";
 import { main } from "../../src/main.ts";
 import type { Services } from "../../src/services.ts";
 import { BUILD_STATE } from "../../src/steps/build.ts";
-import { validInputs } from "../helpers/inputs.ts";
 import { fakeWorld, runMain } from "../fakes/fake-services.ts";
 import { createRecordingHost } from "../fakes/recording-host.ts";
+import { validInputs } from "../helpers/inputs.ts";
 
 const signal = new AbortController().signal;
 
@@ -18,7 +18,12 @@ describe("main(host, signal, options)", () => {
   it("refuses a bad input through the host (setFailed naming the input, a failure summary) without making any service", async () => {
     const host = createRecordingHost({ inputs: validInputs({ "keep-versions": "-1" }) });
     let made = 0;
-    const code = await main(host, signal, { services: () => { made++; return {} as Services; } });
+    const code = await main(host, signal, {
+      services: () => {
+        made++;
+        return {} as Services;
+      },
+    });
     assert.equal(code, 1);
     assert.equal(made, 0);
     assert.match(host.failed ?? "", /keep-versions/);
@@ -44,7 +49,13 @@ describe("main(host, signal, options)", () => {
     const on = createRecordingHost({ inputs });
     let made = 0;
     const failing = { listImageVersions: async () => [] } as unknown as AzureGateway;
-    await main(on, signal, { now: () => new Date("2027-03-10T06:00:00Z"), services: () => { made++; return { azure: failing } as Services; } });
+    await main(on, signal, {
+      now: () => new Date("2027-03-10T06:00:00Z"),
+      services: () => {
+        made++;
+        return { azure: failing } as Services;
+      },
+    });
     assert.equal(made, 1);
     assert.match(on.failed ?? "", /has no staged version/);
   });
@@ -55,9 +66,18 @@ describe("main(host, signal, options)", () => {
       getTemplate: async (_rg: string, name: string) => ({ name, location: "westeurope", lastRunStatus: { runState: "Running" } }),
       cancelRun: async (_rg: string, name: string) => void canceled.push(name),
     } as unknown as AzureGateway;
-    const host = createRecordingHost({ inputs: validInputs(), state: { [BUILD_STATE]: JSON.stringify({ resourceGroup: "rg-avd-images", templateName: "tpl-1" }) } });
+    const host = createRecordingHost({
+      inputs: validInputs(),
+      state: { [BUILD_STATE]: JSON.stringify({ resourceGroup: "rg-avd-images", templateName: "tpl-1" }) },
+    });
     const stages: string[] = [];
-    const code = await main(host, signal, { stage: "post", services: (_s, _h, stage) => { stages.push(stage); return { azure } as Services; } });
+    const code = await main(host, signal, {
+      stage: "post",
+      services: (_s, _h, stage) => {
+        stages.push(stage);
+        return { azure } as Services;
+      },
+    });
     assert.equal(code, 0);
     assert.deepEqual(canceled, ["tpl-1"]);
     assert.deepEqual(stages, ["post"]);
@@ -73,7 +93,10 @@ describe("main(host, signal, options)", () => {
 
     const post = createRecordingHost({ inputs: validInputs(), state });
     assert.equal(await main(post, signal, { services: (s, h) => world.services(s, h) }), 0);
-    assert.deepEqual(world.azure.callsOf("cancelRun").map((a) => a[1]), [templateName]);
+    assert.deepEqual(
+      world.azure.callsOf("cancelRun").map((a) => a[1]),
+      [templateName],
+    );
 
     const again = createRecordingHost({ inputs: validInputs(), state });
     world.azure.failNext("getTemplate", new Error("connect ECONNRESET"));

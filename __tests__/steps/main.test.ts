@@ -15,11 +15,22 @@ const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
 describe("main() on the fakes", () => {
   it("a build publishes the next (patch) version, tags it, prunes beyond keep-versions, cleans up the older template, and reports outputs and summary", async () => {
     const world = fakeWorld();
-    for (const [i, name] of ["1.0.0", "1.1.0", "1.2.0"].entries()) world.azure.seedVersion(rg, gallery, image, { name, tags: managed, publishedDate: daysAgo(90 - i * 30) });
+    for (const [i, name] of ["1.0.0", "1.1.0", "1.2.0"].entries())
+      world.azure.seedVersion(rg, gallery, image, { name, tags: managed, publishedDate: daysAgo(90 - i * 30) });
     const imageDefinitionId = `/subscriptions/${WORLD.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/galleries/${gallery}/images/${image}`;
-    world.azure.seedTemplate(rg, { name: "win11-avd-m365-older", location: "westeurope", tags: { ...managed, [TAGS.imageDefinition]: imageDefinitionId }, lastRunStatus: { runState: "Succeeded" } });
+    world.azure.seedTemplate(rg, {
+      name: "win11-avd-m365-older",
+      location: "westeurope",
+      tags: { ...managed, [TAGS.imageDefinition]: imageDefinitionId },
+      lastRunStatus: { runState: "Succeeded" },
+    });
     world.azure.seedTemplate(rg, { name: "someone-elses", location: "westeurope", tags: {} });
-    world.azure.scriptBuilds({ log: [...packer.provisioner(), packer.out("Found Windows update (2027-03-09; 4187.26 MB): 2027-03 Cumulative Update for Windows 11 Version 24H2 for x64-based Systems (KB5099999)")] });
+    world.azure.scriptBuilds({
+      log: [
+        ...packer.provisioner(),
+        packer.out("Found Windows update (2027-03-09; 4187.26 MB): 2027-03 Cumulative Update for Windows 11 Version 24H2 for x64-based Systems (KB5099999)"),
+      ],
+    });
 
     const { code, host } = await runMain(world, { "keep-versions": "2", "inline-script": "Write-Host 'hello'" });
 
@@ -29,7 +40,10 @@ describe("main() on the fakes", () => {
     assert.equal(built.tags[TAGS.managed], "true");
     assert.equal(built.tags[TAGS.previousVersion], "1.2.0");
     assert.equal(built.tags[TAGS.repository], "contoso/avd-images");
-    const templates = world.azure.templatesIn(rg).map((t) => t.name).sort();
+    const templates = world.azure
+      .templatesIn(rg)
+      .map((t) => t.name)
+      .sort();
     assert.equal(templates.length, 2, `the older template of this definition is gone, someone else's stays: ${templates}`);
     assert.ok(templates.includes("someone-elses"));
     assert.equal(host.outputs["image-version"], "1.2.1");
@@ -52,7 +66,8 @@ describe("main() on the fakes", () => {
     world.azure.scriptBuilds({
       end: "fail",
       at: "Customizing",
-      message: "Failed while waiting for packerizer: Microservice has failed: Failed while processing request: Error when executing packerizer: Packer build command has failed: exit status 1.",
+      message:
+        "Failed while waiting for packerizer: Microservice has failed: Failed while processing request: Error when executing packerizer: Packer build command has failed: exit status 1.",
       log: [...packer.provisioner(), packer.out("ERROR: Install-Language failed with exit code 1")],
     });
 
@@ -65,7 +80,10 @@ describe("main() on the fakes", () => {
     assert.ok(host.failed!.includes(`Failing customizer: ${first}`), `${host.failed} names ${first}`);
     assert.match(host.summary, /Install-Language failed/, "the summary quotes the failing log line");
     assert.deepEqual(world.azure.versionNames(rg, gallery, image), ["1.0.0"], "no version published, nothing pruned");
-    assert.deepEqual(world.azure.writes().filter((w) => w.startsWith("delete")), []);
+    assert.deepEqual(
+      world.azure.writes().filter((w) => w.startsWith("delete")),
+      [],
+    );
     assert.equal(host.outputs["image-version"], undefined, "no outputs on a failed build");
   });
 
@@ -123,7 +141,10 @@ describe("main() on the fakes", () => {
 
   it("tagging refused after a successful build: the run fails, nothing is lost, and the next run finishes that version without building again", async () => {
     const world = fakeWorld();
-    world.azure.failNext("updateImageVersion", authorizationFailed("Microsoft.Compute/galleries/images/versions/write", `/subscriptions/${WORLD.subscriptionId}/resourceGroups/${rg}`));
+    world.azure.failNext(
+      "updateImageVersion",
+      authorizationFailed("Microsoft.Compute/galleries/images/versions/write", `/subscriptions/${WORLD.subscriptionId}/resourceGroups/${rg}`),
+    );
     const failed = await runMain(world);
     assert.equal(failed.code, 1);
     assert.match(failed.host.failed!, /does not have authorization to perform action 'Microsoft\.Compute\/galleries\/images\/versions\/write'/);

@@ -22,7 +22,12 @@ describe("preflight step", () => {
 
   it("an image definition of another generation fails the run (Azure would fail it only at Distributing)", async () => {
     const world = fakeWorld();
-    world.lookups.seedImageDefinition(WORLD.subscriptionId, WORLD.resourceGroup, WORLD.gallery, WORLD.image, { osType: "Windows", osState: "Generalized", hyperVGeneration: "V1", location: "westeurope" });
+    world.lookups.seedImageDefinition(WORLD.subscriptionId, WORLD.resourceGroup, WORLD.gallery, WORLD.image, {
+      osType: "Windows",
+      osState: "Generalized",
+      hyperVGeneration: "V1",
+      location: "westeurope",
+    });
 
     const { code, host } = await runMain(world);
 

@@ -8,7 +8,8 @@ import { describe, it } from "node:test";
 import { WORLD, fakeEarlierLog, fakeWorld, packer, runMain } from "../fakes/fake-services.ts";
 
 const rg = WORLD.resourceGroup;
-const update = (kb: string) => packer.out(`Found Windows update (2027-03-09; 4187.26 MB): 2027-03 Cumulative Update for Windows 11 Version 24H2 for x64-based Systems (${kb})`);
+const update = (kb: string) =>
+  packer.out(`Found Windows update (2027-03-09; 4187.26 MB): 2027-03 Cumulative Update for Windows 11 Version 24H2 for x64-based Systems (${kb})`);
 
 describe("previous step", () => {
   it("compares with the previous version's template and reads its build log from the staging resource group", async () => {

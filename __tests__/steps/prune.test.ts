@@ -17,7 +17,13 @@ describe("prune step", () => {
     const world = fakeWorld();
     world.azure.seedVersion(...world.gallery, { name: "1.0.0", tags: managed, publishedDate: daysAgo(300) });
     world.azure.seedVersion(...world.gallery, { name: "1.0.1", tags: { ...managed, keep: "true" }, publishedDate: daysAgo(250) });
-    world.azure.seedVersion(...world.gallery, { name: "1.0.2", tags: managed, publishedDate: daysAgo(200), blockDeletionBeforeEndOfLife: true, endOfLifeDate: new Date(Date.now() + 86_400_000) });
+    world.azure.seedVersion(...world.gallery, {
+      name: "1.0.2",
+      tags: managed,
+      publishedDate: daysAgo(200),
+      blockDeletionBeforeEndOfLife: true,
+      endOfLifeDate: new Date(Date.now() + 86_400_000),
+    });
     world.azure.seedVersion(...world.gallery, { name: "1.0.3", tags: {}, publishedDate: daysAgo(150) });
     world.azure.seedVersion(...world.gallery, { name: "1.0.4", tags: managed, publishedDate: daysAgo(100) });
 
@@ -38,9 +44,15 @@ describe("prune step", () => {
 
   it("a deletion Azure refuses fails the run naming the version, after the new version is published and the other deletions done", async () => {
     const world = fakeWorld();
-    for (const [i, name] of ["1.0.0", "1.0.1", "1.0.2"].entries()) world.azure.seedVersion(...world.gallery, { name, tags: managed, publishedDate: daysAgo(300 - i) });
+    for (const [i, name] of ["1.0.0", "1.0.1", "1.0.2"].entries())
+      world.azure.seedVersion(...world.gallery, { name, tags: managed, publishedDate: daysAgo(300 - i) });
     world.azure.onCall("deleteImageVersion", (_rg, _g, _i, version) => {
-      if (version === "1.0.1") throw armError(409, "ScopeLocked", "The scope '/subscriptions/…/versions/1.0.1' cannot perform delete operation because following scope(s) are locked.");
+      if (version === "1.0.1")
+        throw armError(
+          409,
+          "ScopeLocked",
+          "The scope '/subscriptions/…/versions/1.0.1' cannot perform delete operation because following scope(s) are locked.",
+        );
     });
 
     const { code, host } = await runMain(world, { "keep-versions": "1" });

@@ -20,7 +20,11 @@ describe("race step", () => {
     assert.equal(code, 1);
     assert.match(host.failed!, new RegExp(`Version race: image template ${rival} is already building image version 1\\.0\\.0`));
     assert.match(host.failed!, /concurrency:/);
-    assert.deepEqual(world.azure.callsOf("startRun").map((a) => a[1]), [rival], "the second run started no build");
+    assert.deepEqual(
+      world.azure.callsOf("startRun").map((a) => a[1]),
+      [rival],
+      "the second run started no build",
+    );
   });
 
   it("both started: the run that started last cancels its own build and stops; the first one's build goes on", async () => {
@@ -42,7 +46,11 @@ describe("race step", () => {
     assert.equal(code, 1);
     assert.match(host.failed!, /Version race: image template win11-avd-m365-rival is already building image version 1\.0\.0/);
     const mine = world.azure.templatesIn(rg).find((t) => t.name !== rival)!;
-    assert.deepEqual(world.azure.callsOf("cancelRun").map((a) => a[1]), [mine.name], "it canceled its own build, not the rival's");
+    assert.deepEqual(
+      world.azure.callsOf("cancelRun").map((a) => a[1]),
+      [mine.name],
+      "it canceled its own build, not the rival's",
+    );
     assert.equal(world.azure.templatesIn(rg).find((t) => t.name === rival)!.lastRunStatus?.runState, "Running");
   });
 

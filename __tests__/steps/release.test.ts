@@ -31,7 +31,10 @@ describe("release step", () => {
     };
     const { code, host } = await runMain(world, release);
     assert.equal(code, 1);
-    assert.match(host.failed!, /Image version 1\.0\.0 was published, but the GitHub release image\/win11-avd-m365\/1\.0\.0 could not be made: Resource not accessible by integration\. Give the job 'permissions: contents: write'/);
+    assert.match(
+      host.failed!,
+      /Image version 1\.0\.0 was published, but the GitHub release image\/win11-avd-m365\/1\.0\.0 could not be made: Resource not accessible by integration\. Give the job 'permissions: contents: write'/,
+    );
     assert.deepEqual(world.azure.versionNames(...world.gallery), ["1.0.0"]);
     assert.equal(host.outputs["image-version"], "1.0.0");
   });

@@ -21,7 +21,10 @@ describe("replication-timeout step", () => {
       end: "fail",
       at: "Distributing",
       message: GALLERY_TIMEOUT,
-      versionLeft: { provisioningState: "Creating", replication: { aggregatedState: "InProgress", regions: [{ region: "West Europe", state: "Replicating", progress: 40 }] } },
+      versionLeft: {
+        provisioningState: "Creating",
+        replication: { aggregatedState: "InProgress", regions: [{ region: "West Europe", state: "Replicating", progress: 40 }] },
+      },
     });
 
     const { code, host } = await runMain(world, { "keep-versions": "1" });

@@ -9,7 +9,8 @@ import { fakeWorld, runMain } from "../fakes/fake-services.ts";
 
 // Patch Tuesday of March 2027 is the 9th: patch-tuesday+1 is March 10.
 const now = () => new Date("2027-03-13T06:00:00Z");
-const covered = (world: ReturnType<typeof fakeWorld>) => world.azure.seedVersion(...world.gallery, { name: "3.0.0", publishedDate: new Date("2027-03-10T07:00:00Z") });
+const covered = (world: ReturnType<typeof fakeWorld>) =>
+  world.azure.seedVersion(...world.gallery, { name: "3.0.0", publishedDate: new Date("2027-03-10T07:00:00Z") });
 
 describe("schedule gate", () => {
   it("a scheduled run in a covered cycle skips: a notice with the next build day, skipped outputs, nothing written", async () => {

@@ -39,7 +39,10 @@ describe("stuck-canceling step", () => {
     const next = await runMain(world, { "inline-script": "Write-Host 'second'" });
 
     assert.equal(next.code, 0, next.host.failed);
-    assert.match(next.host.logText(), new RegExp(`Older template ${stuck} is still stuck in Canceling: Image Builder refuses to delete it\\. The next run tries again\\.`));
+    assert.match(
+      next.host.logText(),
+      new RegExp(`Older template ${stuck} is still stuck in Canceling: Image Builder refuses to delete it\\. The next run tries again\\.`),
+    );
     assert.ok(world.azure.templatesIn(rg).some((t) => t.name === stuck));
   });
 });

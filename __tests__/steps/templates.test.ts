@@ -38,7 +38,11 @@ describe("templates step", () => {
     const probe = await runMain(world);
     const name = probe.host.outputs["template-name"]!;
     const fresh = fakeWorld();
-    fresh.azure.seedTemplate(rg, { name, provisioningState: "Failed", provisioningError: { provisioningErrorCode: "BadSourceType", message: "The source is bad." } });
+    fresh.azure.seedTemplate(rg, {
+      name,
+      provisioningState: "Failed",
+      provisioningError: { provisioningErrorCode: "BadSourceType", message: "The source is bad." },
+    });
 
     const { code, host } = await runMain(fresh);
 
@@ -79,7 +83,13 @@ describe("templates step", () => {
     const deleted = await cleanUpOlderTemplates(ctx, definitionId, "keep-me", 2000);
 
     assert.deepEqual(deleted, ["old-done"]);
-    assert.deepEqual(world.azure.templatesIn(rg).map((t) => t.name).sort(), ["old-building", "old-locked", "old-stuck", "other-definition"]);
+    assert.deepEqual(
+      world.azure
+        .templatesIn(rg)
+        .map((t) => t.name)
+        .sort(),
+      ["old-building", "old-locked", "old-stuck", "other-definition"],
+    );
     const log = ctx.host.logText();
     assert.match(log, /info: Keeping older template old-building: a build is running/);
     assert.match(log, /info: Older template old-stuck is still stuck in Canceling/);
@@ -108,7 +118,10 @@ describe("templates step", () => {
 
     assert.equal(code, 0, host.failed);
     const writes = world.azure.writes();
-    assert.ok(writes.indexOf("deleteTemplate old-done") >= 0 && writes.indexOf("deleteTemplate old-done") < writes.findIndex((w) => w.startsWith("createTemplate")), writes.join(", "));
+    assert.ok(
+      writes.indexOf("deleteTemplate old-done") >= 0 && writes.indexOf("deleteTemplate old-done") < writes.findIndex((w) => w.startsWith("createTemplate")),
+      writes.join(", "),
+    );
   });
 
   it("uploads repository scripts before the template is created, once per content, and points the template at them", async () => {

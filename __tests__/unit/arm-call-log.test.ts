@@ -39,8 +39,19 @@ describe("armCallLogPolicy", () => {
     const lines: string[] = [];
     let clock = 1000;
     const pipeline = createEmptyPipeline();
-    pipeline.addPolicy(armCallLogPolicy((m) => lines.push(m), () => clock));
-    pipeline.addPolicy({ name: "advance-clock", sendRequest: async (request, next) => { clock += 37; return next(request); } });
+    pipeline.addPolicy(
+      armCallLogPolicy(
+        (m) => lines.push(m),
+        () => clock,
+      ),
+    );
+    pipeline.addPolicy({
+      name: "advance-clock",
+      sendRequest: async (request, next) => {
+        clock += 37;
+        return next(request);
+      },
+    });
     const client = fakeClient([{ status: 200, headers: { "x-ms-request-id": "req-1", "x-ms-correlation-request-id": "corr-1" } }]);
     const response = await pipeline.sendRequest(client, createPipelineRequest({ url: URL_OF_TEMPLATE, method: "GET" }));
     assert.equal(response.status, 200);
@@ -69,7 +80,10 @@ describe("armCallLogPolicy", () => {
     const client: HttpClient = { sendRequest: async () => Promise.reject(refused) };
     await assert.rejects(pipeline.sendRequest(client, createPipelineRequest({ url: URL_OF_TEMPLATE, method: "DELETE" })), (error) => error === refused);
     assert.equal(lines.length, 1);
-    assert.match(lines[0]!, /^Azure DELETE \/subscriptions\/.*\/imageTemplates\/t1\?api-version=2025-10-01 → no answer \(ECONNREFUSED\) after \d+ ms: connect ECONNREFUSED 127\.0\.0\.1:1$/);
+    assert.match(
+      lines[0]!,
+      /^Azure DELETE \/subscriptions\/.*\/imageTemplates\/t1\?api-version=2025-10-01 → no answer \(ECONNREFUSED\) after \d+ ms: connect ECONNREFUSED 127\.0\.0\.1:1$/,
+    );
   });
 });
 
@@ -78,7 +92,15 @@ describe("armPipelineOptions with a Host-like { info, debug }", () => {
     const info: string[] = [];
     const debug: string[] = [];
     // A Host is a valid `log`: its methods are called as methods.
-    const host = { lines: { info, debug }, info(m: string) { this.lines.info.push(m); }, debug(m: string) { this.lines.debug.push(m); } };
+    const host = {
+      lines: { info, debug },
+      info(m: string) {
+        this.lines.info.push(m);
+      },
+      debug(m: string) {
+        this.lines.debug.push(m);
+      },
+    };
     const options = armPipelineOptions(host);
     const pipeline = createPipelineFromOptions({ retryOptions: { ...options.retryOptions, retryDelayInMs: 1, maxRetryDelayInMs: 1 } });
     for (const { policy, position } of options.additionalPolicies) pipeline.addPolicy(policy, position === "perRetry" ? { afterPhase: "Retry" } : {});
@@ -99,6 +121,9 @@ describe("armPipelineOptions with a Host-like { info, debug }", () => {
   it("a function is the info channel alone: no debug lines", () => {
     const names = armPipelineOptions(() => undefined).additionalPolicies.map((p) => p.policy.name);
     assert.deepEqual(names, ["avdImageArmReachability", "avdImageThrottleLog"]);
-    assert.deepEqual(armPipelineOptions({ debug: () => undefined }).additionalPolicies.map((p) => p.policy.name), ["avdImageArmReachability", "avdImageArmCallLog"]);
+    assert.deepEqual(
+      armPipelineOptions({ debug: () => undefined }).additionalPolicies.map((p) => p.policy.name),
+      ["avdImageArmReachability", "avdImageArmCallLog"],
+    );
   });
 });

@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { RestError } from "@azure/core-rest-pipeline";
 import type { AzureGateway } from "../../src/azure/gateway.ts";
-import { MonitorError, monitorBuild } from "../../src/steps/build-monitor.ts";
 import { MAX_FAILING_READ_MINUTES } from "../../src/steps/build.ts";
+import { MonitorError, monitorBuild } from "../../src/steps/build-monitor.ts";
 
 const START = Date.UTC(2027, 2, 10, 6, 0);
 const MINUTE = 60_000;
@@ -26,7 +26,11 @@ function fakeAzure(clock: { t: number }, buildMinutes: number, failing: (minute:
       }
       reads.ok += 1;
       const done = minute >= buildMinutes;
-      return { name: "t", identity: {}, lastRunStatus: { runState: done ? "Succeeded" : "Running", runSubState: done ? undefined : "Customizing", startTime: new Date(START), message: "" } };
+      return {
+        name: "t",
+        identity: {},
+        lastRunStatus: { runState: done ? "Succeeded" : "Running", runSubState: done ? undefined : "Customizing", startTime: new Date(START), message: "" },
+      };
     },
   } as unknown as AzureGateway;
   return { azure, reads };
@@ -57,7 +61,10 @@ describe("build monitor: failing status reads tolerated by time", () => {
     assert.equal(end.failedReads?.count, reads.failed);
     assert.equal(reads.failed, 28, "every 30 s for 14 minutes");
     assert.equal(end.failedReads?.minutes, 13.5, "first failure at 2:00, last at 15:30");
-    assert.ok(log.some((l) => /Reading the build status failed \(failing for 13\.5 of 15 minutes tolerated\): read ECONNRESET/.test(l)), log.join("\n"));
+    assert.ok(
+      log.some((l) => /Reading the build status failed \(failing for 13\.5 of 15 minutes tolerated\): read ECONNRESET/.test(l)),
+      log.join("\n"),
+    );
   });
 
   it("two bad stretches of 10 minutes with a good read between them: tolerated (one good read ends the streak)", async () => {

@@ -22,7 +22,11 @@ function node(args: string[]) {
 
 describe("importable entry", () => {
   it("importing src/main.ts runs nothing: no output, no signal listeners, exit 0; run is a function", () => {
-    const child = node(["--input-type=module", "-e", `const m = await import(${JSON.stringify(join(ROOT, "src/main.ts"))}); console.log(JSON.stringify({ run: typeof m.run, sigint: process.listenerCount("SIGINT"), exitCode: process.exitCode ?? 0 }));`]);
+    const child = node([
+      "--input-type=module",
+      "-e",
+      `const m = await import(${JSON.stringify(join(ROOT, "src/main.ts"))}); console.log(JSON.stringify({ run: typeof m.run, sigint: process.listenerCount("SIGINT"), exitCode: process.exitCode ?? 0 }));`,
+    ]);
     assert.equal(child.status, 0, child.stderr);
     assert.deepEqual(JSON.parse(child.stdout.trim()), { run: "function", sigint: 0, exitCode: 0 });
     assert.doesNotMatch(child.stdout, /::/, "no workflow command was printed at import");

@@ -4,7 +4,7 @@
  * the error) from anything else (its message, no details).
  */
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -26,7 +26,8 @@ function errorClasses(): { file: string; name: string }[] {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
       else if (entry.name.endsWith(".ts") && entry.name !== "azure-pipelines.ts") {
-        for (const match of readFileSync(path, "utf8").matchAll(/^export class (\w+Error) extends /gm)) if (match[1] !== "ActionError") found.push({ file: path, name: match[1]! });
+        for (const match of readFileSync(path, "utf8").matchAll(/^export class (\w+Error) extends /gm))
+          if (match[1] !== "ActionError") found.push({ file: path, name: match[1]! });
       }
     }
   };
@@ -69,7 +70,10 @@ describe("ActionError family", () => {
     assert.deepEqual(error.details, ["Staging resource group: IT_rg"]);
     assert.equal(error.log, log);
     assert.equal(error.facts, facts);
-    const summary = failureSummary(parseSettings((n) => validInputs()[n] ?? ""), error);
+    const summary = failureSummary(
+      parseSettings((n) => validInputs()[n] ?? ""),
+      error,
+    );
     assert.match(summary, /^## AVD image: win11-avd-m365 — failed$/m);
     assert.match(summary, /\*\*Image Builder:\*\* PowerShell exit 1/);
     assert.match(summary, /^- Staging resource group: IT_rg$/m);

@@ -29,7 +29,12 @@ describe("inputs with no effect in the mode", () => {
   });
 
   it("every input that shapes the image template warns with attach: true and mode: promote, the inventory, staging tags, build VM identities and replication mode included", () => {
-    const shaping = { inventory: "false", "managed-resource-tags": "costCenter=42", "build-vm-identities": `/subscriptions/${"0".repeat(8)}-0000-0000-0000-${"0".repeat(12)}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-scripts`, "replication-mode": "Shallow" };
+    const shaping = {
+      inventory: "false",
+      "managed-resource-tags": "costCenter=42",
+      "build-vm-identities": `/subscriptions/${"0".repeat(8)}-0000-0000-0000-${"0".repeat(12)}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-scripts`,
+      "replication-mode": "Shallow",
+    };
     const named = (warning: string) => [...warning.matchAll(/'([a-z-]+)'/g)].map((m) => m[1]).filter((name) => name in shaping);
     const [attached] = warnings({ attach: "true", ...shaping });
     assert.deepEqual(named(attached!).sort(), Object.keys(shaping).sort());
@@ -46,7 +51,10 @@ describe("inputs with no effect in the mode", () => {
   it("on Azure DevOps, inputs passed with their task.json default do not warn; the warning names camelCase inputs", () => {
     const defaults = Object.fromEntries(Object.entries(INPUT_DEFAULTS).filter(([, v]) => v !== ""));
     assert.deepEqual(warnings({ ...defaults, mode: "promote" }), []);
-    assert.match(warnings({ ...defaults, mode: "promote", "keep-versions": "2" }, (n) => camelCase(n))[0]!, /^Input 'keepVersions' has no effect with 'mode: promote'/);
+    assert.match(
+      warnings({ ...defaults, mode: "promote", "keep-versions": "2" }, (n) => camelCase(n))[0]!,
+      /^Input 'keepVersions' has no effect with 'mode: promote'/,
+    );
   });
 
   it("a plain build sets nothing that does not apply", () => {
@@ -54,6 +62,9 @@ describe("inputs with no effect in the mode", () => {
   });
 
   it("dry-run with attach: true is refused: attaching publishes", () => {
-    assert.throws(() => parseSettings(reader(validInputs({ attach: "true", "dry-run": "true" }))), (e: unknown) => e instanceof SettingsError && /Input 'dry-run': cannot be 'true' with 'attach: true'/.test(e.message));
+    assert.throws(
+      () => parseSettings(reader(validInputs({ attach: "true", "dry-run": "true" }))),
+      (e: unknown) => e instanceof SettingsError && /Input 'dry-run': cannot be 'true' with 'attach: true'/.test(e.message),
+    );
   });
 });

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { RestError, createPipelineRequest, type PipelineResponse, createHttpHeaders } from "@azure/core-rest-pipeline";
+import { type PipelineResponse, RestError, createHttpHeaders, createPipelineRequest } from "@azure/core-rest-pipeline";
 import { ARM_UNREACHABLE, UNREACHED_ATTEMPTS, reachabilityPolicy } from "../../src/azure/reachability.ts";
 
 const refused = () => Object.assign(new RestError("connect ECONNREFUSED 127.0.0.1:1", { code: "ECONNREFUSED" }));
@@ -27,7 +27,10 @@ describe("ARM reachability policy", () => {
     await policy.sendRequest(createPipelineRequest({ url }), async () => ok);
     const request = createPipelineRequest({ url });
     for (let i = 0; i < UNREACHED_ATTEMPTS + 2; i += 1) {
-      await assert.rejects(policy.sendRequest(request, async () => Promise.reject(refused())), (e: RestError) => e.code === "ECONNREFUSED");
+      await assert.rejects(
+        policy.sendRequest(request, async () => Promise.reject(refused())),
+        (e: RestError) => e.code === "ECONNREFUSED",
+      );
     }
   });
 
@@ -35,7 +38,10 @@ describe("ARM reachability policy", () => {
     const policy = reachabilityPolicy();
     const request = createPipelineRequest({ url: "https://127.0.0.3:1/x" });
     for (let i = 0; i < UNREACHED_ATTEMPTS + 1; i += 1) {
-      await assert.rejects(policy.sendRequest(request, async () => Promise.reject(new RestError("socket hang up", { code: "ECONNRESET" }))), (e: RestError) => e.code === "ECONNRESET");
+      await assert.rejects(
+        policy.sendRequest(request, async () => Promise.reject(new RestError("socket hang up", { code: "ECONNRESET" }))),
+        (e: RestError) => e.code === "ECONNRESET",
+      );
     }
   });
 });

@@ -4,7 +4,7 @@
  * else in src/ (changelog/render.ts, the changelog renderer report.ts calls, excepted).
  */
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -48,7 +48,10 @@ describe("report.ts writes every summary", () => {
       promoteSummary(settings, { version: { name: "1.4.0" }, runState: "DryRun", reason: "dry run: would include image version 1.4.0 in latest." }),
       "## AVD image: win11-avd-m365 1.4.0 — dry run, nothing written\n\ndry run: would include image version 1.4.0 in latest.\n",
     );
-    assert.match(promoteSummary(settings, { version: { name: "1.4.0" }, runState: "Skipped", reason: "too young" }), /^## AVD image: win11-avd-m365 1\.4\.0 — skipped\n\ntoo young\n$/);
+    assert.match(
+      promoteSummary(settings, { version: { name: "1.4.0" }, runState: "Skipped", reason: "too young" }),
+      /^## AVD image: win11-avd-m365 1\.4\.0 — skipped\n\ntoo young\n$/,
+    );
   });
 
   it("a run the schedule guard skips: nothing built, and why (in-process main() off Patch Tuesday)", async () => {
@@ -74,10 +77,19 @@ describe("report.ts writes every summary", () => {
       notCompared: [],
     } as unknown as Changelog;
     const report = { dryRun: false, changelog } as BuildReport;
-    const manifest = { source: { given: "MicrosoftWindowsDesktop:office-365:win11-24h2-avd-m365:latest", exactVersion: "26100.1.1" }, template: { name: "t-1" }, gallery: { name: "galAvd" } } as Manifest;
+    const manifest = {
+      source: { given: "MicrosoftWindowsDesktop:office-365:win11-24h2-avd-m365:latest", exactVersion: "26100.1.1" },
+      template: { name: "t-1" },
+      gallery: { name: "galAvd" },
+    } as Manifest;
     const notes = releaseNotesOf(report, manifest);
     assert.ok(notes.startsWith(changelogOf(report)) && changelogOf(report).startsWith("### "), notes);
-    assert.ok(notes.endsWith("\nSource `MicrosoftWindowsDesktop:office-365:win11-24h2-avd-m365:latest` → `26100.1.1`, image template `t-1`, gallery galAvd. The manifest is attached.\n"), notes);
+    assert.ok(
+      notes.endsWith(
+        "\nSource `MicrosoftWindowsDesktop:office-365:win11-24h2-avd-m365:latest` → `26100.1.1`, image template `t-1`, gallery galAvd. The manifest is attached.\n",
+      ),
+      notes,
+    );
   });
 
   it("no other file of src/ builds summary Markdown: every writeSummary call passes a report.ts function, and no other file writes a heading", () => {
@@ -85,9 +97,17 @@ describe("report.ts writes every summary", () => {
     assert.ok(writers.length >= 4, `main.ts writes the build, promote, skip and failure summaries: ${JSON.stringify(writers)}`);
     for (const { path, argument } of writers) {
       assert.equal(path, "main.ts", `${path} writes a summary`);
-      assert.match(argument, /^(summaryOf|promoteSummary|scheduleSkipSummary|failureSummary)$/, `main.ts: writeSummary(${argument}(…)) is a report.ts function`);
+      assert.match(
+        argument,
+        /^(summaryOf|promoteSummary|scheduleSkipSummary|failureSummary)$/,
+        `main.ts: writeSummary(${argument}(…)) is a report.ts function`,
+      );
     }
     const headings = sources().filter(({ path, text }) => path !== "report.ts" && path !== join("changelog", "render.ts") && /["'`]#{2,4} /.test(text));
-    assert.deepEqual(headings.map((f) => f.path), [], "Markdown headings are written only in report.ts (and the changelog renderer it calls)");
+    assert.deepEqual(
+      headings.map((f) => f.path),
+      [],
+      "Markdown headings are written only in report.ts (and the changelog renderer it calls)",
+    );
   });
 });

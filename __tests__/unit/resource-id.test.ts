@@ -3,8 +3,9 @@
  * action handles round-trips through its builder and parser, Azure's varying case is accepted, and IDs of
  * another kind, another provider or with bad parts are refused.
  */
-import { describe, it } from "node:test";
+
 import assert from "node:assert/strict";
+import { describe, it } from "node:test";
 import {
   ID_SHAPES,
   galleryImageId,
@@ -34,7 +35,13 @@ describe("resource IDs", () => {
   it("a gallery image version ID round-trips: galleryImageId + galleryImageVersionId, then parse", () => {
     const id = galleryImageVersionId(galleryImageId(SUB, "rg-gallery", "gal_avd", "win11-avd"), "1.2.3");
     assert.equal(id, `/subscriptions/${SUB}/resourceGroups/rg-gallery/providers/Microsoft.Compute/galleries/gal_avd/images/win11-avd/versions/1.2.3`);
-    assert.deepEqual(parseGalleryImageVersionId(id), { subscriptionId: SUB, resourceGroup: "rg-gallery", gallery: "gal_avd", image: "win11-avd", version: "1.2.3" });
+    assert.deepEqual(parseGalleryImageVersionId(id), {
+      subscriptionId: SUB,
+      resourceGroup: "rg-gallery",
+      gallery: "gal_avd",
+      image: "win11-avd",
+      version: "1.2.3",
+    });
     assert.deepEqual(splitImageVersionId(id), { definitionId: galleryImageId(SUB, "rg-gallery", "gal_avd", "win11-avd"), version: "1.2.3" });
     assert.equal(nameOf(id), "1.2.3");
   });
@@ -50,7 +57,10 @@ describe("resource IDs", () => {
 
   it("refuses an ID of another kind, provider or shape, or whose subscription is not a GUID", () => {
     assert.equal(parseGalleryImageVersionId(galleryImageId(SUB, "rg", "g", "i")), undefined, "a definition is no version");
-    assert.equal(parseGalleryImageVersionId(`/subscriptions/not-a-guid/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i/versions/1.0.0`), undefined);
+    assert.equal(
+      parseGalleryImageVersionId(`/subscriptions/not-a-guid/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i/versions/1.0.0`),
+      undefined,
+    );
     assert.equal(parseGalleryImageVersionId(`${RG}/providers/Microsoft.Compute/galleries/g/images/i/versions/1.0.0/extra`), undefined);
     assert.equal(isManagedImageId(`${RG}/providers/Microsoft.Compute/galleries/g/images/i`), false);
     assert.equal(isUserAssignedIdentityId(`${RG}/providers/Microsoft.Compute/images/id-aib`), false);
@@ -60,8 +70,16 @@ describe("resource IDs", () => {
   });
 
   it("parses managed images, user-assigned identities and subnets into named parts", () => {
-    assert.deepEqual(parseManagedImageId(`${RG}/providers/Microsoft.Compute/images/img-base`), { subscriptionId: SUB, resourceGroup: "rg-images", name: "img-base" });
-    assert.deepEqual(parseUserAssignedIdentityId(`${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-aib`), { subscriptionId: SUB, resourceGroup: "rg-images", name: "id-aib" });
+    assert.deepEqual(parseManagedImageId(`${RG}/providers/Microsoft.Compute/images/img-base`), {
+      subscriptionId: SUB,
+      resourceGroup: "rg-images",
+      name: "img-base",
+    });
+    assert.deepEqual(parseUserAssignedIdentityId(`${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-aib`), {
+      subscriptionId: SUB,
+      resourceGroup: "rg-images",
+      name: "id-aib",
+    });
     assert.deepEqual(parseSubnetId(`${RG}/providers/Microsoft.Network/virtualNetworks/vnet-build/subnets/snet-vm`), {
       subscriptionId: SUB,
       resourceGroup: "rg-images",

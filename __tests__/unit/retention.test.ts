@@ -22,10 +22,11 @@ describe("retention", () => {
   });
 
   it("protects the newest version not excluded from latest while newer ones are staged", () => {
-    const verdicts = planRetention(
-      [v("1.0.0"), v("1.1.0"), v("1.2.0", { excludeFromLatest: true }), v("1.3.0", { excludeFromLatest: true })],
-      { keepVersions: 1, justBuilt: "1.3.0", now: NOW },
-    );
+    const verdicts = planRetention([v("1.0.0"), v("1.1.0"), v("1.2.0", { excludeFromLatest: true }), v("1.3.0", { excludeFromLatest: true })], {
+      keepVersions: 1,
+      justBuilt: "1.3.0",
+      now: NOW,
+    });
     assert.deepEqual(decisions(verdicts), ["1.3.0:protect", "1.2.0:delete", "1.1.0:protect", "1.0.0:delete"]);
   });
 
@@ -48,7 +49,12 @@ describe("retention", () => {
   it("deletes only what both keep-versions and keep-days allow", () => {
     const day = 86_400_000;
     const verdicts = planRetention(
-      [v("4.0.0", { publishedDate: new Date(NOW.getTime() - 1 * day) }), v("3.0.0", { publishedDate: new Date(NOW.getTime() - 10 * day) }), v("2.0.0", { publishedDate: new Date(NOW.getTime() - 40 * day) }), v("1.0.0")],
+      [
+        v("4.0.0", { publishedDate: new Date(NOW.getTime() - 1 * day) }),
+        v("3.0.0", { publishedDate: new Date(NOW.getTime() - 10 * day) }),
+        v("2.0.0", { publishedDate: new Date(NOW.getTime() - 40 * day) }),
+        v("1.0.0"),
+      ],
       { keepVersions: 1, keepDays: 30, now: NOW },
     );
     assert.deepEqual(decisions(verdicts), ["4.0.0:protect", "3.0.0:keep", "2.0.0:delete", "1.0.0:keep"]);
@@ -89,7 +95,8 @@ describe("retention", () => {
           endOfLifeDate: x.eolOffsetDays === null ? undefined : new Date(NOW.getTime() + x.eolOffsetDays * 86_400_000),
           provisioningState: x.state,
         }));
-        const justBuilt = policyInput.justBuiltIndex === null || versions.length === 0 ? undefined : versions[policyInput.justBuiltIndex % versions.length]!.name;
+        const justBuilt =
+          policyInput.justBuiltIndex === null || versions.length === 0 ? undefined : versions[policyInput.justBuiltIndex % versions.length]!.name;
         const policy = { keepVersions: policyInput.keepVersions, keepDays: policyInput.keepDays, pruneForeign: policyInput.pruneForeign, justBuilt, now: NOW };
         const verdicts = planRetention(versions, policy);
         assert.equal(verdicts.length, versions.length);

@@ -87,7 +87,11 @@ describe("Patch Tuesday cycles (catch-up guard)", () => {
       const lastInstant = new Date(at(`${nextBuildDay}T00:00:00Z`).getTime() - 1);
       for (const moment of [at(`${buildDay}T00:00:00Z`), at(`${buildDay}T23:59:59Z`), lastInstant]) {
         const cycle = cycleOf(plus1, moment);
-        assert.deepEqual([cycle.month, day(cycle.patchTuesday), day(cycle.buildDay), day(cycle.nextBuildDay)], [month, tuesday, buildDay, nextBuildDay], moment.toISOString());
+        assert.deepEqual(
+          [cycle.month, day(cycle.patchTuesday), day(cycle.buildDay), day(cycle.nextBuildDay)],
+          [month, tuesday, buildDay, nextBuildDay],
+          moment.toISOString(),
+        );
       }
       // The 3rd of the next month is before its build day: still this cycle (last month's, seen from then).
       const [y, m] = nextBuildDay.split("-").map(Number) as [number, number];
@@ -127,10 +131,18 @@ describe("Patch Tuesday cycles (catch-up guard)", () => {
   });
 
   it("the same with a version published on PT+1 skips, naming the cycle, the version and the next build day", () => {
-    const verdict = scheduleVerdict(plus1, [version("1.0.0", "2027-02-10T07:00:00Z"), version("1.0.1", `${MARCH_BUILD_DAY}T07:00:00Z`)], false, at("2027-03-13T06:00:00Z"));
+    const verdict = scheduleVerdict(
+      plus1,
+      [version("1.0.0", "2027-02-10T07:00:00Z"), version("1.0.1", `${MARCH_BUILD_DAY}T07:00:00Z`)],
+      false,
+      at("2027-03-13T06:00:00Z"),
+    );
     assert.equal(verdict.build, false);
     assert.equal(verdict.coveredBy?.name, "1.0.1");
-    assert.match(verdict.reason, /Patch Tuesday cycle 2027-03 \(patch-tuesday\+1: build day 2027-03-10 UTC\) is covered by image version 1\.0\.1, published 2027-03-10T07:00Z\. Next build day: 2027-04-14 \(UTC\)/);
+    assert.match(
+      verdict.reason,
+      /Patch Tuesday cycle 2027-03 \(patch-tuesday\+1: build day 2027-03-10 UTC\) is covered by image version 1\.0\.1, published 2027-03-10T07:00Z\. Next build day: 2027-04-14 \(UTC\)/,
+    );
   });
 
   it("a run on PT+1 builds; a second run that day skips (never twice per cycle); a run on PT (the day before) is in last cycle", () => {
@@ -152,7 +164,10 @@ describe("Patch Tuesday cycles (catch-up guard)", () => {
   it("a failed or deleting version covers nothing; a staged (excluded from latest) one does", () => {
     const failed = [version("1.0.1", `${MARCH_BUILD_DAY}T07:00:00Z`, "Failed"), version("1.0.2", `${MARCH_BUILD_DAY}T08:00:00Z`, "Deleting")];
     assert.equal(scheduleVerdict(plus1, failed, false, at("2027-03-12T00:00:00Z")).build, true);
-    assert.equal(scheduleVerdict(plus1, [{ name: "1.0.3", publishedDate: at(`${MARCH_BUILD_DAY}T09:00:00Z`) }], false, at("2027-03-12T00:00:00Z")).build, false);
+    assert.equal(
+      scheduleVerdict(plus1, [{ name: "1.0.3", publishedDate: at(`${MARCH_BUILD_DAY}T09:00:00Z`) }], false, at("2027-03-12T00:00:00Z")).build,
+      false,
+    );
   });
 
   it("a manual run always builds, and says when the cycle was already covered", () => {

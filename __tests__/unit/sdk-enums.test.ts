@@ -3,13 +3,14 @@
  * checked against the SDK type at compile time (ARCHITECTURE.md, "SDK enums"); these tests hold them to
  * the SDK's runtime `Known…` enums and show the parsers accept exactly those values.
  */
-import { describe, it } from "node:test";
+
 import assert from "node:assert/strict";
-import { KnownReplicationMode, KnownSharedImageStorageAccountType } from "@azure/arm-imagebuilder";
+import { describe, it } from "node:test";
 import { KnownGalleryProvisioningState } from "@azure/arm-compute";
+import { KnownReplicationMode, KnownSharedImageStorageAccountType } from "@azure/arm-imagebuilder";
+import { planRetention } from "../../src/retention.ts";
 import { STORAGE_ACCOUNT_TYPES, parseReplicationMode, parseTargetRegions } from "../../src/settings/formats.ts";
 import { TERMINAL_RUN_STATES } from "../../src/steps/build-monitor.ts";
-import { planRetention } from "../../src/retention.ts";
 
 describe("SDK enums", () => {
   it("STORAGE_ACCOUNT_TYPES is every KnownSharedImageStorageAccountType value, each once", () => {
@@ -25,18 +26,27 @@ describe("SDK enums", () => {
       [KnownSharedImageStorageAccountType.StandardZRS, KnownSharedImageStorageAccountType.PremiumLRS],
     );
     const refused: string[] = [];
-    assert.equal(parseTargetRegions("westeurope=1:PremiumV2_LRS", (m) => refused.push(m)), undefined);
+    assert.equal(
+      parseTargetRegions("westeurope=1:PremiumV2_LRS", (m) => refused.push(m)),
+      undefined,
+    );
     assert.match(refused.join("\n"), /must be one of Standard_LRS, Standard_ZRS, Premium_LRS/);
   });
 
   it("replication-mode accepts every KnownReplicationMode value in any case, written as the SDK spells it, and nothing else", () => {
     for (const mode of Object.values(KnownReplicationMode)) {
       const problems: string[] = [];
-      assert.equal(parseReplicationMode(mode.toUpperCase(), (m) => problems.push(m)), mode);
+      assert.equal(
+        parseReplicationMode(mode.toUpperCase(), (m) => problems.push(m)),
+        mode,
+      );
       assert.deepEqual(problems, []);
     }
     const refused: string[] = [];
-    assert.equal(parseReplicationMode("Partial", (m) => refused.push(m)), undefined);
+    assert.equal(
+      parseReplicationMode("Partial", (m) => refused.push(m)),
+      undefined,
+    );
     assert.equal(refused.length, 1);
   });
 

@@ -6,16 +6,23 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type InputName, SettingsError, parseSettings } from "../../src/settings/index.ts";
-import { buildTemplatePlan, type PinnedSource } from "../../src/template/build.ts";
+import { type PinnedSource, buildTemplatePlan } from "../../src/template/build.ts";
 import { SUBSCRIPTION, validInputs } from "../helpers/inputs.ts";
 import { fakeRepository } from "../image-content/repository.ts";
 
 const reader = (inputs: Record<string, string>) => (name: InputName) => inputs[name] ?? "";
 const parse = (overrides: Record<string, string>) => parseSettings(reader(validInputs(overrides)));
 const OIDC = { "client-id": SUBSCRIPTION, "tenant-id": SUBSCRIPTION };
-const SOURCE: PinnedSource = { type: "PlatformImage", publisher: "MicrosoftWindowsDesktop", offer: "office-365", sku: "win11-24h2-avd-m365", version: "26100.4349.250607" };
+const SOURCE: PinnedSource = {
+  type: "PlatformImage",
+  publisher: "MicrosoftWindowsDesktop",
+  offer: "office-365",
+  sku: "win11-24h2-avd-m365",
+  version: "26100.4349.250607",
+};
 const VERSION = { major: 1, minor: 0, patch: 0 };
-const identity = (name: string, group = "rg-avd-images") => `/subscriptions/${SUBSCRIPTION}/resourceGroups/${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
+const identity = (name: string, group = "rg-avd-images") =>
+  `/subscriptions/${SUBSCRIPTION}/resourceGroups/${group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
 
 /** The one problem `overrides` cause: its input and message. */
 function problem(overrides: Record<string, string>): { input: string; message: string } {
@@ -42,7 +49,12 @@ describe("audience: the GitHub OIDC token's audience follows the cloud", () => {
   });
 
   it("keeps the named cloud's audience when arm-endpoint or authority-host override its endpoints", () => {
-    const auth = parse({ ...OIDC, environment: "AzureUSGovernment", "arm-endpoint": "https://127.0.0.1:8443", "authority-host": "https://127.0.0.1:8443" }).auth;
+    const auth = parse({
+      ...OIDC,
+      environment: "AzureUSGovernment",
+      "arm-endpoint": "https://127.0.0.1:8443",
+      "authority-host": "https://127.0.0.1:8443",
+    }).auth;
     assert.deepEqual(auth, { kind: "oidc", clientId: SUBSCRIPTION, tenantId: SUBSCRIPTION, audience: "api://AzureADTokenExchangeUSGov" });
   });
 
@@ -171,7 +183,11 @@ describe("with a template file", () => {
 
   it("managed-resource-tags add to the file's managedResourceTags, the input winning per key", () => {
     assert.deepEqual(withFile({}).managedResourceTags, { costCenter: "1000", environment: "prod" });
-    assert.deepEqual(withFile({ "managed-resource-tags": "costCenter=4711\nowner=avd-team" }).managedResourceTags, { costCenter: "4711", environment: "prod", owner: "avd-team" });
+    assert.deepEqual(withFile({ "managed-resource-tags": "costCenter=4711\nowner=avd-team" }).managedResourceTags, {
+      costCenter: "4711",
+      environment: "prod",
+      owner: "avd-team",
+    });
   });
 
   it("build-vm-identities replace the file's vmProfile.userAssignedIdentities; the preflight names the input they came from", () => {

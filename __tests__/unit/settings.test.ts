@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SettingsError, parseSettings, type InputName } from "../../src/settings/index.ts";
+import { type InputName, SettingsError, parseSettings } from "../../src/settings/index.ts";
 import { BAD_INPUTS, SUBSCRIPTION, validInputs } from "../helpers/inputs.ts";
 
 const reader = (inputs: Record<string, string>) => (name: InputName) => inputs[name] ?? "";
@@ -9,7 +9,13 @@ describe("settings", () => {
   it("parses valid inputs with the documented defaults", () => {
     const settings = parseSettings(reader(validInputs()));
     assert.equal(settings.galleryResourceGroup, "rg-avd-images");
-    assert.deepEqual(settings.source, { kind: "marketplace", publisher: "MicrosoftWindowsDesktop", offer: "office-365", sku: "win11-24h2-avd-m365", version: "latest" });
+    assert.deepEqual(settings.source, {
+      kind: "marketplace",
+      publisher: "MicrosoftWindowsDesktop",
+      offer: "office-365",
+      sku: "win11-24h2-avd-m365",
+      version: "latest",
+    });
     assert.deepEqual(settings.targetRegions, [], "empty: the preflight takes the image definition's region");
     assert.equal(settings.windowsUpdate, true);
     assert.equal(settings.vmSize, "Standard_D4s_v5");
@@ -38,7 +44,10 @@ describe("settings", () => {
         }),
       ),
     );
-    assert.deepEqual(settings.targetRegions, [{ name: "westeurope", replicaCount: 2 }, { name: "northeurope", replicaCount: 1 }]);
+    assert.deepEqual(settings.targetRegions, [
+      { name: "westeurope", replicaCount: 2 },
+      { name: "northeurope", replicaCount: 1 },
+    ]);
     assert.deepEqual(settings.tags, { owner: "avd-team", costCenter: "4711" });
     assert.deepEqual(settings.scriptUris, [{ uri: "https://example.com/a.ps1", sha256: "a".repeat(64) }, { uri: "https://example.com/b.ps1" }]);
     assert.deepEqual(settings.inlineScript, ["Write-Host 'one'", "Write-Host 'two'"]);
@@ -52,14 +61,17 @@ describe("settings", () => {
     it(`refuses ${bad.input}: ${JSON.stringify(bad.value)}`, () => {
       const inputs = validInputs({ [bad.input]: bad.value });
       if (bad.input === "client-id") inputs["tenant-id"] = SUBSCRIPTION;
-      assert.throws(() => parseSettings(reader(inputs)), (error: Error) => {
-        assert.ok(error instanceof SettingsError);
-        assert.equal(error.problems.length, 1, error.message);
-        assert.equal(error.problems[0]!.input, bad.input);
-        assert.match(error.message, new RegExp(`Input '${bad.input}'`));
-        assert.match(error.message, bad.expect);
-        return true;
-      });
+      assert.throws(
+        () => parseSettings(reader(inputs)),
+        (error: Error) => {
+          assert.ok(error instanceof SettingsError);
+          assert.equal(error.problems.length, 1, error.message);
+          assert.equal(error.problems[0]!.input, bad.input);
+          assert.match(error.message, new RegExp(`Input '${bad.input}'`));
+          assert.match(error.message, bad.expect);
+          return true;
+        },
+      );
     });
   }
 

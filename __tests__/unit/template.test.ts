@@ -9,7 +9,13 @@ const settingsOf = (overrides: Record<string, string> = {}) => {
   const inputs = validInputs(overrides);
   return parseSettings((name: InputName) => inputs[name] ?? "");
 };
-const source: PinnedSource = { type: "PlatformImage", publisher: "MicrosoftWindowsDesktop", offer: "office-365", sku: "win11-24h2-avd-m365", version: "26100.4349.250607" };
+const source: PinnedSource = {
+  type: "PlatformImage",
+  publisher: "MicrosoftWindowsDesktop",
+  offer: "office-365",
+  sku: "win11-24h2-avd-m365",
+  version: "26100.4349.250607",
+};
 const v = (patch: number) => ({ major: 1, minor: 0, patch });
 
 describe("template plan", () => {
@@ -47,13 +53,28 @@ describe("template plan", () => {
 
   it("lays out scripts, restart, Windows Update, restart — all PowerShell elevated as SYSTEM", () => {
     const plan = buildTemplatePlan(
-      settingsOf({ "script-uris": `https://example.com/x/Install-Apps.ps1 ${"b".repeat(64)}`, "inline-script": "Write-Host one\nWrite-Host two", "safety-steps": "false", inventory: "false" }),
+      settingsOf({
+        "script-uris": `https://example.com/x/Install-Apps.ps1 ${"b".repeat(64)}`,
+        "inline-script": "Write-Host one\nWrite-Host two",
+        "safety-steps": "false",
+        inventory: "false",
+      }),
       source,
       v(0),
     );
     const steps = plan.template.customize!;
-    assert.deepEqual(steps.map((s) => s.type), ["PowerShell", "PowerShell", "WindowsRestart", "WindowsUpdate", "WindowsRestart"]);
-    assert.deepEqual(steps[0], { type: "PowerShell", name: "script-1-Install-Apps.ps1", scriptUri: "https://example.com/x/Install-Apps.ps1", sha256Checksum: "b".repeat(64), runElevated: true, runAsSystem: true });
+    assert.deepEqual(
+      steps.map((s) => s.type),
+      ["PowerShell", "PowerShell", "WindowsRestart", "WindowsUpdate", "WindowsRestart"],
+    );
+    assert.deepEqual(steps[0], {
+      type: "PowerShell",
+      name: "script-1-Install-Apps.ps1",
+      scriptUri: "https://example.com/x/Install-Apps.ps1",
+      sha256Checksum: "b".repeat(64),
+      runElevated: true,
+      runAsSystem: true,
+    });
     assert.deepEqual((steps[1] as { inline: string[] }).inline, ["Write-Host one", "Write-Host two"]);
     const noScripts = buildTemplatePlan(settingsOf({ "windows-update": "false", "safety-steps": "false", inventory: "false" }), source, v(0));
     assert.deepEqual(noScripts.template.customize, []);

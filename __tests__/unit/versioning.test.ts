@@ -33,18 +33,21 @@ describe("versioning", () => {
 
   it("takes an explicit version and refuses one that exists", () => {
     assert.equal(formatVersion(chooseNextVersion(["1.0.0"], "patch", { major: 3, minor: 1, patch: 4 })), "3.1.4");
-    assert.throws(() => chooseNextVersion(["1.0.0"], "patch", { major: 1, minor: 0, patch: 0 }), (error: Error) => {
-      assert.ok(error instanceof VersionChoiceError);
-      assert.match(error.message, /Input 'version': image version 1\.0\.0 already exists/);
-      return true;
-    });
+    assert.throws(
+      () => chooseNextVersion(["1.0.0"], "patch", { major: 1, minor: 0, patch: 0 }),
+      (error: Error) => {
+        assert.ok(error instanceof VersionChoiceError);
+        assert.match(error.message, /Input 'version': image version 1\.0\.0 already exists/);
+        return true;
+      },
+    );
   });
 
   it("refuses a bump past the 32-bit limit", () => {
     assert.throws(() => chooseNextVersion(["1.0.2147483647"], "patch"), /version-strategy/);
   });
 
-  it("orders marketplace versions numerically where Azure's \$orderby=name orders as text", () => {
+  it("orders marketplace versions numerically where Azure's $orderby=name orders as text", () => {
     const versions = ["26100.2894.250113", "26100.10000.250610", "26100.4349.250607"];
     assert.equal(highestDotted(versions), "26100.10000.250610");
     assert.equal([...versions].sort().pop(), "26100.4349.250607", "text order picks the wrong one");

@@ -15,7 +15,13 @@ const settingsOf = (overrides: Record<string, string> = {}) => {
   const inputs = validInputs(overrides);
   return parseSettings((name: InputName) => inputs[name] ?? "");
 };
-const source: PinnedSource = { type: "PlatformImage", publisher: "MicrosoftWindowsDesktop", offer: "office-365", sku: "win11-24h2-avd-m365", version: "26100.4349.250607" };
+const source: PinnedSource = {
+  type: "PlatformImage",
+  publisher: "MicrosoftWindowsDesktop",
+  offer: "office-365",
+  sku: "win11-24h2-avd-m365",
+  version: "26100.4349.250607",
+};
 const planOf = (overrides: Record<string, string> = {}) => buildTemplatePlan(settingsOf(overrides), source, { major: 1, minor: 0, patch: 0 });
 const updates = (overrides: Record<string, string> = {}) =>
   planOf(overrides).template.customize!.filter((c): c is ImageTemplateWindowsUpdateCustomizer => c.type === "WindowsUpdate");
@@ -64,23 +70,41 @@ describe("Windows Update search criteria ([MS-UAMG] 3.38.4.11 grammar)", () => {
 
 describe("Windows Update filters (packer windows-update provisioner syntax)", () => {
   it("takes one include:/exclude: filter a line, in order, dropping blank lines and comments", () => {
-    const parsed = parseWindowsUpdateFilters("# keep the bad one out\nexclude:$_.Title -like '*KB5034441*'\n\n  Exclude:$_.Title -like '*Preview*'  \ninclude:$true\n");
+    const parsed = parseWindowsUpdateFilters(
+      "# keep the bad one out\nexclude:$_.Title -like '*KB5034441*'\n\n  Exclude:$_.Title -like '*Preview*'  \ninclude:$true\n",
+    );
     assert.deepEqual(parsed, { filters: ["exclude:$_.Title -like '*KB5034441*'", "exclude:$_.Title -like '*Preview*'", "include:$true"], problems: [] });
   });
 
   it("refuses a line without an action or expression, and a list that includes nothing", () => {
-    assert.match(parseWindowsUpdateFilters("$_.Title -like '*Preview*'\ninclude:$true").problems.join("\n"), /line '\$_.Title -like '\*Preview\*'' must be 'include:<PowerShell expression>' or 'exclude:<expression>'/);
+    assert.match(
+      parseWindowsUpdateFilters("$_.Title -like '*Preview*'\ninclude:$true").problems.join("\n"),
+      /line '\$_.Title -like '\*Preview\*'' must be 'include:<PowerShell expression>' or 'exclude:<expression>'/,
+    );
     assert.match(parseWindowsUpdateFilters("include:").problems.join("\n"), /no expression after 'include:'/);
-    assert.match(parseWindowsUpdateFilters("exclude:$_.Title -like '*Preview*'\nexclude:$_.IsBeta").problems.join("\n"), /install nothing .* end the list with 'include:\$true'/);
+    assert.match(
+      parseWindowsUpdateFilters("exclude:$_.Title -like '*Preview*'\nexclude:$_.IsBeta").problems.join("\n"),
+      /install nothing .* end the list with 'include:\$true'/,
+    );
   });
 });
 
 describe("windows-update-* inputs", () => {
   it("by default the template's Windows Update step is what it always was (previews excluded, 40 at a time)", () => {
     assert.deepEqual(updates(), [
-      { type: "WindowsUpdate", name: "windows-update", searchCriteria: "IsInstalled=0", filters: ["exclude:$_.Title -like '*Preview*'", "include:$true"], updateLimit: 40 },
+      {
+        type: "WindowsUpdate",
+        name: "windows-update",
+        searchCriteria: "IsInstalled=0",
+        filters: ["exclude:$_.Title -like '*Preview*'", "include:$true"],
+        updateLimit: 40,
+      },
     ]);
-    assert.equal(planOf().hash, planOf({ "windows-update-search-criteria": "IsInstalled=0", "windows-update-limit": "40" }).hash, "the defaults written out are the defaults");
+    assert.equal(
+      planOf().hash,
+      planOf({ "windows-update-search-criteria": "IsInstalled=0", "windows-update-limit": "40" }).hash,
+      "the defaults written out are the defaults",
+    );
   });
 
   it("reach the template's WindowsUpdate customizer and change the template hash", () => {
@@ -110,7 +134,13 @@ describe("windows-update-* inputs", () => {
   it("apply to the AVD steps' Windows Update steps once changed; with the defaults those keep the portal's form", () => {
     const avd = { "avd-steps": "language-packs: English (United Kingdom)" };
     const portal = updates(avd);
-    assert.deepEqual(portal.map((u) => [u.name, u.updateLimit, u.filters]), [["avdBuiltInScript_installLanguagePacks-windowsUpdate", 0, undefined], ["windows-update", 40, ["exclude:$_.Title -like '*Preview*'", "include:$true"]]]);
+    assert.deepEqual(
+      portal.map((u) => [u.name, u.updateLimit, u.filters]),
+      [
+        ["avdBuiltInScript_installLanguagePacks-windowsUpdate", 0, undefined],
+        ["windows-update", 40, ["exclude:$_.Title -like '*Preview*'", "include:$true"]],
+      ],
+    );
     const filters = "exclude:$_.Title -like '*KB5034441*'\ninclude:$true";
     for (const u of updates({ ...avd, "windows-update-filters": filters })) {
       assert.deepEqual([u.searchCriteria, u.filters, u.updateLimit], ["IsInstalled=0", ["exclude:$_.Title -like '*KB5034441*'", "include:$true"], 40], u.name);
@@ -119,7 +149,10 @@ describe("windows-update-* inputs", () => {
 
   it("are refused, all at once and each naming its input, before anything else happens", () => {
     const problems = problemsOf({ "windows-update-search-criteria": "IsInstalled=0 or", "windows-update-filters": "skip:$true", "windows-update-limit": "-1" });
-    assert.deepEqual(problems.map((p) => p.input), ["windows-update-search-criteria", "windows-update-filters", "windows-update-limit"]);
+    assert.deepEqual(
+      problems.map((p) => p.input),
+      ["windows-update-search-criteria", "windows-update-filters", "windows-update-limit"],
+    );
     assert.match(problems[0]!.message, /'IsInstalled=0 or' is not a Windows Update search: expected a criterion .* The default is 'IsInstalled=0'/);
     assert.match(problems[2]!.message, /'-1' must be a whole number of updates installed at a time, from 1 to 1000 \(0: Image Builder's default, 1000\)/);
     assert.deepEqual(problemsOf({ "windows-update-limit": "0" }), [], "0 is Image Builder's own default");

@@ -100,7 +100,12 @@ const STEP_INFO: Record<string, { key: string; title: string; primary?: string; 
   setDefaultLanguage: { key: "default-language", title: "Set default OS language", primary: "Language" },
   timeZoneRedirection: { key: "timezone-redirection", title: "Time zone redirection" },
   disableStorageSense: { key: "disable-storage-sense", title: "Disable Storage Sense" },
-  enableFsLogix: { key: "fslogix", title: "Install and configure FSLogix", primary: "ProfilePath", formats: { ProfilePath: "text", FSLogixInstaller: "https-url", VHDSize: "whole-number" } },
+  enableFsLogix: {
+    key: "fslogix",
+    title: "Install and configure FSLogix",
+    primary: "ProfilePath",
+    formats: { ProfilePath: "text", FSLogixInstaller: "https-url", VHDSize: "whole-number" },
+  },
   fsLogixKerberos: { key: "fslogix-kerberos", title: "FSLogix with Microsoft Entra Kerberos" },
   configureRdpShortpath: { key: "rdp-shortpath", title: "Configure RDP Shortpath" },
   screenCaptureProtection: { key: "screen-capture-protection", title: "Screen capture protection", primary: "BlockOption", formats: { BlockOption: "text" } },
@@ -112,7 +117,13 @@ const STEP_INFO: Record<string, { key: string; title: string; primary?: string; 
   configureSessionTimeouts: {
     key: "session-timeouts",
     title: "Session timeouts",
-    formats: { MaxDisconnectionTime: "whole-number", MaxIdleTime: "whole-number", MaxConnectionTime: "whole-number", RemoteAppLogoffTimeLimit: "whole-number", fResetBroken: "text" },
+    formats: {
+      MaxDisconnectionTime: "whole-number",
+      MaxIdleTime: "whole-number",
+      MaxConnectionTime: "whole-number",
+      RemoteAppLogoffTimeLimit: "whole-number",
+      fResetBroken: "text",
+    },
   },
   configureOfficeApps: { key: "office-apps", title: "Add or remove Microsoft 365 apps" },
   multiMediaRedirection: { key: "multimedia-redirection", title: "Multimedia redirection", formats: { VCRedistributableLink: "https-url" } },
@@ -133,7 +144,9 @@ function defineStep(script: CatalogScript): AvdStepDefinition {
   const portalName = /avdBuiltInScript_[A-Za-z0-9]+/.exec(script.portalStepName)?.[0] ?? `avdBuiltInScript_${script.id}`;
   const fileInvocation = script.portalInvocation.startsWith("File");
   const destination = fileInvocation
-    ? (/File\((C:\\[^)]+\.ps1)\)/.exec(script.portalInvocation)?.[1] ?? /destination (C:\\\S+\.ps1)/.exec(script.portalStepName)?.[1] ?? `C:\\AVDImage\\${script.id}.ps1`)
+    ? (/File\((C:\\[^)]+\.ps1)\)/.exec(script.portalInvocation)?.[1] ??
+      /destination (C:\\\S+\.ps1)/.exec(script.portalStepName)?.[1] ??
+      `C:\\AVDImage\\${script.id}.ps1`)
     : undefined;
   const formats: Record<string, ParamFormat> = {};
   for (const param of script.params) formats[param.name] = info.formats?.[param.name] ?? (Array.isArray(param.allowed) ? "choice" : "text");

@@ -38,7 +38,10 @@ export function invocationLine(call: AvdStepCall): string {
  * `adminSysPrep` is returned apart (`last`): it rewrites Image Builder's sysprep command and must be the
  * last customizer of the template.
  */
-export function avdStepCustomizers(calls: readonly AvdStepCall[], options: { windowsUpdate: boolean; windowsUpdateOptions?: WindowsUpdateOptions }): { steps: ImageTemplateCustomizerUnion[]; last: ImageTemplateCustomizerUnion[] } {
+export function avdStepCustomizers(
+  calls: readonly AvdStepCall[],
+  options: { windowsUpdate: boolean; windowsUpdateOptions?: WindowsUpdateOptions },
+): { steps: ImageTemplateCustomizerUnion[]; last: ImageTemplateCustomizerUnion[] } {
   const steps: ImageTemplateCustomizerUnion[] = [];
   const last: ImageTemplateCustomizerUnion[] = [];
   const ordered = [...calls].sort((a, b) => AVD_STEPS.indexOf(a.step) - AVD_STEPS.indexOf(b.step));
@@ -75,10 +78,16 @@ export function avdStepCustomizers(calls: readonly AvdStepCall[], options: { win
     if (step.restart) {
       if (options.windowsUpdate) {
         const name = `${step.stepName}-windowsUpdate`;
-        const update: ImageTemplateWindowsUpdateCustomizer = options.windowsUpdateOptions ? windowsUpdateCustomizer(name, options.windowsUpdateOptions) : { type: "WindowsUpdate", name, updateLimit: 0 };
+        const update: ImageTemplateWindowsUpdateCustomizer = options.windowsUpdateOptions
+          ? windowsUpdateCustomizer(name, options.windowsUpdateOptions)
+          : { type: "WindowsUpdate", name, updateLimit: 0 };
         out.push(update);
       }
-      const restart: ImageTemplateRestartCustomizer = { type: "WindowsRestart", name: `${step.stepName}-windowsRestart`, ...(step.restart.restartTimeout ? { restartTimeout: step.restart.restartTimeout } : {}) };
+      const restart: ImageTemplateRestartCustomizer = {
+        type: "WindowsRestart",
+        name: `${step.stepName}-windowsRestart`,
+        ...(step.restart.restartTimeout ? { restartTimeout: step.restart.restartTimeout } : {}),
+      };
       out.push(restart);
     }
   }

@@ -35,7 +35,10 @@ function splitChoices(text: string, allowed: string[]): string[] {
     const match = byLength.find((a) => lower.startsWith(a.toLowerCase()) && /^\s*(,|$)/.test(rest.slice(a.length)));
     const token = match ? rest.slice(0, match.length) : rest.split(",")[0]!;
     result.push(unquote(token));
-    rest = rest.slice(token.length).replace(/^\s*,\s*/, "").trim();
+    rest = rest
+      .slice(token.length)
+      .replace(/^\s*,\s*/, "")
+      .trim();
   }
   return result.filter((t) => t !== "");
 }
@@ -51,7 +54,9 @@ function expectation(step: AvdStepDefinition, param: CatalogParam): string {
   if (format === "choice" && Array.isArray(param.allowed)) return `${many ? "one or more (comma-separated) of" : "one of"}: ${listOf(param.allowed)}`;
   if (format === "https-url") return `an https:// URL${param.portalValue ? ` (the portal uses ${param.portalValue})` : ""}`;
   if (format === "whole-number") return `a whole number${typeof param.allowed === "string" ? ` (${param.allowed})` : ""}`;
-  return many ? "one or more comma-separated values" + (typeof param.allowed === "string" ? ` (${param.allowed})` : "") : "a value" + (typeof param.allowed === "string" ? ` (${param.allowed})` : "");
+  return many
+    ? `one or more comma-separated values${typeof param.allowed === "string" ? ` (${param.allowed})` : ""}`
+    : `a value${typeof param.allowed === "string" ? ` (${param.allowed})` : ""}`;
 }
 
 /** Checks one parameter value; returns the value (canonical spelling) or a problem. */
@@ -71,7 +76,12 @@ function checkValue(step: AvdStepDefinition, param: CatalogParam, raw: string): 
     }
     return { value: many ? canonical : canonical[0]! };
   }
-  const values = many ? text.split(",").map(unquote).filter((v) => v !== "") : [unquote(text)];
+  const values = many
+    ? text
+        .split(",")
+        .map(unquote)
+        .filter((v) => v !== "")
+    : [unquote(text)];
   for (const value of values) {
     if (format === "https-url" && !isHttpsUrl(value)) return { problem: `${param.name} '${value}' must be ${expectation(step, param)}.` };
     if (format === "whole-number" && !/^\d{1,9}$/.test(value)) return { problem: `${param.name} '${value}' must be ${expectation(step, param)}.` };
@@ -88,10 +98,14 @@ function crossChecks(step: AvdStepDefinition, params: Map<string, string | strin
     const addable = ["Visio", "Project"];
     if (type === "Add") {
       const wrong = apps.filter((a) => !addable.includes(a));
-      if (wrong.length) problems.push(`Type=Add installs only Visio and Project (the script ignores ${listOf(wrong)}); use Type=Remove to remove apps from Microsoft 365.`);
+      if (wrong.length)
+        problems.push(`Type=Add installs only Visio and Project (the script ignores ${listOf(wrong)}); use Type=Remove to remove apps from Microsoft 365.`);
     } else if (type === "Remove") {
       const wrong = apps.filter((a) => addable.includes(a));
-      if (wrong.length) problems.push(`Type=Remove removes only ${listOf(((step.script.params.find((p) => p.name === "Applications")?.allowed as string[]) ?? []).filter((a) => !addable.includes(a)))} (not ${listOf(wrong)}).`);
+      if (wrong.length)
+        problems.push(
+          `Type=Remove removes only ${listOf(((step.script.params.find((p) => p.name === "Applications")?.allowed as string[]) ?? []).filter((a) => !addable.includes(a)))} (not ${listOf(wrong)}).`,
+        );
     }
   }
   if (step.script.id === "configureSessionTimeouts" && params.size === 0) {
@@ -172,7 +186,9 @@ export function parseAvdSteps(text: string): { calls: AvdStepCall[]; problems: s
       } else if (step.primary) {
         given.set(step.primary, rest);
       } else {
-        problems.push(`${at}: '${step.key}' takes named parameters, e.g. '${step.key}: ${declared.map((p) => `${p.name}=…`).join(" ")}'. Parameters: ${declared.map((p) => p.name).join(", ")}.`);
+        problems.push(
+          `${at}: '${step.key}' takes named parameters, e.g. '${step.key}: ${declared.map((p) => `${p.name}=…`).join(" ")}'. Parameters: ${declared.map((p) => p.name).join(", ")}.`,
+        );
         continue;
       }
     }

@@ -40,7 +40,11 @@ export type ArmLogs = ArmLog | { info?: ArmLog; debug?: ArmLog };
 
 /** The `Retry-After` of a throttled answer in seconds (`retry-after-ms` / `x-ms-retry-after-ms` in ms), or undefined. */
 function retryAfterSeconds(headers: { get(name: string): string | undefined }): number | undefined {
-  for (const [name, factor] of [["retry-after-ms", 0.001], ["x-ms-retry-after-ms", 0.001], ["retry-after", 1]] as const) {
+  for (const [name, factor] of [
+    ["retry-after-ms", 0.001],
+    ["x-ms-retry-after-ms", 0.001],
+    ["retry-after", 1],
+  ] as const) {
     const value = headers.get(name);
     if (value === undefined) continue;
     const number = Number(value);
@@ -75,7 +79,9 @@ export function throttleLogPolicy(log: ArmLog): PipelinePolicy {
       const path = new URL(request.url).pathname;
       log(
         `Azure throttled ${request.method} ${path} (${response.status}${code ? ` ${code}` : ""}): ` +
-          (attempt <= ARM_RETRY.maxRetries ? `retrying after ${wait} s (retry ${attempt} of ${ARM_RETRY.maxRetries}).` : `no retries left (${ARM_RETRY.maxRetries}).`),
+          (attempt <= ARM_RETRY.maxRetries
+            ? `retrying after ${wait} s (retry ${attempt} of ${ARM_RETRY.maxRetries}).`
+            : `no retries left (${ARM_RETRY.maxRetries}).`),
       );
       return response;
     },
@@ -124,7 +130,10 @@ function channelsOf(log: ArmLogs | undefined): { info?: ArmLog; debug?: ArmLog }
 }
 
 /** `retryOptions` and `additionalPolicies` for any ARM client (modular or classic). */
-export function armPipelineOptions(log?: ArmLogs): { retryOptions: PipelineRetryOptions; additionalPolicies: { policy: PipelinePolicy; position: "perCall" | "perRetry" }[] } {
+export function armPipelineOptions(log?: ArmLogs): {
+  retryOptions: PipelineRetryOptions;
+  additionalPolicies: { policy: PipelinePolicy; position: "perCall" | "perRetry" }[];
+} {
   const { info, debug } = channelsOf(log);
   return {
     retryOptions: { ...ARM_RETRY },

@@ -31,12 +31,7 @@ function identityOptions(cloud: CloudEndpoints): { authorityHost: string; disabl
  * The token from `mint` is reused while it has more than 60 s left (its JWT `exp`), so the
  * assertion callback — which MSAL calls more than once per token — does not mint each time.
  */
-export function createFederatedCredential(
-  tenantId: string,
-  clientId: string,
-  mint: OidcTokenSource,
-  cloud: CloudEndpoints,
-): TokenCredential {
+export function createFederatedCredential(tenantId: string, clientId: string, mint: OidcTokenSource, cloud: CloudEndpoints): TokenCredential {
   return new ClientAssertionCredential(tenantId, clientId, memoizeAssertion(mint), identityOptions(cloud));
 }
 

@@ -11,15 +11,11 @@
  * 429/5xx and dropped connections are the SDK pipeline's, with `ARM_RETRY` (arm-options.ts): every call,
  * LRO polls included, rides out a throttling storm. Clients are made per subscription, lazily.
  */
+
+import type { ComputeManagementClient, GalleryProvisioningState } from "@azure/arm-compute";
+import { ImageBuilderClient, type ImageTemplate, type ImageTemplateUpdateParameters, type RunOutput } from "@azure/arm-imagebuilder";
 import type { TokenCredential } from "@azure/core-auth";
 import { isRestError } from "@azure/core-rest-pipeline";
-import type { ComputeManagementClient, GalleryProvisioningState } from "@azure/arm-compute";
-import {
-  ImageBuilderClient,
-  type ImageTemplate,
-  type ImageTemplateUpdateParameters,
-  type RunOutput,
-} from "@azure/arm-imagebuilder";
 import type { CloudEndpoints } from "../cloud.ts";
 import { type ArmLogs, modularClientOptions } from "./arm-options.ts";
 
@@ -65,7 +61,13 @@ export interface AzureGateway {
   /** All image versions of a gallery image definition (every page). */
   listImageVersions(subscriptionId: string, resourceGroup: string, gallery: string, image: string): Promise<ImageVersionInfo[]>;
   /** One image version, or undefined when it does not exist (404); with its replication status when `replicationStatus` is set (GalleryImageVersions_Get `$expand=ReplicationStatus`). */
-  getImageVersion(resourceGroup: string, gallery: string, image: string, version: string, options?: { replicationStatus?: boolean }): Promise<ImageVersionInfo | undefined>;
+  getImageVersion(
+    resourceGroup: string,
+    gallery: string,
+    image: string,
+    version: string,
+    options?: { replicationStatus?: boolean },
+  ): Promise<ImageVersionInfo | undefined>;
   /**
    * PATCHes an image version (waits for the LRO): its tags (replaced whole when given), and in
    * `publishingProfile` its exclude-from-latest flag and end-of-life date (merged by Azure). A change
@@ -214,7 +216,12 @@ function toImageVersionInfo(version: SdkImageVersion): ImageVersionInfo {
       ? {
           replication: {
             aggregatedState: version.replicationStatus.aggregatedState,
-            regions: (version.replicationStatus.summary ?? []).map((r) => ({ region: r.region ?? "", state: r.state, progress: r.progress, details: r.details })),
+            regions: (version.replicationStatus.summary ?? []).map((r) => ({
+              region: r.region ?? "",
+              state: r.state,
+              progress: r.progress,
+              details: r.details,
+            })),
           },
         }
       : {}),

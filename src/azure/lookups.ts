@@ -10,12 +10,13 @@
  * Each lookup answers found / missing (404) / forbidden (403: the caller may not read it), so the
  * preflight can fail on what is wrong and only warn about what it could not check.
  */
-import type { TokenCredential } from "@azure/core-auth";
-import { isRestError } from "@azure/core-rest-pipeline";
+
 import type { ComputeManagementClient } from "@azure/arm-compute";
 import { ManagedServiceIdentityClient } from "@azure/arm-msi";
 import { ResourceManagementClient } from "@azure/arm-resources";
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
+import type { TokenCredential } from "@azure/core-auth";
+import { isRestError } from "@azure/core-rest-pipeline";
 import type { CloudEndpoints } from "../cloud.ts";
 import { type ArmLogs, armPipelineOptions, modularClientOptions } from "./arm-options.ts";
 
@@ -81,7 +82,16 @@ export function createAzureLookups(credential: TokenCredential, cloud: CloudEndp
   const subscriptions = client("subscriptions", () => new SubscriptionClient(credential, modular));
   // A classic (AutoRest) client: `$host` builds its URLs, `endpoint` its pipeline, `credentialScopes` its tokens.
   const msi = (sub: string) =>
-    client(`msi:${sub}`, () => new ManagedServiceIdentityClient(credential, sub, { $host: cloud.armEndpoint, endpoint: cloud.armEndpoint, credentialScopes: [cloud.armScope], ...armPipelineOptions(log) }));
+    client(
+      `msi:${sub}`,
+      () =>
+        new ManagedServiceIdentityClient(credential, sub, {
+          $host: cloud.armEndpoint,
+          endpoint: cloud.armEndpoint,
+          credentialScopes: [cloud.armScope],
+          ...armPipelineOptions(log),
+        }),
+    );
 
   // Subscriptions_ListLocations, once per subscription for both `regions` and `zonedRegions`.
   const locations = new Map<string, Promise<Lookup<{ name: string; zoned: boolean }[]>>>();
@@ -128,7 +138,10 @@ export function createAzureLookups(credential: TokenCredential, cloud: CloudEndp
     marketplaceImage: (sub, location, publisher, offer, sku, version) =>
       lookup(async () => {
         const image = await (await compute(sub)).virtualMachineImages.get(location, publisher, offer, sku, version);
-        const plan = image.plan?.name && image.plan.product && image.plan.publisher ? { name: image.plan.name, product: image.plan.product, publisher: image.plan.publisher } : undefined;
+        const plan =
+          image.plan?.name && image.plan.product && image.plan.publisher
+            ? { name: image.plan.name, product: image.plan.product, publisher: image.plan.publisher }
+            : undefined;
         return { osType: image.osDiskImage?.operatingSystem, hyperVGeneration: image.hyperVGeneration, securityType: securityTypeOf(image.features), plan };
       }),
     userAssignedIdentity: (sub, rg, name) => lookup(async () => ({ principalId: (await msi(sub).userAssignedIdentities.get(rg, name)).principalId })),

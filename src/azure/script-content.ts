@@ -66,7 +66,9 @@ export function createScriptContentReader(credential: TokenCredential, blobEndpo
       } catch (error) {
         if (isRestError(error) && (error.statusCode === 401 || error.statusCode === 403)) {
           return anonymous(uri, signal).catch((anon: Error) => {
-            throw new ScriptReadError(`Azure Storage refused the run's identity (${error.statusCode}${error.code ? ` ${error.code}` : ""}) and an anonymous read failed too (${anon.message}); give the identity 'Storage Blob Data Reader' on the container`);
+            throw new ScriptReadError(
+              `Azure Storage refused the run's identity (${error.statusCode}${error.code ? ` ${error.code}` : ""}) and an anonymous read failed too (${anon.message}); give the identity 'Storage Blob Data Reader' on the container`,
+            );
           });
         }
         if (isRestError(error)) {

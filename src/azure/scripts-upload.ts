@@ -83,11 +83,17 @@ function explain(upload: ScriptUpload, error: unknown): ScriptUploadError {
       );
     }
     if (error.statusCode === 404 && /ResourceNotFound|AccountNotFound/i.test(code)) {
-      return new ScriptUploadError(`Uploading '${upload.path}': storage account at ${upload.blobEndpoint} was not found (${code}); check 'scripts-storage-account'.`);
+      return new ScriptUploadError(
+        `Uploading '${upload.path}': storage account at ${upload.blobEndpoint} was not found (${code}); check 'scripts-storage-account'.`,
+      );
     }
-    return new ScriptUploadError(`Uploading '${upload.path}' to ${where} failed: ${error.statusCode ?? ""} ${code} ${error.message.split("\n")[0]}`.replace(/\s+/g, " ").trim());
+    return new ScriptUploadError(
+      `Uploading '${upload.path}' to ${where} failed: ${error.statusCode ?? ""} ${code} ${error.message.split("\n")[0]}`.replace(/\s+/g, " ").trim(),
+    );
   }
-  return new ScriptUploadError(`Uploading '${upload.path}' to ${where} failed: ${(error as Error).message}. Is the storage account reachable from this runner?`);
+  return new ScriptUploadError(
+    `Uploading '${upload.path}' to ${where} failed: ${(error as Error).message}. Is the storage account reachable from this runner?`,
+  );
 }
 
 /**
@@ -98,7 +104,11 @@ function explain(upload: ScriptUpload, error: unknown): ScriptUploadError {
  * @returns the paths uploaded and the paths left as they were.
  * @throws ScriptUploadError naming the script, the container and the fix (e.g. the missing data role).
  */
-export async function uploadScripts(store: ScriptStore | undefined, uploads: readonly ScriptUpload[], log: (message: string) => void): Promise<{ uploaded: string[]; unchanged: string[] }> {
+export async function uploadScripts(
+  store: ScriptStore | undefined,
+  uploads: readonly ScriptUpload[],
+  log: (message: string) => void,
+): Promise<{ uploaded: string[]; unchanged: string[] }> {
   const result = { uploaded: [] as string[], unchanged: [] as string[] };
   if (uploads.length === 0) return result;
   if (!store) throw new ScriptUploadError("Repository scripts need uploading but no script store was given to the run.");

@@ -95,13 +95,15 @@ export function diffStates(
     for (const c of current.customizers) {
       const old = before.get(c.name);
       if (!old) log.customizers.added.push(c);
-      else if (old.checksum !== c.checksum || old.type !== c.type || old.avdParameters !== c.avdParameters) log.customizers.changed.push({ name: c.name, type: c.type, from: old, to: c });
+      else if (old.checksum !== c.checksum || old.type !== c.type || old.avdParameters !== c.avdParameters)
+        log.customizers.changed.push({ name: c.name, type: c.type, from: old, to: c });
     }
     for (const c of previous.customizers) if (!after.has(c.name)) log.customizers.removed.push(c);
     const keptBefore = previous.customizers.filter((c) => after.has(c.name)).map((c) => c.name);
     const keptAfter = current.customizers.filter((c) => before.has(c.name)).map((c) => c.name);
     log.customizers.moved = keptAfter.filter((name, i) => keptBefore[i] !== name);
-  } else if (current.customizers) log.notCompared.push(`Customizers: ${unavailable.template ?? `the image template of ${previous.version} could not be read`}.`);
+  } else if (current.customizers)
+    log.notCompared.push(`Customizers: ${unavailable.template ?? `the image template of ${previous.version} could not be read`}.`);
 
   if (previous.settings && current.settings) {
     const names = [...new Set([...Object.keys(previous.settings), ...Object.keys(current.settings)])];
@@ -110,7 +112,8 @@ export function diffStates(
       const to = current.settings[name] ?? "(not set)";
       if (from !== to) log.settings.push({ name, from, to });
     }
-  } else if (current.settings) log.notCompared.push(`Build settings: ${unavailable.template ?? `the image template of ${previous.version} could not be read`}.`);
+  } else if (current.settings)
+    log.notCompared.push(`Build settings: ${unavailable.template ?? `the image template of ${previous.version} could not be read`}.`);
 
   if (previous.inventory && current.inventory) {
     const before = new Map(previous.inventory.applications.map((a) => [a.name, a]));
@@ -125,7 +128,15 @@ export function diffStates(
     log.notCompared.push(`Applications: ${unavailable.log ?? `no inventory of ${previous.version} was found`}.`);
   }
   const c = log.customizers;
-  log.unchanged = Boolean(previous.templateHash && previous.templateHash === current.templateHash && !log.source && !log.settings.length && !c.added.length && !c.removed.length && !c.changed.length);
+  log.unchanged = Boolean(
+    previous.templateHash &&
+      previous.templateHash === current.templateHash &&
+      !log.source &&
+      !log.settings.length &&
+      !c.added.length &&
+      !c.removed.length &&
+      !c.changed.length,
+  );
   return log;
 }
 
@@ -133,5 +144,16 @@ export function diffStates(
 export function hasChanges(log: Changelog): boolean {
   const c = log.customizers;
   const a = log.applications;
-  return Boolean(log.source || log.templateHash || c.added.length || c.removed.length || c.changed.length || c.moved.length || log.settings.length || a.added.length || a.removed.length || a.upgraded.length);
+  return Boolean(
+    log.source ||
+      log.templateHash ||
+      c.added.length ||
+      c.removed.length ||
+      c.changed.length ||
+      c.moved.length ||
+      log.settings.length ||
+      a.added.length ||
+      a.removed.length ||
+      a.upgraded.length,
+  );
 }

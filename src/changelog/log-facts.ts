@@ -115,7 +115,10 @@ export function factsOfLog(text: string): { updates: WindowsUpdateInstalled[]; i
 export function parseInventory(lines: readonly string[]): Inventory {
   const inventory: Inventory = { applications: [], hotfixes: [], appx: [] };
   for (const line of lines) {
-    const [kind, a = "", b = "", c = "", d = ""] = line.trim().split("\t").map((f) => f.trim());
+    const [kind, a = "", b = "", c = "", d = ""] = line
+      .trim()
+      .split("\t")
+      .map((f) => f.trim());
     if (kind === "os") inventory.os = { productName: a, displayVersion: b, build: c, ubr: d };
     else if (kind === "app" && a) inventory.applications.push({ name: a, version: b, publisher: c });
     else if (kind === "hotfix" && a) inventory.hotfixes.push({ kb: a, description: b });

@@ -38,7 +38,12 @@ export function changelogHeading(log: Changelog): string {
 export function renderChangelogBody(log: Changelog, options: { planned?: boolean } = {}): string[] {
   const lines: string[] = [];
   const updates = (): string[] => {
-    if (!log.updates) return [options.planned ? "- Windows updates: known after the build (read from its customization.log)." : "- Windows updates installed: not known (the build log was not read)."];
+    if (!log.updates)
+      return [
+        options.planned
+          ? "- Windows updates: known after the build (read from its customization.log)."
+          : "- Windows updates installed: not known (the build log was not read).",
+      ];
     if (log.updates.length === 0) return ["- Windows updates installed: none."];
     return [`- Windows updates installed (${log.updates.length}):`, ...log.updates.map((u) => `  - ${u.kb ? `**${u.kb}** ` : ""}${u.title}`)];
   };
@@ -48,7 +53,9 @@ export function renderChangelogBody(log: Changelog, options: { planned?: boolean
     return lines;
   }
   if (log.unchanged) {
-    lines.push(`- Nothing changed in what goes into the image: same source version, customizers and build settings as ${log.previousVersion} (same template hash).`);
+    lines.push(
+      `- Nothing changed in what goes into the image: same source version, customizers and build settings as ${log.previousVersion} (same template hash).`,
+    );
     lines.push(...updates());
     return lines;
   }
@@ -57,7 +64,10 @@ export function renderChangelogBody(log: Changelog, options: { planned?: boolean
   for (const x of c.added) lines.push(`- Customizer added: ${describe(x)}`);
   for (const x of c.removed) lines.push(`- Customizer removed: ${describe(x)}`);
   for (const x of c.changed) {
-    const params = x.from.avdParameters !== x.to.avdParameters && (x.from.avdParameters || x.to.avdParameters) ? `; parameters ${x.from.avdParameters ?? "(none)"} → ${x.to.avdParameters ?? "(none)"}` : "";
+    const params =
+      x.from.avdParameters !== x.to.avdParameters && (x.from.avdParameters || x.to.avdParameters)
+        ? `; parameters ${x.from.avdParameters ?? "(none)"} → ${x.to.avdParameters ?? "(none)"}`
+        : "";
     lines.push(`- Customizer changed: \`${x.name}\` (${x.type}): ${shortChecksum(x.from.checksum)} → ${shortChecksum(x.to.checksum)}${params}`);
   }
   if (c.moved.length) lines.push(`- Customizers in another order: ${c.moved.map((m) => `\`${m}\``).join(", ")}`);
@@ -69,7 +79,9 @@ export function renderChangelogBody(log: Changelog, options: { planned?: boolean
   for (const x of a.removed) lines.push(`- Application removed: ${x.name} ${x.version}`);
   lines.push(...updates());
   if (log.durationMinutes !== undefined || log.previousDurationMinutes !== undefined) {
-    lines.push(`- Build duration: ${log.durationMinutes !== undefined ? minutes(log.durationMinutes) : options.planned ? "(not built yet)" : "—"} (${log.previousVersion}: ${log.previousDurationMinutes !== undefined ? minutes(log.previousDurationMinutes) : "not recorded"})`);
+    lines.push(
+      `- Build duration: ${log.durationMinutes !== undefined ? minutes(log.durationMinutes) : options.planned ? "(not built yet)" : "—"} (${log.previousVersion}: ${log.previousDurationMinutes !== undefined ? minutes(log.previousDurationMinutes) : "not recorded"})`,
+    );
   }
   for (const line of log.notCompared) lines.push(`- Not compared: ${line}`);
   return lines;
@@ -77,5 +89,10 @@ export function renderChangelogBody(log: Changelog, options: { planned?: boolean
 
 /** The changelog as one Markdown document: `### <heading>` and the body. */
 export function renderChangelog(log: Changelog, options: { planned?: boolean; level?: number } = {}): string {
-  return [`${"#".repeat(options.level ?? 3)} ${changelogHeading(log)}${options.planned ? " (planned)" : ""}`, "", ...renderChangelogBody(log, options), ""].join("\n");
+  return [
+    `${"#".repeat(options.level ?? 3)} ${changelogHeading(log)}${options.planned ? " (planned)" : ""}`,
+    "",
+    ...renderChangelogBody(log, options),
+    "",
+  ].join("\n");
 }

@@ -62,7 +62,8 @@ export function digestCustomizers(customize: readonly unknown[] | undefined): Cu
     const c = raw as Record<string, unknown>;
     const name = String(c.name ?? "");
     const type = String(c.type ?? "");
-    const pinned = (uri: unknown, label: string) => `${label} ${String(uri)} ${typeof c.sha256Checksum === "string" && c.sha256Checksum ? `sha256:${c.sha256Checksum.toLowerCase()}` : "sha256 not pinned"}`;
+    const pinned = (uri: unknown, label: string) =>
+      `${label} ${String(uri)} ${typeof c.sha256Checksum === "string" && c.sha256Checksum ? `sha256:${c.sha256Checksum.toLowerCase()}` : "sha256 not pinned"}`;
     let checksum: string;
     if (Array.isArray(c.inline)) checksum = `inline sha256:${sha256((c.inline as unknown[]).map(String).join("\n"))}`;
     else if (typeof c.scriptUri === "string") checksum = pinned(c.scriptUri, "scriptUri");
@@ -108,7 +109,9 @@ export function buildSettingsOf(template: ImageTemplate): Record<string, string>
     validate: text(t.validate),
     errorHandling: text(t.errorHandling),
     additionalDataDisks: text(t.additionalDataDisks),
-    targetRegions: distributor?.targetRegions?.map((r) => `${r.name}=${r.replicaCount ?? 1}${r.storageAccountType ? `:${r.storageAccountType}` : ""}`).join(", "),
+    targetRegions: distributor?.targetRegions
+      ?.map((r) => `${r.name}=${r.replicaCount ?? 1}${r.storageAccountType ? `:${r.storageAccountType}` : ""}`)
+      .join(", "),
     excludeFromLatest: distributor?.excludeFromLatest === undefined ? undefined : String(distributor.excludeFromLatest),
   };
   return Object.fromEntries(Object.entries(settings).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""));
@@ -137,5 +140,9 @@ export function stateOfTags(version: string, tags: Record<string, string>): Imag
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, sortKeys(v)]));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => [k, sortKeys(v)]),
+  );
 }

@@ -68,7 +68,12 @@ export function createReleaseStore(target: ReleaseTarget): ReleaseStore {
       const asset = release.assets.find((a) => a.name === assetName);
       if (!asset) return { missing: `the GitHub release ${tag} has no ${assetName}` };
       try {
-        const response = await (await client()).rest.repos.getReleaseAsset({ owner, repo, asset_id: asset.id, headers: { accept: "application/octet-stream" } });
+        const response = await (await client()).rest.repos.getReleaseAsset({
+          owner,
+          repo,
+          asset_id: asset.id,
+          headers: { accept: "application/octet-stream" },
+        });
         const data = response.data as unknown;
         const text = typeof data === "string" ? data : Buffer.from(data as ArrayBuffer).toString("utf8");
         return JSON.parse(text) as Manifest;
@@ -114,7 +119,15 @@ interface Octokit {
       createRelease(p: { owner: string; repo: string; tag_name: string; name: string; body: string; target_commitish?: string }): Promise<{ data: Release }>;
       updateRelease(p: { owner: string; repo: string; release_id: number; name: string; body: string }): Promise<{ data: Release }>;
       deleteReleaseAsset(p: { owner: string; repo: string; asset_id: number }): Promise<unknown>;
-      uploadReleaseAsset(p: { owner: string; repo: string; release_id: number; name: string; url: string; data: string; headers: Record<string, string | number> }): Promise<unknown>;
+      uploadReleaseAsset(p: {
+        owner: string;
+        repo: string;
+        release_id: number;
+        name: string;
+        url: string;
+        data: string;
+        headers: Record<string, string | number>;
+      }): Promise<unknown>;
       getReleaseAsset(p: { owner: string; repo: string; asset_id: number; headers: Record<string, string> }): Promise<{ data: unknown }>;
     };
   };

@@ -54,12 +54,7 @@ export function createGitHubHost(env: NodeJS.ProcessEnv = process.env): Host {
           );
         }
         const audience = settings.auth.audience || AZURE_OIDC_AUDIENCE;
-        return createFederatedCredential(
-          settings.auth.tenantId,
-          settings.auth.clientId,
-          () => core.getIDToken(audience),
-          settings.cloud,
-        );
+        return createFederatedCredential(settings.auth.tenantId, settings.auth.clientId, () => core.getIDToken(audience), settings.cloud);
       }
       return createDefaultCredential(settings.cloud);
     },
@@ -73,7 +68,7 @@ export function createGitHubHost(env: NodeJS.ProcessEnv = process.env): Host {
 }
 
 /** What provenance reads of @actions/github's `context` (which reads the GITHUB_* variables the runner sets). */
-export type GitHubContext = Pick<(typeof import("@actions/github"))["context"], "sha" | "runId" | "runAttempt" | "serverUrl" | "actor" | "eventName">;
+export type GitHubContext = Pick<typeof import("@actions/github")["context"], "sha" | "runId" | "runAttempt" | "serverUrl" | "actor" | "eventName">;
 
 /** Repository, commit, run URL, actor and event from @actions/github's `context`; absent parts left out. */
 export function gitHubProvenance(context: GitHubContext, repository: string | undefined = process.env.GITHUB_REPOSITORY || undefined): Provenance {
@@ -82,6 +77,12 @@ export function gitHubProvenance(context: GitHubContext, repository: string | un
     repository && context.runId
       ? `${context.serverUrl}/${repository}/actions/runs/${context.runId}${context.runAttempt ? `/attempts/${context.runAttempt}` : ""}`
       : undefined;
-  const provenance: Provenance = { repository, commit: context.sha || undefined, runUrl, actor: context.actor || undefined, event: context.eventName || undefined };
+  const provenance: Provenance = {
+    repository,
+    commit: context.sha || undefined,
+    runUrl,
+    actor: context.actor || undefined,
+    event: context.eventName || undefined,
+  };
   return Object.fromEntries(Object.entries(provenance).filter(([, v]) => v !== undefined)) as Provenance;
 }

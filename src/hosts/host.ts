@@ -5,9 +5,9 @@
  * runs. Input names given to a host are the canonical (action.yml, kebab-case) names.
  */
 import type { TokenCredential } from "@azure/core-auth";
+import type { Provenance } from "../changelog/manifest.ts";
 import type { InputName } from "../settings/inputs.ts";
 import type { Settings } from "../settings/types.ts";
-import type { Provenance } from "../changelog/manifest.ts";
 
 /** Where a run came from: defined in the pure core (changelog/manifest.ts), which records it. */
 export type { Provenance };

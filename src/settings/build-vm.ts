@@ -16,7 +16,12 @@ import type { Settings } from "./types.ts";
 const SUBNET_FIX = `must be a subnet resource ID: ${ID_SHAPES.subnet}.`;
 
 /** `subnet-id`, `container-instance-subnet-id`, `proxy-vm-size` → VirtualNetworkConfig (AIB's rules between them). */
-export function parseVnet(subnetId: string, containerSubnetId: string, proxyVmSize: string, fail: (input: InputName, message: string) => void): VirtualNetworkConfig | undefined {
+export function parseVnet(
+  subnetId: string,
+  containerSubnetId: string,
+  proxyVmSize: string,
+  fail: (input: InputName, message: string) => void,
+): VirtualNetworkConfig | undefined {
   let ok = true;
   const no = (input: InputName, message: string) => {
     fail(input, message);
@@ -37,13 +42,19 @@ export function parseVnet(subnetId: string, containerSubnetId: string, proxyVmSi
     }
     if (proxyVmSize !== "") no("proxy-vm-size", "must be empty with 'container-instance-subnet-id': an isolated build deploys no proxy VM.");
   }
-  if (proxyVmSize !== "" && !VM_SIZE.test(proxyVmSize)) no("proxy-vm-size", `'${proxyVmSize}' must be an Azure VM size such as 'Standard_A1_v2' (Image Builder's default).`);
+  if (proxyVmSize !== "" && !VM_SIZE.test(proxyVmSize))
+    no("proxy-vm-size", `'${proxyVmSize}' must be an Azure VM size such as 'Standard_A1_v2' (Image Builder's default).`);
   if (!ok) return undefined;
   return { subnetId, ...(containerSubnetId ? { containerInstanceSubnetId: containerSubnetId } : {}), ...(proxyVmSize ? { proxyVmSize } : {}) };
 }
 
 /** A resource group name or ID → its ID in `subscriptionId`; refuses another subscription and the template's own groups. */
-export function parseStagingGroup(value: string, subscriptionId: string | undefined, taken: (string | undefined)[], fail: (message: string) => void): string | undefined {
+export function parseStagingGroup(
+  value: string,
+  subscriptionId: string | undefined,
+  taken: (string | undefined)[],
+  fail: (message: string) => void,
+): string | undefined {
   const id = parseResourceGroupId(value);
   const name = id ? id.resourceGroup : value;
   if (!isResourceGroupName(name) || (id && !isGuid(id.subscriptionId))) {
@@ -55,7 +66,9 @@ export function parseStagingGroup(value: string, subscriptionId: string | undefi
     return undefined;
   }
   if (taken.some((t) => t && t.toLowerCase() === name.toLowerCase())) {
-    fail(`'${name}' holds the image template or the gallery; the staging resource group must be empty or not exist yet: give a group of its own, e.g. 'rg-aib-staging'.`);
+    fail(
+      `'${name}' holds the image template or the gallery; the staging resource group must be empty or not exist yet: give a group of its own, e.g. 'rg-aib-staging'.`,
+    );
     return undefined;
   }
   return resourceGroupId(subscriptionId ?? id?.subscriptionId ?? "", name);
@@ -71,7 +84,8 @@ export function parseErrorHandling(value: string, file: Settings["errorHandling"
   if (value === "") return file && Object.keys(file).length ? file : undefined;
   const fix = `'${value}' must be 'cleanup' (delete the build VM when a step fails; Image Builder's default), 'abort' (keep it to inspect it), or per phase 'customizer=abort, validation=cleanup'.`;
   const lower = value.toLowerCase();
-  if ((ON_ERROR as readonly string[]).includes(lower)) return { onCustomizerError: lower as "cleanup" | "abort", onValidationError: lower as "cleanup" | "abort" };
+  if ((ON_ERROR as readonly string[]).includes(lower))
+    return { onCustomizerError: lower as "cleanup" | "abort", onValidationError: lower as "cleanup" | "abort" };
   const result: NonNullable<Settings["errorHandling"]> = { ...file };
   for (const part of lower.split(/[\s,]+/).filter(Boolean)) {
     const m = /^(customizer|validation)=(cleanup|abort)$/.exec(part);

@@ -7,8 +7,8 @@
  * returns undefined when any line is bad.
  */
 import * as z from "zod/mini";
-import { ID_SHAPES, isManagedImageId, isUserAssignedIdentityId, parseGalleryImageVersionId } from "../resource-id.ts";
 import { redactText, redactUrl } from "../redact.ts";
+import { ID_SHAPES, isManagedImageId, isUserAssignedIdentityId, parseGalleryImageVersionId } from "../resource-id.ts";
 import { parseVersion } from "../versioning.ts";
 import { INPUT_DEFAULTS } from "./inputs.ts";
 import type { ImageSource, ReplicationMode, ScriptUri, StorageAccountType, TargetRegion } from "./types.ts";
@@ -18,7 +18,10 @@ import type { ImageSource, ReplicationMode, ScriptUri, StorageAccountType, Targe
  * `KnownSharedImageStorageAccountType`), each once. The `satisfies Record<…>` stops the build when the SDK
  * adds or drops one (the core may import SDK types only, so the list is not read from the SDK's enum).
  */
-export const STORAGE_ACCOUNT_TYPES = Object.keys({ Standard_LRS: true, Standard_ZRS: true, Premium_LRS: true } satisfies Record<StorageAccountType, true>) as StorageAccountType[];
+export const STORAGE_ACCOUNT_TYPES = Object.keys({ Standard_LRS: true, Standard_ZRS: true, Premium_LRS: true } satisfies Record<
+  StorageAccountType,
+  true
+>) as StorageAccountType[];
 /** An Azure region name as ARM writes it: lower case, no spaces (e.g. `westeurope`). */
 export const REGION = /^[a-z][a-z0-9]{1,39}$/;
 const SHA256 = /^[0-9a-fA-F]{64}$/;
@@ -57,10 +60,7 @@ export function parseSource(value: string, fail: (message: string) => void): Ima
       return { kind: "gallery", imageVersionId: value };
     }
     if (isManagedImageId(value)) return { kind: "managedImage", imageId: value };
-    fail(
-      `'${value}' is not a gallery image version ID (${ID_SHAPES.galleryImageVersion}) ` +
-        `nor a managed image ID (${ID_SHAPES.managedImage}).`,
-    );
+    fail(`'${value}' is not a gallery image version ID (${ID_SHAPES.galleryImageVersion}) ` + `nor a managed image ID (${ID_SHAPES.managedImage}).`);
     return undefined;
   }
   const parts = value.split(":");

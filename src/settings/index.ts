@@ -13,21 +13,43 @@
  * Pure but for `template-file` and `scripts`, which are read through `RepositoryFiles`.
  */
 import * as z from "zod/mini";
-import { type AuthSettings, type ImageSource, type Settings, BUILD_LOG_LEVELS } from "./types.ts";
-import { type InputCollector, type InputName, type InputReader, SettingsError, collectInputs } from "./inputs.ts";
-import { BUILD_TIMEOUT_FIX, REGION, STORAGE_ACCOUNT_TYPES, booleanInput, buildTimeout, optionalHttpsUrl, parseReplicationMode, parseScriptUris, parseSource, parseTags, parseTargetRegions, wholeNumber } from "./formats.ts";
-import { overlayTemplateFile } from "./template-overlay.ts";
-import type { RepositoryFiles } from "../template/scripts.ts";
-import { MAX_UPDATE_LIMIT, WINDOWS_UPDATE_DEFAULTS, parseWindowsUpdateFilters, searchCriteriaProblem } from "../template/windows-update.ts";
-import { type AzureEnvironmentName, AZURE_CLOUDS, resolveCloud } from "../cloud.ts";
+import { AZURE_CLOUDS, type AzureEnvironmentName, resolveCloud } from "../cloud.ts";
 import { ID_SHAPES, isGalleryName, isGuid, isImageDefinitionName, isResourceGroupName, isUserAssignedIdentityId } from "../resource-id.ts";
 import { MAX_PATCH_TUESDAY_OFFSET, parseSchedule } from "../schedule.ts";
-import { type Version, type VersionStrategy, VERSION_STRATEGIES, MAX_VERSION_PART, parseVersion } from "../versioning.ts";
+import type { RepositoryFiles } from "../template/scripts.ts";
+import { MAX_UPDATE_LIMIT, WINDOWS_UPDATE_DEFAULTS, parseWindowsUpdateFilters, searchCriteriaProblem } from "../template/windows-update.ts";
+import { MAX_VERSION_PART, VERSION_STRATEGIES, type Version, type VersionStrategy, parseVersion } from "../versioning.ts";
+import {
+  BUILD_TIMEOUT_FIX,
+  REGION,
+  STORAGE_ACCOUNT_TYPES,
+  booleanInput,
+  buildTimeout,
+  optionalHttpsUrl,
+  parseReplicationMode,
+  parseScriptUris,
+  parseSource,
+  parseTags,
+  parseTargetRegions,
+  wholeNumber,
+} from "./formats.ts";
+import { type InputCollector, type InputName, type InputReader, SettingsError, collectInputs } from "./inputs.ts";
+import { overlayTemplateFile } from "./template-overlay.ts";
+import { type AuthSettings, BUILD_LOG_LEVELS, type ImageSource, type Settings } from "./types.ts";
 
-export type { AuthSettings, ImageSource, ReplicationMode, ScriptUri, Settings, StorageAccountType, TargetRegion, BuildLogLevel } from "./types.ts";
-export { BUILD_LOG_LEVELS } from "./types.ts";
-export { type InputCollector, type InputName, type InputProblem, type InputReader, INPUT_DEFAULTS, REQUIRED_INPUTS, SettingsError, collectInputs } from "./inputs.ts";
 export { BUILD_TIMEOUT_FIX } from "./formats.ts";
+export {
+  INPUT_DEFAULTS,
+  type InputCollector,
+  type InputName,
+  type InputProblem,
+  type InputReader,
+  REQUIRED_INPUTS,
+  SettingsError,
+  collectInputs,
+} from "./inputs.ts";
+export type { AuthSettings, BuildLogLevel, ImageSource, ReplicationMode, ScriptUri, Settings, StorageAccountType, TargetRegion } from "./types.ts";
+export { BUILD_LOG_LEVELS } from "./types.ts";
 
 const ENVIRONMENTS = Object.keys(AZURE_CLOUDS) as AzureEnvironmentName[];
 
@@ -76,7 +98,9 @@ export function parseSettings(read: InputReader, label: (input: InputName) => st
 // and then `parseSettings` throws before the settings are used.
 
 /** Where the image goes and who builds it: subscription, resource groups, region, gallery, definition, identity. */
-function parseTarget(c: InputCollector): Pick<Settings, "subscriptionId" | "resourceGroup" | "location" | "galleryName" | "imageDefinition" | "galleryResourceGroup" | "identityId"> {
+function parseTarget(
+  c: InputCollector,
+): Pick<Settings, "subscriptionId" | "resourceGroup" | "location" | "galleryName" | "imageDefinition" | "galleryResourceGroup" | "identityId"> {
   const { input, fail, required } = c;
   const subscriptionId = required("subscription-id", isGuid, "must be a subscription ID (a GUID such as 00000000-0000-0000-0000-000000000000).");
   const resourceGroup = required("resource-group", isResourceGroupName, "must be a resource group name (1-90 letters, digits, '-', '_', '.', '(', ')').");
@@ -104,9 +128,12 @@ function parseTarget(c: InputCollector): Pick<Settings, "subscriptionId" | "reso
 }
 
 /** The source image, the scripts given inline or by URL, Windows Update, and the build VM's size, disk and timeout. */
-function parseImageInputs(
-  c: InputCollector,
-): Pick<Settings, "inlineScript" | "scriptUris" | "windowsUpdate" | "windowsUpdateOptions"> & { source: ImageSource | undefined; vmSize: string | undefined; osDiskSizeGb: number | undefined; buildTimeoutMinutes: number | undefined } {
+function parseImageInputs(c: InputCollector): Pick<Settings, "inlineScript" | "scriptUris" | "windowsUpdate" | "windowsUpdateOptions"> & {
+  source: ImageSource | undefined;
+  vmSize: string | undefined;
+  osDiskSizeGb: number | undefined;
+  buildTimeoutMinutes: number | undefined;
+} {
   const { input, fail, check, raw: read } = c;
   const source = parseSource(input("source"), (m) => fail("source", m));
   const inlineScript = input("inline-script") === "" ? [] : read("inline-script").replace(/\r\n/g, "\n").replace(/\n+$/, "").split("\n");
@@ -115,11 +142,18 @@ function parseImageInputs(
   const searchCriteria = input("windows-update-search-criteria");
   const criteriaProblem = searchCriteriaProblem(searchCriteria);
   if (criteriaProblem) {
-    fail("windows-update-search-criteria", `'${searchCriteria}' is not a Windows Update search: ${criteriaProblem}. The default is '${WINDOWS_UPDATE_DEFAULTS.searchCriteria}'; e.g. "IsInstalled=0 and Type='Software'" leaves drivers out.`);
+    fail(
+      "windows-update-search-criteria",
+      `'${searchCriteria}' is not a Windows Update search: ${criteriaProblem}. The default is '${WINDOWS_UPDATE_DEFAULTS.searchCriteria}'; e.g. "IsInstalled=0 and Type='Software'" leaves drivers out.`,
+    );
   }
   const updateFilters = parseWindowsUpdateFilters(input("windows-update-filters"));
   for (const problem of updateFilters.problems) fail("windows-update-filters", problem);
-  const updateLimit = check("windows-update-limit", wholeNumber(0, MAX_UPDATE_LIMIT), `must be a whole number of updates installed at a time, from 1 to ${MAX_UPDATE_LIMIT} (0: Image Builder's default, ${MAX_UPDATE_LIMIT}).`);
+  const updateLimit = check(
+    "windows-update-limit",
+    wholeNumber(0, MAX_UPDATE_LIMIT),
+    `must be a whole number of updates installed at a time, from 1 to ${MAX_UPDATE_LIMIT} (0: Image Builder's default, ${MAX_UPDATE_LIMIT}).`,
+  );
   const vmSize = check("vm-size", z.string().check(z.regex(/^(Standard|Basic)_[A-Za-z0-9_-]+$/)), "must be an Azure VM size such as 'Standard_D4s_v5'.");
   const osDiskSizeGb = check("os-disk-size-gb", wholeNumber(0, 4095), "must be a whole number of GB from 0 (the source image's size) to 4095.");
   const buildTimeoutMinutes = check("build-timeout-minutes", buildTimeout, BUILD_TIMEOUT_FIX);
@@ -138,7 +172,19 @@ function parseImageInputs(
 /** How the image version is distributed, numbered, tagged and kept: target regions, replication, version, tags, retention. */
 function parseDistribution(
   c: InputCollector,
-): Pick<Settings, "targetRegions" | "storageAccountType" | "replicationMode" | "excludeFromLatest" | "versionStrategy" | "version" | "tags" | "keepVersions" | "keepDays" | "pruneForeign"> {
+): Pick<
+  Settings,
+  | "targetRegions"
+  | "storageAccountType"
+  | "replicationMode"
+  | "excludeFromLatest"
+  | "versionStrategy"
+  | "version"
+  | "tags"
+  | "keepVersions"
+  | "keepDays"
+  | "pruneForeign"
+> {
   const { input, fail, check } = c;
   const targetRegions = parseTargetRegions(input("target-regions"), (m) => fail("target-regions", m));
   const storageAccountType = check("storage-account-type", z.enum(STORAGE_ACCOUNT_TYPES), `must be one of ${STORAGE_ACCOUNT_TYPES.join(", ")}.`);
@@ -155,11 +201,19 @@ function parseDistribution(
     );
   }
   const excludeFromLatest = check("exclude-from-latest", booleanInput, "must be 'true' or 'false'.");
-  const versionStrategy = check("version-strategy", z.enum(VERSION_STRATEGIES as [VersionStrategy, ...VersionStrategy[]]), `must be one of ${VERSION_STRATEGIES.join(", ")}.`);
+  const versionStrategy = check(
+    "version-strategy",
+    z.enum(VERSION_STRATEGIES as [VersionStrategy, ...VersionStrategy[]]),
+    `must be one of ${VERSION_STRATEGIES.join(", ")}.`,
+  );
   let version: Version | undefined;
   if (input("version") !== "") {
     version = parseVersion(input("version"));
-    if (!version) fail("version", `'${input("version")}' must be Major.Minor.Patch with whole numbers from 0 to ${MAX_VERSION_PART} and no leading zeros, e.g. 1.4.0; leave it empty to use 'version-strategy'.`);
+    if (!version)
+      fail(
+        "version",
+        `'${input("version")}' must be Major.Minor.Patch with whole numbers from 0 to ${MAX_VERSION_PART} and no leading zeros, e.g. 1.4.0; leave it empty to use 'version-strategy'.`,
+      );
   }
   const tags = parseTags(input("tags"), (m) => fail("tags", m));
   const keepVersions = check("keep-versions", wholeNumber(0, 10_000), "must be a whole number of versions to keep (0 = never prune).");
@@ -184,27 +238,62 @@ function parseBuildControl(
   c: InputCollector,
 ): Pick<
   Settings,
-  "dryRun" | "githubRelease" | "pollIntervalSeconds" | "stallMinutes" | "buildLog" | "schedule" | "skipIfUnchanged" | "rebuildAfterDays" | "wait" | "attach" | "mode" | "promoteAfterDays" | "endOfLifeDays"
+  | "dryRun"
+  | "githubRelease"
+  | "pollIntervalSeconds"
+  | "stallMinutes"
+  | "buildLog"
+  | "schedule"
+  | "skipIfUnchanged"
+  | "rebuildAfterDays"
+  | "wait"
+  | "attach"
+  | "mode"
+  | "promoteAfterDays"
+  | "endOfLifeDays"
 > {
   const { input, fail, check, label, raw: read } = c;
   const dryRun = check("dry-run", booleanInput, "must be 'true' or 'false'.");
-  const githubReleaseOn = check("github-release", booleanInput, "must be 'true' (publish each version as a GitHub release with its changelog and manifest) or 'false'.");
+  const githubReleaseOn = check(
+    "github-release",
+    booleanInput,
+    "must be 'true' (publish each version as a GitHub release with its changelog and manifest) or 'false'.",
+  );
   const githubToken = read("github-token").trim();
   if (githubReleaseOn && (githubToken === "" || githubToken.includes("${{"))) {
-    fail("github-release", "is true but 'github-token' is empty: give it a token that may write releases ('github-token: ${{ github.token }}' with 'permissions: contents: write').");
+    fail(
+      "github-release",
+      "is true but 'github-token' is empty: give it a token that may write releases ('github-token: ${{ github.token }}' with 'permissions: contents: write').",
+    );
   }
   const pollIntervalSeconds = check("poll-interval-seconds", wholeNumber(1, 600), "must be a whole number of seconds from 1 to 600.");
-  const buildLog = check("build-log", z.enum(BUILD_LOG_LEVELS), "must be 'full' (every line of customization.log), 'steps' (a heading per customizer, its warnings and errors) or 'off'.");
-  const stallMinutes = check("stall-minutes", wholeNumber(0, 960), "must be a whole number of minutes from 1 to 960 a customizer may print nothing before the build is canceled as stuck, or 0 (off).");
+  const buildLog = check(
+    "build-log",
+    z.enum(BUILD_LOG_LEVELS),
+    "must be 'full' (every line of customization.log), 'steps' (a heading per customizer, its warnings and errors) or 'off'.",
+  );
+  const stallMinutes = check(
+    "stall-minutes",
+    wholeNumber(0, 960),
+    "must be a whole number of minutes from 1 to 960 a customizer may print nothing before the build is canceled as stuck, or 0 (off).",
+  );
   const schedule = input("schedule") === "" ? undefined : parseSchedule(input("schedule"));
   if (input("schedule") !== "" && !schedule) {
-    fail("schedule", `'${input("schedule")}' must be 'patch-tuesday' or 'patch-tuesday+N' with N from 0 to ${MAX_PATCH_TUESDAY_OFFSET} days, or empty to build on every run.`);
+    fail(
+      "schedule",
+      `'${input("schedule")}' must be 'patch-tuesday' or 'patch-tuesday+N' with N from 0 to ${MAX_PATCH_TUESDAY_OFFSET} days, or empty to build on every run.`,
+    );
   }
   const skipIfUnchanged = check("skip-if-unchanged", booleanInput, "must be 'true' or 'false'.");
   const wait = check("wait", booleanInput, "must be 'true' or 'false'.");
   const attach = check("attach", booleanInput, "must be 'true' or 'false'.");
-  if (wait === false && attach === true) fail("attach", "cannot be 'true' with 'wait: false': one step submits (wait: false), a later step attaches (attach: true).");
-  if (attach === true && input("dry-run") === "true") fail("dry-run", `cannot be 'true' with '${label("attach")}: true': attaching publishes the version the submitted build makes. Plan with a dry run of the submitting step instead.`);
+  if (wait === false && attach === true)
+    fail("attach", "cannot be 'true' with 'wait: false': one step submits (wait: false), a later step attaches (attach: true).");
+  if (attach === true && input("dry-run") === "true")
+    fail(
+      "dry-run",
+      `cannot be 'true' with '${label("attach")}: true': attaching publishes the version the submitted build makes. Plan with a dry run of the submitting step instead.`,
+    );
   const mode = check("mode", z.enum(["build", "promote"]), "must be 'build' (build, version, tag, prune) or 'promote' (include a staged version in latest).");
   const promoteAfterDays = check("promote-after-days", wholeNumber(0, 3650), "must be a whole number of days (0 = promote at any age).");
   const endOfLifeDays = check("end-of-life-days", wholeNumber(0, 36_500), "must be a whole number of days after the build (0 = no end-of-life date).");
@@ -227,22 +316,38 @@ function parseBuildControl(
 }
 
 /** How the build signs in to Azure (GitHub OIDC or DefaultAzureCredential) and which cloud it talks to. */
-function parseSignIn(c: InputCollector): { auth: AuthSettings | undefined; environment: AzureEnvironmentName | undefined; armEndpoint: string | undefined; authorityHost: string | undefined } {
+function parseSignIn(c: InputCollector): {
+  auth: AuthSettings | undefined;
+  environment: AzureEnvironmentName | undefined;
+  armEndpoint: string | undefined;
+  authorityHost: string | undefined;
+} {
   const { input, fail, check } = c;
   const clientId = input("client-id");
   const tenantId = input("tenant-id");
   let auth: AuthSettings | undefined = { kind: "default" };
   if (clientId || tenantId) {
-    if (!clientId) auth = fail("client-id", "is required when 'tenant-id' is set: give the client ID of the app registration or managed identity with the federated credential.");
+    if (!clientId)
+      auth = fail(
+        "client-id",
+        "is required when 'tenant-id' is set: give the client ID of the app registration or managed identity with the federated credential.",
+      );
     else if (!isGuid(clientId)) auth = fail("client-id", `'${clientId}' must be a client (application) ID, a GUID.`);
     if (!tenantId) auth = fail("tenant-id", "is required when 'client-id' is set: give the Entra ID tenant ID (a GUID).");
     else if (!isGuid(tenantId)) auth = fail("tenant-id", `'${tenantId}' must be a tenant ID, a GUID.`);
     if (auth) auth = { kind: "oidc", clientId, tenantId, audience: "" };
   }
-  const environment = check("environment", z.enum(ENVIRONMENTS as [AzureEnvironmentName, ...AzureEnvironmentName[]]), `must be one of ${ENVIRONMENTS.join(", ")}.`);
+  const environment = check(
+    "environment",
+    z.enum(ENVIRONMENTS as [AzureEnvironmentName, ...AzureEnvironmentName[]]),
+    `must be one of ${ENVIRONMENTS.join(", ")}.`,
+  );
   const audience = input("audience");
   if (audience !== "" && !/^\S{1,600}$/.test(audience)) {
-    fail("audience", `'${audience}' must be the audience of the OIDC token, one word such as api://AzureADTokenExchangeUSGov (leave it empty to follow 'environment').`);
+    fail(
+      "audience",
+      `'${audience}' must be the audience of the OIDC token, one word such as api://AzureADTokenExchangeUSGov (leave it empty to follow 'environment').`,
+    );
   } else if (audience !== "" && auth?.kind !== "oidc" && clientId === "" && tenantId === "") {
     fail("audience", "is used only to sign in with GitHub OIDC: set 'client-id' and 'tenant-id' too, or leave 'audience' empty.");
   }

@@ -9,7 +9,7 @@
  *
  * Pure.
  */
-import * as z from "zod/mini";
+import type * as z from "zod/mini";
 import { ActionError } from "../errors.ts";
 import { INPUTS, type InputName, type InputSpec, type RequiredInputName } from "./contract.ts";
 

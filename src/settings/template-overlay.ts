@@ -15,7 +15,15 @@ import type { ImageTemplatePropertiesValidate, VirtualNetworkConfig } from "@azu
 import * as z from "zod/mini";
 import { parseAvdSteps } from "../avd/parse-steps.ts";
 import { resolveSafetySteps } from "../template/safety.ts";
-import { type RepositoryFiles, type RepositoryScript, type ScriptsStorage, inlineProblems, parseScriptsStorage, readRepositoryScripts, repositoryOnDisk } from "../template/scripts.ts";
+import {
+  type RepositoryFiles,
+  type RepositoryScript,
+  type ScriptsStorage,
+  inlineProblems,
+  parseScriptsStorage,
+  readRepositoryScripts,
+  repositoryOnDisk,
+} from "../template/scripts.ts";
 import { loadTemplateFile } from "../template/template-file.ts";
 import { parseErrorHandling, parseStagingGroup, parseVnet } from "./build-vm.ts";
 import { booleanInput, parseIdentityList, parseSource, parseTags } from "./formats.ts";
@@ -114,7 +122,7 @@ export function overlayTemplateFile(
   }
 
   let stagingResourceGroup = fileContent?.stagingResourceGroup;
-  const stagingInput = given("staging-resource-group") ? input("staging-resource-group") : fileContent?.stagingResourceGroup ?? "";
+  const stagingInput = given("staging-resource-group") ? input("staging-resource-group") : (fileContent?.stagingResourceGroup ?? "");
   if (stagingInput !== "") {
     const at: InputName = given("staging-resource-group") ? "staging-resource-group" : "template-file";
     const prefix = at === "template-file" ? `${templateFilePath}: stagingResourceGroup: ` : "";
@@ -122,7 +130,11 @@ export function overlayTemplateFile(
   }
 
   const errorHandling = parseErrorHandling(input("error-handling"), fileContent?.errorHandling as Settings["errorHandling"], (m) => fail("error-handling", m));
-  const inventory = check("inventory", booleanInput, "must be 'true' (print the image's OS build, applications, hotfixes and Appx packages for the manifest) or 'false'.");
+  const inventory = check(
+    "inventory",
+    booleanInput,
+    "must be 'true' (print the image's OS build, applications, hotfixes and Appx packages for the manifest) or 'false'.",
+  );
   const optimizeBoot = check("optimize-boot", booleanInput, "must be 'true' (optimize the image for a faster first boot) or 'false'.");
   let optimize = fileContent?.optimize;
   if (optimizeBoot) optimize = { ...optimize, vmBoot: { state: "Enabled" } };
@@ -141,25 +153,32 @@ export function overlayTemplateFile(
 
   let dataDiskSizesGb = (fileContent?.additionalDataDisks ?? []).map((d) => d.sizeGB ?? 0);
   if (given("data-disk-sizes")) {
-    const sizes = input("data-disk-sizes").split(/[\s,]+/).filter(Boolean);
+    const sizes = input("data-disk-sizes")
+      .split(/[\s,]+/)
+      .filter(Boolean);
     const bad = sizes.filter((v) => !/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 32_767);
-    if (bad.length) fail("data-disk-sizes", `'${input("data-disk-sizes")}' must be data disk sizes in GB, whole numbers from 1 to 32767, separated by commas (e.g. '64, 128'); not ${bad.map((b) => `'${b}'`).join(", ")}.`);
+    if (bad.length)
+      fail(
+        "data-disk-sizes",
+        `'${input("data-disk-sizes")}' must be data disk sizes in GB, whole numbers from 1 to 32767, separated by commas (e.g. '64, 128'); not ${bad.map((b) => `'${b}'`).join(", ")}.`,
+      );
     else if (sizes.length > 16) fail("data-disk-sizes", `lists ${sizes.length} disks; give at most 16.`);
     else dataDiskSizesGb = sizes.map(Number);
   }
 
   const managedTagsInput = parseTags(input("managed-resource-tags"), (m) => fail("managed-resource-tags", m));
-  const managedResourceTags = fileContent?.managedResourceTags || (managedTagsInput && Object.keys(managedTagsInput).length)
-    ? { ...fileContent?.managedResourceTags, ...managedTagsInput }
-    : undefined;
+  const managedResourceTags =
+    fileContent?.managedResourceTags || (managedTagsInput && Object.keys(managedTagsInput).length)
+      ? { ...fileContent?.managedResourceTags, ...managedTagsInput }
+      : undefined;
   const buildVmIdentities = given("build-vm-identities")
     ? parseIdentityList(input("build-vm-identities"), (m) => fail("build-vm-identities", m))
     : fileVm?.userAssignedIdentities;
 
   const effectiveVmSize = given("vm-size") || !fileVm?.vmSize ? vmSize : fileVm.vmSize;
   const effectiveOsDisk = given("os-disk-size-gb") || fileVm?.osDiskSizeGB === undefined ? osDiskSizeGb : fileVm.osDiskSizeGB;
-  const effectiveTimeout = given("build-timeout-minutes") || fileContent?.buildTimeoutInMinutes === undefined ? buildTimeoutMinutes : fileContent.buildTimeoutInMinutes;
-
+  const effectiveTimeout =
+    given("build-timeout-minutes") || fileContent?.buildTimeoutInMinutes === undefined ? buildTimeoutMinutes : fileContent.buildTimeoutInMinutes;
 
   return {
     source: effectiveSource,

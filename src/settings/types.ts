@@ -14,10 +14,10 @@ import type {
   VirtualNetworkConfig,
 } from "@azure/arm-imagebuilder";
 import type { AvdStepCall } from "../avd/catalog.ts";
-import type { RepositoryScript, ScriptsStorage } from "../template/scripts.ts";
-import type { WindowsUpdateOptions } from "../template/windows-update.ts";
 import type { CloudEndpoints } from "../cloud.ts";
 import type { PatchTuesdaySchedule } from "../schedule.ts";
+import type { RepositoryScript, ScriptsStorage } from "../template/scripts.ts";
+import type { WindowsUpdateOptions } from "../template/windows-update.ts";
 import type { Version, VersionStrategy } from "../versioning.ts";
 
 /** The image the build starts from. */

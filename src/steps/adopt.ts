@@ -11,11 +11,11 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ImageTemplate, ImageTemplateSharedImageDistributor, ProvisioningState } from "@azure/arm-imagebuilder";
+import type { ImageVersionInfo } from "../azure/gateway.ts";
 import { isRestError } from "../azure/rest-error.ts";
 import { ConflictError } from "../errors.ts";
 import { sameResourceId, splitImageVersionId } from "../resource-id.ts";
 import { TAGS } from "../tags.ts";
-import type { ImageVersionInfo } from "../azure/gateway.ts";
 import type { TemplatePlan } from "../template/build.ts";
 import { BUILD_STATE, type BuildHandle } from "./build.ts";
 import { type StepContext, pollIntervalMsOf } from "./context.ts";
@@ -52,7 +52,9 @@ export function isUnfinished(template: ImageTemplate | undefined, existing: read
 export function planOfTemplate(template: ImageTemplate, imageDefinitionId: string): TemplatePlan {
   const distributor = template.distribute?.find((d): d is ImageTemplateSharedImageDistributor => d.type === "SharedImage");
   if (!distributor || !sameResourceId(splitImageVersionId(distributor.galleryImageId)?.definitionId, imageDefinitionId)) {
-    throw new ConflictError(`Image template ${template.name} does not publish an explicit version of ${imageDefinitionId}; it was not submitted by this action.`);
+    throw new ConflictError(
+      `Image template ${template.name} does not publish an explicit version of ${imageDefinitionId}; it was not submitted by this action.`,
+    );
   }
   return {
     name: template.name!,

@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 const defaultWait = (ms: number, signal?: AbortSignal): Promise<void> => sleep(ms, undefined, { signal });
+
 import type { ImageTemplate, ImageTemplateLastRunStatus, RunState } from "@azure/arm-imagebuilder";
 import type { AzureGateway } from "../azure/gateway.ts";
 import { ActionError } from "../errors.ts";
@@ -102,8 +103,7 @@ export async function monitorBuild(azure: AzureGateway, options: MonitorOptions)
   let failures = 0;
   let firstFailure: number | undefined;
   let lastFailure = 0;
-  const failedReads = (): FailedReads | undefined =>
-    failures ? { count: failures, minutes: (lastFailure - firstFailure!) / 60_000 } : undefined;
+  const failedReads = (): FailedReads | undefined => (failures ? { count: failures, minutes: (lastFailure - firstFailure!) / 60_000 } : undefined);
   const wait = () => (options.wait ?? defaultWait)(options.pollIntervalSeconds * 1000, options.abortSignal);
   if (!options.readImmediately) await wait();
   for (;;) {

@@ -5,13 +5,14 @@
  * Never deletes a template.
  * Image Builder api-version 2025-10-01 (VirtualMachineImageTemplates_Run/Cancel/Get).
  */
-import { isGalleryWaitTimeout } from "./replication-timeout.ts";
+
 import type { ImageTemplate, RunSubState } from "@azure/arm-imagebuilder";
-import { MonitorError, type BuildEnd, describeFailedReads, monitorBuild } from "./build-monitor.ts";
-import { type BuildLogExcerpt, BuildFailedError, CanceledError } from "../errors.ts";
-import { BuildLogFollower } from "./live-log.ts";
-import { type StepContext, pollIntervalMsOf } from "./context.ts";
+import { BuildFailedError, type BuildLogExcerpt, CanceledError } from "../errors.ts";
 import type { TemplatePlan } from "../template/build.ts";
+import { type BuildEnd, MonitorError, describeFailedReads, monitorBuild } from "./build-monitor.ts";
+import { type StepContext, pollIntervalMsOf } from "./context.ts";
+import { BuildLogFollower } from "./live-log.ts";
+import { isGalleryWaitTimeout } from "./replication-timeout.ts";
 
 /** Host state key that records the build a main step started, so the post step can cancel it if orphaned. */
 export const BUILD_STATE = "avd-image-build";
@@ -75,7 +76,9 @@ export async function followBuild(ctx: StepContext, build: BuildHandle): Promise
     minuteMs: ctx.minuteMs,
     level: settings.buildLog,
     onStuck: (finding) => {
-      host.warning(`Stuck build: ${finding.title}, in ${finding.customizer}. Asking Image Builder to cancel the build of ${build.templateName} rather than wait for its timeout.`);
+      host.warning(
+        `Stuck build: ${finding.title}, in ${finding.customizer}. Asking Image Builder to cancel the build of ${build.templateName} rather than wait for its timeout.`,
+      );
       void requestCancel(ctx, build.templateName);
     },
   });
@@ -111,7 +114,10 @@ export async function followBuild(ctx: StepContext, build: BuildHandle): Promise
     throw error;
   }
   host.saveState(BUILD_STATE, "");
-  if (end.failedReads) host.warning(`Following the build: ${describeFailedReads(end.failedReads)} (Image Builder or ARM answered 5xx, throttled or reset the connection); the build was followed to its end.`);
+  if (end.failedReads)
+    host.warning(
+      `Following the build: ${describeFailedReads(end.failedReads)} (Image Builder or ARM answered 5xx, throttled or reset the connection); the build was followed to its end.`,
+    );
   const log = await buildLog.finish();
   // A distribution timeout (the gallery wait) is the pipeline's to settle: the version may exist (replication-timeout.ts).
   if (end.runState === "Failed" && isGalleryWaitTimeout(end.message)) return { ...end, galleryWaitTimedOut: true };
@@ -133,7 +139,9 @@ export async function requestCancel({ host, settings, azure, cancelRequested }: 
     host.saveState(BUILD_STATE, "");
     host.warning(`Asked Image Builder to cancel the build of ${templateName}.`);
   } catch (error) {
-    host.error(`Could not ask Image Builder to cancel the build of ${templateName}: ${(error as Error).message}. Cancel it with 'az image builder cancel -g ${settings.resourceGroup} -n ${templateName}'.`);
+    host.error(
+      `Could not ask Image Builder to cancel the build of ${templateName}: ${(error as Error).message}. Cancel it with 'az image builder cancel -g ${settings.resourceGroup} -n ${templateName}'.`,
+    );
   }
 }
 

@@ -2,13 +2,14 @@
  * What every step of a build shares (`StepContext`): the host, the validated settings, the Azure gateway,
  * and the job's cancellation signal (aborted on SIGINT/SIGTERM or a host cancel).
  */
-import type { BuildLogOpener } from "../azure/log-blob.ts";
-import type { EarlierLogReader } from "../azure/previous-log.ts";
-import type { ReleaseStore } from "../github/releases.ts";
+
 import type { AzureGateway } from "../azure/gateway.ts";
+import type { BuildLogOpener } from "../azure/log-blob.ts";
 import type { AzureLookups } from "../azure/lookups.ts";
+import type { EarlierLogReader } from "../azure/previous-log.ts";
 import type { ScriptContentReader } from "../azure/script-content.ts";
 import type { ScriptStore } from "../azure/scripts-upload.ts";
+import type { ReleaseStore } from "../github/releases.ts";
 import type { Host } from "../hosts/host.ts";
 import type { Settings } from "../settings/types.ts";
 

@@ -4,12 +4,12 @@
 import type { ImageTemplate, ProvisioningState, RunState } from "@azure/arm-imagebuilder";
 import type { ImageVersionInfo } from "../azure/gateway.ts";
 import { ConflictError } from "../errors.ts";
-import type { RetentionPolicy } from "../retention.ts";
+import type { TemplateAction } from "../report.ts";
 import { nameOf } from "../resource-id.ts";
+import type { RetentionPolicy } from "../retention.ts";
 import { isScheduledDay, scheduledDay } from "../schedule.ts";
 import type { Settings } from "../settings/types.ts";
 import { TAGS } from "../tags.ts";
-import type { TemplateAction } from "../report.ts";
 import type { TemplatePlan } from "../template/build.ts";
 import { sortNewestFirst } from "../versioning.ts";
 
@@ -33,7 +33,10 @@ export function decideTemplateAction(current: ImageTemplate | undefined, name: s
   const runState = current.lastRunStatus?.runState;
   if (runState && BUSY_RUN_STATES.has(runState)) {
     const sameVersion = (current.distribute ?? []).some(
-      (d) => d.type === "SharedImage" && imageVersionId !== undefined && (d as { galleryImageId: string }).galleryImageId.toLowerCase() === imageVersionId.toLowerCase(),
+      (d) =>
+        d.type === "SharedImage" &&
+        imageVersionId !== undefined &&
+        (d as { galleryImageId: string }).galleryImageId.toLowerCase() === imageVersionId.toLowerCase(),
     );
     throw new ConflictError(
       `${sameVersion ? `Version race: another run is building image version ${nameOf(imageVersionId!)} with the same template. ` : ""}` +

@@ -20,7 +20,12 @@ export async function manifestOf(host: Pick<Host, "kind" | "provenance">, settin
     state: report.state,
     imageVersionId: report.imageVersionId,
     ...(report.changelog?.previousVersion ? { previousVersion: report.changelog.previousVersion } : {}),
-    gallery: { subscriptionId: settings.subscriptionId, resourceGroup: settings.galleryResourceGroup, name: settings.galleryName, imageDefinition: settings.imageDefinition },
+    gallery: {
+      subscriptionId: settings.subscriptionId,
+      resourceGroup: settings.galleryResourceGroup,
+      name: settings.galleryName,
+      imageDefinition: settings.imageDefinition,
+    },
     provenance: { host: host.kind, ...(await host.provenance()) },
   });
 }

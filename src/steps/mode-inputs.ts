@@ -47,11 +47,19 @@ export function inapplicableInputs(read: InputReader, settings: Settings): Inapp
     });
   const found: InapplicableInputs[] = [];
   if (settings.mode === "promote") {
-    found.push({ mode: "mode: promote", inputs: set([...TEMPLATE_INPUTS, ...PUBLISH_INPUTS]), why: "a promotion only includes a staged version in latest; it builds, tags at publish and deletes nothing" });
+    found.push({
+      mode: "mode: promote",
+      inputs: set([...TEMPLATE_INPUTS, ...PUBLISH_INPUTS]),
+      why: "a promotion only includes a staged version in latest; it builds, tags at publish and deletes nothing",
+    });
   } else {
     found.push({ mode: "mode: build", inputs: set(["promote-after-days"]), why: "only mode: promote promotes" });
     if (settings.attach) {
-      found.push({ mode: "attach: true", inputs: set([...TEMPLATE_INPUTS, "version"]), why: "the submitted build's image template, and the version it publishes, are the submitting step's" });
+      found.push({
+        mode: "attach: true",
+        inputs: set([...TEMPLATE_INPUTS, "version"]),
+        why: "the submitted build's image template, and the version it publishes, are the submitting step's",
+      });
     }
   }
   return found.filter((f) => f.inputs.length > 0);

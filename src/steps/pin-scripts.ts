@@ -63,7 +63,9 @@ export async function pinScriptContent(
   const pinned: PinnedScript[] = [];
   const sha = async (input: InputName, uri: string, fix: string): Promise<string | undefined> => {
     try {
-      const sha256 = createHash("sha256").update(await reader.read(uri, signal)).digest("hex");
+      const sha256 = createHash("sha256")
+        .update(await reader.read(uri, signal))
+        .digest("hex");
       pinned.push({ input, uri, sha256 });
       return sha256;
     } catch (error) {
@@ -77,7 +79,14 @@ export async function pinScriptContent(
     settings.scriptUris.map(async (script) =>
       script.sha256
         ? script
-        : { ...script, sha256: await sha("script-uris", script.uri, `Add its SHA-256 after the URL ('${script.uri} <sha256>'), or put the script in the repository and list it in '${label("scripts")}'.`) },
+        : {
+            ...script,
+            sha256: await sha(
+              "script-uris",
+              script.uri,
+              `Add its SHA-256 after the URL ('${script.uri} <sha256>'), or put the script in the repository and list it in '${label("scripts")}'.`,
+            ),
+          },
     ),
   );
   const fileCustomizers = Promise.all(
@@ -85,7 +94,11 @@ export async function pinScriptContent(
       const uri = downloadUri(step);
       if (!uri || (step as { sha256Checksum?: string }).sha256Checksum) return step;
       const where = `${settings.templateFile}: customize[${index}]${step.name ? ` (${step.name})` : ""}`;
-      const checksum = await sha("template-file", uri, `Give ${where} its 'sha256Checksum', or put the file in the repository and list it in '${label("scripts")}'.`);
+      const checksum = await sha(
+        "template-file",
+        uri,
+        `Give ${where} its 'sha256Checksum', or put the file in the repository and list it in '${label("scripts")}'.`,
+      );
       return checksum ? ({ ...step, sha256Checksum: checksum } as ImageTemplateCustomizerUnion) : step;
     }),
   );

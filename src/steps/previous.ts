@@ -10,8 +10,8 @@ import type { ImageVersionInfo } from "../azure/gateway.ts";
 import type { EarlierLogReader } from "../azure/previous-log.ts";
 import { factsOfLog } from "../changelog/log-facts.ts";
 import { manifestFileName, stateOfManifest } from "../changelog/manifest.ts";
-import { releaseTag } from "../github/releases.ts";
 import { type ImageState, stateOfTags, stateOfTemplate } from "../changelog/state.ts";
+import { releaseTag } from "../github/releases.ts";
 import type { TemplatePlan } from "../template/build.ts";
 import type { ResolvedSource } from "../template/source.ts";
 import { compareVersions, parseVersion, sortNewestFirst } from "../versioning.ts";
@@ -65,7 +65,12 @@ export async function readPreviousBuild(
         unavailable.log = unavailable.template;
       } else {
         const recorded = stateOfManifest(manifest);
-        Object.assign(state, { customizers: recorded.customizers, settings: recorded.settings, ...(recorded.updates ? { updates: recorded.updates } : {}), ...(recorded.inventory ? { inventory: recorded.inventory } : {}) });
+        Object.assign(state, {
+          customizers: recorded.customizers,
+          settings: recorded.settings,
+          ...(recorded.updates ? { updates: recorded.updates } : {}),
+          ...(recorded.inventory ? { inventory: recorded.inventory } : {}),
+        });
         delete unavailable.template;
         if (recorded.inventory) delete unavailable.log;
         else unavailable.log = `the manifest of ${name} (its GitHub release) holds no inventory`;
@@ -75,7 +80,8 @@ export async function readPreviousBuild(
   }
   Object.assign(state, stateOfTemplate(template));
   if (!ctx.earlierLog) unavailable.log = "the build log is not read";
-  else if (!template.exactStagingResourceGroup || !state.buildStart) unavailable.log = `the build log of ${name} cannot be located (no staging resource group or build start)`;
+  else if (!template.exactStagingResourceGroup || !state.buildStart)
+    unavailable.log = `the build log of ${name} cannot be located (no staging resource group or build start)`;
   else {
     const text = await ctx.earlierLog({
       stagingResourceGroupId: template.exactStagingResourceGroup,

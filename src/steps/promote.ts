@@ -7,9 +7,9 @@
  */
 import type { ImageVersionInfo } from "../azure/gateway.ts";
 import { ConflictError } from "../errors.ts";
-import { type StepContext, galleryOf } from "./context.ts";
 import { TAG_PREFIX } from "../tags.ts";
 import { formatVersion, sortNewestFirst } from "../versioning.ts";
+import { type StepContext, galleryOf } from "./context.ts";
 
 /** Tag names a promotion writes. */
 export const PROMOTION_TAGS = {
@@ -40,7 +40,9 @@ export async function promoteVersion(ctx: StepContext, now: Date = new Date()): 
     if (settings.version) {
       version = byName.get(formatVersion(settings.version));
       if (!version) {
-        throw new ConflictError(`Input '${host.inputLabel("version")}': image version ${formatVersion(settings.version)} does not exist in ${settings.galleryName}/${settings.imageDefinition}.`);
+        throw new ConflictError(
+          `Input '${host.inputLabel("version")}': image version ${formatVersion(settings.version)} does not exist in ${settings.galleryName}/${settings.imageDefinition}.`,
+        );
       }
     } else {
       const staged = sortNewestFirst(versions.filter((v) => v.excludeFromLatest).map((v) => v.name))[0];

@@ -3,13 +3,14 @@
  * and the provenance tags. Image Builder 2025-10-01 (VirtualMachineImageTemplates_GetRunOutput),
  * Compute galleries 2025-12-03 (GalleryImageVersions_Get/Update).
  */
-import type { BuildEnd } from "./build-monitor.ts";
+
 import { ConflictError } from "../errors.ts";
 import type { Provenance } from "../hosts/host.ts";
 import { sameResourceId } from "../resource-id.ts";
 import { TAGS } from "../tags.ts";
 import type { TemplatePlan } from "../template/build.ts";
 import type { ResolvedSource } from "../template/source.ts";
+import type { BuildEnd } from "./build-monitor.ts";
 import { type StepContext, galleryOf } from "./context.ts";
 import { versionOf } from "./decisions.ts";
 
@@ -32,7 +33,9 @@ export async function publishVersion(ctx: StepContext, plan: TemplatePlan, sourc
   const tags = { ...version.tags, ...settings.tags, ...provenanceTags(await host.provenance(), plan, source, end, previousVersion) };
   const endOfLifeDate = settings.endOfLifeDays > 0 ? new Date(Date.now() + settings.endOfLifeDays * 86_400_000) : undefined;
   await azure.updateImageVersion(...galleryOf(settings), versionOf(plan), { tags, endOfLifeDate });
-  host.info(`Tagged ${versionOf(plan)} with ${Object.keys(tags).length} tags${endOfLifeDate ? `; end-of-life date ${endOfLifeDate.toISOString().slice(0, 10)}` : ""}.`);
+  host.info(
+    `Tagged ${versionOf(plan)} with ${Object.keys(tags).length} tags${endOfLifeDate ? `; end-of-life date ${endOfLifeDate.toISOString().slice(0, 10)}` : ""}.`,
+  );
   return output.artifactId;
 }
 

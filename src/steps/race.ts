@@ -13,11 +13,11 @@ import { isRestError } from "../azure/rest-error.ts";
 import { ConflictError } from "../errors.ts";
 import { sameResourceId } from "../resource-id.ts";
 import type { TemplatePlan } from "../template/build.ts";
+import { adoptOnConflict } from "./adopt.ts";
 import { type BuildHandle, requestCancel, startBuild } from "./build.ts";
 import type { StepContext } from "./context.ts";
 import { versionOf } from "./decisions.ts";
 import { olderTemplates } from "./templates.ts";
-import { adoptOnConflict } from "./adopt.ts";
 
 /**
  * Other templates of this action building the planned version. One in Canceling publishes nothing (and
@@ -27,7 +27,9 @@ async function rivals(ctx: StepContext, plan: TemplatePlan): Promise<ImageTempla
   return (await olderTemplates(ctx, plan.imageDefinitionId, plan.name)).filter(
     (t) =>
       t.lastRunStatus?.runState === "Running" &&
-      (t.distribute ?? []).some((d) => d.type === "SharedImage" && sameResourceId((d as ImageTemplateSharedImageDistributor).galleryImageId, plan.imageVersionId)),
+      (t.distribute ?? []).some(
+        (d) => d.type === "SharedImage" && sameResourceId((d as ImageTemplateSharedImageDistributor).galleryImageId, plan.imageVersionId),
+      ),
   );
 }
 
@@ -42,7 +44,12 @@ async function startOrAdopt(ctx: StepContext, plan: TemplatePlan, retried = fals
   } catch (error) {
     // Before calling a 409 a race, look at the template: running means Azure accepted this run's request
     // (answered 5xx or timed out, the SDK's retry got 409) or an identical run started it. Follow it.
-    const adopted = await adoptOnConflict(ctx, plan, error, "Image Builder answered this run's run request with an error although a build of this template is running: Azure accepted an earlier try, or an identical run started it");
+    const adopted = await adoptOnConflict(
+      ctx,
+      plan,
+      error,
+      "Image Builder answered this run's run request with an error although a build of this template is running: Azure accepted an earlier try, or an identical run started it",
+    );
     if (adopted) return adopted;
     if (!isRestError(error) || error.statusCode !== 409) throw error;
     if (!retried) return startOrAdopt(ctx, plan, true);

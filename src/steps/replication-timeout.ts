@@ -9,11 +9,12 @@
  * replication got, and leaves pruning to a later run. Compute galleries 2025-12-03
  * (GalleryImageVersions_Get `$expand=ReplicationStatus`), Image Builder 2025-10-01 (GetRunOutput).
  */
-import type { BuildEnd } from "./build-monitor.ts";
+
 import type { ImageVersionInfo } from "../azure/gateway.ts";
 import { BuildFailedError } from "../errors.ts";
 import type { TemplatePlan } from "../template/build.ts";
 import type { ResolvedSource } from "../template/source.ts";
+import type { BuildEnd } from "./build-monitor.ts";
 import { type StepContext, galleryOf } from "./context.ts";
 import { versionOf } from "./decisions.ts";
 import { publishVersion } from "./publish.ts";
@@ -42,7 +43,13 @@ export interface GalleryWaitOutcome {
  * saying so and how far replication got, and returns the outcome; pruning waits for a later run.
  * @throws BuildFailedError when the version does not exist or failed: nothing was published.
  */
-export async function finishAfterGalleryWait(ctx: StepContext, plan: TemplatePlan, source: ResolvedSource, end: BuildEnd, previousVersion?: string): Promise<GalleryWaitOutcome> {
+export async function finishAfterGalleryWait(
+  ctx: StepContext,
+  plan: TemplatePlan,
+  source: ResolvedSource,
+  end: BuildEnd,
+  previousVersion?: string,
+): Promise<GalleryWaitOutcome> {
   const { host, settings, azure } = ctx;
   const name = versionOf(plan);
   const lead =
@@ -52,7 +59,11 @@ export async function finishAfterGalleryWait(ctx: StepContext, plan: TemplatePla
   if (!version || version.provisioningState === "Failed") {
     throw new BuildFailedError(
       `${lead} Image version ${name} ${version ? "failed in the gallery" : "does not exist in the gallery"}, so nothing was published. Run again; see https://aka.ms/azvmimagebuilderts ("Error waiting on Azure Compute Gallery").`,
-      [`Run state: ${end.runState}`, `Image Builder: ${end.message}`, `Image version ${name}: ${version ? `provisioning ${version.provisioningState}` : "not found"}`],
+      [
+        `Run state: ${end.runState}`,
+        `Image Builder: ${end.message}`,
+        `Image version ${name}: ${version ? `provisioning ${version.provisioningState}` : "not found"}`,
+      ],
     );
   }
   const replication = describeReplication(version);

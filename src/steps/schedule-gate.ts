@@ -22,7 +22,9 @@ export function clockOf(env: NodeJS.ProcessEnv = process.env): () => Date {
   if (!text) return () => new Date();
   const fixed = new Date(text);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(fixed.getTime())) {
-    throw new Error(`Environment variable ${CLOCK_VARIABLE}: '${text}' is not an ISO 8601 UTC time such as 2027-03-13T06:00:00Z; unset it to use the system clock.`);
+    throw new Error(
+      `Environment variable ${CLOCK_VARIABLE}: '${text}' is not an ISO 8601 UTC time such as 2027-03-13T06:00:00Z; unset it to use the system clock.`,
+    );
   }
   return () => new Date(fixed);
 }

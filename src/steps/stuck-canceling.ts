@@ -40,7 +40,9 @@ export async function avoidStuckTemplate(ctx: StepContext, plan: TemplatePlan): 
     if (stuck.length) host.warning(stuckWarning(ctx, stuck, name));
     return { plan: attempt === 1 ? plan : { ...plan, name }, current };
   }
-  throw new ConflictError(`${stuckWarning(ctx, stuck, "")} Every name up to ${templateName(settings.imageDefinition, plan.hash, MAX_TEMPLATE_ATTEMPTS)} is stuck; no build was started.`);
+  throw new ConflictError(
+    `${stuckWarning(ctx, stuck, "")} Every name up to ${templateName(settings.imageDefinition, plan.hash, MAX_TEMPLATE_ATTEMPTS)} is stuck; no build was started.`,
+  );
 }
 
 function stuckWarning({ settings }: StepContext, stuck: ImageTemplate[], builtAs: string): string {

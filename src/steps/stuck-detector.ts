@@ -27,8 +27,9 @@
  *   (`Searching for Windows updates...`, `Downloading Windows updates (…)...`, `Waiting for operation to
  *   complete (system performance: …)...`) included, so a long search or download is not a stall.
  */
-import { type LogSection, describeSection } from "./live-log-section.ts";
+
 import type { StuckBuild, StuckPattern } from "../errors.ts";
+import { type LogSection, describeSection } from "./live-log-section.ts";
 
 /** A stuck build and its signature (defined with the failure they are reported in, src/errors.ts). */
 export type { StuckBuild, StuckPattern };
@@ -54,7 +55,8 @@ const UNDEPLOYABLE = /\bIMAGE_STATE_UNDEPLOYABLE\s*$/;
 const OTHER_IMAGE_STATE = /\bIMAGE_STATE_(?!UNDEPLOYABLE\b)[A-Z_]+\s*$/;
 /** windows-update provisioner and packer windows-restart: a restart begins. */
 const RESTART = /==> [^:]+: (?:Restarting the machine\.\.\.|Restarting Machine)\s*$/;
-const WINRM_TIMEOUT = /WinRM connection err: .*(?:timeout|timed out)|Timeout waiting for WinRM|Error waiting for WinRM|Retryable error: Machine not yet available|Timeout waiting for machine to restart/i;
+const WINRM_TIMEOUT =
+  /WinRM connection err: .*(?:timeout|timed out)|Timeout waiting for WinRM|Error waiting for WinRM|Retryable error: Machine not yet available|Timeout waiting for machine to restart/i;
 const WINRM_CONNECTED = /WinRM connected\.|Connected to WinRM!|Machine successfully restarted|Restart complete|\brestarted\.\s*$/;
 const PROVISIONER_END = /\(telemetry\) ending \S+/;
 
@@ -129,7 +131,11 @@ export class StuckDetector {
       this.restarts += 1;
       keep(this.restartLines, text);
       if (this.restarts > MAX_RESTARTS) {
-        return this.report("restart-loop", `restart loop: ${this.restarts} restarts in one ${this.section!.provisioner} customizer (more than ${MAX_RESTARTS})`, this.restartLines);
+        return this.report(
+          "restart-loop",
+          `restart loop: ${this.restarts} restarts in one ${this.section!.provisioner} customizer (more than ${MAX_RESTARTS})`,
+          this.restartLines,
+        );
       }
     }
 

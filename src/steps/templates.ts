@@ -5,11 +5,11 @@
  */
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import { BuildFailedError } from "../errors.ts";
+import type { TemplateAction } from "../report.ts";
 import { sameResourceId } from "../resource-id.ts";
 import { TAGS } from "../tags.ts";
 import type { TemplatePlan } from "../template/build.ts";
 import type { StepContext } from "./context.ts";
-import type { TemplateAction } from "../report.ts";
 import { versionOf } from "./decisions.ts";
 
 /**
@@ -45,9 +45,7 @@ export async function olderTemplates({ settings, azure }: StepContext, imageDefi
   const templates = await azure.listTemplates(settings.resourceGroup);
   return templates.filter(
     (t) =>
-      t.tags?.[TAGS.managed] === "true" &&
-      sameResourceId(t.tags?.[TAGS.imageDefinition], imageDefinitionId) &&
-      t.name?.toLowerCase() !== keep.toLowerCase(),
+      t.tags?.[TAGS.managed] === "true" && sameResourceId(t.tags?.[TAGS.imageDefinition], imageDefinitionId) && t.name?.toLowerCase() !== keep.toLowerCase(),
   );
 }
 
@@ -103,7 +101,12 @@ export async function collectOlderTemplates(ctx: StepContext, imageDefinitionId:
  * this image definition within `timeoutMs`. It never fails the run: a timeout or an error is a
  * warning, and what is left is retried by the next run. Returns the names deleted.
  */
-export async function cleanUpOlderTemplates(ctx: StepContext, imageDefinitionId: string, keep: string, timeoutMs: number = cleanupTimeoutMs()): Promise<string[]> {
+export async function cleanUpOlderTemplates(
+  ctx: StepContext,
+  imageDefinitionId: string,
+  keep: string,
+  timeoutMs: number = cleanupTimeoutMs(),
+): Promise<string[]> {
   const { host } = ctx;
   return host.group("Clean up older image templates", async () => {
     const controller = new AbortController();

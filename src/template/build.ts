@@ -77,12 +77,7 @@ const RESTART_TIMEOUT = "10m";
  * (AIB's explicit versioning), replicated to the target regions.
  */
 export function buildTemplatePlan(settings: Settings, source: PinnedSource, version: Version): TemplatePlan {
-  const imageDefinitionId = galleryImageId(
-    settings.subscriptionId,
-    settings.galleryResourceGroup,
-    settings.galleryName,
-    settings.imageDefinition,
-  );
+  const imageDefinitionId = galleryImageId(settings.subscriptionId, settings.galleryResourceGroup, settings.galleryName, settings.imageDefinition);
   const versionText = formatVersion(version);
   const imageVersionId = galleryImageVersionId(imageDefinitionId, versionText);
   // Constant per template: a PATCH may not remove a distribution target (AIB matches them by run output
@@ -129,11 +124,7 @@ export function buildTemplatePlan(settings: Settings, source: PinnedSource, vers
  * `settings.targetRegions` — which the pipeline resolves in the preflight (empty input: the image
  * definition's region); when they are still empty here, `location` with 1 replica.
  */
-export function buildDistributor(
-  settings: Settings,
-  imageVersionId: string,
-  runOutputName: string,
-): ImageTemplateSharedImageDistributor {
+export function buildDistributor(settings: Settings, imageVersionId: string, runOutputName: string): ImageTemplateSharedImageDistributor {
   const regions = settings.targetRegions.length > 0 ? settings.targetRegions : [{ name: settings.location, replicaCount: 1 }];
   return {
     type: "SharedImage",

@@ -36,8 +36,8 @@ const BITLOCKER_OFF = [
   "if (-not (Get-Command -Name Get-BitLockerVolume -ErrorAction SilentlyContinue)) { Write-Host 'BitLocker is not installed: nothing to turn off.'; return }",
   "foreach ($volume in Get-BitLockerVolume) {",
   "  if ($volume.VolumeStatus -eq 'FullyDecrypted') { continue }",
-  "  Write-Host \"Turning BitLocker off on $($volume.MountPoint) ($($volume.VolumeStatus), $($volume.EncryptionPercentage)% encrypted).\"",
-  "  try { Disable-BitLocker -MountPoint $volume.MountPoint | Out-Null } catch { Write-Warning \"Disable-BitLocker $($volume.MountPoint): $($_.Exception.Message)\" }",
+  '  Write-Host "Turning BitLocker off on $($volume.MountPoint) ($($volume.VolumeStatus), $($volume.EncryptionPercentage)% encrypted)."',
+  '  try { Disable-BitLocker -MountPoint $volume.MountPoint | Out-Null } catch { Write-Warning "Disable-BitLocker $($volume.MountPoint): $($_.Exception.Message)" }',
   "}",
 ];
 
@@ -50,9 +50,9 @@ const WAIT_FOR_DECRYPTION = [
   "  if ($pending.Count -eq 0) { Write-Host 'Every volume is fully decrypted: sysprep can run.'; break }",
   "  foreach ($volume in $pending) {",
   "    if ($volume.VolumeStatus -in @('FullyEncrypted', 'EncryptionInProgress', 'EncryptionPaused', 'DecryptionPaused')) {",
-  "      try { Disable-BitLocker -MountPoint $volume.MountPoint | Out-Null } catch { Write-Warning \"Disable-BitLocker $($volume.MountPoint): $($_.Exception.Message)\" }",
+  '      try { Disable-BitLocker -MountPoint $volume.MountPoint | Out-Null } catch { Write-Warning "Disable-BitLocker $($volume.MountPoint): $($_.Exception.Message)" }',
   "    }",
-  "    Write-Host \"Waiting for $($volume.MountPoint): $($volume.VolumeStatus), $($volume.EncryptionPercentage)% encrypted.\"",
+  '    Write-Host "Waiting for $($volume.MountPoint): $($volume.VolumeStatus), $($volume.EncryptionPercentage)% encrypted."',
   "  }",
   `  if ((Get-Date) -gt $deadline) { throw 'BitLocker decryption did not finish within ${DECRYPTION_TIMEOUT_MINUTES} minutes: sysprep would fail on an encrypted volume.' }`,
   "  Start-Sleep -Seconds 30",
@@ -60,18 +60,18 @@ const WAIT_FOR_DECRYPTION = [
 ];
 
 const REMOVE_PER_USER_APPX = [
-  "$provisioned = @(Get-AppxProvisionedPackage -Online | ForEach-Object { \"$($_.DisplayName)_$($_.PublisherId)\" })",
+  '$provisioned = @(Get-AppxProvisionedPackage -Online | ForEach-Object { "$($_.DisplayName)_$($_.PublisherId)" })',
   "$removed = 0",
   "foreach ($package in Get-AppxPackage -AllUsers) {",
   "  if ($package.IsFramework -or $package.NonRemovable -or $package.SignatureKind -eq 'System') { continue }",
   "  if ($provisioned -contains $package.PackageFamilyName) { continue }",
   "  try {",
   "    Remove-AppxPackage -Package $package.PackageFullName -AllUsers -ErrorAction Stop",
-  "    Write-Host \"Removed $($package.PackageFullName): installed for a user, not provisioned (sysprep would fail on it).\"",
+  '    Write-Host "Removed $($package.PackageFullName): installed for a user, not provisioned (sysprep would fail on it)."',
   "    $removed++",
-  "  } catch { Write-Warning \"Could not remove $($package.PackageFullName): $($_.Exception.Message)\" }",
+  '  } catch { Write-Warning "Could not remove $($package.PackageFullName): $($_.Exception.Message)" }',
   "}",
-  "Write-Host \"Per-user Appx packages removed: $removed\"",
+  'Write-Host "Per-user Appx packages removed: $removed"',
 ];
 
 function inline(name: string, lines: string[]): ImageTemplatePowerShellCustomizer {

@@ -31,7 +31,8 @@ export function typeName(value: unknown): string {
 }
 
 /** The property of `known` that `name` spells with other letter cases, if any. */
-const caseOf = (name: unknown, known: string[]) => (typeof name === "string" ? known.find((k) => k.toLowerCase() === name.toLowerCase() && k !== name) : undefined);
+const caseOf = (name: unknown, known: string[]) =>
+  typeof name === "string" ? known.find((k) => k.toLowerCase() === name.toLowerCase() && k !== name) : undefined;
 
 /** Ajv's JSON pointer (`/customize/2/type`) as a path; a segment is a number where the data holds an array. */
 function pathOf(pointer: string, data: unknown): Path {
@@ -46,7 +47,14 @@ function pathOf(pointer: string, data: unknown): Path {
   return path;
 }
 
-const TYPE_WORDS: Record<string, string> = { object: "an object", array: "an array (a YAML list)", string: "a string", integer: "a whole number", number: "a number", boolean: "true or false" };
+const TYPE_WORDS: Record<string, string> = {
+  object: "an object",
+  array: "an array (a YAML list)",
+  string: "a string",
+  integer: "a whole number",
+  number: "a number",
+  boolean: "true or false",
+};
 
 /**
  * The phraser: one Ajv error of the generated validator (verbose: `data` is the value, `parentSchema` the
@@ -70,7 +78,10 @@ function phrase(error: SchemaError, path: Path): Found {
       const given = error.params.tagValue;
       if (given === undefined) return { path: [...path, field], message: `is required: the ${parent.title} type, one of ${allowed.join(", ")}.` };
       const near = caseOf(given, allowed);
-      return { path: [...path, field], message: `${JSON.stringify(given)} is not ${/^[aeiou]/i.test(String(parent.title)) ? "an" : "a"} ${parent.title} type${near ? ` (types are case-sensitive: '${near}')` : ""}; use one of ${allowed.join(", ")}.` };
+      return {
+        path: [...path, field],
+        message: `${JSON.stringify(given)} is not ${/^[aeiou]/i.test(String(parent.title)) ? "an" : "a"} ${parent.title} type${near ? ` (types are case-sensitive: '${near}')` : ""}; use one of ${allowed.join(", ")}.`,
+      };
     }
     case "type":
       if (parent.discriminator) return { path, message: `must be an object with '${parent.discriminator.propertyName}', not ${typeName(value)}.` };
@@ -88,7 +99,9 @@ function phrase(error: SchemaError, path: Path): Found {
       return { path: [...path, String(error.params.missingProperty)], message: `is required${parent.title ? ` for ${parent.title}` : ""}.` };
     case "additionalProperties": {
       const name = String(error.params.additionalProperty);
-      const known = Object.entries(parent.properties ?? {}).filter(([, member]) => member !== false).map(([key]) => key);
+      const known = Object.entries(parent.properties ?? {})
+        .filter(([, member]) => member !== false)
+        .map(([key]) => key);
       const near = caseOf(name, known);
       return {
         path: [...path, name],

@@ -14,12 +14,13 @@
  * Either way the content (through its SHA-256 or its text) is part of the template, so changing one byte
  * of a script changes the template hash. Pure apart from {@link readRepositoryScripts}, which reads files.
  */
-import picomatch from "picomatch";
-import { globSync, isDynamicPattern } from "tinyglobby";
+
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, posix } from "node:path";
 import type { ImageTemplateCustomizerUnion, ImageTemplateFileCustomizer, ImageTemplatePowerShellCustomizer } from "@azure/arm-imagebuilder";
+import picomatch from "picomatch";
+import { globSync, isDynamicPattern } from "tinyglobby";
 
 /** Largest PowerShell script inlined into the template when no storage account is given (bytes). */
 export const INLINE_MAX_BYTES = 64 * 1024;
@@ -142,7 +143,9 @@ export function readRepositoryScripts(text: string, files: RepositoryFiles): { s
       continue;
     }
     if (destinationPart !== undefined && !WINDOWS_PATH.test(destinationPart)) {
-      problems.push(`line '${line}': the destination '${destinationPart}' must be an absolute Windows path such as C:\\Install\\ (a folder, ending in \\) or C:\\Install\\app.msi.`);
+      problems.push(
+        `line '${line}': the destination '${destinationPart}' must be an absolute Windows path such as C:\\Install\\ (a folder, ending in \\) or C:\\Install\\app.msi.`,
+      );
       continue;
     }
     let matches: string[];
@@ -153,7 +156,9 @@ export function readRepositoryScripts(text: string, files: RepositoryFiles): { s
       continue;
     }
     if (matches.length === 0) {
-      problems.push(`line '${line}': '${pattern}' matches no file in ${files.workspace} (paths are relative to the repository root; check out the repository first).`);
+      problems.push(
+        `line '${line}': '${pattern}' matches no file in ${files.workspace} (paths are relative to the repository root; check out the repository first).`,
+      );
       continue;
     }
     if (destinationPart !== undefined && !destinationPart.endsWith("\\") && matches.length > 1) {
@@ -170,7 +175,9 @@ export function readRepositoryScripts(text: string, files: RepositoryFiles): { s
         continue;
       }
       if (content.byteLength > UPLOAD_MAX_BYTES) {
-        problems.push(`line '${line}': '${path}' has ${content.byteLength} bytes; at most ${UPLOAD_MAX_BYTES} are uploaded (download big installers in a script instead).`);
+        problems.push(
+          `line '${line}': '${path}' has ${content.byteLength} bytes; at most ${UPLOAD_MAX_BYTES} are uploaded (download big installers in a script instead).`,
+        );
         continue;
       }
       const name = posix.basename(path);
@@ -190,8 +197,14 @@ export function readRepositoryScripts(text: string, files: RepositoryFiles): { s
 export function inlineProblems(scripts: readonly RepositoryScript[]): string[] {
   const problems: string[] = [];
   for (const script of scripts) {
-    if (script.action.kind === "copy") problems.push(`'${script.path}' is a file to copy to ${script.action.destination}: the build VM downloads it, so give 'scripts-storage-account' (and 'scripts-container').`);
-    else if (script.content.byteLength > INLINE_MAX_BYTES) problems.push(`'${script.path}' has ${script.content.byteLength} bytes, more than the ${INLINE_MAX_BYTES} inlined into the template: give 'scripts-storage-account' to upload it.`);
+    if (script.action.kind === "copy")
+      problems.push(
+        `'${script.path}' is a file to copy to ${script.action.destination}: the build VM downloads it, so give 'scripts-storage-account' (and 'scripts-container').`,
+      );
+    else if (script.content.byteLength > INLINE_MAX_BYTES)
+      problems.push(
+        `'${script.path}' has ${script.content.byteLength} bytes, more than the ${INLINE_MAX_BYTES} inlined into the template: give 'scripts-storage-account' to upload it.`,
+      );
   }
   return problems;
 }
@@ -207,7 +220,11 @@ function stepName(kind: string, path: string): string {
 
 /** The lines of a script for `inline`: its path and SHA-256 first, then its text (BOM removed, line endings normalised). */
 export function inlineLines(script: RepositoryScript): string[] {
-  const text = new TextDecoder("utf-8").decode(script.content).replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").replace(/\n+$/, "");
+  const text = new TextDecoder("utf-8")
+    .decode(script.content)
+    .replace(/^\uFEFF/, "")
+    .replace(/\r\n?/g, "\n")
+    .replace(/\n+$/, "");
   return [`# ${script.path} sha256:${script.sha256}`, ...text.split("\n")];
 }
 
@@ -215,23 +232,53 @@ export function inlineLines(script: RepositoryScript): string[] {
  * The customizers of the repository scripts (in order) and the uploads they need.
  * Without `storage`, every script must be a PowerShell script small enough to inline (see {@link inlineProblems}).
  */
-export function repositoryScriptCustomizers(scripts: readonly RepositoryScript[], storage: ScriptsStorage | undefined): { customizers: ImageTemplateCustomizerUnion[]; uploads: ScriptUpload[] } {
+export function repositoryScriptCustomizers(
+  scripts: readonly RepositoryScript[],
+  storage: ScriptsStorage | undefined,
+): { customizers: ImageTemplateCustomizerUnion[]; uploads: ScriptUpload[] } {
   const customizers: ImageTemplateCustomizerUnion[] = [];
   const uploads: ScriptUpload[] = [];
   for (const script of scripts) {
     if (!storage) {
-      const run: ImageTemplatePowerShellCustomizer = { type: "PowerShell", name: stepName("repo-script", script.path), inline: inlineLines(script), runElevated: true, runAsSystem: true };
+      const run: ImageTemplatePowerShellCustomizer = {
+        type: "PowerShell",
+        name: stepName("repo-script", script.path),
+        inline: inlineLines(script),
+        runElevated: true,
+        runAsSystem: true,
+      };
       customizers.push(run);
       continue;
     }
     const blobName = `${script.sha256}/${script.path}`;
     const url = blobUrl(storage, blobName);
-    uploads.push({ path: script.path, url, blobEndpoint: storage.blobEndpoint, container: storage.container, blobName, content: script.content, sha256: script.sha256 });
+    uploads.push({
+      path: script.path,
+      url,
+      blobEndpoint: storage.blobEndpoint,
+      container: storage.container,
+      blobName,
+      content: script.content,
+      sha256: script.sha256,
+    });
     if (script.action.kind === "run") {
-      const run: ImageTemplatePowerShellCustomizer = { type: "PowerShell", name: stepName("repo-script", script.path), scriptUri: url, sha256Checksum: script.sha256, runElevated: true, runAsSystem: true };
+      const run: ImageTemplatePowerShellCustomizer = {
+        type: "PowerShell",
+        name: stepName("repo-script", script.path),
+        scriptUri: url,
+        sha256Checksum: script.sha256,
+        runElevated: true,
+        runAsSystem: true,
+      };
       customizers.push(run);
     } else {
-      const copy: ImageTemplateFileCustomizer = { type: "File", name: stepName("repo-file", script.path), sourceUri: url, sha256Checksum: script.sha256, destination: script.action.destination };
+      const copy: ImageTemplateFileCustomizer = {
+        type: "File",
+        name: stepName("repo-file", script.path),
+        sourceUri: url,
+        sha256Checksum: script.sha256,
+        destination: script.action.destination,
+      };
       customizers.push(copy);
     }
   }
@@ -250,9 +297,18 @@ const BLOB_SUFFIX: Record<string, string> = {
  * zones, other clouds and the emulator) and `scripts-container`.
  * @returns the storage, or a problem naming what is wrong (`input` says which of the two inputs).
  */
-export function parseScriptsStorage(account: string, container: string, environment: string): { storage?: ScriptsStorage; problem?: { input: "scripts-storage-account" | "scripts-container"; message: string } } {
+export function parseScriptsStorage(
+  account: string,
+  container: string,
+  environment: string,
+): { storage?: ScriptsStorage; problem?: { input: "scripts-storage-account" | "scripts-container"; message: string } } {
   if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(container)) {
-    return { problem: { input: "scripts-container", message: `'${container}' must be a blob container name: 3-63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit.` } };
+    return {
+      problem: {
+        input: "scripts-container",
+        message: `'${container}' must be a blob container name: 3-63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit.`,
+      },
+    };
   }
   if (/^[a-z0-9]{3,24}$/.test(account)) {
     return { storage: { account, blobEndpoint: `https://${account}.blob.${BLOB_SUFFIX[environment] ?? BLOB_SUFFIX.AzureCloud}/`, container } };

@@ -7,8 +7,9 @@
  *   leaving out versions excluded from latest and versions not successfully provisioned (what `latest`
  *   means for a VM deployed from a gallery).
  */
-import { galleryImageVersionId, parseGalleryImageVersionId, splitImageVersionId } from "../resource-id.ts";
+
 import { ActionError } from "../errors.ts";
+import { galleryImageVersionId, parseGalleryImageVersionId, splitImageVersionId } from "../resource-id.ts";
 import type { ImageSource } from "../settings/types.ts";
 import { highestDotted, sortNewestFirst } from "../versioning.ts";
 import type { PinnedSource } from "./build.ts";

@@ -34,8 +34,8 @@ import type {
   ImageTemplateVmProfile,
 } from "@azure/arm-imagebuilder";
 import { LineCounter, parseDocument } from "yaml";
-import { type Found, type Json, type Path, formatPath, isObject, schemaProblems, typeName } from "./schema-problems.ts";
 import { ID_SHAPES, isSubnetId } from "../resource-id.ts";
+import { type Found, type Json, type Path, formatPath, isObject, schemaProblems, typeName } from "./schema-problems.ts";
 
 /** What a template file contributes, validated (read-only and distribution properties removed). */
 export interface TemplateFileContent {
@@ -77,9 +77,11 @@ function checkStep(step: { [key: string]: Json }, path: Path, out: Found[], kind
   if (type === "PowerShell") {
     const hasInline = Array.isArray(step.inline) && step.inline.length > 0;
     const hasUri = typeof step.scriptUri === "string" && step.scriptUri !== "";
-    if (!hasInline && !hasUri) out.push({ path, message: `a PowerShell ${kind} needs 'inline' (commands to run) or 'scriptUri' (a script to download); it has neither.` });
+    if (!hasInline && !hasUri)
+      out.push({ path, message: `a PowerShell ${kind} needs 'inline' (commands to run) or 'scriptUri' (a script to download); it has neither.` });
     if (hasInline && hasUri) out.push({ path, message: `a PowerShell ${kind} takes exactly one of 'inline' and 'scriptUri', not both.` });
-    if (step.runAsSystem === true && step.runElevated !== true) out.push({ path: [...path, "runAsSystem"], message: `can only be true when 'runElevated' is true.` });
+    if (step.runAsSystem === true && step.runElevated !== true)
+      out.push({ path: [...path, "runAsSystem"], message: `can only be true when 'runElevated' is true.` });
   }
   if (type === "File") {
     for (const field of ["sourceUri", "destination"]) {
@@ -88,7 +90,8 @@ function checkStep(step: { [key: string]: Json }, path: Path, out: Found[], kind
   }
   for (const field of ["scriptUri", "sourceUri"]) {
     const uri = step[field];
-    if (typeof uri === "string" && uri !== "" && !/^https:\/\//i.test(uri)) out.push({ path: [...path, field], message: `must be an https:// URL (the build VM downloads it).` });
+    if (typeof uri === "string" && uri !== "" && !/^https:\/\//i.test(uri))
+      out.push({ path: [...path, field], message: `must be an https:// URL (the build VM downloads it).` });
   }
   if (typeof step.sha256Checksum === "string" && step.sha256Checksum !== "" && !SHA256.test(step.sha256Checksum)) {
     out.push({ path: [...path, "sha256Checksum"], message: `must be a SHA-256 checksum: 64 hexadecimal characters.` });
@@ -98,14 +101,22 @@ function checkStep(step: { [key: string]: Json }, path: Path, out: Found[], kind
 /** Semantic checks of the properties (only where the schema check found the shapes right). */
 function checkSemantics(props: { [key: string]: Json }, base: Path, out: Found[]): void {
   if (props.distribute !== undefined) {
-    out.push({ path: [...base, "distribute"], message: `is set by the action (gallery-name, image-definition, target-regions, the version it chooses): remove it from the file.` });
+    out.push({
+      path: [...base, "distribute"],
+      message: `is set by the action (gallery-name, image-definition, target-regions, the version it chooses): remove it from the file.`,
+    });
   }
   const autoRun = props.autoRun;
-  if (isObject(autoRun) && autoRun.state === "Enabled") out.push({ path: [...base, "autoRun", "state"], message: `must not be Enabled: the action starts the build itself (remove autoRun).` });
+  if (isObject(autoRun) && autoRun.state === "Enabled")
+    out.push({ path: [...base, "autoRun", "state"], message: `must not be Enabled: the action starts the build itself (remove autoRun).` });
   const validate = props.validate;
   const steps: [Json, Path, "customizer" | "validator"][] = [
     ...(Array.isArray(props.customize) ? props.customize : []).map((c, i): [Json, Path, "customizer"] => [c, [...base, "customize", i], "customizer"]),
-    ...(isObject(validate) && Array.isArray(validate.inVMValidations) ? validate.inVMValidations : []).map((c, i): [Json, Path, "validator"] => [c, [...base, "validate", "inVMValidations", i], "validator"]),
+    ...(isObject(validate) && Array.isArray(validate.inVMValidations) ? validate.inVMValidations : []).map((c, i): [Json, Path, "validator"] => [
+      c,
+      [...base, "validate", "inVMValidations", i],
+      "validator",
+    ]),
   ];
   for (const [step, path, kind] of steps) if (isObject(step)) checkStep(step, path, out, kind);
   // Template reference, Properties: validate: with continueDistributeOnFailure true "output image(s) will still
@@ -128,19 +139,28 @@ function checkSemantics(props: { [key: string]: Json }, base: Path, out: Found[]
   }
   const vm = props.vmProfile;
   if (isObject(vm)) {
-    if (typeof vm.vmSize === "string" && vm.vmSize !== "" && !VM_SIZE.test(vm.vmSize)) out.push({ path: [...base, "vmProfile", "vmSize"], message: `'${vm.vmSize}' is not an Azure VM size such as 'Standard_D4s_v5'.` });
+    if (typeof vm.vmSize === "string" && vm.vmSize !== "" && !VM_SIZE.test(vm.vmSize))
+      out.push({ path: [...base, "vmProfile", "vmSize"], message: `'${vm.vmSize}' is not an Azure VM size such as 'Standard_D4s_v5'.` });
     const vnet = vm.vnetConfig;
     if (isObject(vnet)) {
       for (const field of ["subnetId", "containerInstanceSubnetId"]) {
-        if (typeof vnet[field] === "string" && !isSubnetId(vnet[field] as string)) out.push({ path: [...base, "vmProfile", "vnetConfig", field], message: `must be a subnet resource ID: ${ID_SHAPES.subnet}.` });
+        if (typeof vnet[field] === "string" && !isSubnetId(vnet[field] as string))
+          out.push({ path: [...base, "vmProfile", "vnetConfig", field], message: `must be a subnet resource ID: ${ID_SHAPES.subnet}.` });
       }
-      if (vnet.containerInstanceSubnetId !== undefined && vnet.subnetId === undefined) out.push({ path: [...base, "vmProfile", "vnetConfig", "containerInstanceSubnetId"], message: `needs 'subnetId' (on the same virtual network).` });
-      if (vnet.containerInstanceSubnetId !== undefined && vnet.proxyVmSize !== undefined && vnet.proxyVmSize !== "") out.push({ path: [...base, "vmProfile", "vnetConfig", "proxyVmSize"], message: `must not be given with 'containerInstanceSubnetId' (an isolated build deploys no proxy VM).` });
+      if (vnet.containerInstanceSubnetId !== undefined && vnet.subnetId === undefined)
+        out.push({ path: [...base, "vmProfile", "vnetConfig", "containerInstanceSubnetId"], message: `needs 'subnetId' (on the same virtual network).` });
+      if (vnet.containerInstanceSubnetId !== undefined && vnet.proxyVmSize !== undefined && vnet.proxyVmSize !== "")
+        out.push({
+          path: [...base, "vmProfile", "vnetConfig", "proxyVmSize"],
+          message: `must not be given with 'containerInstanceSubnetId' (an isolated build deploys no proxy VM).`,
+        });
     }
   }
   const src = props.source;
   if (isObject(src) && src.type === "PlatformImage") {
-    for (const field of ["publisher", "offer", "sku"]) if (typeof src[field] !== "string" || src[field] === "") out.push({ path: [...base, "source", field], message: `is required for a PlatformImage source.` });
+    for (const field of ["publisher", "offer", "sku"])
+      if (typeof src[field] !== "string" || src[field] === "")
+        out.push({ path: [...base, "source", field], message: `is required for a PlatformImage source.` });
   }
 }
 
@@ -190,10 +210,19 @@ export function parseTemplateFile(text: string, path: string): { content?: Templ
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter });
   if (doc.errors.length > 0) {
-    return { problems: doc.errors.map((e) => ({ path: "", line: e.linePos?.[0]?.line, message: `is not valid JSON or YAML: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}.` })) };
+    return {
+      problems: doc.errors.map((e) => ({
+        path: "",
+        line: e.linePos?.[0]?.line,
+        message: `is not valid JSON or YAML: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}.`,
+      })),
+    };
   }
   const root = doc.toJS({ maxAliasCount: 100 }) as unknown;
-  if (!isObject(root)) return { problems: [{ path: "", line: 1, message: `must hold Image Builder template properties (an object with source, customize, …), not ${typeName(root)}.` }] };
+  if (!isObject(root))
+    return {
+      problems: [{ path: "", line: 1, message: `must hold Image Builder template properties (an object with source, customize, …), not ${typeName(root)}.` }],
+    };
   // A whole resource (`properties` inside) or the properties themselves.
   const wrapped = isObject(root.properties);
   const base: Path = wrapped ? ["properties"] : [];
@@ -217,7 +246,9 @@ export function parseTemplateFile(text: string, path: string): { content?: Templ
       }
     }
   }
-  const problems = found.map((p) => ({ path: formatPath(p.path), line: lineOf(doc, counter, p.path), message: p.message })).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  const problems = found
+    .map((p) => ({ path: formatPath(p.path), line: lineOf(doc, counter, p.path), message: p.message }))
+    .sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   if (problems.length > 0) return { problems };
   const src = props.source;
   return {
@@ -249,14 +280,22 @@ export function describeProblem(file: string, problem: TemplateFileProblem): str
  * GITHUB_WORKSPACE, BUILD_SOURCESDIRECTORY, or the current directory).
  * @returns the content, or problems as lines of text (a missing or unreadable file is one problem).
  */
-export function loadTemplateFile(path: string, workspace: string, read: (absolute: string) => string = (p) => readFileSync(p, "utf8")): { content?: TemplateFileContent; problems: string[] } {
+export function loadTemplateFile(
+  path: string,
+  workspace: string,
+  read: (absolute: string) => string = (p) => readFileSync(p, "utf8"),
+): { content?: TemplateFileContent; problems: string[] } {
   const absolute = isAbsolute(path) ? path : resolve(workspace, path);
   let text: string;
   try {
     text = read(absolute);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { problems: [`'${path}' ${code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? (error as Error).message})`} (looked for ${absolute}; paths are relative to the repository checkout, ${workspace}).`] };
+    return {
+      problems: [
+        `'${path}' ${code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? (error as Error).message})`} (looked for ${absolute}; paths are relative to the repository checkout, ${workspace}).`,
+      ],
+    };
   }
   const { content, problems } = parseTemplateFile(text.replace(/^\uFEFF/, ""), path);
   return { content, problems: problems.map((p) => describeProblem(path, p)) };

@@ -50,7 +50,8 @@ const CRITERIA: Record<string, readonly string[]> = {
   ispresent: ["="],
   rebootrequired: ["="],
 };
-const CRITERIA_NAMES = "Type, DeploymentAction, IsAssigned, AutoSelectOnWebSites, BrowseOnly, UpdateID, RevisionNumber, CategoryIDs, IsInstalled, IsHidden, IsPresent, RebootRequired";
+const CRITERIA_NAMES =
+  "Type, DeploymentAction, IsAssigned, AutoSelectOnWebSites, BrowseOnly, UpdateID, RevisionNumber, CategoryIDs, IsInstalled, IsHidden, IsPresent, RebootRequired";
 
 type Token = { kind: "name" | "op" | "value" | "and" | "or" | "(" | ")"; text: string };
 
@@ -70,7 +71,9 @@ function tokenize(text: string): Token[] | string {
     else if (m[4] || m[5]) tokens.push({ kind: "value", text: m[4] ?? m[5]! });
     else {
       const word = m[6]!.toLowerCase();
-      tokens.push(word === "and" || word === "or" ? { kind: word, text: word } : word === "contains" ? { kind: "op", text: "contains" } : { kind: "name", text: m[6]! });
+      tokens.push(
+        word === "and" || word === "or" ? { kind: word, text: word } : word === "contains" ? { kind: "op", text: "contains" } : { kind: "name", text: m[6]! },
+      );
     }
   }
   return tokens;
@@ -147,7 +150,9 @@ export function parseWindowsUpdateFilters(text: string): { filters: string[]; pr
     else filters.push(`${m[1]!.toLowerCase()}:${m[2]!.trim()}`);
   }
   if (problems.length === 0 && filters.length > 0 && !filters.some((f) => f.startsWith("include:"))) {
-    problems.push("no line starts with 'include:', so Windows Update would install nothing (an update no filter includes is skipped); end the list with 'include:$true'.");
+    problems.push(
+      "no line starts with 'include:', so Windows Update would install nothing (an update no filter includes is skipped); end the list with 'include:$true'.",
+    );
   }
   return { filters, problems };
 }
