@@ -5,18 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ClientSecretCredential } from "@azure/identity";
 import { RestError } from "@azure/core-rest-pipeline";
+import { ClientSecretCredential } from "@azure/identity";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { type Azurite, startAzurite } from "../../emulator/azurite.ts";
 import { type Emulator, startEmulator } from "../../emulator/index.ts";
-import {
-  type BuildLogStores,
-  BuildLogUnavailableError,
-  classifyLogError,
-  createBuildLogStores,
-  createBuildLogTail,
-} from "../../src/azure/log-blob.ts";
+import { type BuildLogStores, BuildLogUnavailableError, createBuildLogStores, createBuildLogTail } from "../../src/azure/log-blob.ts";
+import { classifyLogError } from "../../src/azure/log-errors.ts";
 import { resolveCloud } from "../../src/cloud.ts";
 import { BuildLogFollower, BuildLogPrinter, describeSection, neutralize } from "../../src/steps/live-log.ts";
 import { trustEmulator } from "../helpers/emulator-trust.ts";
@@ -72,7 +67,10 @@ describe("BuildLogPrinter", () => {
     const printer = new BuildLogPrinter(() => undefined);
     printer.push(enc(Array.from({ length: 120 }, (_, i) => `line ${i + 1}`).join("\n")));
     printer.end();
-    assert.deepEqual(printer.lastLines, Array.from({ length: 50 }, (_, i) => `line ${i + 71}`));
+    assert.deepEqual(
+      printer.lastLines,
+      Array.from({ length: 50 }, (_, i) => `line ${i + 71}`),
+    );
   });
 
   it("defuses workflow commands a customizer prints, without changing ordinary lines", () => {
@@ -89,7 +87,10 @@ describe("log error verdicts", () => {
   it("a missing data-plane role is unavailable, and says which role to assign where", () => {
     const v = classifyLogError(restError(403, "AuthorizationPermissionMismatch"), "blob", where);
     assert.equal(v.kind, "unavailable");
-    assert.match(v.kind === "unavailable" ? `${v.reason} ${v.remedy}` : "", /AuthorizationPermissionMismatch.*'Storage Blob Data Reader' on the staging resource group IT_rg_t_1/s);
+    assert.match(
+      v.kind === "unavailable" ? `${v.reason} ${v.remedy}` : "",
+      /AuthorizationPermissionMismatch.*'Storage Blob Data Reader' on the staging resource group IT_rg_t_1/s,
+    );
   });
   it("a storage firewall (AuthorizationFailure) and an unreachable endpoint point at network isolation", () => {
     const firewall = classifyLogError(restError(403, "AuthorizationFailure"), "blob", where);
@@ -98,7 +99,11 @@ describe("log error verdicts", () => {
       assert.equal(v.kind, "unavailable");
       assert.match(v.kind === "unavailable" ? v.remedy : "", /network-isolated/);
     }
-    assert.equal(classifyLogError(new RestError("connect ECONNRESET", { code: "REQUEST_SEND_ERROR" }), "blob", where, true).kind, "transient", "a blip after reads worked");
+    assert.equal(
+      classifyLogError(new RestError("connect ECONNRESET", { code: "REQUEST_SEND_ERROR" }), "blob", where, true).kind,
+      "transient",
+      "a blip after reads worked",
+    );
   });
   it("a log, container or staging group that is not there yet is waiting; ARM 403 asks for Reader", () => {
     assert.equal(classifyLogError(restError(404, "ContainerNotFound"), "blob", where).kind, "waiting");
@@ -112,7 +117,13 @@ describe("log error verdicts", () => {
 
 /** Fake stores: one account whose blobs and bytes the test controls, counting calls. */
 function fakeStores(init: { accounts?: { name: string; blobEndpoint?: string }[]; blobs?: { name: string; createdOn: Date }[] } = {}) {
-  const state = { accounts: init.accounts ?? [{ name: "stg1", blobEndpoint: "https://stg1.blob.core.windows.net/" }], blobs: init.blobs ?? [], data: new Map<string, Uint8Array>(), listCalls: [] as number[], readError: undefined as unknown };
+  const state = {
+    accounts: init.accounts ?? [{ name: "stg1", blobEndpoint: "https://stg1.blob.core.windows.net/" }],
+    blobs: init.blobs ?? [],
+    data: new Map<string, Uint8Array>(),
+    listCalls: [] as number[],
+    readError: undefined as unknown,
+  };
   let poll = 0;
   const stores: BuildLogStores = {
     async listAccounts() {
@@ -198,7 +209,10 @@ describe("the tail over its stores", () => {
     assert.deepEqual(early.warnings, [], "not there in the first minutes: quiet");
     assert.equal(await early.follower.finish(), undefined);
     assert.equal(early.warnings.length, 1);
-    assert.match(early.warnings[0]!, /^Build log: customization\.log of this build was not found in the staging resource group IT_rg_t_1: it was not found by the end of the build \(no storage account/);
+    assert.match(
+      early.warnings[0]!,
+      /^Build log: customization\.log of this build was not found in the staging resource group IT_rg_t_1: it was not found by the end of the build \(no storage account/,
+    );
 
     const late = follow(31);
     await late.follower.onPoll(template, { startTime: target.buildStartTime, runState: "Running" });
@@ -224,7 +238,10 @@ describe("the SDK-backed tail against Azurite, with the emulator's Entra ID toke
   });
 
   it("Entra issues a storage token Azurite's OAuth accepts and Resource Manager refuses", async () => {
-    const credential = new ClientSecretCredential(emu.defaults.tenantId, emu.defaults.clientId, emu.defaults.clientSecret, { authorityHost: emu.url, disableInstanceDiscovery: true });
+    const credential = new ClientSecretCredential(emu.defaults.tenantId, emu.defaults.clientId, emu.defaults.clientSecret, {
+      authorityHost: emu.url,
+      disableInstanceDiscovery: true,
+    });
     const token = await credential.getToken("https://storage.azure.com/.default");
     const claims = JSON.parse(Buffer.from(token.token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
     assert.equal(claims.aud, "https://storage.azure.com");
@@ -232,18 +249,25 @@ describe("the SDK-backed tail against Azurite, with the emulator's Entra ID toke
     assert.ok(typeof claims.iat === "number" && typeof claims.nbf === "number" && typeof claims.exp === "number");
     const account = azurite.accounts[0]!;
     await new BlobServiceClient(azurite.blobEndpoint(account.name), credential).getContainerClient("probe").createIfNotExists();
-    const arm = await fetch(`${emu.url}/subscriptions/${emu.defaults.subscriptionId}?api-version=2022-12-01`, { headers: { authorization: `Bearer ${token.token}` } });
+    const arm = await fetch(`${emu.url}/subscriptions/${emu.defaults.subscriptionId}?api-version=2022-12-01`, {
+      headers: { authorization: `Bearer ${token.token}` },
+    });
     assert.equal(arm.status, 401);
     assert.match(await arm.text(), /wrong audience/);
   });
 
   it("reads only the bytes appended since the last read (ranged downloads), never a byte twice", async () => {
     const account = azurite.accounts[1]!;
-    const writer = new BlobServiceClient(azurite.blobEndpoint(account.name), new StorageSharedKeyCredential(account.name, account.key)).getContainerClient("packerlogs");
+    const writer = new BlobServiceClient(azurite.blobEndpoint(account.name), new StorageSharedKeyCredential(account.name, account.key)).getContainerClient(
+      "packerlogs",
+    );
     await writer.createIfNotExists();
     const blob = writer.getAppendBlobClient("run-1/customization.log");
     await blob.createIfNotExists();
-    const credential = new ClientSecretCredential(emu.defaults.tenantId, emu.defaults.clientId, emu.defaults.clientSecret, { authorityHost: emu.url, disableInstanceDiscovery: true });
+    const credential = new ClientSecretCredential(emu.defaults.tenantId, emu.defaults.clientId, emu.defaults.clientSecret, {
+      authorityHost: emu.url,
+      disableInstanceDiscovery: true,
+    });
     const sdk = createBuildLogStores(credential, resolveCloud("AzureCloud", emu.url, emu.url));
     const reads: { offset: number; bytes: number }[] = [];
     const stores: BuildLogStores = {

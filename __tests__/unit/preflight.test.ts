@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { AzureLookups, Lookup } from "../../src/azure/lookups.ts";
 import { type InputName, parseSettings } from "../../src/settings/index.ts";
-import { PreflightError, compatibilityProblems, definitionRegions, preflight } from "../../src/steps/preflight.ts";
+import { compatibilityProblems } from "../../src/steps/image-compatibility.ts";
+import { PreflightError, definitionRegions, preflight } from "../../src/steps/preflight.ts";
 import type { ResolvedSource } from "../../src/template/source.ts";
 import { validInputs } from "../helpers/inputs.ts";
 
@@ -18,7 +19,8 @@ describe("preflight rules", () => {
   });
 
   it("pairs security types as Image Builder documents: both TrustedLaunchSupported or both Standard; TrustedLaunch and ConfidentialVM are no source", () => {
-    const problems = (definition?: string, source?: string) => compatibilityProblems({ hyperVGeneration: "V2", securityType: definition }, { hyperVGeneration: "V2", securityType: source }, names);
+    const problems = (definition?: string, source?: string) =>
+      compatibilityProblems({ hyperVGeneration: "V2", securityType: definition }, { hyperVGeneration: "V2", securityType: source }, names);
     const ok = (definition?: string, source?: string) => problems(definition, source).length === 0;
     assert.ok(ok("TrustedLaunchSupported", "TrustedLaunchSupported"));
     assert.ok(ok(undefined, undefined));
@@ -35,26 +37,45 @@ describe("preflight rules", () => {
     assert.ok(!ok("ConfidentialVMSupported", "TrustedLaunchSupported"));
     const standardDefinition = problems(undefined, "TrustedLaunchSupported")[0]!;
     assert.equal(standardDefinition.input, "image-definition");
-    assert.match(standardDefinition.detail, /'source'.*'image-definition'.*Set 'image-definition' to a definition created with SecurityType TrustedLaunchSupported .*or 'source' to an image of SecurityType Standard\./);
+    assert.match(
+      standardDefinition.detail,
+      /'source'.*'image-definition'.*Set 'image-definition' to a definition created with SecurityType TrustedLaunchSupported .*or 'source' to an image of SecurityType Standard\./,
+    );
     const trustedLaunchSource = problems("TrustedLaunchSupported", "TrustedLaunch")[0]!;
     assert.equal(trustedLaunchSource.input, "source");
-    assert.match(trustedLaunchSource.detail, /SecurityType TrustedLaunch, which Image Builder does not support as a source image\. Set 'source' to an image of SecurityType TrustedLaunchSupported/);
+    assert.match(
+      trustedLaunchSource.detail,
+      /SecurityType TrustedLaunch, which Image Builder does not support as a source image\. Set 'source' to an image of SecurityType TrustedLaunchSupported/,
+    );
   });
 
   it("target regions: empty takes the definition's region; a list must hold it", () => {
     assert.deepEqual(definitionRegions([], "northeurope", "g/def").targetRegions, [{ name: "northeurope", replicaCount: 1 }]);
-    const given = [{ name: "westeurope", replicaCount: 2 }, { name: "northeurope", replicaCount: 1 }];
-    assert.deepEqual(definitionRegions(given, "northeurope", "g/def"), { targetRegions: given, check: { check: "Target regions", status: "ok", detail: "westeurope × 2, northeurope × 1 (holds northeurope, the image definition's region)" } });
+    const given = [
+      { name: "westeurope", replicaCount: 2 },
+      { name: "northeurope", replicaCount: 1 },
+    ];
+    assert.deepEqual(definitionRegions(given, "northeurope", "g/def"), {
+      targetRegions: given,
+      check: { check: "Target regions", status: "ok", detail: "westeurope × 2, northeurope × 1 (holds northeurope, the image definition's region)" },
+    });
     const refused = definitionRegions([{ name: "westeurope", replicaCount: 2 }], "northeurope", "g/def", (n) => `[${n}]`).check;
     assert.equal(refused.status, "failed");
     assert.equal(refused.input, "target-regions");
-    assert.match(refused.detail, /lists westeurope but not northeurope, the region of image definition g\/def: .*Add a line 'northeurope' .* to '\[target-regions\]'/);
+    assert.match(
+      refused.detail,
+      /lists westeurope but not northeurope, the region of image definition g\/def: .*Add a line 'northeurope' .* to '\[target-regions\]'/,
+    );
   });
 
   it("warns about what it may not read, and still fails on what is wrong", async () => {
     const inputs = validInputs();
     const settings = parseSettings((name: InputName) => inputs[name] ?? "");
-    const source: ResolvedSource = { pinned: { type: "PlatformImage", publisher: "p", offer: "o", sku: "s", version: "1.0.0" }, exactVersion: "1.0.0", display: "p:o:s:latest" };
+    const source: ResolvedSource = {
+      pinned: { type: "PlatformImage", publisher: "p", offer: "o", sku: "s", version: "1.0.0" },
+      exactVersion: "1.0.0",
+      display: "p:o:s:latest",
+    };
     const lookups: AzureLookups = {
       resourceGroup: async () => forbidden,
       regions: async () => forbidden,
@@ -65,10 +86,22 @@ describe("preflight rules", () => {
       userAssignedIdentity: async () => forbidden,
     };
     const result = await preflight(settings, source, lookups, (n) => n);
-    assert.deepEqual(result.checks.filter((c) => c.status === "warning").map((c) => c.check).sort(), ["Identity", "Regions", "Resource group"]);
-    assert.match(result.checks.find((c) => c.check === "Identity")!.detail, /could not check \(The client does not have authorization to perform action\.\): going on/);
+    assert.deepEqual(
+      result.checks
+        .filter((c) => c.status === "warning")
+        .map((c) => c.check)
+        .sort(),
+      ["Identity", "Regions", "Resource group"],
+    );
+    assert.match(
+      result.checks.find((c) => c.check === "Identity")!.detail,
+      /could not check \(The client does not have authorization to perform action\.\): going on/,
+    );
 
     lookups.userAssignedIdentity = async () => ({ status: "missing", message: "not found" });
-    await assert.rejects(preflight(settings, source, lookups, (n) => n), (error: Error) => error instanceof PreflightError && /Input 'identity-id'/.test(error.message));
+    await assert.rejects(
+      preflight(settings, source, lookups, (n) => n),
+      (error: Error) => error instanceof PreflightError && /Input 'identity-id'/.test(error.message),
+    );
   });
 });

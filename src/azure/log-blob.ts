@@ -18,17 +18,19 @@
  * access to the staging resource group) throws {@link BuildLogUnavailableError}, once, with why and what
  * to do.
  */
+
+import type { StorageManagementContext } from "@azure/arm-storage/api";
 import type { TokenCredential } from "@azure/core-auth";
 import { isRestError } from "@azure/core-rest-pipeline";
-import type { StorageManagementContext } from "@azure/arm-storage/api";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { CloudEndpoints } from "../cloud.ts";
-import { type ArmLog, armCallLogPolicy } from "./arm-options.ts";
 import { ActionError } from "../errors.ts";
 import { parseResourceGroupId } from "../resource-id.ts";
+import { type ArmLog, armCallLogPolicy } from "./arm-options.ts";
+import { LOG_CONTAINER, type LogErrorVerdict, classifyLogError } from "./log-errors.ts";
 
-/** Container where Image Builder keeps its build logs. */
-export const LOG_CONTAINER = "packerlogs";
+export { LOG_CONTAINER };
+
 /** Blob name of a run's customization log: `<guid>/customization.log`. */
 const LOG_BLOB = /^[^/]+\/customization\.log$/;
 /** A run's blob is created after the run started; allow for clock skew and second-precision times (ms). */
@@ -182,87 +184,6 @@ export function createBuildLogOpener(credential: TokenCredential, cloud: CloudEn
   return (target) => createBuildLogTail((stores ??= createBuildLogStores(credential, cloud, debug)), target);
 }
 
-/** How an error of a log call is handled. */
-export type LogErrorVerdict =
-  | { kind: "waiting"; reason: string }
-  | { kind: "transient"; reason: string }
-  | { kind: "unavailable"; reason: string; remedy: string };
-
-/** Names of the staging resource group, for messages. */
-interface Where {
-  stagingResourceGroup: string;
-  account?: string;
-}
-
-/** What to do for the common causes (the identity is the one the pipeline signs in with). */
-export const REMEDY_DATA_ROLE = (rg: string) =>
-  `To see it live, assign 'Storage Blob Data Reader' on the staging resource group ${rg} to the identity this pipeline signs in with ` +
-  `(or give the template a staging resource group you grant it on).`;
-const REMEDY_ARM_READ = (rg: string) =>
-  `To see it live, assign 'Reader' and 'Storage Blob Data Reader' on the staging resource group ${rg} to the identity this pipeline signs in with ` +
-  `(or give the template a staging resource group you grant them on).`;
-const REMEDY_NETWORK = (rg: string) =>
-  `When the build is network-isolated, its staging storage account admits only its own network: run this job on an agent that can reach it, ` +
-  `or allow the agent's address in the storage account's firewall; the identity also needs 'Storage Blob Data Reader' on the staging resource group ${rg}.`;
-
-/**
- * Classifies an error of a log call. `stage` is what was being done; `readBefore` whether the account
- * answered before (a connection error then is a blip, not a closed network).
- */
-export function classifyLogError(error: unknown, stage: "arm" | "blob", where: Where, readBefore = false): LogErrorVerdict {
-  const rg = where.stagingResourceGroup;
-  const account = where.account ?? "the staging storage account";
-  const status = isRestError(error) ? error.statusCode : undefined;
-  const code = (isRestError(error) ? error.code : (error as { code?: string } | undefined)?.code) ?? "";
-  const firstLine = String((error as Error | undefined)?.message ?? error).split("\n")[0]!.trim();
-  if (stage === "arm") {
-    if (status === 404) return { kind: "waiting", reason: `the staging resource group ${rg} does not exist yet` };
-    if (status === 401 || status === 403) {
-      return {
-        kind: "unavailable",
-        reason: `the identity this pipeline signs in with may not list the storage accounts of the staging resource group ${rg} (${code || status})`,
-        remedy: REMEDY_ARM_READ(rg),
-      };
-    }
-    return { kind: "transient", reason: `listing the storage accounts of ${rg} failed: ${firstLine}` };
-  }
-  if (status === 404) {
-    return code === "ContainerNotFound" || code === "BlobNotFound" || code === "ResourceNotFound"
-      ? { kind: "waiting", reason: `${account} has no ${code === "BlobNotFound" ? "customization.log" : `'${LOG_CONTAINER}' container`} yet` }
-      : { kind: "waiting", reason: `${account}: ${code || "404"}` };
-  }
-  if (status === 403 && code === "AuthorizationPermissionMismatch") {
-    return {
-      kind: "unavailable",
-      reason: `the identity this pipeline signs in with has no data-plane role on storage account ${account} in ${rg} (AuthorizationPermissionMismatch)`,
-      remedy: REMEDY_DATA_ROLE(rg),
-    };
-  }
-  if (status === 403 && code === "AuthorizationFailure") {
-    return {
-      kind: "unavailable",
-      reason: `storage account ${account} in ${rg} refused the request (AuthorizationFailure: its firewall or a private endpoint keeps this agent out, or the identity has no data access)`,
-      remedy: REMEDY_NETWORK(rg),
-    };
-  }
-  if (status === 401 || status === 403) {
-    return {
-      kind: "unavailable",
-      reason: `storage account ${account} in ${rg} refused the sign-in (${code || status}: ${firstLine})`,
-      remedy: REMEDY_DATA_ROLE(rg),
-    };
-  }
-  const unreachable =
-    status === undefined &&
-    /REQUEST_SEND_ERROR|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET|CERT|TimeoutError|AbortError/i.test(
-      `${code} ${(error as Error | undefined)?.name ?? ""} ${firstLine}`,
-    );
-  if (unreachable && !readBefore) {
-    return { kind: "unavailable", reason: `this agent cannot reach the blob endpoint of storage account ${account} in ${rg} (${code || firstLine})`, remedy: REMEDY_NETWORK(rg) };
-  }
-  return { kind: "transient", reason: `reading customization.log from ${account} failed: ${firstLine}` };
-}
-
 /**
  * The tail of one run's log over `stores`: searches the staging resource group's storage accounts (with
  * a backoff in polls while there is none, to spare ARM requests), then the newest `customization.log`
@@ -279,7 +200,8 @@ export function createBuildLogTail(stores: BuildLogStores, target: BuildLogTarge
   let locateGap = 1;
   let transientFailures = 0;
 
-  const withTimeout = (signal?: AbortSignal) => (signal ? AbortSignal.any([signal, AbortSignal.timeout(CALL_TIMEOUT_MS)]) : AbortSignal.timeout(CALL_TIMEOUT_MS));
+  const withTimeout = (signal?: AbortSignal) =>
+    signal ? AbortSignal.any([signal, AbortSignal.timeout(CALL_TIMEOUT_MS)]) : AbortSignal.timeout(CALL_TIMEOUT_MS);
 
   /** Handles a failed call: rethrows aborts, throws unavailable, counts transients; returns a waiting poll. */
   const failed = (error: unknown, verdict: LogErrorVerdict, signal?: AbortSignal): BuildLogPoll => {
@@ -331,7 +253,12 @@ export function createBuildLogTail(stores: BuildLogStores, target: BuildLogTarge
           .filter((b) => LOG_BLOB.test(b.name) && (b.createdOn ?? b.lastModified ?? new Date(0)).getTime() >= notBefore)
           .sort((a, b) => (b.createdOn ?? b.lastModified)!.getTime() - (a.createdOn ?? a.lastModified)!.getTime())[0];
         if (newest) {
-          located = { account: account.name, blobName: newest.name, blobEndpoint: account.blobEndpoint, url: stores.blobUrl(account.blobEndpoint, newest.name) };
+          located = {
+            account: account.name,
+            blobName: newest.name,
+            blobEndpoint: account.blobEndpoint,
+            url: stores.blobUrl(account.blobEndpoint, newest.name),
+          };
           return undefined;
         }
         waiting ??= { kind: "waiting", reason: `no customization.log of this run in ${account.name} yet` };

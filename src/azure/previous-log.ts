@@ -7,7 +7,8 @@
 import type { TokenCredential } from "@azure/core-auth";
 import type { CloudEndpoints } from "../cloud.ts";
 import { parseResourceGroupId } from "../resource-id.ts";
-import { type BuildLogStores, classifyLogError, createBuildLogStores } from "./log-blob.ts";
+import { type BuildLogStores, createBuildLogStores } from "./log-blob.ts";
+import { classifyLogError } from "./log-errors.ts";
 
 /** What identifies an earlier build's log. */
 export interface EarlierBuildLog {

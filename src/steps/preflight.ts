@@ -8,7 +8,7 @@
  * and the build VM's identities exist; the target regions and location are regions of the subscription, a
  * region whose replicas are Standard_ZRS has availability zones, and the target regions hold the
  * definition's region (empty: that region alone); the marketplace image version exists (and its
- * purchase plan is reported).
+ * purchase plan is reported). The pure source ↔ definition pairing is in `image-compatibility.ts`.
  */
 import type { AzureLookups, ImageTraits, Lookup } from "../azure/lookups.ts";
 import { ActionError } from "../errors.ts";
@@ -17,6 +17,7 @@ import { parseGalleryImageVersionId, parseManagedImageId, parseUserAssignedIdent
 import type { InputName } from "../settings/inputs.ts";
 import type { Settings, TargetRegion } from "../settings/types.ts";
 import type { ResolvedSource } from "../template/source.ts";
+import { compatibilityProblems } from "./image-compatibility.ts";
 
 /** Raised with every failed check; the message lists them, each naming its input. */
 export class PreflightError extends ActionError {
@@ -32,85 +33,6 @@ export class PreflightError extends ActionError {
     );
     this.checks = checks;
   }
-}
-
-/**
- * Security-type families for Image Builder's pairing rule. Microsoft Learn, "Azure VM Image Builder
- * overview", section "Confidential VM and Trusted Launch support": TrustedLaunchSupported and
- * ConfidentialVMSupported images are supported as a source; TrustedLaunch and ConfidentialVM are "Not
- * supported as a source image"; and "the source and distribute must both be TrustedLaunchSupported for it
- * to be supported. If the source is normal and the distribute is TrustedLaunchSupported, or if the source is
- * TrustedLaunchSupported and the distribute is normal Gen2, it's not supported."
- * `TrustedLaunchAndConfidentialVmSupported` supports Trusted Launch, so it is of the TrustedLaunchSupported
- * family; no SecurityType is Standard.
- */
-export function securityFamily(securityType: string | undefined): "Standard" | "TrustedLaunchSupported" | "ConfidentialVMSupported" | "TrustedLaunch" | "ConfidentialVM" {
-  switch ((securityType ?? "Standard").toLowerCase()) {
-    case "trustedlaunchsupported":
-    case "trustedlaunchandconfidentialvmsupported":
-      return "TrustedLaunchSupported";
-    case "confidentialvmsupported":
-      return "ConfidentialVMSupported";
-    case "trustedlaunch":
-      return "TrustedLaunch";
-    case "confidentialvm":
-      return "ConfidentialVM";
-    default:
-      return "Standard";
-  }
-}
-
-/**
- * Whether a source of `source` traits can be published to a definition of `definition` traits: the same
- * Hyper-V generation, and the security-type pairing of {@link securityFamily}.
- * @param label how the host names an input (for the fixes).
- * @returns problems in words, each naming the input to change and the fix (empty when compatible). Pure.
- */
-export function compatibilityProblems(
-  definition: ImageTraits,
-  source: ImageTraits,
-  names: { definition: string; source: string },
-  label: (input: InputName) => string = (input) => input,
-): PreflightCheck[] {
-  const problems: PreflightCheck[] = [];
-  const definitionGeneration = definition.hyperVGeneration ?? "V1";
-  const sourceGeneration = source.hyperVGeneration ?? "V1";
-  if (definitionGeneration !== sourceGeneration) {
-    problems.push({
-      check: "Hyper-V generation",
-      status: "failed",
-      input: "source",
-      detail: `the source ${names.source} is Hyper-V generation ${sourceGeneration}, the image definition ${names.definition} is ${definitionGeneration}. Use a ${definitionGeneration} source, or an image definition created with hyperVGeneration ${sourceGeneration}.`,
-    });
-    return problems; // the security type follows the generation (Gen1 is Standard): one fix at a time
-  }
-  const sourceType = source.securityType ?? "Standard";
-  const definitionType = definition.securityType ?? "Standard";
-  const sourceFamily = securityFamily(source.securityType);
-  const definitionFamily = securityFamily(definition.securityType);
-  const rule = "Image Builder publishes only a TrustedLaunchSupported source to a TrustedLaunchSupported image definition, or a Standard source to a Standard one (VM Image Builder overview, Confidential VM and Trusted Launch support)";
-  if (sourceFamily === "TrustedLaunch" || sourceFamily === "ConfidentialVM") {
-    problems.push({
-      check: "Security type",
-      status: "failed",
-      input: "source",
-      detail:
-        `the source ${names.source} has SecurityType ${sourceType}, which Image Builder does not support as a source image. ` +
-        `Set '${label("source")}' to an image of SecurityType ${sourceFamily}Supported (a marketplace image, or a version of a ${sourceFamily}Supported gallery image definition), published to an '${label("image-definition")}' of the same SecurityType.`,
-    });
-  } else if (sourceFamily !== definitionFamily) {
-    const definitionUsable = definitionFamily !== "TrustedLaunch" && definitionFamily !== "ConfidentialVM";
-    problems.push({
-      check: "Security type",
-      status: "failed",
-      input: "image-definition",
-      detail:
-        `the source ${names.source} ('${label("source")}') has SecurityType ${sourceType} and the image definition ${names.definition} ('${label("image-definition")}') has SecurityType ${definitionType}: ${rule}. ` +
-        `Set '${label("image-definition")}' to a definition created with SecurityType ${sourceFamily}${sourceFamily === "Standard" ? " (no SecurityType feature)" : ""} (the SecurityType of a definition cannot be changed; setup/ creates TrustedLaunchSupported)` +
-        (definitionUsable ? `, or '${label("source")}' to an image of SecurityType ${definitionFamily}.` : "."),
-    });
-  }
-  return problems;
 }
 
 /**
@@ -132,7 +54,9 @@ export async function preflight(
   const vmIdentities = (settings.vmUserAssignedIdentities ?? []).map((id) => ({ id, parts: parseUserAssignedIdentityId(id) }));
   const [group, galleryGroup, definition, identityLookup, regions, sourceLookup, zoned, vmIdentityLookups] = await Promise.all([
     lookups.resourceGroup(sub, settings.resourceGroup),
-    settings.galleryResourceGroup.toLowerCase() === settings.resourceGroup.toLowerCase() ? undefined : lookups.resourceGroup(sub, settings.galleryResourceGroup),
+    settings.galleryResourceGroup.toLowerCase() === settings.resourceGroup.toLowerCase()
+      ? undefined
+      : lookups.resourceGroup(sub, settings.galleryResourceGroup),
     lookups.imageDefinition(sub, settings.galleryResourceGroup, settings.galleryName, settings.imageDefinition),
     lookups.userAssignedIdentity(identity.subscriptionId, identity.resourceGroup, identity.name),
     lookups.regions(sub),
@@ -149,9 +73,21 @@ export async function preflight(
     return result.status === "found";
   };
 
-  push("Resource group", group, "resource-group", `resource group '${settings.resourceGroup}' does not exist in subscription ${sub}, or the signed-in identity cannot see it. Create it or fix the name.`, settings.resourceGroup);
+  push(
+    "Resource group",
+    group,
+    "resource-group",
+    `resource group '${settings.resourceGroup}' does not exist in subscription ${sub}, or the signed-in identity cannot see it. Create it or fix the name.`,
+    settings.resourceGroup,
+  );
   const galleryGroupFound = galleryGroup
-    ? push("Gallery resource group", galleryGroup, "gallery-resource-group", `resource group '${settings.galleryResourceGroup}' does not exist in subscription ${sub}. Create it or fix the name.`, settings.galleryResourceGroup)
+    ? push(
+        "Gallery resource group",
+        galleryGroup,
+        "gallery-resource-group",
+        `resource group '${settings.galleryResourceGroup}' does not exist in subscription ${sub}. Create it or fix the name.`,
+        settings.galleryResourceGroup,
+      )
     : true;
   const definitionName = `${settings.galleryName}/${settings.imageDefinition}`;
   if (galleryGroupFound || definition.status !== "missing") {
@@ -166,10 +102,20 @@ export async function preflight(
     if (found && definition.status === "found") {
       const traits = definition.value;
       if (traits.osType && traits.osType !== "Windows") {
-        checks.push({ check: "Definition OS", status: "failed", input: "image-definition", detail: `image definition ${definitionName} is osType ${traits.osType}; an AVD image needs a Windows definition.` });
+        checks.push({
+          check: "Definition OS",
+          status: "failed",
+          input: "image-definition",
+          detail: `image definition ${definitionName} is osType ${traits.osType}; an AVD image needs a Windows definition.`,
+        });
       }
       if (traits.osState && traits.osState !== "Generalized") {
-        checks.push({ check: "Definition OS state", status: "failed", input: "image-definition", detail: `image definition ${definitionName} is osState ${traits.osState}; Image Builder publishes generalized (sysprepped) images: use a Generalized definition.` });
+        checks.push({
+          check: "Definition OS state",
+          status: "failed",
+          input: "image-definition",
+          detail: `image definition ${definitionName} is osState ${traits.osState}; Image Builder publishes generalized (sysprepped) images: use a Generalized definition.`,
+        });
       }
       if (traits.location) {
         const resolved = definitionRegions(settings.targetRegions, traits.location, definitionName, label);
@@ -180,13 +126,23 @@ export async function preflight(
         const problems = compatibilityProblems(traits, sourceLookup.value, { definition: definitionName, source: source.display }, label);
         checks.push(...problems);
         if (problems.length === 0) {
-          checks.push({ check: "Source fits definition", status: "ok", detail: `${sourceLookup.value.hyperVGeneration ?? "V1"}, SecurityType ${sourceLookup.value.securityType ?? "Standard"} → ${traits.hyperVGeneration ?? "V1"}, ${traits.securityType ?? "Standard"}` });
+          checks.push({
+            check: "Source fits definition",
+            status: "ok",
+            detail: `${sourceLookup.value.hyperVGeneration ?? "V1"}, SecurityType ${sourceLookup.value.securityType ?? "Standard"} → ${traits.hyperVGeneration ?? "V1"}, ${traits.securityType ?? "Standard"}`,
+          });
         }
       }
     }
   }
   if (sourceLookup) {
-    push("Source image", sourceLookup, "source", `source ${source.display} (${source.exactVersion}) does not exist${settings.source.kind === "marketplace" ? ` in ${settings.location}` : ""}: ${firstSentence(sourceLookup.status === "found" ? "" : sourceLookup.message)}`, source.exactVersion);
+    push(
+      "Source image",
+      sourceLookup,
+      "source",
+      `source ${source.display} (${source.exactVersion}) does not exist${settings.source.kind === "marketplace" ? ` in ${settings.location}` : ""}: ${firstSentence(sourceLookup.status === "found" ? "" : sourceLookup.message)}`,
+      source.exactVersion,
+    );
     if (sourceLookup.status === "found" && sourceLookup.value.plan) {
       const plan = sourceLookup.value.plan;
       checks.push({
@@ -196,7 +152,13 @@ export async function preflight(
       });
     }
   }
-  push("Identity", identityLookup, "identity-id", `user-assigned managed identity '${identity.name}' does not exist in resource group '${identity.resourceGroup}'. Create it (setup/ does) or fix the resource ID.`, identity.name);
+  push(
+    "Identity",
+    identityLookup,
+    "identity-id",
+    `user-assigned managed identity '${identity.name}' does not exist in resource group '${identity.resourceGroup}'. Create it (setup/ does) or fix the resource ID.`,
+    identity.name,
+  );
   vmIdentities.forEach(({ id, parts }, index) => {
     const result = vmIdentityLookups[index];
     if (!parts || !result) return;
@@ -228,21 +190,35 @@ export async function preflight(
           `Give it Standard_LRS ('${region.name}=${region.replicaCount}:Standard_LRS' in '${label("target-regions")}'), or replicate to a region with zones.`,
       });
     }
-    if (!checks.some((c) => c.check === "Zone-redundant storage")) checks.push({ check: "Zone-redundant storage", status: "ok", detail: zrsRegions.map((r) => r.name).join(", ") });
+    if (!checks.some((c) => c.check === "Zone-redundant storage"))
+      checks.push({ check: "Zone-redundant storage", status: "ok", detail: zrsRegions.map((r) => r.name).join(", ") });
   } else if (zoned?.status === "forbidden" && zrsRegions.length) {
-    checks.push({ check: "Zone-redundant storage", status: "warning", detail: `could not list the subscription's availability zones (${firstSentence(zoned.message)}): going on.` });
+    checks.push({
+      check: "Zone-redundant storage",
+      status: "warning",
+      detail: `could not list the subscription's availability zones (${firstSentence(zoned.message)}): going on.`,
+    });
   }
 
   if (regions.status === "found") {
     const known = new Set(regions.value);
     const unknown = (input: InputName, names: string[]) => {
       for (const name of names.filter((n) => !known.has(n))) {
-        checks.push({ check: "Region", status: "failed", input, detail: `'${name}' is not an Azure region of subscription ${sub}${suggest(name, regions.value)}.` });
+        checks.push({
+          check: "Region",
+          status: "failed",
+          input,
+          detail: `'${name}' is not an Azure region of subscription ${sub}${suggest(name, regions.value)}.`,
+        });
       }
     };
     unknown("location", [settings.location]);
-    unknown("target-regions", settings.targetRegions.map((r) => r.name).filter((n) => n !== settings.location));
-    if (!checks.some((c) => c.check === "Region")) checks.push({ check: "Regions", status: "ok", detail: [...new Set([settings.location, ...targetRegions.map((r) => r.name)])].join(", ") });
+    unknown(
+      "target-regions",
+      settings.targetRegions.map((r) => r.name).filter((n) => n !== settings.location),
+    );
+    if (!checks.some((c) => c.check === "Region"))
+      checks.push({ check: "Regions", status: "ok", detail: [...new Set([settings.location, ...targetRegions.map((r) => r.name)])].join(", ") });
   } else if (regions.status === "forbidden") {
     checks.push({ check: "Regions", status: "warning", detail: `could not list the subscription's regions (${firstSentence(regions.message)}): going on.` });
   }
@@ -269,11 +245,22 @@ export function definitionRegions(
   if (given.length === 0) {
     return {
       targetRegions: [{ name: definitionRegion, replicaCount: 1 }],
-      check: { check: "Target regions", status: "ok", detail: `${definitionRegion} × 1, the region of image definition ${definitionName} ('${label("target-regions")}' is empty)` },
+      check: {
+        check: "Target regions",
+        status: "ok",
+        detail: `${definitionRegion} × 1, the region of image definition ${definitionName} ('${label("target-regions")}' is empty)`,
+      },
     };
   }
   if (given.some((r) => r.name === definitionRegion)) {
-    return { targetRegions: given, check: { check: "Target regions", status: "ok", detail: `${given.map((r) => `${r.name} × ${r.replicaCount}`).join(", ")} (holds ${definitionRegion}, the image definition's region)` } };
+    return {
+      targetRegions: given,
+      check: {
+        check: "Target regions",
+        status: "ok",
+        detail: `${given.map((r) => `${r.name} × ${r.replicaCount}`).join(", ")} (holds ${definitionRegion}, the image definition's region)`,
+      },
+    };
   }
   return {
     targetRegions: given,
