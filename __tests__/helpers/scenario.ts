@@ -5,7 +5,7 @@
  * process's default CA list for an in-process run). `run` runs `main()` in this process
  * (helpers/in-process.ts); `spawn` runs the committed bundle as the GitHub runner does.
  */
-import { type Emulator, type StartEmulatorOptions, type AvdDefaults, startEmulator } from "../../emulator/index.ts";
+import { type AvdDefaults, type Emulator, type StartEmulatorOptions, startEmulator } from "../../emulator/index.ts";
 import { type ActionRun, emulatorEnv, runAction } from "../../harness/github-runner.ts";
 import { emulatorInputs } from "../../harness/inputs.ts";
 import { trustEmulator } from "./emulator-trust.ts";
@@ -67,12 +67,15 @@ export function assertSpecValidBodies(emu: Emulator): void {
 export async function startScenario(options: StartEmulatorOptions = {}): Promise<Scenario> {
   const emu = await startEmulator({ ...FAST, ...options });
   const close = emu.close.bind(emu);
+  /** Undoes trusting the emulator's certificate in this process (set by the first in-process run). */
+  let trusted: (() => void) | undefined;
   emu.close = async () => {
+    trusted?.();
+    trusted = undefined;
     await close();
     assertSpecValidBodies(emu);
   };
   const avd = emu.seedAvdDefaults();
-  let trusted: (() => void) | undefined;
   const scenario: Scenario = {
     emu,
     avd,
@@ -103,5 +106,8 @@ export function seedManagedVersions(scenario: Scenario, versions: string[], extr
 /** Names of the versions in the AVD definition, sorted as text (for set comparisons). */
 export function versionNames(scenario: Scenario): string[] {
   const { emu, avd } = scenario;
-  return emu.listImageVersions(avd.subscriptionId, avd.resourceGroup, avd.gallery, avd.imageDefinition).map((v) => v.name).sort();
+  return emu
+    .listImageVersions(avd.subscriptionId, avd.resourceGroup, avd.gallery, avd.imageDefinition)
+    .map((v) => v.name)
+    .sort();
 }
