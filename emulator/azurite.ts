@@ -123,9 +123,15 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
 
   let restoreCa: (() => void) | undefined;
   if (options.trustInProcess ?? true) {
-    const previous = tls.getCACertificates("default");
-    tls.setDefaultCACertificates([...previous, material.certPem]);
-    restoreCa = () => tls.setDefaultCACertificates(previous);
+    tls.setDefaultCACertificates([...tls.getCACertificates("default"), material.certPem]);
+    // On stop, take out this certificate only: restoring the list as it was at start would also drop a
+    // certificate trusted since (the emulator's, by an in-process run), and the next TLS handshake with it fails.
+    const same = (pem: string) => pem.replace(/\s+/g, "") === material.certPem.replace(/\s+/g, "");
+    restoreCa = () => {
+      const current = tls.getCACertificates("default");
+      const at = current.findIndex(same);
+      if (at >= 0) tls.setDefaultCACertificates(current.filter((_, i) => i !== at));
+    };
   }
   const url = `https://127.0.0.1:${port}`;
   let stopped: Promise<void> | undefined;

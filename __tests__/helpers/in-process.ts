@@ -18,6 +18,7 @@
  * request variables) are used as the runner's would be. Any other variable throws: that test needs `spawn`.
  */
 import { mkdtempSync } from "node:fs";
+import { get } from "node:https";
 import { EOL, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ActionRun } from "../../harness/github-runner.ts";
@@ -96,10 +97,12 @@ export async function runInProcess(inputs: Record<string, string>, env: Record<s
       if (!url || !token) throw new Error("runInProcess: no ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN in env (the scenario's env() gives them)");
       const audience = settings.auth.audience || AZURE_OIDC_AUDIENCE;
       // What @actions/core's getIDToken does: GET the request URL with the audience, bearer the request token.
+      // A new connection per request (agent: false), as @actions/http-client makes by default: fetch's pooled
+      // keep-alive socket could be one the emulator's server is just closing ("fetch failed" under load).
       const mint = async () => {
-        const response = await fetch(`${url}&audience=${encodeURIComponent(audience)}`, { headers: { authorization: `Bearer ${token}` } });
-        if (!response.ok) throw new Error(`Failed to get ID Token. Error Code : ${response.status}`);
-        const body = (await response.json()) as { value?: string };
+        const { status, text } = await getOnce(`${url}&audience=${encodeURIComponent(audience)}`, { authorization: `Bearer ${token}` });
+        if (status !== 200) throw new Error(`Failed to get ID Token. Error Code : ${status}`);
+        const body = JSON.parse(text) as { value?: string };
         if (!body.value) throw new Error("Response json body do not have ID Token field");
         return body.value;
       };
@@ -148,4 +151,19 @@ export async function runInProcess(inputs: Record<string, string>, env: Record<s
   };
   const exitCode = await main(host, options.signal ?? new AbortController().signal, mainOptions);
   return { exitCode, stdout, stderr: "", outputs: { ...recording.outputs }, summary, state: saved, durationMs: Date.now() - started, runnerTemp };
+}
+
+/** GETs `url` on a connection of its own; resolves with the status and the body as text. */
+function getOnce(url: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers, agent: false }, (response) => {
+      let text = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => {
+        text += chunk;
+      });
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, text }));
+      response.on("error", reject);
+    }).on("error", reject);
+  });
 }
