@@ -1,54 +1,93 @@
 /**
- * `npm test`'s test run: Node's own runner (`node --test`), in two passes.
+ * `npm test`'s test run: Node's own runner (`node --test`) in 8 worker processes at once, each running its
+ * share of the test files one after another in that one process (`--test-isolation=none`).
  *
- * 1. Files that stay in-process (the pure core, the steps on the in-memory fakes, the kit's file checks)
- *    share ONE process (`--test-isolation=none`): starting a process per file cost more CPU than their
- *    tests (38 unit and step files: 16 s of CPU in their own processes, 2.3 s in one).
- * 2. Files that start the emulator, spawn a process (the bundle, the CLI, npm, git) or use the harness run
- *    in a process each (`--test-isolation=process`, the default), 8 at a time: they mostly wait on the
- *    emulator's scaled build minutes and Retry-After, so more of them run than there are cores.
- *
- * Which pass a file belongs to is read from its imports, and those of the `__tests__/` and `harness/` modules
- * it imports, transitively: `emulator/` or `node:child_process` (the harness's runners spawn) puts it in the
- * second. Both passes
- * load `scripts/test-setup.ts` (the compile cache). Extra arguments go to both runs, e.g.
- * `npm test -- --test-name-pattern=retention`. Exits non-zero when either pass fails.
+ * Why: most e2e files wait (the emulator's scaled build minutes, Retry-After), so several run at once on 2
+ * cores; and a process per file cost more CPU than many files' tests (starting Node, loading the emulator
+ * and the SDKs, TLS keys): 107 files in their own processes took 80 s and 136 s of CPU here, in 8 workers
+ * 62 s and about 85 s. Files are dealt longest first to the least loaded worker, by the seconds measured
+ * below (two files at a time on this 2-core machine, 2026-12-01; any other file counts 2 s). Each worker's
+ * report is printed as one block when it ends, then the totals. `--test-force-exit` ends a worker whose
+ * last file left a handle open. Extra arguments go to every worker, e.g.
+ * `npm test -- --test-name-pattern=retention`. Exits non-zero when any worker fails.
  */
-import { spawnSync } from "node:child_process";
-import { globSync, readFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { spawn } from "node:child_process";
+import { globSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-/** Imports that make a test file need a process of its own: a child process, or the emulator (a server, timers, process-wide TLS trust). */
-const ISOLATING = /(?:from\s+|import\()["'](?:node:child_process|(?:\.\.\/)+emulator\/[^"']*)["']/;
-/** Local imports (`./x.ts`, `../x.ts`) of a module. */
-const LOCAL_IMPORT = /from\s+["'](\.{1,2}\/[^"']+\.ts)["']/g;
+const WORKERS = 8;
+/** Seconds of the longer files, measured; the rest count {@link DEFAULT_SECONDS}. */
+const SECONDS: Record<string, number> = {
+  "__tests__/e2e/github-action.test.ts": 33,
+  "__tests__/build-log/stuck-builds.test.ts": 23,
+  "__tests__/e2e/adopt.test.ts": 23,
+  "__tests__/e2e/throttling.test.ts": 23,
+  "__tests__/e2e/build-control.test.ts": 22,
+  "__tests__/build-log/live-log.test.ts": 20,
+  "__tests__/kit/local-action.test.ts": 20,
+  "__tests__/e2e/cleanup.test.ts": 14,
+  "__tests__/kit/demo-log.test.ts": 14,
+  "__tests__/e2e/sign-in-errors.test.ts": 13,
+  "__tests__/kit/release.test.ts": 13,
+  "__tests__/e2e/matrix.test.ts": 11,
+  "__tests__/e2e/skip.test.ts": 11,
+  "__tests__/changelog/changelog.e2e.test.ts": 8,
+  "__tests__/changelog/github-release.e2e.test.ts": 8,
+  "__tests__/ado/e2e.test.ts": 8,
+  "__tests__/e2e/race.test.ts": 8,
+  "__tests__/image-content/scripts.e2e.test.ts": 7,
+  "__tests__/build-log/unreadable-log.test.ts": 7,
+  "__tests__/ado/L0.test.ts": 6,
+  "__tests__/emulator/emulator.behaviour.test.ts": 6,
+  "__tests__/e2e/stuck-canceling.test.ts": 6,
+};
+const DEFAULT_SECONDS = 2;
 
-/** Whether `file` (or a `__tests__/` module it imports, transitively) starts the emulator, the harness or a child process. */
-function isolates(file: string, seen = new Set<string>()): boolean {
-  if (seen.has(file)) return false;
-  seen.add(file);
-  const text = readFileSync(file, "utf8");
-  if (ISOLATING.test(text)) return true;
-  for (const [, spec] of text.matchAll(LOCAL_IMPORT)) {
-    const target = resolve(dirname(file), spec!);
-    const where = relative(ROOT, target);
-    if (!where.startsWith("__tests__/") && !where.startsWith("harness/")) continue; // src/ and scripts/ are the code under test
-    if (isolates(target, seen)) return true;
+/** The files dealt to `workers` workers, longest first, each to the least loaded one. */
+function deal(files: string[], workers: number): string[][] {
+  const shares = Array.from({ length: workers }, () => ({ files: [] as string[], seconds: 0 }));
+  const seconds = (f: string) => SECONDS[f] ?? DEFAULT_SECONDS;
+  for (const file of [...files].sort((a, b) => seconds(b) - seconds(a) || a.localeCompare(b))) {
+    const least = shares.reduce((min, s) => (s.seconds < min.seconds ? s : min));
+    least.files.push(file);
+    least.seconds += seconds(file);
   }
-  return false;
+  return shares.filter((s) => s.files.length).map((s) => s.files);
+}
+
+/** Runs one worker; resolves with its exit code and its whole report. */
+function runWorker(files: string[], extra: string[]): Promise<{ code: number; out: string }> {
+  const args = ["--import", "./scripts/test-setup.ts", "--test", "--test-isolation=none", "--test-force-exit", "--test-reporter=spec", ...extra, ...files];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (chunk) => {
+    out += chunk;
+  });
+  child.stderr.on("data", (chunk) => {
+    out += chunk;
+  });
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code: code ?? 1, out })));
 }
 
 const files = globSync("__tests__/**/*.test.ts", { cwd: ROOT }).sort();
-const isolated = files.filter((f) => isolates(join(ROOT, f)));
-const shared = files.filter((f) => !isolated.includes(f));
-const extra = process.argv.slice(2);
-const node = (args: string[]) =>
-  spawnSync(process.execPath, ["--import", "./scripts/test-setup.ts", "--test", "--test-reporter=spec", ...args, ...extra], { cwd: ROOT, stdio: "inherit" })
-    .status ?? 1;
-
-console.log(`# ${shared.length} test files in one process, ${isolated.length} in a process each`);
-const first = node(["--test-isolation=none", ...shared]);
-const second = node(["--test-concurrency=8", ...isolated]);
-process.exit(first || second);
+if (!files.length) throw new Error("no test files under __tests__/");
+const shares = deal(files, WORKERS);
+console.log(`# ${files.length} test files in ${shares.length} worker processes`);
+const totals: Record<string, number> = {};
+let failed = false;
+await Promise.all(
+  shares.map(async (share, i) => {
+    const { code, out } = await runWorker(share, process.argv.slice(2));
+    process.stdout.write(`\n# worker ${i + 1}: ${share.join(" ")}\n${out}`);
+    for (const [, key, value] of out.matchAll(/^ℹ (\w+) (\d+)$/gm)) totals[key!] = (totals[key!] ?? 0) + Number(value);
+    if (code !== 0) failed = true;
+  }),
+);
+console.log(
+  `\n# all workers: ${Object.entries(totals)
+    .filter(([k]) => k !== "duration_ms")
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ")}`,
+);
+process.exit(failed ? 1 : 0);
