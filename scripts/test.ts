@@ -7,7 +7,8 @@
  * and the SDKs, TLS keys): 107 files in their own processes took 80 s and 136 s of CPU here, in 8 workers
  * 62 s and about 85 s. Files are dealt longest first to the least loaded worker, by the seconds measured
  * below (two files at a time on this 2-core machine, 2026-12-01; any other file counts 2 s). Each worker's
- * report is printed as one block when it ends, then the totals. `--test-force-exit` ends a worker whose
+ * report is printed as one block when it ends, then the totals; a worker without the runner's summary (a
+ * file exited the process early) fails the run. `--test-force-exit` ends a worker whose
  * last file left a handle open. Extra arguments go to every worker, e.g.
  * `npm test -- --test-name-pattern=retention`. Exits non-zero when any worker fails.
  */
@@ -59,7 +60,9 @@ function deal(files: string[], workers: number): string[][] {
 /** Runs one worker; resolves with its exit code and its whole report. */
 function runWorker(files: string[], extra: string[]): Promise<{ code: number; out: string }> {
   const args = ["--import", "./scripts/test-setup.ts", "--test", "--test-isolation=none", "--test-force-exit", "--test-reporter=spec", ...extra, ...files];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  // No colour, so the summary lines (`ℹ tests 12`) read the same whatever the terminal or CI forces.
+  const env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" };
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (chunk) => {
     out += chunk;
@@ -80,13 +83,18 @@ await Promise.all(
   shares.map(async (share, i) => {
     const { code, out } = await runWorker(share, process.argv.slice(2));
     process.stdout.write(`\n# worker ${i + 1}: ${share.join(" ")}\n${out}`);
-    for (const [, key, value] of out.matchAll(/^ℹ (\w+) (\d+)$/gm)) totals[key!] = (totals[key!] ?? 0) + Number(value);
-    if (code !== 0) failed = true;
+    const summary = Object.fromEntries([...out.matchAll(/^ℹ (\w+) (\d+)$/gm)].map(([, key, value]) => [key!, Number(value)]));
+    for (const [key, value] of Object.entries(summary)) totals[key] = (totals[key] ?? 0) + value;
+    // A file that calls process.exit(0) ends its worker with code 0 before the files after it ran: the runner's
+    // summary is then missing, and that is a failure too.
+    if (code !== 0 || summary.tests === undefined || summary.fail || summary.cancelled) {
+      failed = true;
+      if (summary.tests === undefined) console.log(`# worker ${i + 1} ended (code ${code}) without the test runner's summary: not every file ran`);
+    }
   }),
 );
 console.log(
   `\n# all workers: ${Object.entries(totals)
-    .filter(([k]) => k !== "duration_ms")
     .map(([k, v]) => `${k} ${v}`)
     .join(", ")}`,
 );
