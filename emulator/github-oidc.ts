@@ -140,9 +140,12 @@ export class GithubOidc {
       return { status: 401, body: { message: "Bad credentials" } };
     }
     this.githubCalls++;
+    // Without `audience=`, GitHub's token has "the URL of the repository owner" as `aud` (GitHub docs, "OpenID
+    // Connect reference", the token's claims: aud), which Entra's federated credential (api://AzureADTokenExchange)
+    // refuses: a client that forgets the audience fails here as it would on GitHub.
     const audience = ctx.query.audience;
-    const o: GithubTokenOptions = {};
-    if (audience) o.audience = audience;
+    const owner = /^repo:([^/:]+)\//.exec(this.core().options.githubSubject)?.[1] ?? "contoso";
+    const o: GithubTokenOptions = { audience: audience || `https://github.com/${owner}` };
     return { status: 200, body: { count: 1, value: this.mintGithubOidcToken(o) } };
   }
 }
