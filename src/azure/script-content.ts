@@ -42,7 +42,8 @@ const BLOB_HOST = /\.blob\.core\.(windows\.net|usgovcloudapi\.net|chinacloudapi\
  *   endpoint, e.g. a private cloud's or the local Azurite's).
  */
 export function createScriptContentReader(credential: TokenCredential, blobEndpoints: string[] = []): ScriptContentReader {
-  const sdk = import("@azure/storage-blob");
+  // Loaded on the first script that needs it: a run without blob scripts never loads the storage SDK chunk.
+  let sdk: Promise<typeof import("@azure/storage-blob")> | undefined;
   const isBlob = (url: URL) => BLOB_HOST.test(url.hostname) || blobEndpoints.some((e) => url.href.toLowerCase().startsWith(e.toLowerCase()));
   const anonymous = async (uri: string, signal: AbortSignal) => {
     let response: Response;
@@ -59,7 +60,7 @@ export function createScriptContentReader(credential: TokenCredential, blobEndpo
       const signal = outer ? AbortSignal.any([outer, AbortSignal.timeout(READ_TIMEOUT_MS)]) : AbortSignal.timeout(READ_TIMEOUT_MS);
       const url = new URL(uri);
       if (!isBlob(url)) return anonymous(uri, signal);
-      const { BlobClient } = await sdk;
+      const { BlobClient } = await (sdk ??= import("@azure/storage-blob"));
       try {
         const blob = new BlobClient(uri, credential, { retryOptions: { maxTries: 3, tryTimeoutInMs: READ_TIMEOUT_MS } });
         return new Uint8Array(await blob.downloadToBuffer(0, undefined, { abortSignal: signal }));

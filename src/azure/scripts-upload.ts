@@ -34,13 +34,14 @@ const CALL_TIMEOUT_MS = 60_000;
 
 /** The store backed by Azure Storage (the blob endpoint of each upload), signed in with `credential`. */
 export function createScriptStore(credential: TokenCredential): ScriptStore {
-  const sdk = import("@azure/storage-blob");
+  // Loaded on the first script that needs it: a run without blob scripts never loads the storage SDK chunk.
+  let sdk: Promise<typeof import("@azure/storage-blob")> | undefined;
   const services = new Map<string, import("@azure/storage-blob").BlobServiceClient>();
   const containersReady = new Set<string>();
   const service = async (endpoint: string) => {
     let client = services.get(endpoint);
     if (!client) {
-      const { BlobServiceClient } = await sdk;
+      const { BlobServiceClient } = await (sdk ??= import("@azure/storage-blob"));
       client = new BlobServiceClient(endpoint, credential, { retryOptions: { maxTries: 3, tryTimeoutInMs: CALL_TIMEOUT_MS } });
       services.set(endpoint, client);
     }
