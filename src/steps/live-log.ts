@@ -64,20 +64,13 @@ export class BuildLogPrinter {
   private readonly level: BuildLogLevel;
   private steps: ReturnType<typeof templateSteps> = [];
   private readonly keys: string[] = [];
-  /** Lines of the log read so far. */
-  lineCount = 0;
-  /** Lines printed so far (headings included). */
-  printedCount = 0;
 
   /**
    * @param onLine gets every complete line as it is in the log (not neutralized), after it is printed.
    * @param level how much to print (default `full`).
    */
   constructor(print: (line: string) => void, onLine?: (line: string) => void, level: BuildLogLevel = "full") {
-    this.print = (line) => {
-      this.printedCount += 1;
-      print(line);
-    };
+    this.print = print;
     this.onLine = onLine;
     this.level = level;
   }
@@ -151,7 +144,6 @@ export class BuildLogPrinter {
     if (this.level === "full") this.print(neutralize(line));
     else if (this.level === "steps" && kind) this.print(`  ${kind === "error" ? "✖" : "⚠"} ${neutralize(plainLogLine(line))}`);
     this.onLine?.(line);
-    this.lineCount += 1;
     this.tail.push(line);
     if (this.tail.length > LOG_TAIL_LINES) this.tail.shift();
     for (const listener of this.listeners) listener(line, this.current);
