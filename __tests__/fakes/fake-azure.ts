@@ -407,7 +407,7 @@ export class FakeAzure implements AzureGateway {
         regions: (d.targetRegions ?? []).map((r) => r.name),
         ...(state.replication ? { replication: state.replication } : {}),
       });
-      stored.runOutputs.set(d.runOutputName.toLowerCase(), { name: d.runOutputName, artifactId: d.galleryImageId, provisioningState: "Succeeded" });
+      stored.runOutputs.set(d.runOutputName.toLowerCase(), { name: d.runOutputName, artifactId: azureCase(d.galleryImageId), provisioningState: "Succeeded" });
     }
   }
 
@@ -445,4 +445,9 @@ const NOT_CONTENT = new Set([
 /** What a PUT compares of a template (everything but {@link NOT_CONTENT}). */
 function contentOf(t: ImageTemplate): unknown {
   return JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(t).filter(([k]) => !NOT_CONTENT.has(k)))));
+}
+
+/** A resource ID as Image Builder's run output writes it: `resourcegroups` in lower case, as the emulator's imagebuilder-distribute.ts writes it, so the product's comparisons must ignore case. */
+function azureCase(id: string): string {
+  return id.replace(/\/resourceGroups\//i, "/resourcegroups/");
 }

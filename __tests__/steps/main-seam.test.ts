@@ -108,15 +108,4 @@ describe("main(host, signal, options)", () => {
     assert.equal(await main(after, signal, { services: (s, h) => world.services(s, h) }), 0);
     assert.equal(world.azure.callsOf("cancelRun").length, 1, "Canceled now: nothing more to cancel");
   });
-
-  it("masks a registered secret in every later log line, the failure message and the summary", async () => {
-    const host = createRecordingHost();
-    host.setSecret("s3cr3t");
-    host.info("token s3cr3t here");
-    host.setFailed("failed with s3cr3t");
-    await host.writeSummary("## s3cr3t");
-    assert.deepEqual(host.messages(), ["token *** here", "failed with ***"]);
-    assert.equal(host.failed, "failed with ***");
-    assert.equal(host.summary, "## ***");
-  });
 });
